@@ -1,0 +1,4 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE app_meta;
+DROP TABLE areas;

@@ -1,0 +1,153 @@
+//! Passwords: the policy, and argon2id hashing off the async workers with a cap on how
+//! many hashes run at once, so a login flood queues instead of starving other requests or
+//! eating memory (each hash holds 19 MiB).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use crate::error::ApiError;
+
+/// OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
+const MEMORY_KIB: u32 = 19 * 1024;
+const PASSES: u32 = 2;
+const LANES: u32 = 1;
+
+const MIN_CHARS: usize = 10;
+const MAX_BYTES: usize = 256;
+
+/// How long a login waits for a hashing slot before the server says it is too busy.
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A password that meets the policy. Its only constructor checks it.
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    /// At least 10 characters, at most 256 bytes (checked before any hashing), and not the
+    /// username in any letter case.
+    pub fn parse(password: &str, username: &str) -> Result<Self, String> {
+        if password.len() > MAX_BYTES {
+            return Err(format!("must be at most {MAX_BYTES} bytes"));
+        }
+        if password.chars().count() < MIN_CHARS {
+            return Err(format!("must be at least {MIN_CHARS} characters"));
+        }
+        if password.trim().to_lowercase() == username.trim().to_lowercase() {
+            return Err("must not be the username".into());
+        }
+        Ok(Self(password.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    let params =
+        Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes synchronously: for start-up and the command line, never on an async worker.
+pub fn hash_blocking(password: &NewPassword) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_str().as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
+}
+
+/// Verifies synchronously; a malformed stored hash verifies as false.
+pub fn verify_blocking(password: &str, stored_hash: &str) -> bool {
+    PasswordHash::new(stored_hash)
+        .map(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
+        .unwrap_or(false)
+}
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    slots: Arc<Semaphore>,
+    /// Verified against when the username is unknown, so both failures cost the same.
+    decoy_hash: Arc<String>,
+}
+
+impl PasswordHasher {
+    /// `concurrency` hashes at most run at once (about the number of cores).
+    pub fn new(concurrency: usize) -> anyhow::Result<Self> {
+        let decoy = NewPassword("decoy password never used".into());
+        Ok(Self {
+            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            decoy_hash: Arc::new(hash_blocking(&decoy)?),
+        })
+    }
+
+    pub async fn hash(&self, password: NewPassword) -> Result<String, ApiError> {
+        let _slot = self.slot().await?;
+        actix_web::web::block(move || hash_blocking(&password))
+            .await?
+            .map_err(ApiError::Internal)
+    }
+
+    /// Whether `password` matches `stored_hash`; with no hash (unknown user) it checks a
+    /// decoy and answers false, taking the same time as a wrong password.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored_hash: Option<String>,
+    ) -> Result<bool, ApiError> {
+        let _slot = self.slot().await?;
+        let known = stored_hash.is_some();
+        let hash = stored_hash.unwrap_or_else(|| self.decoy_hash.as_ref().clone());
+        let matches = actix_web::web::block(move || verify_blocking(&password, &hash)).await?;
+        Ok(known && matches)
+    }
+
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        match tokio::time::timeout(QUEUE_TIMEOUT, self.slots.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::TooManyRequests {
+                retry_after_secs: 5,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_rules() {
+        assert!(NewPassword::parse("short", "somchai").is_err());
+        assert!(NewPassword::parse("Somchai.Field", "somchai.field").is_err());
+        assert!(NewPassword::parse(&"x".repeat(257), "somchai").is_err());
+        // Ten Thai characters are ten characters, though thirty bytes.
+        assert!(NewPassword::parse("รหัสผ่านยาวๆ", "somchai").is_ok());
+        assert!(NewPassword::parse("correct horse battery", "somchai").is_ok());
+    }
+
+    #[test]
+    fn hashes_verify_and_carry_owasp_parameters() {
+        let password = NewPassword::parse("correct horse battery", "u").unwrap();
+        let hash = hash_blocking(&password).unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_blocking("correct horse battery", &hash));
+        assert!(!verify_blocking("wrong horse battery", &hash));
+        assert!(!verify_blocking("anything", "not a hash"));
+    }
+}

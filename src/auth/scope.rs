@@ -1,0 +1,125 @@
+//! Area scoping: a user sees and acts on records whose area code starts with theirs.
+//!
+//! Scoped tables carry `area_code` plus its `province_code` and `district_code` prefixes,
+//! so the scope is an indexed equality on one column whatever the engine or collation.
+//! Every area-scoped query applies [`scoped!`](crate::scoped) with the caller's scope.
+
+use crate::domain::{AreaCode, AreaLevelKind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AreaScope {
+    Everywhere,
+    Province(String),
+    District(String),
+    Subdistrict(String),
+}
+
+impl AreaScope {
+    pub fn of(area: &AreaCode) -> Self {
+        let code = area.as_str().to_owned();
+        match area.level() {
+            AreaLevelKind::Country => Self::Everywhere,
+            AreaLevelKind::Province => Self::Province(code),
+            AreaLevelKind::District => Self::District(code),
+            AreaLevelKind::Subdistrict => Self::Subdistrict(code),
+        }
+    }
+
+    /// The narrower of two scopes (a filter inside the caller's own area), or `None` when
+    /// they do not overlap.
+    pub fn narrowed_to(&self, requested: &AreaCode) -> Option<Self> {
+        let inner = Self::of(requested);
+        if self.covers_code(requested.as_str()) {
+            Some(inner)
+        } else if inner.covers_scope(self) {
+            Some(self.clone())
+        } else {
+            None
+        }
+    }
+
+    pub fn covers_code(&self, code: &str) -> bool {
+        match self {
+            Self::Everywhere => true,
+            Self::Province(p) | Self::District(p) | Self::Subdistrict(p) => {
+                code.starts_with(p.as_str())
+            }
+        }
+    }
+
+    fn covers_scope(&self, other: &Self) -> bool {
+        match other {
+            Self::Everywhere => matches!(self, Self::Everywhere),
+            Self::Province(c) | Self::District(c) | Self::Subdistrict(c) => self.covers_code(c),
+        }
+    }
+}
+
+/// The province and district prefixes stored beside an area code.
+pub fn prefixes(area: &AreaCode) -> (Option<String>, Option<String>) {
+    let code = area.as_str();
+    match area.level() {
+        AreaLevelKind::Country => (None, None),
+        AreaLevelKind::Province => (Some(code.to_owned()), None),
+        AreaLevelKind::District | AreaLevelKind::Subdistrict => {
+            (Some(code[..2].to_owned()), Some(code[..4].to_owned()))
+        }
+    }
+}
+
+/// Filters a (boxed) diesel query on `$table` to an [`AreaScope`].
+#[macro_export]
+macro_rules! scoped {
+    ($query:expr, $table:ident, $scope:expr) => {{
+        use $crate::auth::AreaScope;
+        match $scope {
+            AreaScope::Everywhere => $query,
+            AreaScope::Province(code) => $query.filter($table::province_code.eq(code.clone())),
+            AreaScope::District(code) => $query.filter($table::district_code.eq(code.clone())),
+            AreaScope::Subdistrict(code) => $query.filter($table::area_code.eq(code.clone())),
+        }
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(code: &str) -> AreaCode {
+        AreaCode::parse(code).unwrap()
+    }
+
+    #[test]
+    fn scope_follows_the_code_prefix() {
+        let chiang_mai = AreaScope::of(&area("50"));
+        assert!(chiang_mai.covers_code("500101"));
+        assert!(chiang_mai.covers_code("50"));
+        assert!(!chiang_mai.covers_code("51"));
+        assert!(AreaScope::of(&area("TH")).covers_code("10"));
+    }
+
+    #[test]
+    fn narrowing_stays_inside_the_callers_area() {
+        let chiang_mai = AreaScope::of(&area("50"));
+        assert_eq!(
+            chiang_mai.narrowed_to(&area("5001")),
+            Some(AreaScope::District("5001".into()))
+        );
+        // Asking for the whole country still yields only one's own area.
+        assert_eq!(
+            chiang_mai.narrowed_to(&area("TH")),
+            Some(chiang_mai.clone())
+        );
+        assert_eq!(chiang_mai.narrowed_to(&area("51")), None);
+    }
+
+    #[test]
+    fn prefixes_of_each_level() {
+        assert_eq!(prefixes(&area("TH")), (None, None));
+        assert_eq!(prefixes(&area("50")), (Some("50".into()), None));
+        assert_eq!(
+            prefixes(&area("500101")),
+            (Some("50".into()), Some("5001".into()))
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! Access tokens (short-lived HS256 JWTs) and refresh tokens (opaque, stored hashed).
+
+use std::path::Path;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::Utc;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::error::ApiError;
+
+pub const ISSUER: &str = "fieldweek";
+pub const AUDIENCE: &str = "fieldweek-api";
+pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
+pub const REFRESH_TOKEN_DAYS: i64 = 30;
+const SECRET_FILE: &str = "jwt-secret";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    /// The user's id.
+    pub sub: String,
+    pub exp: i64,
+    pub iat: i64,
+    /// The user's token version when issued: a bump ends every token issued before it.
+    pub ver: i64,
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenKeys {
+    pub fn from_secret(secret: &[u8]) -> Self {
+        // Only HS256 is accepted: a token naming another algorithm (or `none`) is refused.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    /// The secret from `FIELDWEEK_JWT_SECRET`, else the one kept in the data directory,
+    /// generated there (mode 0600) on first start. Several nodes must share one secret:
+    /// set the variable, or give them the same data directory.
+    pub fn load(config: &Config) -> anyhow::Result<Self> {
+        if let Some(secret) = &config.jwt_secret {
+            return Ok(Self::from_secret(secret.as_bytes()));
+        }
+        let secret = load_or_create_secret(&config.data_dir.join(SECRET_FILE))?;
+        Ok(Self::from_secret(&secret))
+    }
+
+    /// A signed access token and its lifetime in seconds.
+    pub fn issue_access(
+        &self,
+        user_id: &str,
+        token_version: i64,
+    ) -> Result<(String, i64), ApiError> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: user_id.into(),
+            iat: now,
+            exp: now + ACCESS_TOKEN_SECONDS,
+            ver: token_version,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        Ok((token, ACCESS_TOKEN_SECONDS))
+    }
+
+    pub fn verify_access(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|error| match error.kind() {
+                ErrorKind::ExpiredSignature => ApiError::TokenExpired,
+                _ => ApiError::Unauthenticated("the access token is not valid".into()),
+            })
+    }
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(secret) if secret.len() >= 32 => return Ok(secret),
+        Ok(_) => anyhow::bail!("{} is shorter than 32 bytes", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    }
+    let mut secret = [0u8; 48];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let encoded = URL_SAFE_NO_PAD.encode(secret);
+    write_private(path, encoded.as_bytes())?;
+    // Another process may have raced us; whichever file won is the secret.
+    Ok(std::fs::read(path)?)
+}
+
+/// Creates the file readable by its owner only, failing if it already exists.
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(contents)?;
+            file.sync_all()?;
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot create {}: {e}", path.display())),
+    }
+}
+
+/// A new opaque refresh token and the hash under which it is stored.
+pub fn new_refresh_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_refresh_token(&token);
+    (token, hash)
+}
+
+/// Refresh tokens carry 256 random bits, so a fast unsalted hash is enough to make a
+/// stolen table useless.
+pub fn hash_refresh_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_tokens_verify_and_carry_the_claims() {
+        let keys = TokenKeys::from_secret(&[7u8; 32]);
+        let (token, ttl) = keys.issue_access("user-1", 3).unwrap();
+        assert_eq!(ttl, 900);
+        let claims = keys.verify_access(&token).unwrap();
+        assert_eq!((claims.sub.as_str(), claims.ver), ("user-1", 3));
+        let other = TokenKeys::from_secret(&[8u8; 32]);
+        assert!(matches!(
+            other.verify_access(&token),
+            Err(ApiError::Unauthenticated(_))
+        ));
+    }
+
+    #[test]
+    fn generated_secret_is_private_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SECRET_FILE);
+        let first = load_or_create_secret(&path).unwrap();
+        let second = load_or_create_secret(&path).unwrap();
+        assert_eq!(first, second);
+        assert!(first.len() >= 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let (a, hash_a) = new_refresh_token();
+        let (b, _) = new_refresh_token();
+        assert_ne!(a, b);
+        assert_eq!(hash_refresh_token(&a), hash_a);
+        assert_eq!(hash_a.len(), 64);
+    }
+}

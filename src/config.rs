@@ -1,0 +1,334 @@
+//! Configuration from the environment, validated once at start into typed values.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Weekday;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+    #[error("data directory {path}: {message}")]
+    DataDir { path: PathBuf, message: String },
+}
+
+fn invalid(name: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        message: message.into(),
+    }
+}
+
+/// Where the data lives; the engine follows from the URL's scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite { path: PathBuf },
+    Postgres { url: String },
+}
+
+impl DatabaseTarget {
+    /// `sqlite://relative/path.db`, `sqlite:///absolute/path.db`, `postgres://...`.
+    /// Anything else is refused rather than silently becoming a SQLite file name.
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        let url = url.trim();
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if rest.is_empty() || rest.contains('?') || rest == ":memory:" {
+                return Err(invalid(
+                    "DATABASE_URL",
+                    "a SQLite URL names a file, e.g. sqlite://data/fieldweek.db",
+                ));
+            }
+            return Ok(Self::Sqlite {
+                path: PathBuf::from(rest),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres {
+                url: url.to_owned(),
+            });
+        }
+        let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
+        Err(invalid(
+            "DATABASE_URL",
+            format!("unknown scheme {scheme:?}: use sqlite://PATH or postgres://..."),
+        ))
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "sqlite",
+            Self::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+// Never print a PostgreSQL password into a log.
+impl std::fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite { path } => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres { url } => {
+                let redacted = match (url.find("://"), url.rfind('@')) {
+                    (Some(start), Some(at)) if at > start => {
+                        format!("{}://***@{}", &url[..start], &url[at + 1..])
+                    }
+                    _ => url.clone(),
+                };
+                f.write_str(&redacted)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct AdminBootstrap {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for AdminBootstrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminBootstrap")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseTarget,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub jwt_secret: Option<String>,
+    pub admin: Option<AdminBootstrap>,
+    pub log_format: LogFormat,
+    /// Database connections per process.
+    pub db_pool_size: u32,
+    /// HTTP worker threads; `None` lets actix use one per core.
+    pub workers: Option<usize>,
+    /// Largest JSON body of a single record.
+    pub max_json_bytes: usize,
+    /// How long a graceful shutdown waits for in-flight requests.
+    pub shutdown_timeout: Duration,
+    /// First day of the reporting week (ISO: Monday).
+    pub week_start: Weekday,
+    /// Write requests one user may make a minute (per node).
+    pub writes_per_minute: u32,
+    /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
+    pub hash_concurrency: usize,
+}
+
+impl Config {
+    /// Defaults everywhere: what `cargo run` gets with an empty environment.
+    pub fn with_database(database: DatabaseTarget, data_dir: PathBuf) -> Self {
+        Self {
+            database,
+            bind: "127.0.0.1:8080".into(),
+            data_dir,
+            jwt_secret: None,
+            admin: None,
+            log_format: LogFormat::Text,
+            db_pool_size: 10,
+            workers: None,
+            max_json_bytes: 64 * 1024,
+            shutdown_timeout: Duration::from_secs(30),
+            week_start: Weekday::Mon,
+            writes_per_minute: 300,
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+
+        let database =
+            DatabaseTarget::parse(get("DATABASE_URL").unwrap_or("sqlite://data/fieldweek.db"))?;
+        let data_dir = PathBuf::from(get("FIELDWEEK_DATA_DIR").unwrap_or("data"));
+        let mut config = Self::with_database(database, data_dir);
+
+        if let Some(bind) = get("FIELDWEEK_BIND") {
+            config.bind = bind.to_owned();
+        }
+        if let Some(secret) = get("FIELDWEEK_JWT_SECRET") {
+            // HS256 needs at least 256 bits of key.
+            if secret.len() < 32 {
+                return Err(invalid(
+                    "FIELDWEEK_JWT_SECRET",
+                    "must be at least 32 bytes (256 bits)",
+                ));
+            }
+            config.jwt_secret = Some(secret.to_owned());
+        }
+        config.admin =
+            match (
+                get("FIELDWEEK_ADMIN_USERNAME"),
+                vars.get("FIELDWEEK_ADMIN_PASSWORD"),
+            ) {
+                (Some(username), Some(password)) => Some(AdminBootstrap {
+                    username: username.to_owned(),
+                    password: password.clone(),
+                }),
+                (None, None) => None,
+                _ => return Err(invalid(
+                    "FIELDWEEK_ADMIN_USERNAME",
+                    "set both FIELDWEEK_ADMIN_USERNAME and FIELDWEEK_ADMIN_PASSWORD, or neither",
+                )),
+            };
+        config.log_format = match get("FIELDWEEK_LOG_FORMAT") {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "FIELDWEEK_LOG_FORMAT",
+                    format!("{other:?} is neither text nor json"),
+                ))
+            }
+        };
+        if let Some(size) = get("FIELDWEEK_DB_POOL_SIZE") {
+            config.db_pool_size = parse_in_range("FIELDWEEK_DB_POOL_SIZE", size, 1, 200)?;
+        }
+        if let Some(workers) = get("FIELDWEEK_WORKERS") {
+            config.workers = Some(parse_in_range("FIELDWEEK_WORKERS", workers, 1, 256)?);
+        }
+        if let Some(bytes) = get("FIELDWEEK_MAX_JSON_BYTES") {
+            config.max_json_bytes =
+                parse_in_range("FIELDWEEK_MAX_JSON_BYTES", bytes, 1024, 4 * 1024 * 1024)?;
+        }
+        if let Some(secs) = get("FIELDWEEK_SHUTDOWN_TIMEOUT_SECS") {
+            config.shutdown_timeout = Duration::from_secs(parse_in_range(
+                "FIELDWEEK_SHUTDOWN_TIMEOUT_SECS",
+                secs,
+                0,
+                3600,
+            )?);
+        }
+        if let Some(rate) = get("FIELDWEEK_WRITES_PER_MINUTE") {
+            config.writes_per_minute =
+                parse_in_range("FIELDWEEK_WRITES_PER_MINUTE", rate, 1, 1_000_000)?;
+        }
+        if let Some(day) = get("FIELDWEEK_WEEK_START") {
+            config.week_start = day.parse().map_err(|_| {
+                invalid(
+                    "FIELDWEEK_WEEK_START",
+                    format!("{day:?} is not a weekday (mon, tue, ...)"),
+                )
+            })?;
+        }
+        Ok(config)
+    }
+
+    /// Creates the data directory (and the SQLite file's folder) and proves they are writable,
+    /// so a misconfigured deployment stops at start with one clear line.
+    pub fn prepare_directories(&self) -> Result<(), ConfigError> {
+        ensure_writable_dir(&self.data_dir)?;
+        if let DatabaseTarget::Sqlite { path } = &self.database {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                ensure_writable_dir(parent)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_in_range<T>(name: &'static str, value: &str, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match value.parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(invalid(
+            name,
+            format!("{value:?} is not a number from {min} to {max}"),
+        )),
+    }
+}
+
+fn ensure_writable_dir(path: &Path) -> Result<(), ConfigError> {
+    let fail = |message: String| ConfigError::DataDir {
+        path: path.to_owned(),
+        message,
+    };
+    std::fs::create_dir_all(path).map_err(|e| fail(format!("cannot create it: {e}")))?;
+    let probe = path.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable: {e}")))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_to_sqlite_under_data() {
+        let config = Config::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(
+            config.database,
+            DatabaseTarget::Sqlite {
+                path: "data/fieldweek.db".into()
+            }
+        );
+        assert_eq!(config.bind, "127.0.0.1:8080");
+        assert_eq!(config.max_json_bytes, 65536);
+    }
+
+    #[test]
+    fn unknown_scheme_is_refused() {
+        let error = Config::from_vars(&vars(&[("DATABASE_URL", "mysql://x/y")])).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown scheme \"mysql\""),
+            "{error}"
+        );
+        assert!(DatabaseTarget::parse("fieldweek.db").is_err());
+        assert!(DatabaseTarget::parse("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn postgres_password_is_redacted_in_debug() {
+        let target = DatabaseTarget::parse("postgres://app:s3cret@db:5432/fw").unwrap();
+        assert_eq!(format!("{target:?}"), "postgres://***@db:5432/fw");
+    }
+
+    #[test]
+    fn short_jwt_secret_and_half_admin_are_refused() {
+        assert!(Config::from_vars(&vars(&[("FIELDWEEK_JWT_SECRET", "short")])).is_err());
+        assert!(Config::from_vars(&vars(&[("FIELDWEEK_ADMIN_USERNAME", "root")])).is_err());
+        assert!(Config::from_vars(&vars(&[("FIELDWEEK_DB_POOL_SIZE", "0")])).is_err());
+    }
+
+    #[test]
+    fn unwritable_data_dir_is_reported() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        // A path below a regular file can never be created.
+        let config = Config::with_database(
+            DatabaseTarget::Sqlite {
+                path: "x.db".into(),
+            },
+            file.path().join("sub"),
+        );
+        let error = config.prepare_directories().unwrap_err();
+        assert!(error.to_string().contains("cannot create it"), "{error}");
+    }
+}

@@ -1,0 +1,201 @@
+//! Storage: one diesel schema on SQLite or PostgreSQL, chosen by the database URL.
+//!
+//! Diesel is synchronous, so every query runs on actix's blocking pool through [`Db::read`]
+//! and [`Db::write`]; a whole transaction lives inside one closure.
+
+pub mod areas;
+pub mod audit;
+mod migrations;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+
+use crate::config::DatabaseTarget;
+use crate::error::ApiError;
+
+pub use migrations::{has_pending_migrations, run_migrations};
+
+/// A connection to either engine; queries written against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConnection {
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+/// Opens connections of the configured engine only. (The derived `establish` would try
+/// every engine in turn, and SQLite accepts any string as a file name.)
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+}
+
+/// How long SQLite waits on a lock held by another process before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        use diesel::r2d2::Error;
+        match &self.target {
+            DatabaseTarget::Sqlite { path } => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(Error::ConnectionError)?;
+                // WAL lets readers run beside the writer; FULL makes an acknowledged commit
+                // durable; the busy timeout covers writers in other processes (the CLI).
+                conn.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL;
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                ))
+                .map_err(Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseTarget::Postgres { url } => {
+                let mut conn = PgConnection::establish(url).map_err(Error::ConnectionError)?;
+                conn.batch_execute(
+                    "SET TIME ZONE 'UTC'; SET statement_timeout = '60s';
+                     SET application_name = 'fieldweek';",
+                )
+                .map_err(Error::QueryError)?;
+                Ok(DbConnection::Postgres(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The database handle the HTTP layer holds: a pool plus, on SQLite, the lock that
+/// serialises writers so they queue in order instead of spinning on SQLITE_BUSY.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    /// Opens the pool. Blocking: call it at start or from the blocking pool.
+    pub fn connect(target: &DatabaseTarget, pool_size: u32) -> anyhow::Result<Self> {
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(ConnectionManager {
+                target: target.clone(),
+            })
+            .map_err(|e| anyhow::anyhow!("cannot connect to the database {target:?}: {e}"))?;
+        let write_lock =
+            matches!(target, DatabaseTarget::Sqlite { .. }).then(|| Arc::new(Mutex::new(())));
+        Ok(Self { pool, write_lock })
+    }
+
+    /// A connection for work outside a request (start-up, CLI commands, tests).
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs read-only work on the blocking pool.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || work(&mut *pool.get()?)).await?
+    }
+
+    /// Runs `work` in one write transaction on the blocking pool: committed when it
+    /// returns `Ok`, rolled back on `Err`.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(work)).await?
+    }
+
+    /// The blocking body of [`Db::write`], for callers already off the async workers.
+    pub fn write_blocking<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    {
+        let _serialised = self
+            .write_lock
+            .as_ref()
+            .map(|lock| lock.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut conn = self.pool.get()?;
+        write_transaction(&mut conn, work)
+    }
+
+    /// A connection within `timeout`, checked alive (for readiness probes).
+    pub fn get_with_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+        let mut conn = self.pool.get_timeout(timeout)?;
+        conn.ping()?;
+        Ok(conn)
+    }
+}
+
+/// A transaction that takes the write lock up front on SQLite (`BEGIN IMMEDIATE`), so a
+/// transaction that reads before it writes cannot fail halfway with SQLITE_BUSY.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
+    }
+    match work(conn) {
+        Ok(value) => match DbConnection::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(error) => {
+                let _ = DbConnection::rollback_transaction(conn);
+                Err(error.into())
+            }
+        },
+        Err(error) => {
+            // A failed rollback leaves the connection marked broken; the pool drops it.
+            let _ = DbConnection::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+/// Whether a failed statement broke a unique constraint (an idempotency key or a
+/// username already taken), which callers turn into a 409 rather than a 500.
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

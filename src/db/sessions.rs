@@ -1,0 +1,118 @@
+//! Refresh tokens: one family per login, rotated on every use, with reuse detection.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::refresh_tokens;
+use super::DbConnection;
+use crate::auth::tokens::{hash_refresh_token, new_refresh_token, REFRESH_TOKEN_DAYS};
+
+/// Issues a refresh token in `family_id` (a new login passes a new family) and returns it.
+/// Only its hash is stored.
+pub fn issue(
+    conn: &mut DbConnection,
+    user_id: &str,
+    family_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    let (token, hash) = new_refresh_token();
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::id.eq(uuid::Uuid::new_v4().to_string()),
+            refresh_tokens::token_hash.eq(hash),
+            refresh_tokens::family_id.eq(family_id),
+            refresh_tokens::user_id.eq(user_id),
+            refresh_tokens::created_at.eq(now),
+            refresh_tokens::expires_at.eq(now + Duration::days(REFRESH_TOKEN_DAYS)),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+pub enum Rotation {
+    /// The token was good: it is now spent, and this is the user it belongs to.
+    Rotated { user_id: String, family_id: String },
+    /// The token was already spent or revoked: its whole family is now revoked.
+    Reused { user_id: String, family_id: String },
+    /// Unknown or expired.
+    Invalid,
+}
+
+/// Spends a presented refresh token. The conditional update makes two concurrent uses of
+/// one token count as reuse: only one of them can flip `spent_at`.
+pub fn spend(
+    conn: &mut DbConnection,
+    presented: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Rotation> {
+    let hash = hash_refresh_token(presented);
+    let row: Option<(String, String, String, NaiveDateTime)> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(&hash))
+        .select((
+            refresh_tokens::id,
+            refresh_tokens::user_id,
+            refresh_tokens::family_id,
+            refresh_tokens::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, user_id, family_id, expires_at)) = row else {
+        return Ok(Rotation::Invalid);
+    };
+    let spent = diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::id.eq(&id))
+            .filter(refresh_tokens::spent_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::spent_at.eq(now))
+    .execute(conn)?;
+    if spent == 0 {
+        revoke_family(conn, &family_id, now)?;
+        return Ok(Rotation::Reused { user_id, family_id });
+    }
+    if expires_at <= now {
+        return Ok(Rotation::Invalid);
+    }
+    Ok(Rotation::Rotated { user_id, family_id })
+}
+
+/// The family and owner of a token, if it exists.
+pub fn family_of(
+    conn: &mut DbConnection,
+    presented: &str,
+) -> QueryResult<Option<(String, String)>> {
+    refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash_refresh_token(presented)))
+        .select((refresh_tokens::family_id, refresh_tokens::user_id))
+        .first(conn)
+        .optional()
+}
+
+pub fn revoke_family(
+    conn: &mut DbConnection,
+    family_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
+pub fn revoke_all_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+}

@@ -1,0 +1,132 @@
+//! The `users` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::{is_unique_violation, DbConnection};
+use crate::auth::AreaScope;
+use crate::error::{ApiError, ConflictCode};
+use crate::scoped;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub username_key: String,
+    pub display_name: String,
+    pub role: String,
+    pub area_code: String,
+    pub province_code: Option<String>,
+    pub district_code: Option<String>,
+    pub phone: Option<String>,
+    pub password_hash: String,
+    pub active: bool,
+    pub token_version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Usernames are unique whatever their letter case.
+pub fn username_key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// Inserts a new account; a taken username is a 409 `username_taken`.
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
+    match diesel::insert_into(users::table).values(row).execute(conn) {
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error) => Err(ApiError::Conflict {
+            code: ConflictCode::UsernameTaken,
+            detail: format!("the username {:?} is taken", row.username),
+        }),
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One user, only if inside `scope`.
+pub fn find_in_scope(
+    conn: &mut DbConnection,
+    id: &str,
+    scope: &AreaScope,
+) -> QueryResult<Option<UserRow>> {
+    let query = users::table.filter(users::id.eq(id)).into_boxed();
+    scoped!(query, users, scope)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username_key.eq(username_key(username)))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub struct UserFilter {
+    pub scope: AreaScope,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// A page of users ordered by username; `after` is the last username key of the page before.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &UserFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table.into_boxed();
+    query = scoped!(query, users, &filter.scope);
+    if let Some(role) = &filter.role {
+        query = query.filter(users::role.eq(role.clone()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    if let Some(after) = after {
+        query = query.filter(users::username_key.gt(after.to_owned()));
+    }
+    query
+        .order(users::username_key.asc())
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub phone: Option<Option<String>>,
+    pub role: Option<String>,
+    pub area_code: Option<String>,
+    pub province_code: Option<Option<String>>,
+    pub district_code: Option<Option<String>>,
+    pub password_hash: Option<String>,
+    pub active: Option<bool>,
+    pub token_version: Option<i64>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: &UserChanges) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,258 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+use super::error::ParseError;
+use super::geo_point::{is_valid_lat, is_valid_lon, GeoPoint};
+use super::schema::string_schema;
+
+/// A bounding box from a `bbox=minLon,minLat,maxLon,maxLat` query parameter
+/// (the GeoJSON / OGC order). Boxes crossing the antimeridian are not
+/// supported: min must not exceed max on either axis.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Bbox {
+    min_lon: f64,
+    min_lat: f64,
+    max_lon: f64,
+    max_lat: f64,
+}
+
+// No field can be NaN, so equality is reflexive.
+impl Eq for Bbox {}
+
+const FORMAT_MESSAGE: &str = "must be four comma-separated numbers: minLon,minLat,maxLon,maxLat";
+
+impl Bbox {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let numbers = parse_numbers::<4>(input).ok_or_else(|| ParseError::new(FORMAT_MESSAGE))?;
+        let [min_lon, min_lat, max_lon, max_lat] = numbers;
+        for (name, value) in [("minLon", min_lon), ("maxLon", max_lon)] {
+            if !is_valid_lon(value) {
+                return Err(ParseError::new(format!(
+                    "{name} must be a number between -180 and 180"
+                )));
+            }
+        }
+        for (name, value) in [("minLat", min_lat), ("maxLat", max_lat)] {
+            if !is_valid_lat(value) {
+                return Err(ParseError::new(format!(
+                    "{name} must be a number between -90 and 90"
+                )));
+            }
+        }
+        if min_lon > max_lon {
+            return Err(ParseError::new("minLon must not be greater than maxLon"));
+        }
+        if min_lat > max_lat {
+            return Err(ParseError::new("minLat must not be greater than maxLat"));
+        }
+        Ok(Self {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+        })
+    }
+
+    pub fn min_lon(&self) -> f64 {
+        self.min_lon
+    }
+
+    pub fn min_lat(&self) -> f64 {
+        self.min_lat
+    }
+
+    pub fn max_lon(&self) -> f64 {
+        self.max_lon
+    }
+
+    pub fn max_lat(&self) -> f64 {
+        self.max_lat
+    }
+
+    /// Whether the point lies inside the box or on its edge.
+    pub fn contains(&self, point: &GeoPoint) -> bool {
+        (self.min_lat..=self.max_lat).contains(&point.lat())
+            && (self.min_lon..=self.max_lon).contains(&point.lon())
+    }
+}
+
+/// Splits on commas into exactly `N` trimmed numbers; `None` if the count
+/// is wrong or a part is not a number. Range checks are left to the caller.
+pub(super) fn parse_numbers<const N: usize>(input: &str) -> Option<[f64; N]> {
+    let mut numbers = [0.0; N];
+    let mut parts = input.split(',');
+    for slot in &mut numbers {
+        *slot = parts.next()?.trim().parse().ok()?;
+    }
+    parts.next().is_none().then_some(numbers)
+}
+
+impl fmt::Display for Bbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{},{},{},{}",
+            self.min_lon, self.min_lat, self.max_lon, self.max_lat
+        )
+    }
+}
+
+impl FromStr for Bbox {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for Bbox {
+    type Error = ParseError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl Serialize for Bbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl PartialSchema for Bbox {
+    fn schema() -> RefOr<Schema> {
+        string_schema(
+            "Bounding box as minLon,minLat,maxLon,maxLat in WGS 84 degrees; \
+             min must not exceed max (no antimeridian crossing).",
+            None,
+            "98.9,18.7,99.1,18.9",
+        )
+    }
+}
+
+impl ToSchema for Bbox {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(lat: f64, lon: f64) -> GeoPoint {
+        GeoPoint::new(lat, lon, None).unwrap()
+    }
+
+    #[test]
+    fn parses_four_numbers_in_lon_lat_order() {
+        let bbox = Bbox::parse("98.9,18.7,99.1,18.9").unwrap();
+        assert_eq!(
+            (
+                bbox.min_lon(),
+                bbox.min_lat(),
+                bbox.max_lon(),
+                bbox.max_lat()
+            ),
+            (98.9, 18.7, 99.1, 18.9)
+        );
+    }
+
+    #[test]
+    fn tolerates_spaces_signs_and_exponents() {
+        let bbox = Bbox::parse(" -180 , -90, 1.8e2 ,+90 ").unwrap();
+        assert_eq!(bbox.to_string(), "-180,-90,180,90");
+    }
+
+    #[test]
+    fn accepts_a_degenerate_box() {
+        assert!(Bbox::parse("100.5,13.75,100.5,13.75").is_ok());
+    }
+
+    #[test]
+    fn rejects_wrong_number_of_parts_or_non_numbers() {
+        for bad in [
+            "",
+            "1,2,3",
+            "1,2,3,4,5",
+            "1,2,3,",
+            ",1,2,3",
+            "a,b,c,d",
+            "1;2;3;4",
+            "1 2 3 4",
+            "1,,2,3",
+        ] {
+            assert_eq!(
+                Bbox::parse(bad).unwrap_err().message(),
+                FORMAT_MESSAGE,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_out_of_range_and_non_finite_values() {
+        let cases = [
+            (
+                "-180.1,0,1,1",
+                "minLon must be a number between -180 and 180",
+            ),
+            (
+                "0,0,180.1,1",
+                "maxLon must be a number between -180 and 180",
+            ),
+            ("0,-91,1,1", "minLat must be a number between -90 and 90"),
+            ("0,0,1,90.5", "maxLat must be a number between -90 and 90"),
+            ("NaN,0,1,1", "minLon must be a number between -180 and 180"),
+            ("0,0,inf,1", "maxLon must be a number between -180 and 180"),
+            (
+                "0,-infinity,1,1",
+                "minLat must be a number between -90 and 90",
+            ),
+        ];
+        for (input, message) in cases {
+            assert_eq!(
+                Bbox::parse(input).unwrap_err().message(),
+                message,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_min_greater_than_max() {
+        assert_eq!(
+            Bbox::parse("100,10,99,11").unwrap_err().message(),
+            "minLon must not be greater than maxLon"
+        );
+        assert_eq!(
+            Bbox::parse("99,12,100,11").unwrap_err().message(),
+            "minLat must not be greater than maxLat"
+        );
+        // Crossing the antimeridian is written with min > max, so it is refused.
+        assert!(Bbox::parse("170,-20,-170,-10").is_err());
+    }
+
+    #[test]
+    fn contains_points_inside_and_on_the_edge() {
+        let bbox = Bbox::parse("98,18,99,19").unwrap();
+        assert!(bbox.contains(&point(18.5, 98.5)));
+        assert!(bbox.contains(&point(18.0, 98.0)));
+        assert!(bbox.contains(&point(19.0, 99.0)));
+        assert!(!bbox.contains(&point(19.01, 98.5)));
+        assert!(!bbox.contains(&point(18.5, 97.99)));
+    }
+
+    #[test]
+    fn serde_round_trips_as_a_string() {
+        let bbox: Bbox = serde_json::from_str("\"98.9,18.7,99.1,18.9\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&bbox).unwrap(),
+            "\"98.9,18.7,99.1,18.9\""
+        );
+        let error = serde_json::from_str::<Bbox>("\"1,2\"").unwrap_err();
+        assert!(error.to_string().contains("four comma-separated numbers"));
+    }
+}

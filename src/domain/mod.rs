@@ -1,0 +1,35 @@
+//! Validated domain value types ("parse, don't validate").
+//!
+//! Every type here can only be built through a constructor that checks its
+//! invariants, so code that receives one may trust it without re-checking.
+//! Error messages are plain English meant for API clients; callers prefix
+//! them with the JSON field path.
+//!
+//! This module is self-contained: it depends on nothing else in the crate.
+
+mod area_code;
+mod bangkok;
+mod bbox;
+mod error;
+mod fiscal_year;
+mod geo_point;
+mod iso_week;
+mod near_query;
+mod phone;
+mod role;
+mod schema;
+mod text;
+mod thai_national_id;
+
+pub use area_code::{AreaCode, AreaLevelKind};
+pub use bangkok::{bangkok_date, bangkok_start_of_day};
+pub use bbox::Bbox;
+pub use error::ParseError;
+pub use fiscal_year::FiscalYear;
+pub use geo_point::GeoPoint;
+pub use iso_week::IsoWeek;
+pub use near_query::NearQuery;
+pub use phone::PhoneE164;
+pub use role::Role;
+pub use text::bounded_text;
+pub use thai_national_id::ThaiNationalId;

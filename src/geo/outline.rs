@@ -1,0 +1,307 @@
+//! Thailand's national outline: "is this point in Thailand?".
+
+use anyhow::{bail, ensure, Context};
+use geo::{
+    BoundingRect, Coord, Intersects, LineString, MonotonicPolygons, MultiPolygon, Polygon, Rect,
+};
+use rstar::primitives::{GeomWithData, Line};
+use rstar::{RTree, AABB};
+use serde::Deserialize;
+
+use super::distance::{bounding_box, haversine_m, BoundingBox, LatLon};
+
+/// Coarse box around Thailand, checked before anything else: it rejects most
+/// points from elsewhere with four comparisons.
+pub const THAILAND_BOX: BoundingBox = BoundingBox {
+    min_lat: 5.60,
+    max_lat: 20.50,
+    min_lon: 97.30,
+    max_lon: 105.70,
+};
+
+/// How far outside the outline a point may be and still count as in Thailand,
+/// when the nearest part of the outline is coast.
+///
+/// The 1:10m outline smooths the coast and leaves out most small islands, so
+/// visits on beaches, piers and islets can fall just outside it; 5 km covers
+/// those while still rejecting the open sea. Land borders get no tolerance:
+/// neighbouring towns lie just beyond them (central Vientiane is 4.2 km from the
+/// outline, Savannakhet 0.2 km), and the outline is only accurate to a
+/// kilometre or two there anyway.
+pub const COAST_TOLERANCE_M: f64 = 5_000.0;
+
+/// The stretches of the mainland ring that are land borders rather than coast,
+/// each from the vertex where it leaves the sea to the vertex where it meets the
+/// sea again, in the ring's stored order.
+const LAND_BORDERS: [(LatLon, LatLon); 2] = [
+    // Malaysia: from the mouth of the Kolok river (Tak Bai, Narathiwat) to the
+    // coast at the Satun-Perlis border.
+    (LatLon::new(6.2584, 102.0736), LatLon::new(6.4425, 100.1260)),
+    // Myanmar, Laos and Cambodia: from the mouth of the Kraburi estuary (Ranong)
+    // to Hat Lek (Trat).
+    (LatLon::new(9.8551, 98.5204), LatLon::new(11.6467, 102.9124)),
+];
+
+/// How close a vertex must be to a [`LAND_BORDERS`] landmark to be taken for it.
+const LANDMARK_MATCH_M: f64 = 100.0;
+
+/// What lies beyond an edge of the outline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EdgeKind {
+    // Declared first so that, of two edges equally near a point, the land
+    // border wins (see `Outline::is_near_coast`).
+    LandBorder,
+    Coast,
+}
+
+/// An edge in (lon, lat) degrees.
+type Edge = GeomWithData<Line<[f64; 2]>, EdgeKind>;
+
+/// The national outline, kept both as polygons (for point-in-polygon tests)
+/// and as an R-tree of its edges (for distance-to-coast queries).
+#[derive(Debug)]
+pub(super) struct Outline {
+    /// The outline cut into monotone pieces, each answering point-in-polygon in
+    /// O(log n) instead of walking all ~2,900 mainland edges: about 10 times
+    /// faster, for a few milliseconds more at load.
+    shape: MonotonicPolygons<f64>,
+    bounds: Rect<f64>,
+    edges: RTree<Edge>,
+}
+
+/// The parts of a GeoJSON `Feature` with a `MultiPolygon` geometry that we read.
+#[derive(Deserialize)]
+struct Feature {
+    geometry: Geometry,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Geometry {
+    /// Polygons, each a list of rings, each a list of `[lon, lat]` positions.
+    MultiPolygon {
+        coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+    },
+}
+
+impl Outline {
+    /// Parses a GeoJSON `Feature` whose geometry is a `MultiPolygon`.
+    pub(super) fn parse(geojson: &str) -> anyhow::Result<Self> {
+        let feature: Feature = serde_json::from_str(geojson).context("not a GeoJSON feature")?;
+        let Geometry::MultiPolygon { coordinates } = feature.geometry;
+        for (index, rings) in coordinates.iter().enumerate() {
+            ensure!(!rings.is_empty(), "polygon {index} has no rings");
+            for ring in rings {
+                check_ring(ring).with_context(|| format!("polygon {index}"))?;
+            }
+        }
+        Self::from_rings(coordinates)
+    }
+
+    /// Builds the outline from checked rings. Land borders are marked only where
+    /// their landmarks are found, so that any outline can be loaded; a test
+    /// checks that they are all found in the vendored one.
+    fn from_rings(coordinates: Vec<Vec<Vec<[f64; 2]>>>) -> anyhow::Result<Self> {
+        let rings: Vec<&[[f64; 2]]> = coordinates.iter().flatten().map(Vec::as_slice).collect();
+        let mut kinds: Vec<Vec<EdgeKind>> = rings
+            .iter()
+            .map(|ring| vec![EdgeKind::Coast; ring.len() - 1])
+            .collect();
+        for (start, end) in LAND_BORDERS {
+            if let (Some((ring, from)), Some((end_ring, to))) =
+                (nearest_vertex(&rings, start), nearest_vertex(&rings, end))
+            {
+                ensure!(ring == end_ring, "land border ends on different rings");
+                let ring_kinds = &mut kinds[ring];
+                // Edge `i` runs from vertex `i` to `i + 1`; walk forward, wrapping
+                // round the ring's closing vertex.
+                let count = ring_kinds.len();
+                let mut edge = from;
+                while edge != to {
+                    ring_kinds[edge] = EdgeKind::LandBorder;
+                    edge = (edge + 1) % count;
+                }
+            }
+        }
+        let edges = rings
+            .iter()
+            .zip(&kinds)
+            .flat_map(|(ring, kinds)| {
+                ring.windows(2)
+                    .zip(kinds)
+                    .map(|(pair, &kind)| Edge::new(Line::new(pair[0], pair[1]), kind))
+            })
+            .collect();
+
+        let shape = to_multi_polygon(coordinates);
+        let bounds = shape.bounding_rect().context("empty outline")?;
+        Ok(Self {
+            shape: MonotonicPolygons::from(shape),
+            bounds,
+            edges: RTree::bulk_load(edges),
+        })
+    }
+
+    /// Number of edges marked as land border.
+    #[cfg(test)]
+    pub(super) fn land_border_edges(&self) -> usize {
+        self.edges
+            .iter()
+            .filter(|edge| edge.data == EdgeKind::LandBorder)
+            .count()
+    }
+
+    /// Whether the point is inside the outline or on its edge.
+    pub(super) fn covers(&self, point: LatLon) -> bool {
+        let coord = Coord {
+            x: point.lon,
+            y: point.lat,
+        };
+        // Each monotone piece also checks its own bounding box first.
+        self.bounds.intersects(&coord) && self.shape.intersects(&coord)
+    }
+
+    /// Whether the nearest part of the outline is coast, within `tolerance_m`
+    /// metres (great-circle) of the point.
+    ///
+    /// Beyond a coast lies the sea, beyond a land border another country, so a
+    /// point outside the outline counts only when a coast is what it is closest
+    /// to.
+    pub(super) fn is_near_coast(&self, point: LatLon, tolerance_m: f64) -> bool {
+        let search = bounding_box(point, tolerance_m);
+        let envelope = AABB::from_corners(
+            [search.min_lon, search.min_lat],
+            [search.max_lon, search.max_lat],
+        );
+        self.edges
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|edge| (distance_to_segment_m(point, edge.geom()), edge.data))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .is_some_and(|(distance, kind)| kind == EdgeKind::Coast && distance <= tolerance_m)
+    }
+}
+
+/// The ring and vertex nearest to `landmark`, if one is within
+/// [`LANDMARK_MATCH_M`]. The closing vertex is skipped: it repeats the first.
+fn nearest_vertex(rings: &[&[[f64; 2]]], landmark: LatLon) -> Option<(usize, usize)> {
+    rings
+        .iter()
+        .enumerate()
+        .flat_map(|(ring, positions)| {
+            positions[..positions.len() - 1]
+                .iter()
+                .enumerate()
+                .map(move |(vertex, &[lon, lat])| {
+                    (ring, vertex, haversine_m(landmark, LatLon::new(lat, lon)))
+                })
+        })
+        .filter(|&(.., distance)| distance <= LANDMARK_MATCH_M)
+        .min_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(ring, vertex, _)| (ring, vertex))
+}
+
+/// GeoJSON polygons, each a list of rings (the exterior first), as geo types.
+fn to_multi_polygon(coordinates: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon<f64> {
+    coordinates
+        .into_iter()
+        .filter_map(|rings| {
+            let mut rings = rings.into_iter().map(|ring| {
+                ring.into_iter()
+                    .map(|[x, y]| Coord { x, y })
+                    .collect::<LineString<f64>>()
+            });
+            let exterior = rings.next()?;
+            Some(Polygon::new(exterior, rings.collect()))
+        })
+        .collect()
+}
+
+/// Checks that a ring is closed, has at least 4 positions and all are valid.
+fn check_ring(positions: &[[f64; 2]]) -> anyhow::Result<()> {
+    ensure!(positions.len() >= 4, "ring with fewer than 4 positions");
+    ensure!(positions.first() == positions.last(), "ring is not closed");
+    if let Some(bad) = positions
+        .iter()
+        .find(|&&[lon, lat]| !LatLon::new(lat, lon).is_valid())
+    {
+        bail!("invalid position {bad:?}");
+    }
+    Ok(())
+}
+
+/// Great-circle distance from `point` to the closest point of an edge.
+///
+/// The closest point is found in a flat frame centred on `point` (longitude
+/// scaled by cos(lat)), which is accurate for the few-kilometre distances this
+/// is used for; the distance to it is then measured exactly.
+fn distance_to_segment_m(point: LatLon, edge: &Line<[f64; 2]>) -> f64 {
+    let scale = point.lat.to_radians().cos();
+    let local = |[lon, lat]: [f64; 2]| ((lon - point.lon) * scale, lat - point.lat);
+    let (ax, ay) = local(edge.from);
+    let (bx, by) = local(edge.to);
+    let (dx, dy) = (bx - ax, by - ay);
+    let length_2 = dx * dx + dy * dy;
+    // Position of the foot of the perpendicular along the edge, kept on the edge.
+    let t = if length_2 > 0.0 {
+        (-(ax * dx + ay * dy) / length_2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let [from_lon, from_lat] = edge.from;
+    let [to_lon, to_lat] = edge.to;
+    let closest = LatLon::new(
+        from_lat + t * (to_lat - from_lat),
+        from_lon + t * (to_lon - from_lon),
+    );
+    haversine_m(point, closest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_distance_handles_ends_and_middle() {
+        let edge = Line::new([100.0, 13.0], [100.0, 14.0]);
+        // Beside the middle: the perpendicular distance.
+        let beside = LatLon::new(13.5, 100.01);
+        let expected = haversine_m(beside, LatLon::new(13.5, 100.0));
+        assert!((distance_to_segment_m(beside, &edge) - expected).abs() < 1.0);
+        // Past an end: the distance to that end.
+        let past = LatLon::new(14.1, 100.0);
+        let expected = haversine_m(past, LatLon::new(14.0, 100.0));
+        assert!((distance_to_segment_m(past, &edge) - expected).abs() < 1e-6);
+        // A zero-length edge is a point.
+        let dot = Line::new([100.0, 13.0], [100.0, 13.0]);
+        let expected = haversine_m(beside, LatLon::new(13.0, 100.0));
+        assert!((distance_to_segment_m(beside, &dot) - expected).abs() < 1e-6);
+    }
+
+    #[test]
+    fn vendored_outline_is_valid() {
+        // The monotone subdivision assumes simple rings that do not overlap.
+        let feature: Feature =
+            serde_json::from_str(include_str!("data/thailand-outline.geojson")).unwrap();
+        let Geometry::MultiPolygon { coordinates } = feature.geometry;
+        assert!(geo::Validation::is_valid(&to_multi_polygon(coordinates)));
+    }
+
+    #[test]
+    fn parse_rejects_bad_outlines() {
+        let feature = |coordinates: &str| {
+            format!(
+                r#"{{"type":"Feature","geometry":{{"type":"MultiPolygon","coordinates":{coordinates}}}}}"#
+            )
+        };
+        assert!(Outline::parse(&feature("[[[[0,0],[1,0],[1,1],[0,0]]]]")).is_ok());
+        assert!(Outline::parse(&feature("[[[[0,0],[1,0],[1,1],[0,1]]]]")).is_err());
+        assert!(Outline::parse(&feature("[[[[0,0],[1,0],[0,0]]]]")).is_err());
+        assert!(Outline::parse(&feature("[[[[0,0],[1,0],[1,200],[0,0]]]]")).is_err());
+        assert!(Outline::parse(&feature("[[]]")).is_err());
+        assert!(Outline::parse(&feature("[]")).is_err());
+        assert!(Outline::parse(
+            r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[0,0]}}"#
+        )
+        .is_err());
+    }
+}

@@ -1,0 +1,219 @@
+//! `ValidJson<T>`: the JSON body extractor every write endpoint uses.
+//!
+//! It enforces the content type and the size cap while the body streams in (413 without
+//! reading the rest), answers 400 for a body that is not a JSON object, and 422 with the
+//! offending field's path for one that parses but does not fit `T`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// Body caps, installed as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// One record (a visit, a grievance, a login).
+    pub record: usize,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        Self { record: 64 * 1024 }
+    }
+}
+
+pub struct ValidJson<T>(pub T);
+
+impl<T> ValidJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimits>()
+            .copied()
+            .unwrap_or_default()
+            .record;
+        let checks = check_headers(req, limit);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checks?;
+            let body = read_capped(&mut payload, limit).await?;
+            parse_object(&body).map(ValidJson)
+        })
+    }
+}
+
+fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" && !essence.ends_with("+json") {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the body as Content-Type: application/json".into(),
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    Ok(())
+}
+
+/// Reads the body, giving up as soon as it passes `limit` bytes.
+pub async fn read_capped(payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::MalformedRequest(format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses a body that must be a JSON object into `T`.
+pub fn parse_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::MalformedRequest(format!("the body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::MalformedRequest(
+            "the body must be a JSON object".into(),
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| ApiError::Validation(vec![field_error(&e)]))
+}
+
+/// Names the field a serde error is about, by its JSON path.
+fn field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let message = error.inner().to_string();
+    let mut segments: Vec<String> = error.path().iter().map(|s| s.to_string()).collect();
+    // serde puts an unknown field in the path already, a missing one not; either way the
+    // error should name the field itself.
+    if message.starts_with("unknown field `") {
+        segments.pop();
+    }
+    let parent = join_path(&segments);
+    for (prefix, what) in [
+        ("unknown field `", "is not a known field"),
+        ("missing field `", "is required"),
+    ] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some((name, _)) = rest.split_once('`') {
+                let field = if parent.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{parent}.{name}")
+                };
+                return FieldError::new(field, what);
+            }
+        }
+    }
+    let field = if parent.is_empty() {
+        "body".to_owned()
+    } else {
+        parent
+    };
+    FieldError::new(field, message)
+}
+
+/// `location.lat`, `target_groups[0]`.
+fn join_path(segments: &[String]) -> String {
+    let mut path = String::new();
+    for segment in segments {
+        if segment.starts_with('[') || path.is_empty() {
+            path.push_str(segment);
+        } else {
+            path.push('.');
+            path.push_str(segment);
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Location {
+        lat: f64,
+        lon: f64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Input {
+        location: Location,
+        tags: Vec<String>,
+    }
+
+    fn errors_of(body: &str) -> ApiError {
+        parse_object::<Input>(body.as_bytes()).unwrap_err()
+    }
+
+    fn single_field(error: ApiError) -> FieldError {
+        match error {
+            ApiError::Validation(mut errors) => errors.remove(0),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn not_json_or_not_an_object_is_malformed() {
+        assert!(matches!(errors_of("{"), ApiError::MalformedRequest(_)));
+        assert!(matches!(errors_of("[1, 2]"), ApiError::MalformedRequest(_)));
+        assert!(matches!(errors_of("\"x\""), ApiError::MalformedRequest(_)));
+    }
+
+    #[test]
+    fn wrong_type_names_the_nested_field() {
+        let error = single_field(errors_of(
+            r#"{"location": {"lat": "north", "lon": 100.0}, "tags": []}"#,
+        ));
+        assert_eq!(error.field, "location.lat");
+        let error = single_field(errors_of(
+            r#"{"location": {"lat": 1.0, "lon": 100.0}, "tags": [1]}"#,
+        ));
+        assert_eq!(error.field, "tags[0]");
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_name_themselves() {
+        let error = single_field(errors_of(
+            r#"{"location": {"lat": 1.0, "lon": 2.0, "alt": 3}, "tags": []}"#,
+        ));
+        assert_eq!(error.field, "location.alt");
+        let error = single_field(errors_of(r#"{"location": {"lat": 1.0, "lon": 2.0}}"#));
+        assert_eq!(error.field, "tags");
+        assert_eq!(error.message, "is required");
+    }
+}

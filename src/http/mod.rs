@@ -1,0 +1,14 @@
+//! HTTP plumbing shared by every route: request ids, logging, metrics, panic safety,
+//! and the extractors that turn raw requests into validated input.
+
+mod client;
+mod json;
+mod metrics;
+mod observe;
+pub mod page;
+
+pub use client::{ClientInfoExt, RequestId};
+pub use json::{BodyLimits, ValidJson};
+pub use metrics::Metrics;
+pub use observe::observe;
+pub use page::{Page, PageRequest};

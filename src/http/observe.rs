@@ -1,0 +1,239 @@
+//! The outermost middleware: gives each request an id and a tracing span, turns a panic
+//! into a 500 problem, makes every error answer problem+json, adds security headers, and
+//! records metrics and one log line per request.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, ResponseError};
+use futures_util::FutureExt;
+use tracing::Instrument;
+
+use super::{Metrics, RequestId};
+use crate::error::{Problem, PROBLEM_CONTENT_TYPE};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| is_acceptable_request_id(id))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().clone();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        path = %req.path(),
+    );
+
+    // The request cannot be cloned before routing (actix needs it unshared), so a panic
+    // is answered through an error that renders the problem itself.
+    let outcome = AssertUnwindSafe(next.call(req))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await;
+    let response = match outcome {
+        Ok(Ok(response)) => response.map_into_boxed_body(),
+        Ok(Err(error)) => return Err(error),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            span.in_scope(|| tracing::error!(panic = %message, "handler panicked"));
+            if let Some(metrics) = metrics {
+                let seconds = started.elapsed().as_secs_f64();
+                metrics.observe(method.as_str(), "unmatched", 500, seconds);
+            }
+            return Err(HandlerPanicked { request_id }.into());
+        }
+    };
+    let mut response = as_problem_if_error(response);
+    add_standard_headers(response.headers_mut(), &request_id);
+
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let elapsed = started.elapsed();
+    if let Some(metrics) = metrics {
+        metrics.observe(method.as_str(), &route, status, elapsed.as_secs_f64());
+    }
+    span.in_scope(|| {
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::error!(status, route, latency_ms, "request failed");
+        } else {
+            tracing::info!(status, route, latency_ms, "request");
+        }
+    });
+    Ok(response)
+}
+
+fn add_standard_headers(headers: &mut HeaderMap, request_id: &str) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// A handler panicked: a 500 problem with no detail, carrying the request id.
+#[derive(Debug)]
+struct HandlerPanicked {
+    request_id: String,
+}
+
+impl std::fmt::Display for HandlerPanicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "handler panicked (request {})", self.request_id)
+    }
+}
+
+impl ResponseError for HandlerPanicked {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        let mut response = Problem::for_status(self.status_code()).into_response();
+        add_standard_headers(response.headers_mut(), &self.request_id);
+        response
+    }
+}
+
+/// Sent on every answer: the API serves JSON and files, never pages to be framed or sniffed.
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+];
+
+/// Ids are echoed into headers and logs, so only short, plain tokens are taken as given.
+fn is_acceptable_request_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Error answers that did not come from `ApiError` (actix's own 404/405/413, for example)
+/// get a problem+json body with the matching code.
+fn as_problem_if_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (request, old) = response.into_parts();
+    let mut replacement = Problem::for_status(status).into_response();
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replacement
+                .headers_mut()
+                .insert(name.clone(), value.clone());
+        }
+    }
+    ServiceResponse::new(request, replacement)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::{
+        call_service, init_service, read_body_json, try_call_service, TestRequest,
+    };
+    use actix_web::{middleware::from_fn, web, App, HttpResponse};
+
+    use super::*;
+
+    async fn panics() -> HttpResponse {
+        panic!("boom: secret internals")
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_500_problem_without_detail() {
+        let app = init_service(
+            App::new()
+                .wrap(from_fn(observe))
+                .route("/panic", web::get().to(panics)),
+        )
+        .await;
+        let error = try_call_service(
+            &app,
+            TestRequest::get()
+                .uri("/panic")
+                .insert_header(("x-request-id", "abc-123"))
+                .to_request(),
+        )
+        .await
+        .expect_err("a panic surfaces as an error actix renders");
+        let response = actix_web::dev::ServiceResponse::new(
+            TestRequest::default().to_http_request(),
+            error.error_response(),
+        );
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers().get("x-request-id").unwrap(), "abc-123");
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            PROBLEM_CONTENT_TYPE
+        );
+        let body: serde_json::Value = read_body_json(response).await;
+        assert_eq!(body["code"], "internal_error");
+        assert!(body.get("detail").is_none(), "{body}");
+        assert!(!body.to_string().contains("secret"));
+    }
+
+    #[actix_web::test]
+    async fn a_plain_405_becomes_a_problem() {
+        let app = init_service(
+            App::new()
+                .wrap(from_fn(observe))
+                .service(web::resource("/only-get").route(web::get().to(HttpResponse::Ok))),
+        )
+        .await;
+        let response = call_service(&app, TestRequest::post().uri("/only-get").to_request()).await;
+        assert_eq!(response.status(), 405);
+        let body: serde_json::Value = read_body_json(response).await;
+        assert_eq!(body["code"], "method_not_allowed");
+    }
+
+    #[test]
+    fn request_ids_are_plain_and_short() {
+        assert!(is_acceptable_request_id(
+            "6f1c2b9e-1d2a-4f7b-9a51-5d7e0c9f3b21"
+        ));
+        assert!(!is_acceptable_request_id(""));
+        assert!(!is_acceptable_request_id("with space"));
+        assert!(!is_acceptable_request_id(&"x".repeat(129)));
+    }
+}

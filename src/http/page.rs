@@ -1,0 +1,130 @@
+//! Keyset pagination: `?limit=` (default 50, at most 500) and an opaque `?cursor=` that
+//! carries the sort key of the last item of the previous page.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+/// A validated page request.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub limit: i64,
+    /// The sort key of the last item already seen.
+    pub after: Option<Vec<String>>,
+}
+
+impl PageRequest {
+    /// `key_parts` is how many strings a cursor of this list holds.
+    pub fn parse(
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        key_parts: usize,
+    ) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.push(FieldError::new(
+                "limit",
+                format!("must be from 1 to {MAX_LIMIT}"),
+            ));
+        }
+        let after = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(cursor) => match decode_cursor(cursor).filter(|parts| parts.len() == key_parts) {
+                Some(parts) => Some(parts),
+                None => {
+                    errors.push(FieldError::new(
+                        "cursor",
+                        "is not a cursor this list gave out",
+                    ));
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Self { limit, after })
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+
+    /// Rows to ask the database for: one more than the page, to learn whether another follows.
+    pub fn fetch_limit(&self) -> i64 {
+        self.limit + 1
+    }
+}
+
+/// `{"items": [...], "next_cursor": "..." | null}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched in order.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        request: &PageRequest,
+        key: impl Fn(&R) -> Vec<String>,
+        view: impl FnMut(R) -> T,
+    ) -> Self {
+        let has_more = rows.len() as i64 > request.limit;
+        rows.truncate(request.limit as usize);
+        let next_cursor = if has_more {
+            rows.last().map(|last| encode_cursor(&key(last)))
+        } else {
+            None
+        };
+        Self {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+}
+
+fn encode_cursor(parts: &[String]) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(parts).unwrap_or_default())
+}
+
+fn decode_cursor(cursor: &str) -> Option<Vec<String>> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let cursor = encode_cursor(&["2026-11-22T01:00:00Z".into(), "id-1".into()]);
+        let request = PageRequest::parse(Some(10), Some(&cursor), 2).unwrap();
+        assert_eq!(request.after.unwrap()[1], "id-1");
+        assert!(PageRequest::parse(None, Some("%%%"), 2).is_err());
+        assert!(PageRequest::parse(None, Some(&cursor), 1).is_err());
+        assert!(PageRequest::parse(Some(0), None, 1).is_err());
+        assert!(PageRequest::parse(Some(501), None, 1).is_err());
+        assert_eq!(PageRequest::parse(None, None, 1).unwrap().limit, 50);
+    }
+
+    #[test]
+    fn a_full_page_carries_a_cursor_and_the_last_does_not() {
+        let request = PageRequest::parse(Some(2), None, 1).unwrap();
+        let page = Page::from_rows(vec![1, 2, 3], &request, |n| vec![n.to_string()], |n| n);
+        assert_eq!(page.items, vec![1, 2]);
+        assert_eq!(
+            decode_cursor(page.next_cursor.as_deref().unwrap()).unwrap(),
+            ["2"]
+        );
+        let page = Page::from_rows(vec![1, 2], &request, |n| vec![n.to_string()], |n| n);
+        assert!(page.next_cursor.is_none());
+    }
+}

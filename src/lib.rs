@@ -1,0 +1,18 @@
+//! fieldweek: the backend of the Ministry of Social Development and Human Security's
+//! weekly field work: visits, citizens' grievances and the summaries officials report.
+//!
+//! `main.rs` is a thin command line over this library, so the tests start exactly the
+//! server that production runs ([`server::Services::prepare`] and [`server::start`]).
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod geo;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod server;
+pub mod telemetry;

@@ -1,0 +1,88 @@
+//! The `fieldweek` command: `serve` (the default), `migrate`, `openapi`.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use fieldweek::config::Config;
+use fieldweek::server::{self, Services};
+use fieldweek::{db, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "fieldweek",
+    version,
+    about = "Field-reporting backend for พม. volunteers and officials"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (YAML) the server serves.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command.unwrap_or(Command::Serve)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("fieldweek: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Openapi => {
+            print!("{}", server::api_spec().to_yaml()?);
+            Ok(())
+        }
+        Command::Serve => serve(configure()?),
+        Command::Migrate => {
+            let config = configure()?;
+            config.prepare_directories()?;
+            let database = db::Db::connect(&config.database, 1)?;
+            let mut conn = database
+                .get()
+                .map_err(|_| anyhow::anyhow!("cannot connect to {:?}", config.database))?;
+            let applied = db::run_migrations(&mut conn)?;
+            println!("{applied} migration(s) applied to {:?}", config.database);
+            Ok(())
+        }
+    }
+}
+
+/// Reads the environment and starts logging as it asks.
+fn configure() -> anyhow::Result<Config> {
+    let config = Config::from_env()?;
+    telemetry::init(config.log_format);
+    Ok(config)
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    // Bind first: a port in use should fail fast, before any database work.
+    let listener = TcpListener::bind(&config.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let services = Services::prepare(config)?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        database = ?services.config.database,
+        "fieldweek is listening"
+    );
+    actix_web::rt::System::new().block_on(async move {
+        // actix stops gracefully on SIGTERM and SIGINT: in-flight requests finish first.
+        server::start(services, listener)?.await?;
+        tracing::info!("fieldweek stopped");
+        Ok(())
+    })
+}

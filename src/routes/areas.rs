@@ -1,0 +1,100 @@
+//! Thai administrative areas: browse the hierarchy, look one up, locate a point.
+
+use actix_web::{get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::error::{ApiError, FieldError, Problem};
+use crate::geo::{Area, Geography, LatLon, Located};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// A province, district or `TH`; without it, the 77 provinces.
+    #[param(example = "50")]
+    pub parent: Option<String>,
+}
+
+/// The children of an area (never paged: at most a few hundred).
+#[utoipa::path(
+    tag = "areas",
+    params(ListQuery),
+    responses(
+        (status = 200, body = Vec<Area>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/areas")]
+pub async fn list(
+    geography: web::Data<Geography>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Vec<Area>>, ApiError> {
+    let parent = query.parent.as_deref().map(str::trim);
+    let children = geography.children(parent).ok_or(ApiError::NotFound)?;
+    Ok(web::Json(children.into_iter().cloned().collect()))
+}
+
+/// One area by its code (`TH`, or a 2-, 4- or 6-digit DOPA code).
+#[utoipa::path(
+    tag = "areas",
+    params(("code" = String, Path, example = "500101")),
+    responses(
+        (status = 200, body = Area),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/areas/{code}")]
+pub async fn get(
+    geography: web::Data<Geography>,
+    code: web::Path<String>,
+) -> Result<web::Json<Area>, ApiError> {
+    let area = geography.area(code.trim()).ok_or(ApiError::NotFound)?;
+    Ok(web::Json(area.clone()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LocateQuery {
+    /// WGS84 latitude.
+    #[param(example = 18.7883)]
+    pub lat: f64,
+    /// WGS84 longitude.
+    #[param(example = 98.9853)]
+    pub lon: f64,
+}
+
+/// The subdistrict for a point, with its district and province, and how it was found.
+#[utoipa::path(
+    tag = "areas",
+    params(LocateQuery),
+    responses(
+        (status = 200, body = Located),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/areas/locate")]
+pub async fn locate(
+    geography: web::Data<Geography>,
+    query: web::Query<LocateQuery>,
+) -> Result<web::Json<Located>, ApiError> {
+    let point = crate::domain::GeoPoint::new(query.lat, query.lon, None).map_err(|errors| {
+        ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|(field, message)| FieldError::new(field, message))
+                .collect(),
+        )
+    })?;
+    let point = LatLon {
+        lat: point.lat(),
+        lon: point.lon(),
+    };
+    let located = geography.locate(point).map_err(|_| {
+        ApiError::Validation(vec![
+            FieldError::new("lat", "the point lies outside Thailand"),
+            FieldError::new("lon", "the point lies outside Thailand"),
+        ])
+    })?;
+    Ok(web::Json(located))
+}

@@ -1,0 +1,435 @@
+//! Login, token refresh with rotation, logout, and the caller's own account.
+
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::accounts::UserView;
+use crate::auth::{throttle, AuthUser, NewPassword, PasswordHasher, TokenKeys};
+use crate::db::audit::{self, AuditEntry, ClientInfo};
+use crate::db::users::{self, UserChanges, UserRow};
+use crate::db::{sessions, Db, DbConnection};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::{ClientInfoExt, ValidJson};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    #[schema(example = "somchai.k")]
+    pub username: String,
+    #[schema(example = "a long passphrase")]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+    /// Opaque; spent by its first use at `/auth/refresh`.
+    pub refresh_token: String,
+    pub user: UserView,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshInput {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// What a login attempt came to, decided inside one transaction and answered after it
+/// commits (a failure must still be recorded for throttling).
+enum LoginOutcome {
+    LoggedIn {
+        user: Box<UserRow>,
+        refresh_token: String,
+    },
+    Disabled,
+    Failed,
+}
+
+/// Exchange a username and password for an access token and a refresh token.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginInput,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 401, body = Problem, content_type = "application/problem+json", description = "invalid_credentials"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "account_disabled"),
+        (status = 429, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
+    ),
+    security(())
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    keys: web::Data<TokenKeys>,
+    hasher: web::Data<PasswordHasher>,
+    input: ValidJson<LoginInput>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    let LoginInput { username, password } = input.into_inner();
+    let client = req.client_info();
+    let address = client.addr.clone().unwrap_or_else(|| "unknown".into());
+    let key = users::username_key(&username);
+
+    let (throttled, user) = {
+        let (key, address) = (key.clone(), address.clone());
+        db.read(move |conn| {
+            let throttled = throttle::check(conn, &key, &address, Utc::now().naive_utc())?;
+            Ok((throttled, users::find_by_username(conn, &key)?))
+        })
+        .await?
+    };
+    if let Err(retry_after_secs) = throttled {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+
+    // Oversized passwords are refused before hashing; unknown users cost a decoy hash.
+    let matches = password.len() <= 256
+        && hasher
+            .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+            .await?;
+
+    let outcome = db
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            let (outcome, reason) = match user {
+                Some(user) if matches && user.active => {
+                    let family = uuid::Uuid::new_v4().to_string();
+                    let refresh_token = sessions::issue(conn, &user.id, &family, now)?;
+                    (
+                        LoginOutcome::LoggedIn {
+                            user: Box::new(user),
+                            refresh_token,
+                        },
+                        None,
+                    )
+                }
+                Some(user) if matches => {
+                    audit_login(conn, &client, Some(&user.id), &username, "account_disabled")?;
+                    (LoginOutcome::Disabled, Some("account_disabled"))
+                }
+                Some(user) => {
+                    audit_login(conn, &client, Some(&user.id), &username, "wrong_password")?;
+                    (LoginOutcome::Failed, Some("wrong_password"))
+                }
+                None => {
+                    audit_login(conn, &client, None, &username, "unknown_username")?;
+                    (LoginOutcome::Failed, Some("unknown_username"))
+                }
+            };
+            throttle::record(conn, &key, &address, now, reason.is_none())?;
+            if let LoginOutcome::LoggedIn { user, .. } = &outcome {
+                audit::record(
+                    conn,
+                    &client,
+                    AuditEntry {
+                        actor_id: Some(&user.id),
+                        action: "auth.login",
+                        record_type: "user",
+                        record_id: Some(&user.id),
+                        details: serde_json::json!({}),
+                    },
+                )?;
+            }
+            Ok(outcome)
+        })
+        .await?;
+
+    match outcome {
+        LoginOutcome::LoggedIn {
+            user,
+            refresh_token,
+        } => Ok(web::Json(token_pair(&keys, *user, refresh_token)?)),
+        LoginOutcome::Disabled => Err(ApiError::AccountDisabled),
+        LoginOutcome::Failed => Err(ApiError::InvalidCredentials),
+    }
+}
+
+fn audit_login(
+    conn: &mut DbConnection,
+    client: &ClientInfo,
+    user_id: Option<&str>,
+    username: &str,
+    reason: &str,
+) -> Result<(), ApiError> {
+    audit::record(
+        conn,
+        client,
+        AuditEntry {
+            actor_id: user_id,
+            action: "auth.login_failed",
+            record_type: "user",
+            record_id: user_id,
+            details: serde_json::json!({
+                // Cap what an anonymous caller can write into the permanent log.
+                "username": username.chars().take(64).collect::<String>(),
+                "reason": reason,
+            }),
+        },
+    )?;
+    Ok(())
+}
+
+fn token_pair(
+    keys: &TokenKeys,
+    user: UserRow,
+    refresh_token: String,
+) -> Result<TokenPair, ApiError> {
+    let (access_token, expires_in) = keys.issue_access(&user.id, user.token_version)?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token,
+        user: user.into(),
+    })
+}
+
+enum RefreshOutcome {
+    Rotated {
+        user: Box<UserRow>,
+        refresh_token: String,
+    },
+    Refused,
+}
+
+/// Trade a refresh token for a new pair. Each refresh token works once: presenting a
+/// spent one again revokes every token of that login.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshInput,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    keys: web::Data<TokenKeys>,
+    input: ValidJson<RefreshInput>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    let presented = input.into_inner().refresh_token;
+    let client = req.client_info();
+    let outcome = db
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            match sessions::spend(conn, &presented, now)? {
+                sessions::Rotation::Rotated { user_id, family_id } => {
+                    match users::find(conn, &user_id)?.filter(|u| u.active) {
+                        Some(user) => {
+                            let refresh_token = sessions::issue(conn, &user.id, &family_id, now)?;
+                            Ok(RefreshOutcome::Rotated {
+                                user: Box::new(user),
+                                refresh_token,
+                            })
+                        }
+                        None => {
+                            sessions::revoke_family(conn, &family_id, now)?;
+                            Ok(RefreshOutcome::Refused)
+                        }
+                    }
+                }
+                sessions::Rotation::Reused { user_id, family_id } => {
+                    audit::record(
+                        conn,
+                        &client,
+                        AuditEntry {
+                            actor_id: Some(&user_id),
+                            action: "auth.refresh_reuse",
+                            record_type: "user",
+                            record_id: Some(&user_id),
+                            details: serde_json::json!({ "family_id": family_id }),
+                        },
+                    )?;
+                    Ok(RefreshOutcome::Refused)
+                }
+                sessions::Rotation::Invalid => Ok(RefreshOutcome::Refused),
+            }
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated {
+            user,
+            refresh_token,
+        } => Ok(web::Json(token_pair(&keys, *user, refresh_token)?)),
+        RefreshOutcome::Refused => Err(ApiError::Unauthenticated(
+            "the refresh token is not valid; log in again".into(),
+        )),
+    }
+}
+
+/// End this login: its refresh tokens stop working.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshInput,
+    responses(
+        (status = 204),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    user: AuthUser,
+    db: web::Data<Db>,
+    input: ValidJson<RefreshInput>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = input.into_inner().refresh_token;
+    db.write(move |conn| {
+        // Only one's own login can be ended this way; anything else is quietly ignored.
+        if let Some((family_id, owner)) = sessions::family_of(conn, &presented)? {
+            if owner == user.id {
+                sessions::revoke_family(conn, &family_id, Utc::now().naive_utc())?;
+                audit::record(
+                    conn,
+                    &user.client,
+                    AuditEntry {
+                        actor_id: Some(&user.id),
+                        action: "auth.logout",
+                        record_type: "user",
+                        record_id: Some(&user.id),
+                        details: serde_json::json!({}),
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's own account.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, body = UserView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+pub async fn me(user: AuthUser, db: web::Data<Db>) -> Result<web::Json<UserView>, ApiError> {
+    let row = db
+        .read(move |conn| users::find(conn, &user.id)?.ok_or(ApiError::NotFound))
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Change one's own password. Every session of the account ends: log in again.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordChangeInput,
+    responses(
+        (status = 204),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/me/password")]
+pub async fn change_password(
+    user: AuthUser,
+    db: web::Data<Db>,
+    hasher: web::Data<PasswordHasher>,
+    input: ValidJson<PasswordChangeInput>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordChangeInput {
+        current_password,
+        new_password,
+    } = input.into_inner();
+    let new_password = NewPassword::parse(&new_password, &user.username)
+        .map_err(|message| ApiError::field("new_password", message))?;
+
+    // Guessing the current password here counts against the same limits as logging in.
+    let key = users::username_key(&user.username);
+    let address = user.client.addr.clone().unwrap_or_else(|| "unknown".into());
+    let (throttled, row) = {
+        let (key, address, id) = (key.clone(), address.clone(), user.id.clone());
+        db.read(move |conn| {
+            let throttled = throttle::check(conn, &key, &address, Utc::now().naive_utc())?;
+            Ok((
+                throttled,
+                users::find(conn, &id)?.ok_or(ApiError::NotFound)?,
+            ))
+        })
+        .await?
+    };
+    if let Err(retry_after_secs) = throttled {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+    let matches = current_password.len() <= 256
+        && hasher
+            .verify(current_password, Some(row.password_hash.clone()))
+            .await?;
+    if !matches {
+        db.write(move |conn| {
+            throttle::record(conn, &key, &address, Utc::now().naive_utc(), false)?;
+            Ok(())
+        })
+        .await?;
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "current_password",
+            "is not your current password",
+        )]));
+    }
+    let hash = hasher.hash(new_password).await?;
+    db.write(move |conn| {
+        let now = Utc::now().naive_utc();
+        end_sessions_and_update(
+            conn,
+            &row,
+            UserChanges {
+                password_hash: Some(hash),
+                ..Default::default()
+            },
+            now,
+        )?;
+        audit::record(
+            conn,
+            &user.client,
+            AuditEntry {
+                actor_id: Some(&user.id),
+                action: "user.password_changed",
+                record_type: "user",
+                record_id: Some(&user.id),
+                details: serde_json::json!({}),
+            },
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Applies `changes` and ends every session of the account: its refresh tokens are
+/// revoked and its access tokens stop verifying (the token version moves on).
+pub fn end_sessions_and_update(
+    conn: &mut DbConnection,
+    row: &UserRow,
+    mut changes: UserChanges,
+    now: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    changes.token_version = Some(row.token_version + 1);
+    changes.updated_at = Some(now);
+    users::update(conn, &row.id, &changes)?;
+    sessions::revoke_all_for_user(conn, &row.id, now)?;
+    Ok(())
+}

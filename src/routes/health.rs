@@ -1,0 +1,62 @@
+//! Liveness, readiness and metrics: unauthenticated, for load balancers and Prometheus.
+
+use std::time::Duration;
+
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{self, Db};
+use crate::error::{ApiError, Problem};
+use crate::http::Metrics;
+
+#[derive(Serialize, ToSchema)]
+pub struct Status {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is alive.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Status)))]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<Status> {
+    web::Json(Status { status: "ok" })
+}
+
+/// The database answers and every migration is applied.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, body = Status),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Status>, ApiError> {
+    let db = db.into_inner();
+    web::block(move || -> Result<(), ApiError> {
+        // A probe must answer quickly even when the database is down.
+        let mut conn = db.get_with_timeout(Duration::from_secs(2))?;
+        let pending = db::has_pending_migrations(&mut conn).map_err(ApiError::Internal)?;
+        if pending {
+            return Err(ApiError::ServiceUnavailable(
+                "database migrations are pending".into(),
+            ));
+        }
+        Ok(())
+    })
+    .await??;
+    Ok(web::Json(Status { status: "ready" }))
+}
+
+/// Prometheus text: request counts and latency by route template and status.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, content_type = "text/plain", body = String))
+)]
+#[get("/metrics")]
+pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render())
+}

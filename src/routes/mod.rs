@@ -1,0 +1,35 @@
+//! The HTTP routes, one file per resource. Handlers stay thin: parse, authorise, call
+//! `db/` or `geo/`, shape the answer.
+
+pub mod areas;
+pub mod auth;
+pub mod health;
+pub mod users;
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+/// Every documented route. The served OpenAPI document is collected from this same
+/// registration, so the spec cannot list a route the server lacks, or miss one it has.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .service(auth::login)
+                .service(auth::refresh)
+                .service(auth::logout)
+                .service(auth::me)
+                .service(auth::change_password)
+                .service(users::create)
+                .service(users::list)
+                .service(users::get)
+                .service(users::update)
+                .service(users::reset_password)
+                // `locate` before `{code}`, which would otherwise swallow it.
+                .service(areas::locate)
+                .service(areas::list)
+                .service(areas::get),
+        );
+}

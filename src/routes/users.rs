@@ -1,0 +1,428 @@
+//! Accounts: a supervisor manages volunteers and officials inside its own area; an admin
+//! manages everyone. Officials may read the accounts of their area.
+
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::accounts::{self, collect, CreateUserInput, NewAccount, UserView};
+use crate::auth::scope::prefixes;
+use crate::auth::{AreaScope, AuthUser, NewPassword, PasswordHasher};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::users::{self, UserChanges, UserFilter, UserRow};
+use crate::db::Db;
+use crate::domain::{AreaCode, PhoneE164, Role};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::geo::Geography;
+use crate::http::{Page, PageRequest, ValidJson};
+use crate::routes::auth::end_sessions_and_update;
+
+/// Create an account.
+#[utoipa::path(
+    tag = "users",
+    request_body = CreateUserInput,
+    responses(
+        (status = 201, body = UserView, headers(("Location" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "username_taken"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/users")]
+pub async fn create(
+    user: AuthUser,
+    db: web::Data<Db>,
+    geography: web::Data<Geography>,
+    hasher: web::Data<PasswordHasher>,
+    input: ValidJson<CreateUserInput>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_supervisor()?;
+    let account = NewAccount::parse(input.into_inner(), &geography)?;
+    ensure_may_manage(&user, account.role)?;
+    ensure_in_area(&user, &account.area)?;
+
+    let hash = hasher.hash(account.password.clone()).await?;
+    let row = account.into_row(hash, Utc::now().naive_utc());
+    let stored = row.clone();
+    db.write(move |conn| {
+        users::insert(conn, &row)?;
+        audit::record(
+            conn,
+            &user.client,
+            AuditEntry {
+                actor_id: Some(&user.id),
+                action: "user.created",
+                record_type: "user",
+                record_id: Some(&row.id),
+                details: serde_json::json!({
+                    "username": row.username, "role": row.role, "area_code": row.area_code,
+                }),
+            },
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", stored.id)))
+        .json(UserView::from(stored)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    pub role: Option<Role>,
+    /// Only accounts in this area (inside one's own).
+    pub area: Option<String>,
+    pub active: Option<bool>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Accounts in the caller's area, by username.
+#[utoipa::path(
+    tag = "users",
+    params(ListQuery),
+    responses(
+        (status = 200, body = Page<UserView>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/users")]
+pub async fn list(
+    user: AuthUser,
+    db: web::Data<Db>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Page<UserView>>, ApiError> {
+    user.require_staff()?;
+    let query = query.into_inner();
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    let scope = match query.area.as_deref() {
+        None => Some(user.scope.clone()),
+        Some(raw) => {
+            let area = AreaCode::parse(raw).map_err(|e| ApiError::field("area", e.to_string()))?;
+            user.scope.narrowed_to(&area)
+        }
+    };
+    // A filter outside one's own area matches nothing one may see.
+    let Some(scope) = scope else {
+        return Ok(web::Json(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
+    };
+    let filter = UserFilter {
+        scope,
+        role: query.role.map(|r| r.as_str().to_owned()),
+        active: query.active,
+    };
+    let after = page.after.as_ref().map(|key| key[0].clone());
+    let limit = page.fetch_limit();
+    let rows = db
+        .read(move |conn| Ok(users::list(conn, &filter, after.as_deref(), limit)?))
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |row: &UserRow| vec![row.username_key.clone()],
+        UserView::from,
+    )))
+}
+
+/// One account (one's own, or one in one's area for officials and above).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = UserView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/users/{id}")]
+pub async fn get(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+) -> Result<web::Json<UserView>, ApiError> {
+    let row = find_visible(&user, &db, id.into_inner()).await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Loads an account the caller may see, else 404 (never revealing that it exists).
+async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, ApiError> {
+    let scope = if id == user.id {
+        AreaScope::Everywhere
+    } else if user.role.is_staff() {
+        user.scope.clone()
+    } else {
+        return Err(ApiError::NotFound);
+    };
+    db.read(move |conn| users::find_in_scope(conn, &id, &scope)?.ok_or(ApiError::NotFound))
+        .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserInput {
+    pub display_name: Option<String>,
+    /// A phone number, or null to remove it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub area_code: Option<String>,
+    /// false deactivates the account and ends its sessions at once.
+    pub active: Option<bool>,
+}
+
+/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
+fn present_or_null<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+/// Change an account. A new role or area, or deactivation, ends its sessions.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path)),
+    request_body = UpdateUserInput,
+    responses(
+        (status = 200, body = UserView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/users/{id}")]
+pub async fn update(
+    user: AuthUser,
+    db: web::Data<Db>,
+    geography: web::Data<Geography>,
+    id: web::Path<String>,
+    input: ValidJson<UpdateUserInput>,
+) -> Result<web::Json<UserView>, ApiError> {
+    user.require_supervisor()?;
+    let target = find_managed(&user, &db, id.into_inner()).await?;
+    let input = input.into_inner();
+    let changes = parse_changes(&user, &target, input, &geography)?;
+
+    let ends_sessions =
+        changes.role.is_some() || changes.area_code.is_some() || changes.active == Some(false);
+    let changed: Vec<&str> = [
+        ("display_name", changes.display_name.is_some()),
+        ("phone", changes.phone.is_some()),
+        ("role", changes.role.is_some()),
+        ("area_code", changes.area_code.is_some()),
+        ("active", changes.active.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, present)| present.then_some(name))
+    .collect();
+    let details = serde_json::json!({
+        "changed": changed,
+        "role": changes.role,
+        "area_code": changes.area_code,
+        "active": changes.active,
+    });
+
+    let updated = db
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            if ends_sessions {
+                end_sessions_and_update(conn, &target, changes, now)?;
+            } else {
+                users::update(
+                    conn,
+                    &target.id,
+                    &UserChanges {
+                        updated_at: Some(now),
+                        ..changes
+                    },
+                )?;
+            }
+            audit::record(
+                conn,
+                &user.client,
+                AuditEntry {
+                    actor_id: Some(&user.id),
+                    action: "user.updated",
+                    record_type: "user",
+                    record_id: Some(&target.id),
+                    details,
+                },
+            )?;
+            users::find(conn, &target.id)?.ok_or(ApiError::NotFound)
+        })
+        .await?;
+    Ok(web::Json(updated.into()))
+}
+
+fn parse_changes(
+    user: &AuthUser,
+    target: &UserRow,
+    input: UpdateUserInput,
+    geography: &Geography,
+) -> Result<UserChanges, ApiError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut changes = UserChanges::default();
+    if let Some(name) = input.display_name {
+        changes.display_name = collect(
+            &mut errors,
+            "display_name",
+            accounts::parse_display_name(&name),
+        );
+    }
+    if let Some(phone) = input.phone {
+        changes.phone = match phone.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(raw) => collect(
+                &mut errors,
+                "phone",
+                PhoneE164::parse(raw)
+                    .map(|p| Some(p.into_string()))
+                    .map_err(|e| e.to_string()),
+            ),
+        };
+    }
+    let touches_privileges =
+        input.role.is_some() || input.area_code.is_some() || input.active.is_some();
+    if touches_privileges && target.id == user.id {
+        // Nobody demotes, moves or locks out themselves; another admin must.
+        return Err(ApiError::Forbidden(
+            "you cannot change your own role, area or active state".into(),
+        ));
+    }
+    if let Some(role) = input.role {
+        ensure_may_manage(user, role)?;
+        changes.role = Some(role.as_str().to_owned());
+    }
+    if let Some(raw) = input.area_code {
+        if let Some(area) = collect(
+            &mut errors,
+            "area_code",
+            accounts::parse_area(&raw, geography),
+        ) {
+            if !user.scope.covers_code(area.as_str()) {
+                errors.push(FieldError::new(
+                    "area_code",
+                    "must lie inside your own area",
+                ));
+            } else {
+                let (province, district) = prefixes(&area);
+                changes.province_code = Some(province);
+                changes.district_code = Some(district);
+                changes.area_code = Some(area.into_string());
+            }
+        }
+    }
+    changes.active = input.active;
+    if errors.is_empty() {
+        Ok(changes)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetInput {
+    pub new_password: String,
+}
+
+/// Set a new password for an account one manages; its sessions end.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path)),
+    request_body = PasswordResetInput,
+    responses(
+        (status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/users/{id}/password")]
+pub async fn reset_password(
+    user: AuthUser,
+    db: web::Data<Db>,
+    hasher: web::Data<PasswordHasher>,
+    id: web::Path<String>,
+    input: ValidJson<PasswordResetInput>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_supervisor()?;
+    let target = find_managed(&user, &db, id.into_inner()).await?;
+    let password = NewPassword::parse(&input.into_inner().new_password, &target.username)
+        .map_err(|message| ApiError::field("new_password", message))?;
+    let hash = hasher.hash(password).await?;
+    db.write(move |conn| {
+        let changes = UserChanges {
+            password_hash: Some(hash),
+            ..Default::default()
+        };
+        end_sessions_and_update(conn, &target, changes, Utc::now().naive_utc())?;
+        audit::record(
+            conn,
+            &user.client,
+            AuditEntry {
+                actor_id: Some(&user.id),
+                action: "user.password_reset",
+                record_type: "user",
+                record_id: Some(&target.id),
+                details: serde_json::json!({}),
+            },
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// An account in the caller's area whose role the caller manages; 404 outside the area,
+/// 403 for an account of a role it may not manage.
+async fn find_managed(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, ApiError> {
+    let scope = user.scope.clone();
+    let target = db
+        .read(move |conn| users::find_in_scope(conn, &id, &scope)?.ok_or(ApiError::NotFound))
+        .await?;
+    let role: Role = target
+        .role
+        .parse()
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("stored role {:?}", target.role)))?;
+    if target.id != user.id {
+        ensure_may_manage(user, role)?;
+    }
+    Ok(target)
+}
+
+fn ensure_may_manage(user: &AuthUser, role: Role) -> Result<(), ApiError> {
+    if user.role.can_manage(role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "a {} may not manage {} accounts",
+            user.role.as_str(),
+            role.as_str()
+        )))
+    }
+}
+
+fn ensure_in_area(user: &AuthUser, area: &AreaCode) -> Result<(), ApiError> {
+    if user.scope.covers_code(area.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "area_code",
+            "must lie inside your own area",
+        ))
+    }
+}

@@ -1,0 +1,147 @@
+//! Start-up: everything between a validated `Config` and a listening server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::accounts;
+use crate::auth::{PasswordHasher, TokenKeys, WriteRateLimiter};
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::error::ApiError;
+use crate::geo::Geography;
+use crate::http::{observe, BodyLimits, Metrics};
+use crate::{openapi, routes};
+
+/// What every worker shares: built once, before the first request.
+#[derive(Clone)]
+pub struct Services {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub geography: Arc<Geography>,
+    pub metrics: Arc<Metrics>,
+    pub token_keys: Arc<TokenKeys>,
+    pub hasher: PasswordHasher,
+    pub write_limiter: Arc<WriteRateLimiter>,
+}
+
+impl Services {
+    /// Blocking: prepares the data directory, opens the database, applies migrations and
+    /// loads the geography into it. Every failure is one clear message.
+    pub fn prepare(config: Config) -> anyhow::Result<Self> {
+        config.prepare_directories()?;
+        let geography = Arc::new(Geography::load().context("loading the bundled geography")?);
+        let db = Db::connect(&config.database, config.db_pool_size)?;
+        {
+            let mut conn = db
+                .get()
+                .map_err(|_| anyhow::anyhow!("cannot connect to {:?}", config.database))?;
+            let applied = db::run_migrations(&mut conn)?;
+            if applied > 0 {
+                tracing::info!(applied, "database migrations applied");
+            }
+        }
+        let reloaded = db
+            .write_blocking(|conn| Ok(db::areas::sync(conn, &geography)?))
+            .map_err(|e| anyhow::anyhow!("loading areas into the database: {e}"))?;
+        if reloaded {
+            tracing::info!("areas table loaded from the bundled geography");
+        }
+        if let Some(admin) = &config.admin {
+            if accounts::bootstrap_admin(&db, &geography, &admin.username, &admin.password)
+                .context("creating the first admin from FIELDWEEK_ADMIN_USERNAME")?
+            {
+                tracing::info!(username = %admin.username, "first admin created");
+            }
+        }
+        let token_keys = Arc::new(TokenKeys::load(&config)?);
+        Ok(Self {
+            hasher: PasswordHasher::new(config.hash_concurrency)?,
+            write_limiter: Arc::new(WriteRateLimiter::new(config.writes_per_minute)),
+            token_keys,
+            config: Arc::new(config),
+            db,
+            geography,
+            metrics: Arc::new(Metrics::new()),
+        })
+    }
+}
+
+/// The served OpenAPI document, collected from the same route registration the server uses.
+pub fn api_spec() -> utoipa::openapi::OpenApi {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    spec
+}
+
+/// Binds nothing itself: the caller passes a listener, so tests can use port 0 and a port
+/// in use is reported before anything else starts.
+pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_web::dev::Server> {
+    // Serialised once; each answer shares the same bytes.
+    let spec_json = web::Bytes::from(
+        api_spec()
+            .to_json()
+            .context("serialising the OpenAPI document")?,
+    );
+    let config = services.config.clone();
+    let db = web::Data::new(services.db.clone());
+    let geography = web::Data::from(services.geography.clone());
+    let metrics = web::Data::from(services.metrics.clone());
+    let token_keys = web::Data::from(services.token_keys.clone());
+    let hasher = web::Data::new(services.hasher.clone());
+    let write_limiter = web::Data::from(services.write_limiter.clone());
+    let limits = BodyLimits {
+        record: config.max_json_bytes,
+    };
+
+    let mut server = HttpServer::new(move || {
+        let spec_json = spec_json.clone();
+        let (app, _) = App::new()
+            .wrap(from_fn(observe))
+            .app_data(db.clone())
+            .app_data(geography.clone())
+            .app_data(metrics.clone())
+            .app_data(token_keys.clone())
+            .app_data(hasher.clone())
+            .app_data(write_limiter.clone())
+            .app_data(limits)
+            .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                ApiError::MalformedRequest(format!("bad query string: {error}")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+            .app_data(web::JsonConfig::default().limit(limits.record))
+            .into_utoipa_app()
+            // Before the `/api/v1` scope, which would otherwise answer 404 for it.
+            .route(
+                "/api/v1/openapi.json",
+                web::get().to(move || {
+                    let spec_json = spec_json.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(spec_json)
+                    }
+                }),
+            )
+            .configure(routes::configure)
+            .split_for_parts();
+        app.default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::NotFound)
+        }))
+    })
+    .listen(listener)
+    .context("starting the HTTP server")?
+    .shutdown_timeout(config.shutdown_timeout.as_secs());
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,123 @@
+use serde_json::Value;
+
+use crate::helpers::{assert_problem, spawn_app};
+
+#[tokio::test]
+async fn provinces_are_listed_without_a_parent() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/api/v1/areas").await;
+    assert_eq!(status, 200);
+    let provinces = body.as_array().unwrap();
+    assert_eq!(provinces.len(), 77);
+    let bangkok = &provinces[0];
+    assert_eq!(bangkok["code"], "10");
+    assert_eq!(bangkok["level"], "province");
+    assert_eq!(bangkok["name_th"], "กรุงเทพมหานคร");
+    assert_eq!(bangkok["name_en"], "Bangkok");
+    assert!(provinces.iter().all(|p| p["level"] == "province"));
+}
+
+#[tokio::test]
+async fn children_follow_the_code_hierarchy() {
+    let app = spawn_app().await;
+    let (status, districts) = app.get_json("/api/v1/areas?parent=50").await;
+    assert_eq!(status, 200);
+    let districts = districts.as_array().unwrap();
+    assert!(districts.len() > 20, "Chiang Mai has 25 districts");
+    assert!(districts
+        .iter()
+        .all(|d| d["level"] == "district" && d["parent_code"] == "50"));
+
+    let (_, subdistricts) = app.get_json("/api/v1/areas?parent=5001").await;
+    let subdistricts = subdistricts.as_array().unwrap();
+    assert!(!subdistricts.is_empty());
+    assert!(subdistricts
+        .iter()
+        .all(|s| s["level"] == "subdistrict" && s["code"].as_str().unwrap().starts_with("5001")));
+
+    let (_, leaves) = app.get_json("/api/v1/areas?parent=500101").await;
+    assert_eq!(leaves, Value::Array(vec![]));
+
+    assert_problem(app.get("/api/v1/areas?parent=99").await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn one_area_by_code() {
+    let app = spawn_app().await;
+    let (status, area) = app.get_json("/api/v1/areas/500101").await;
+    assert_eq!(status, 200);
+    assert_eq!(area["level"], "subdistrict");
+    assert_eq!(area["parent_code"], "5001");
+    assert_eq!(area["name_en"], "Si Phum");
+
+    let (_, country) = app.get_json("/api/v1/areas/TH").await;
+    assert_eq!(country["level"], "country");
+
+    for missing in ["99", "1234567", "abc", "%20"] {
+        let response = app.get(&format!("/api/v1/areas/{missing}")).await;
+        assert_problem(response, 404, "not_found").await;
+    }
+}
+
+#[tokio::test]
+async fn locate_finds_subdistrict_district_and_province() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .get_json("/api/v1/areas/locate?lat=18.7883&lon=98.9853")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["province"]["code"], "50");
+    assert_eq!(body["method"], "nearest_centroid");
+    let subdistrict = body["subdistrict"]["code"].as_str().unwrap();
+    let district = body["district"]["code"].as_str().unwrap();
+    assert!(subdistrict.starts_with(district) && district.starts_with("50"));
+    assert!(body["distance_m"].as_f64().unwrap() < 5_000.0);
+}
+
+#[tokio::test]
+async fn locate_in_bangkok_falls_back_and_says_so() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .get_json("/api/v1/areas/locate?lat=13.7563&lon=100.5018")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["province"]["code"], "10");
+    assert_ne!(body["method"], "nearest_centroid", "{body}");
+}
+
+#[tokio::test]
+async fn locate_refuses_points_outside_thailand() {
+    let app = spawn_app().await;
+    // Vientiane (Laos), Phnom Penh, Kuala Lumpur, the open sea.
+    for (lat, lon) in [
+        (17.9757, 102.6331),
+        (11.5564, 104.9282),
+        (3.139, 101.6869),
+        (0.0, 0.0),
+    ] {
+        let response = app
+            .get(&format!("/api/v1/areas/locate?lat={lat}&lon={lon}"))
+            .await;
+        let body = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "lat", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn locate_rejects_bad_coordinates_with_the_field_named() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/areas/locate?lat=95&lon=100").await;
+    let body = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "lat");
+
+    for query in ["lat=abc&lon=100", "lat=13", "", "lat=NaN&lon=100"] {
+        let response = app.get(&format!("/api/v1/areas/locate?{query}")).await;
+        let status = response.status().as_u16();
+        assert!(status == 400 || status == 422, "{query}: {status}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["code"] == "malformed_request" || body["code"] == "validation_failed",
+            "{query}: {body}"
+        );
+    }
+}

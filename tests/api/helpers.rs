@@ -1,0 +1,258 @@
+//! Starts the real server on port 0 with a fresh database per test: SQLite by default,
+//! PostgreSQL when `TEST_DATABASE_URL` names a server (a new database per test, cloned
+//! from a template that already holds the migrations and the areas).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use diesel::prelude::*;
+use fieldweek::config::{Config, DatabaseTarget};
+use fieldweek::server::{self, Services};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    pub _data_dir: tempfile::TempDir,
+    postgres: Option<PostgresDatabase>,
+}
+
+/// The engine the tests run on.
+pub fn engine() -> &'static str {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (target, postgres) = fresh_database(data_dir.path()).await;
+    let mut config = Config::with_database(target, data_dir.path().to_owned());
+    config.bind = "127.0.0.1:0".into();
+    config.workers = Some(2);
+    config.db_pool_size = 4;
+    adjust(&mut config);
+
+    let services = tokio::task::spawn_blocking(move || Services::prepare(config))
+        .await
+        .expect("prepare task")
+        .expect("services start");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let server = server::start(services.clone(), listener).expect("server starts");
+    tokio::spawn(server);
+
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        services,
+        _data_dir: data_dir,
+        postgres,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET, expecting JSON back; returns the status and the parsed body.
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// Drops this test's PostgreSQL database under the running server.
+    pub fn drop_postgres_database(&self) {
+        if let Some(database) = &self.postgres {
+            database.drop_database();
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(database) = self.postgres.take() {
+            database.drop_database();
+        }
+    }
+}
+
+/// Asserts an RFC 9457 answer with the given status and code; returns the body.
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["type"].is_string() && body["title"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+// ---- SQLite ----------------------------------------------------------------------------
+
+/// Migrating and loading 8,400 areas once per process, then copying the file, keeps each
+/// test's fresh database cheap.
+fn sqlite_template() -> &'static Path {
+    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("template dir");
+        let path = dir.path().join("template.db");
+        let config = Config::with_database(
+            DatabaseTarget::Sqlite { path: path.clone() },
+            dir.path().to_owned(),
+        );
+        // Dropping the services closes every connection, which checkpoints the WAL.
+        drop(Services::prepare(config).expect("template database"));
+        (dir, path)
+    });
+    path
+}
+
+// ---- PostgreSQL ------------------------------------------------------------------------
+
+struct PostgresDatabase {
+    server_url: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    fn drop_database(&self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.server_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+fn database_url(server_url: &str, name: &str) -> String {
+    let base = server_url
+        .rsplit_once('/')
+        .map_or(server_url, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+fn postgres_template(server_url: &str) -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        // Named after the migrations, so a changed schema gets a new template.
+        let name = format!("fieldweek_template_{}", migrations_fingerprint());
+        let mut admin = PgConnection::establish(server_url).expect("connect TEST_DATABASE_URL");
+        let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+        )))
+        .get_result(&mut admin)
+        .expect("query pg_database");
+        if !exists {
+            let building = format!("{name}_building_{}", std::process::id());
+            diesel::sql_query(format!("CREATE DATABASE \"{building}\""))
+                .execute(&mut admin)
+                .expect("create template");
+            let config = Config::with_database(
+                DatabaseTarget::Postgres {
+                    url: database_url(server_url, &building),
+                },
+                std::env::temp_dir(),
+            );
+            drop(Services::prepare(config).expect("template database"));
+            // Another test process may have won the race; either template is good.
+            let _ = diesel::sql_query(format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+            ))
+            .execute(&mut admin);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+            ))
+            .execute(&mut admin);
+        }
+        name
+    })
+}
+
+fn migrations_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let mut files: Vec<PathBuf> = walk(&root);
+    files.sort();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file).unwrap());
+    }
+    // The areas come from the geography compiled in, which the binary's version pins.
+    hasher.update(env!("CARGO_PKG_VERSION"));
+    hex::encode(&hasher.finalize()[..6])
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+async fn fresh_database(dir: &Path) -> (DatabaseTarget, Option<PostgresDatabase>) {
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || match std::env::var("TEST_DATABASE_URL") {
+        Ok(server_url) if !server_url.is_empty() => {
+            let template = postgres_template(&server_url);
+            let name = format!("fieldweek_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = PgConnection::establish(&server_url).expect("connect");
+            let mut attempts = 0;
+            // Cloning fails while another session touches the template; that passes quickly.
+            while let Err(error) = diesel::sql_query(format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+            ))
+            .execute(&mut admin)
+            {
+                attempts += 1;
+                assert!(attempts < 50, "cannot clone the template: {error}");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let target = DatabaseTarget::Postgres {
+                url: database_url(&server_url, &name),
+            };
+            (target, Some(PostgresDatabase { server_url, name }))
+        }
+        _ => {
+            let path = dir.join("fieldweek.db");
+            std::fs::copy(sqlite_template(), &path).expect("copy template");
+            (DatabaseTarget::Sqlite { path }, None)
+        }
+    })
+    .await
+    .expect("database task")
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real server, over HTTP, on a fresh database per test.
+//! Run on SQLite by default and on PostgreSQL with `TEST_DATABASE_URL` set.
+
+mod areas;
+mod cli;
+mod errors;
+mod health;
+mod helpers;
+mod openapi;
+mod storage;
