@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use fieldweek::accounts::{self, CreateUserInput, NewAccount};
 use fieldweek::config::Config;
+use fieldweek::domain::Role;
+use fieldweek::geo::Geography;
 use fieldweek::server::{self, Services};
 use fieldweek::{db, telemetry};
 
@@ -28,6 +31,31 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML) the server serves.
     Openapi,
+    /// Manage accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an account; the password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// volunteer, official, supervisor or admin.
+        #[arg(long)]
+        role: Role,
+        /// TH, or a 2-, 4- or 6-digit area code.
+        #[arg(long)]
+        area: String,
+        /// Defaults to the username.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -48,6 +76,43 @@ fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(configure()?),
+        Command::Users {
+            command:
+                UsersCommand::Create {
+                    username,
+                    role,
+                    area,
+                    display_name,
+                    phone,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let input = CreateUserInput {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password: password.trim_end_matches(['\r', '\n']).to_owned(),
+                role,
+                area_code: area,
+                phone,
+            };
+            let config = configure()?;
+            config.prepare_directories()?;
+            let geography = Geography::load()?;
+            let database = db::Db::connect(&config.database, 1)?;
+            {
+                let mut conn = database.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+                db::run_migrations(&mut conn)?;
+            }
+            let account = NewAccount::parse(input, &geography).map_err(accounts::describe)?;
+            let user = accounts::create_blocking(&database, account, "user.created_by_cli")
+                .map_err(accounts::describe)?;
+            println!(
+                "created {} ({}, {}): {}",
+                user.username, user.role, user.area_code, user.id
+            );
+            Ok(())
+        }
         Command::Migrate => {
             let config = configure()?;
             config.prepare_directories()?;

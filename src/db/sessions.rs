@@ -46,19 +46,43 @@ pub fn spend(
     now: NaiveDateTime,
 ) -> QueryResult<Rotation> {
     let hash = hash_refresh_token(presented);
-    let row: Option<(String, String, String, NaiveDateTime)> = refresh_tokens::table
+    type Row = (
+        String,
+        String,
+        String,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    );
+    let row: Option<Row> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(&hash))
         .select((
             refresh_tokens::id,
             refresh_tokens::user_id,
             refresh_tokens::family_id,
             refresh_tokens::expires_at,
+            refresh_tokens::spent_at,
+            refresh_tokens::revoked_at,
         ))
         .first(conn)
         .optional()?;
-    let Some((id, user_id, family_id, expires_at)) = row else {
+    let Some((id, user_id, family_id, expires_at, spent_at, revoked_at)) = row else {
         return Ok(Rotation::Invalid);
     };
+    let reused = |conn: &mut DbConnection| -> QueryResult<Rotation> {
+        revoke_family(conn, &family_id, now)?;
+        Ok(Rotation::Reused {
+            user_id: user_id.clone(),
+            family_id: family_id.clone(),
+        })
+    };
+    if spent_at.is_some() {
+        return reused(conn);
+    }
+    // Revoked (logout, password change, ...) but never spent: simply no longer valid.
+    if revoked_at.is_some() || expires_at <= now {
+        return Ok(Rotation::Invalid);
+    }
     let spent = diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::id.eq(&id))
@@ -68,11 +92,8 @@ pub fn spend(
     .set(refresh_tokens::spent_at.eq(now))
     .execute(conn)?;
     if spent == 0 {
-        revoke_family(conn, &family_id, now)?;
-        return Ok(Rotation::Reused { user_id, family_id });
-    }
-    if expires_at <= now {
-        return Ok(Rotation::Invalid);
+        // Another request spent it between our read and this write.
+        return reused(conn);
     }
     Ok(Rotation::Rotated { user_id, family_id })
 }

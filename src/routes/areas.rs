@@ -4,6 +4,7 @@ use actix_web::{get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::{Area, Geography, LatLon, Located};
 
@@ -21,11 +22,14 @@ pub struct ListQuery {
     params(ListQuery),
     responses(
         (status = 200, body = Vec<Area>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security(("bearer" = []))
 )]
 #[get("/areas")]
 pub async fn list(
+    _user: AuthUser,
     geography: web::Data<Geography>,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Vec<Area>>, ApiError> {
@@ -40,11 +44,14 @@ pub async fn list(
     params(("code" = String, Path, example = "500101")),
     responses(
         (status = 200, body = Area),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security(("bearer" = []))
 )]
 #[get("/areas/{code}")]
 pub async fn get(
+    _user: AuthUser,
     geography: web::Data<Geography>,
     code: web::Path<String>,
 ) -> Result<web::Json<Area>, ApiError> {
@@ -70,11 +77,14 @@ pub struct LocateQuery {
     responses(
         (status = 200, body = Located),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security(("bearer" = []))
 )]
 #[get("/areas/locate")]
 pub async fn locate(
+    _user: AuthUser,
     geography: web::Data<Geography>,
     query: web::Query<LocateQuery>,
 ) -> Result<web::Json<Located>, ApiError> {

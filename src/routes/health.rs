@@ -17,7 +17,7 @@ pub struct Status {
 }
 
 /// The process is alive.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Status)))]
+#[utoipa::path(tag = "operations", responses((status = 200, body = Status)), security(()))]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Status> {
     web::Json(Status { status: "ok" })
@@ -29,7 +29,8 @@ pub async fn healthz() -> web::Json<Status> {
     responses(
         (status = 200, body = Status),
         (status = 503, body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security(())
 )]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Status>, ApiError> {
@@ -52,7 +53,8 @@ pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Status>, ApiError> {
 /// Prometheus text: request counts and latency by route template and status.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, content_type = "text/plain", body = String))
+    responses((status = 200, content_type = "text/plain", body = String)),
+    security(())
 )]
 #[get("/metrics")]
 pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {

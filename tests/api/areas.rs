@@ -1,3 +1,4 @@
+use reqwest::Method;
 use serde_json::Value;
 
 use crate::helpers::{assert_problem, spawn_app};
@@ -5,7 +6,8 @@ use crate::helpers::{assert_problem, spawn_app};
 #[tokio::test]
 async fn provinces_are_listed_without_a_parent() {
     let app = spawn_app().await;
-    let (status, body) = app.get_json("/api/v1/areas").await;
+    let user = app.admin().await;
+    let (status, body) = app.get_as(&user, "/api/v1/areas").await;
     assert_eq!(status, 200);
     let provinces = body.as_array().unwrap();
     assert_eq!(provinces.len(), 77);
@@ -20,7 +22,8 @@ async fn provinces_are_listed_without_a_parent() {
 #[tokio::test]
 async fn children_follow_the_code_hierarchy() {
     let app = spawn_app().await;
-    let (status, districts) = app.get_json("/api/v1/areas?parent=50").await;
+    let user = app.admin().await;
+    let (status, districts) = app.get_as(&user, "/api/v1/areas?parent=50").await;
     assert_eq!(status, 200);
     let districts = districts.as_array().unwrap();
     assert!(districts.len() > 20, "Chiang Mai has 25 districts");
@@ -28,33 +31,46 @@ async fn children_follow_the_code_hierarchy() {
         .iter()
         .all(|d| d["level"] == "district" && d["parent_code"] == "50"));
 
-    let (_, subdistricts) = app.get_json("/api/v1/areas?parent=5001").await;
+    let (_, subdistricts) = app.get_as(&user, "/api/v1/areas?parent=5001").await;
     let subdistricts = subdistricts.as_array().unwrap();
     assert!(!subdistricts.is_empty());
     assert!(subdistricts
         .iter()
         .all(|s| s["level"] == "subdistrict" && s["code"].as_str().unwrap().starts_with("5001")));
 
-    let (_, leaves) = app.get_json("/api/v1/areas?parent=500101").await;
+    let (_, leaves) = app.get_as(&user, "/api/v1/areas?parent=500101").await;
     assert_eq!(leaves, Value::Array(vec![]));
 
-    assert_problem(app.get("/api/v1/areas?parent=99").await, 404, "not_found").await;
+    assert_problem(
+        app.as_user(&user, Method::GET, "/api/v1/areas?parent=99")
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn one_area_by_code() {
     let app = spawn_app().await;
-    let (status, area) = app.get_json("/api/v1/areas/500101").await;
+    let user = app.admin().await;
+    let (status, area) = app.get_as(&user, "/api/v1/areas/500101").await;
     assert_eq!(status, 200);
     assert_eq!(area["level"], "subdistrict");
     assert_eq!(area["parent_code"], "5001");
     assert_eq!(area["name_en"], "Si Phum");
 
-    let (_, country) = app.get_json("/api/v1/areas/TH").await;
+    let (_, country) = app.get_as(&user, "/api/v1/areas/TH").await;
     assert_eq!(country["level"], "country");
 
     for missing in ["99", "1234567", "abc", "%20"] {
-        let response = app.get(&format!("/api/v1/areas/{missing}")).await;
+        let response = app
+            .as_user(&user, Method::GET, &format!("/api/v1/areas/{missing}"))
+            .send()
+            .await
+            .unwrap();
         assert_problem(response, 404, "not_found").await;
     }
 }
@@ -62,8 +78,9 @@ async fn one_area_by_code() {
 #[tokio::test]
 async fn locate_finds_subdistrict_district_and_province() {
     let app = spawn_app().await;
+    let user = app.admin().await;
     let (status, body) = app
-        .get_json("/api/v1/areas/locate?lat=18.7883&lon=98.9853")
+        .get_as(&user, "/api/v1/areas/locate?lat=18.7883&lon=98.9853")
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["province"]["code"], "50");
@@ -77,8 +94,9 @@ async fn locate_finds_subdistrict_district_and_province() {
 #[tokio::test]
 async fn locate_in_bangkok_falls_back_and_says_so() {
     let app = spawn_app().await;
+    let user = app.admin().await;
     let (status, body) = app
-        .get_json("/api/v1/areas/locate?lat=13.7563&lon=100.5018")
+        .get_as(&user, "/api/v1/areas/locate?lat=13.7563&lon=100.5018")
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["province"]["code"], "10");
@@ -88,6 +106,7 @@ async fn locate_in_bangkok_falls_back_and_says_so() {
 #[tokio::test]
 async fn locate_refuses_points_outside_thailand() {
     let app = spawn_app().await;
+    let user = app.admin().await;
     // Vientiane (Laos), Phnom Penh, Kuala Lumpur, the open sea.
     for (lat, lon) in [
         (17.9757, 102.6331),
@@ -96,8 +115,14 @@ async fn locate_refuses_points_outside_thailand() {
         (0.0, 0.0),
     ] {
         let response = app
-            .get(&format!("/api/v1/areas/locate?lat={lat}&lon={lon}"))
-            .await;
+            .as_user(
+                &user,
+                Method::GET,
+                &format!("/api/v1/areas/locate?lat={lat}&lon={lon}"),
+            )
+            .send()
+            .await
+            .unwrap();
         let body = assert_problem(response, 422, "validation_failed").await;
         assert_eq!(body["errors"][0]["field"], "lat", "{body}");
     }
@@ -106,12 +131,21 @@ async fn locate_refuses_points_outside_thailand() {
 #[tokio::test]
 async fn locate_rejects_bad_coordinates_with_the_field_named() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/areas/locate?lat=95&lon=100").await;
+    let user = app.admin().await;
+    let response = app
+        .as_user(&user, Method::GET, "/api/v1/areas/locate?lat=95&lon=100")
+        .send()
+        .await
+        .unwrap();
     let body = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "lat");
 
     for query in ["lat=abc&lon=100", "lat=13", "", "lat=NaN&lon=100"] {
-        let response = app.get(&format!("/api/v1/areas/locate?{query}")).await;
+        let response = app
+            .as_user(&user, Method::GET, &format!("/api/v1/areas/locate?{query}"))
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         assert!(status == 400 || status == 422, "{query}: {status}");
         let body: Value = response.json().await.unwrap();
@@ -119,5 +153,17 @@ async fn locate_rejects_bad_coordinates_with_the_field_named() {
             body["code"] == "malformed_request" || body["code"] == "validation_failed",
             "{query}: {body}"
         );
+    }
+}
+
+#[tokio::test]
+async fn areas_need_a_token() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/areas",
+        "/api/v1/areas/50",
+        "/api/v1/areas/locate?lat=18.8&lon=99",
+    ] {
+        assert_problem(app.get(path).await, 401, "unauthenticated").await;
     }
 }

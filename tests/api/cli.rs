@@ -122,3 +122,64 @@ fn http_get(port: u16, path: &str) -> (u16, String) {
     let status = response[9..12].parse().unwrap();
     (status, response)
 }
+
+#[test]
+fn users_create_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = fieldweek(dir.path())
+        .args([
+            "users",
+            "create",
+            "--username",
+            "Somying",
+            "--role",
+            "supervisor",
+            "--area",
+            "50",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a password from stdin\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created Somying (supervisor, 50)"));
+
+    // The same username again, and a weak password, are refused with one line each.
+    for (username, password, expected) in [
+        ("somying", "another good password", "username"),
+        ("other", "short", "password"),
+    ] {
+        let mut child = fieldweek(dir.path())
+            .args([
+                "users",
+                "create",
+                "--username",
+                username,
+                "--role",
+                "official",
+                "--area",
+                "50",
+            ])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains(expected));
+    }
+}

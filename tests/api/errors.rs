@@ -30,7 +30,16 @@ async fn a_wrong_method_answers_a_problem() {
 #[tokio::test]
 async fn a_bad_query_string_answers_400_problem() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/areas/locate?lat=north&lon=east").await;
+    let admin = app.admin().await;
+    let response = app
+        .as_user(
+            &admin,
+            reqwest::Method::GET,
+            "/api/v1/areas/locate?lat=north&lon=east",
+        )
+        .send()
+        .await
+        .unwrap();
     let body = assert_problem(response, 400, "malformed_request").await;
     assert!(!body["detail"].as_str().unwrap().is_empty());
 }

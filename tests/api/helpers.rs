@@ -7,9 +7,25 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use diesel::prelude::*;
-use fieldweek::config::{Config, DatabaseTarget};
+use fieldweek::accounts::{self, CreateUserInput, NewAccount};
+use fieldweek::config::{AdminBootstrap, Config, DatabaseTarget};
+use fieldweek::domain::Role;
 use fieldweek::server::{self, Services};
 use serde_json::Value;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const ADMIN_USERNAME: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin password for tests";
+pub const PASSWORD: &str = "a long enough password";
+
+/// An account and a live access token for it.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub password: String,
+    pub token: String,
+    pub refresh_token: String,
+}
 
 pub struct TestApp {
     pub address: String,
@@ -39,6 +55,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.bind = "127.0.0.1:0".into();
     config.workers = Some(2);
     config.db_pool_size = 4;
+    config.jwt_secret = Some(JWT_SECRET.into());
+    config.admin = Some(AdminBootstrap {
+        username: ADMIN_USERNAME.into(),
+        password: ADMIN_PASSWORD.into(),
+    });
     adjust(&mut config);
 
     let services = tokio::task::spawn_blocking(move || Services::prepare(config))
@@ -69,6 +90,111 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Logs in over HTTP; panics unless it succeeds.
+    pub async fn login(&self, username: &str, password: &str) -> TestUser {
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "login of {username}: {body}");
+        TestUser {
+            id: body["user"]["id"].as_str().unwrap().into(),
+            password: password.into(),
+            token: body["access_token"].as_str().unwrap().into(),
+            refresh_token: body["refresh_token"].as_str().unwrap().into(),
+        }
+    }
+
+    pub async fn admin(&self) -> TestUser {
+        self.login(ADMIN_USERNAME, ADMIN_PASSWORD).await
+    }
+
+    /// Creates an account straight in the database (no HTTP), then logs it in.
+    pub async fn user(&self, username: &str, role: Role, area: &str) -> TestUser {
+        let account = NewAccount::parse(
+            CreateUserInput {
+                username: username.into(),
+                display_name: format!("{username} (test)"),
+                password: PASSWORD.into(),
+                role,
+                area_code: area.into(),
+                phone: None,
+            },
+            &self.services.geography,
+        )
+        .expect("valid test account");
+        let db = self.services.db.clone();
+        tokio::task::spawn_blocking(move || accounts::create_blocking(&db, account, "test.user"))
+            .await
+            .unwrap()
+            .expect("account created");
+        self.login(username, PASSWORD).await
+    }
+
+    /// A request with the user's bearer token.
+    pub fn as_user(
+        &self,
+        user: &TestUser,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&user.token)
+    }
+
+    /// GET as a user; returns the status and the parsed body.
+    pub async fn get_as(&self, user: &TestUser, path: &str) -> (u16, Value) {
+        let response = self
+            .as_user(user, reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Sends JSON as a user; returns the raw response.
+    pub async fn send_as(
+        &self,
+        user: &TestUser,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.as_user(user, method, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The audit entries with this action, oldest first, as (actor, record id, details).
+    pub fn audit_entries(&self, action: &str) -> Vec<(Option<String>, Option<String>, Value)> {
+        use fieldweek::db::schema::audit_log;
+        let mut conn = self.services.db.get().unwrap();
+        audit_log::table
+            .filter(audit_log::action.eq(action))
+            .order(audit_log::id.asc())
+            .select((
+                audit_log::actor_id,
+                audit_log::record_id,
+                audit_log::details,
+            ))
+            .load::<(Option<String>, Option<String>, String)>(&mut *conn)
+            .unwrap()
+            .into_iter()
+            .map(|(actor, record, details)| {
+                (actor, record, serde_json::from_str(&details).unwrap())
+            })
+            .collect()
     }
 
     /// GET, expecting JSON back; returns the status and the parsed body.

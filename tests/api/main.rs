@@ -2,9 +2,11 @@
 //! Run on SQLite by default and on PostgreSQL with `TEST_DATABASE_URL` set.
 
 mod areas;
+mod auth;
 mod cli;
 mod errors;
 mod health;
 mod helpers;
 mod openapi;
 mod storage;
+mod users;
