@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::areas::{Area, AreaTable};
-use super::distance::{haversine_m, LatLon};
+use super::distance::{chord_2_for_distance, haversine_m, LatLon};
 
 /// Bangkok's province code.
 pub const BANGKOK_CODE: &str = "10";
@@ -199,6 +199,13 @@ impl Centroids {
     /// Number of subdistricts with a centroid.
     pub(super) fn len(&self) -> usize {
         self.tree.size()
+    }
+
+    /// The centroids within `radius_m` metres (great-circle) of the point.
+    pub(super) fn within(&self, point: LatLon, radius_m: f64) -> impl Iterator<Item = LatLon> + '_ {
+        self.tree
+            .locate_within_distance(point.to_unit_vector(), chord_2_for_distance(radius_m))
+            .filter_map(|entry| self.get(entry.data))
     }
 
     /// The subdistrict (index) whose centroid is nearest, and its distance.

@@ -14,8 +14,8 @@
 //!   other gaps gets the nearest subdistrict that has a centroid: a neighbour,
 //!   possibly in another district or even province (Galyani Vadhana in Chiang
 //!   Mai borders Mae Hong Son); `distance_m` is then typically large.
-//! - The national outline is 1:10m, so points within [`COAST_TOLERANCE_M`] of
-//!   the coast (not of a land border) also count as in Thailand.
+//! - The national outline is 1:10m and lacks most islands, so points a little
+//!   outside it also count as in Thailand; see [`Geography::contains`].
 
 mod areas;
 mod cluster;
@@ -33,7 +33,7 @@ pub use distance::{bounding_box, haversine_m, BoundingBox, LatLon, EARTH_RADIUS_
 pub use locate::{
     LocateMethod, Located, OutsideThailand, BANGKOK_CODE, BANGKOK_NEIGHBOUR_RADIUS_M,
 };
-pub use outline::{COAST_TOLERANCE_M, THAILAND_BOX};
+pub use outline::{COAST_TOLERANCE_M, LAND_BORDER_TOLERANCE_M, THAILAND_BOX};
 
 use areas::AreaTable;
 use locate::Centroids;
@@ -108,14 +108,36 @@ impl Geography {
     }
 
     /// Whether the point is in Thailand: inside the coarse [`THAILAND_BOX`], and
-    /// inside the national outline or within [`COAST_TOLERANCE_M`] of its coast
-    /// (land borders get no tolerance).
+    /// either inside the national outline, or near it: within
+    /// [`COAST_TOLERANCE_M`] of its coast or [`LAND_BORDER_TOLERANCE_M`] of a
+    /// land border (whichever is nearest), or at sea within
+    /// [`COAST_TOLERANCE_M`] of a subdistrict centroid that is also at sea.
+    ///
+    /// The centroids at sea stand for islands that the 1:10m outline lacks and
+    /// that lie too far out for the coast tolerance: Ko Si Chang, Ko Larn,
+    /// Ko Sukon, Mu Ko Ang Thong and others. Islands far from both are
+    /// wrongly outside: Ko Tao (whose centroid is missing), Ko Phi Phi,
+    /// Ko Lipe, Ko Mak.
     pub fn contains(&self, point: LatLon) -> bool {
         // Cheapest test first: the box rejects most foreign points (and NaNs),
-        // the polygon accepts inland points; only points just off the outline
-        // need the distance search.
+        // the polygon accepts inland points; only points off the outline need
+        // the distance searches.
         THAILAND_BOX.contains(point)
-            && (self.outline.covers(point) || self.outline.is_near_coast(point, COAST_TOLERANCE_M))
+            && (self.outline.covers(point)
+                || self.outline.is_near_edge(point)
+                || self.is_near_island(point))
+    }
+
+    /// Whether the point is at sea and near a subdistrict centroid at sea.
+    ///
+    /// Both must face the sea, so that a point across a land border never
+    /// counts, however near a Thai centroid.
+    fn is_near_island(&self, point: LatLon) -> bool {
+        // The radius search is cheapest and usually empty, so it goes first.
+        self.centroids
+            .within(point, COAST_TOLERANCE_M)
+            .any(|centroid| !self.outline.covers(centroid) && self.outline.faces_sea(centroid))
+            && self.outline.faces_sea(point)
     }
 
     /// The area a point is in: the subdistrict with the nearest centroid, or

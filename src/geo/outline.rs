@@ -4,7 +4,7 @@ use anyhow::{bail, ensure, Context};
 use geo::{
     BoundingRect, Coord, Intersects, LineString, MonotonicPolygons, MultiPolygon, Polygon, Rect,
 };
-use rstar::primitives::{GeomWithData, Line};
+use rstar::primitives::{CachedEnvelope, GeomWithData, Line};
 use rstar::{RTree, AABB};
 use serde::Deserialize;
 
@@ -24,11 +24,17 @@ pub const THAILAND_BOX: BoundingBox = BoundingBox {
 ///
 /// The 1:10m outline smooths the coast and leaves out most small islands, so
 /// visits on beaches, piers and islets can fall just outside it; 5 km covers
-/// those while still rejecting the open sea. Land borders get no tolerance:
-/// neighbouring towns lie just beyond them (central Vientiane is 4.2 km from the
-/// outline, Savannakhet 0.2 km), and the outline is only accurate to a
-/// kilometre or two there anyway.
+/// those while still rejecting the open sea.
 pub const COAST_TOLERANCE_M: f64 = 5_000.0;
+
+/// The same, when the nearest part of the outline is a land border.
+///
+/// Neighbouring towns lie just beyond the land borders (central Vientiane is
+/// 4.2 km from the outline, Poipet 2.0 km), so the tolerance is much smaller
+/// there: enough for the outline's own error, which puts the centroids of five
+/// Thai border subdistricts up to 0.8 km outside it. It cannot tell a riverbank
+/// from the one opposite, though: central Savannakhet is only 0.2 km out.
+pub const LAND_BORDER_TOLERANCE_M: f64 = 1_000.0;
 
 /// The stretches of the mainland ring that are land borders rather than coast,
 /// each from the vertex where it leaves the sea to the vertex where it meets the
@@ -37,9 +43,12 @@ const LAND_BORDERS: [(LatLon, LatLon); 2] = [
     // Malaysia: from the mouth of the Kolok river (Tak Bai, Narathiwat) to the
     // coast at the Satun-Perlis border.
     (LatLon::new(6.2584, 102.0736), LatLon::new(6.4425, 100.1260)),
-    // Myanmar, Laos and Cambodia: from the mouth of the Kraburi estuary (Ranong)
-    // to Hat Lek (Trat).
-    (LatLon::new(9.8551, 98.5204), LatLon::new(11.6467, 102.9124)),
+    // Myanmar, Laos and Cambodia: from the head of the Kraburi estuary, north
+    // of Ranong town and port, to Hat Lek (Trat).
+    (
+        LatLon::new(10.0695, 98.6464),
+        LatLon::new(11.6467, 102.9124),
+    ),
 ];
 
 /// How close a vertex must be to a [`LAND_BORDERS`] landmark to be taken for it.
@@ -49,13 +58,23 @@ const LANDMARK_MATCH_M: f64 = 100.0;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum EdgeKind {
     // Declared first so that, of two edges equally near a point, the land
-    // border wins (see `Outline::is_near_coast`).
+    // border and its smaller tolerance win (see `Outline::is_near_edge`).
     LandBorder,
     Coast,
 }
 
-/// An edge in (lon, lat) degrees.
-type Edge = GeomWithData<Line<[f64; 2]>, EdgeKind>;
+impl EdgeKind {
+    fn tolerance_m(self) -> f64 {
+        match self {
+            Self::LandBorder => LAND_BORDER_TOLERANCE_M,
+            Self::Coast => COAST_TOLERANCE_M,
+        }
+    }
+}
+
+/// An edge in (lon, lat) degrees. Caching its bounding box makes building the
+/// R-tree several times faster.
+type Edge = CachedEnvelope<GeomWithData<Line<[f64; 2]>, EdgeKind>>;
 
 /// The national outline, kept both as polygons (for point-in-polygon tests)
 /// and as an R-tree of its edges (for distance-to-coast queries).
@@ -127,9 +146,9 @@ impl Outline {
             .iter()
             .zip(&kinds)
             .flat_map(|(ring, kinds)| {
-                ring.windows(2)
-                    .zip(kinds)
-                    .map(|(pair, &kind)| Edge::new(Line::new(pair[0], pair[1]), kind))
+                ring.windows(2).zip(kinds).map(|(pair, &kind)| {
+                    Edge::new(GeomWithData::new(Line::new(pair[0], pair[1]), kind))
+                })
             })
             .collect();
 
@@ -161,23 +180,34 @@ impl Outline {
         self.bounds.intersects(&coord) && self.shape.intersects(&coord)
     }
 
-    /// Whether the nearest part of the outline is coast, within `tolerance_m`
-    /// metres (great-circle) of the point.
+    /// Whether the part of the outline nearest to the point is coast rather
+    /// than a land border: for a point outside the outline, whether it is at
+    /// sea rather than in a neighbouring country.
     ///
-    /// Beyond a coast lies the sea, beyond a land border another country, so a
-    /// point outside the outline counts only when a coast is what it is closest
-    /// to.
-    pub(super) fn is_near_coast(&self, point: LatLon, tolerance_m: f64) -> bool {
-        let search = bounding_box(point, tolerance_m);
+    /// "Nearest" is measured in plain degrees here, which is close enough to
+    /// tell a coast from a land border.
+    pub(super) fn faces_sea(&self, point: LatLon) -> bool {
+        self.edges
+            .nearest_neighbor(&[point.lon, point.lat])
+            .is_some_and(|edge| edge.data == EdgeKind::Coast)
+    }
+
+    /// Whether the point is within the tolerance of the part of the outline
+    /// nearest to it: [`COAST_TOLERANCE_M`] of a coast, or
+    /// [`LAND_BORDER_TOLERANCE_M`] of a land border.
+    pub(super) fn is_near_edge(&self, point: LatLon) -> bool {
+        let search = bounding_box(point, COAST_TOLERANCE_M.max(LAND_BORDER_TOLERANCE_M));
         let envelope = AABB::from_corners(
             [search.min_lon, search.min_lat],
             [search.max_lon, search.max_lat],
         );
+        // Any edge nearer than the nearest candidate would be a candidate too,
+        // so this is the nearest edge whenever it is within either tolerance.
         self.edges
             .locate_in_envelope_intersecting(&envelope)
             .map(|edge| (distance_to_segment_m(point, edge.geom()), edge.data))
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
-            .is_some_and(|(distance, kind)| kind == EdgeKind::Coast && distance <= tolerance_m)
+            .is_some_and(|(distance, kind)| distance <= kind.tolerance_m())
     }
 }
 

