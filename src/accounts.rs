@@ -180,7 +180,7 @@ pub fn parse_area(raw: &str, geography: &Geography) -> Result<AreaCode, String> 
 /// Creates an account from start-up or the command line (blocking), audited with no actor.
 pub fn create_blocking(db: &Db, account: NewAccount, action: &str) -> Result<UserRow, ApiError> {
     let hash = password::hash_blocking(&account.password).map_err(ApiError::Internal)?;
-    let row = account.into_row(hash, Utc::now().naive_utc());
+    let row = account.into_row(hash, crate::db::now());
     let stored = row.clone();
     let action = action.to_owned();
     db.write_blocking(move |conn| {

@@ -125,6 +125,8 @@ pub struct Config {
     pub week_start: Weekday,
     /// Write requests one user may make a minute (per node).
     pub writes_per_minute: u32,
+    /// How many days back a visit may be filed.
+    pub backfill_days: i64,
     /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
     pub hash_concurrency: usize,
 }
@@ -145,6 +147,7 @@ impl Config {
             shutdown_timeout: Duration::from_secs(30),
             week_start: Weekday::Mon,
             writes_per_minute: 300,
+            backfill_days: 60,
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
@@ -220,6 +223,9 @@ impl Config {
         if let Some(rate) = get("FIELDWEEK_WRITES_PER_MINUTE") {
             config.writes_per_minute =
                 parse_in_range("FIELDWEEK_WRITES_PER_MINUTE", rate, 1, 1_000_000)?;
+        }
+        if let Some(days) = get("FIELDWEEK_BACKFILL_DAYS") {
+            config.backfill_days = parse_in_range("FIELDWEEK_BACKFILL_DAYS", days, 1, 3650)?;
         }
         if let Some(day) = get("FIELDWEEK_WEEK_START") {
             config.week_start = day.parse().map_err(|_| {

@@ -80,6 +80,8 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     ServiceUnavailable(String),
+    #[error("insufficient storage")]
+    InsufficientStorage,
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -111,6 +113,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::ServiceUnavailable(_) => "service_unavailable",
+            Self::InsufficientStorage => "insufficient_storage",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -139,6 +142,9 @@ impl ApiError {
             }),
             Self::TooManyRequests { retry_after_secs } => {
                 Some(format!("too many attempts; retry in {retry_after_secs} s"))
+            }
+            Self::InsufficientStorage => {
+                Some("the server has no room to store this; try again later".into())
             }
             Self::Internal(_) => None,
         }
@@ -177,6 +183,7 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -16,6 +16,8 @@ use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::http::{observe, BodyLimits, Metrics};
+use crate::visits::input::VisitRules;
+use crate::visits::photos::PhotoStore;
 use crate::{openapi, routes};
 
 /// What every worker shares: built once, before the first request.
@@ -28,6 +30,7 @@ pub struct Services {
     pub token_keys: Arc<TokenKeys>,
     pub hasher: PasswordHasher,
     pub write_limiter: Arc<WriteRateLimiter>,
+    pub photos: PhotoStore,
 }
 
 impl Services {
@@ -60,10 +63,12 @@ impl Services {
             }
         }
         let token_keys = Arc::new(TokenKeys::load(&config)?);
+        let photos = PhotoStore::open(&config.data_dir).context("preparing the photo store")?;
         Ok(Self {
             hasher: PasswordHasher::new(config.hash_concurrency)?,
             write_limiter: Arc::new(WriteRateLimiter::new(config.writes_per_minute)),
             token_keys,
+            photos,
             config: Arc::new(config),
             db,
             geography,
@@ -100,7 +105,14 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     let write_limiter = web::Data::from(services.write_limiter.clone());
     let limits = BodyLimits {
         record: config.max_json_bytes,
+        ..BodyLimits::default()
     };
+    let visit_rules = web::Data::new(VisitRules {
+        backfill: chrono::Duration::days(config.backfill_days),
+        ..VisitRules::default()
+    });
+    let week_start = web::Data::new(config.week_start);
+    let photos = web::Data::new(services.photos.clone());
 
     let mut server = HttpServer::new(move || {
         let spec_json = spec_json.clone();
@@ -112,6 +124,9 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(token_keys.clone())
             .app_data(hasher.clone())
             .app_data(write_limiter.clone())
+            .app_data(visit_rules.clone())
+            .app_data(week_start.clone())
+            .app_data(photos.clone())
             .app_data(limits)
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 ApiError::MalformedRequest(format!("bad query string: {error}")).into()

@@ -2,7 +2,6 @@
 //! Features write to it inside the same transaction as the change they record, so an
 //! entry exists exactly when the change does.
 
-use chrono::Utc;
 use diesel::prelude::*;
 use serde_json::Value;
 
@@ -57,7 +56,7 @@ pub struct AuditRecord {
 pub fn record(conn: &mut DbConnection, client: &ClientInfo, entry: AuditEntry) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values(NewAuditRow {
-            at: Utc::now().naive_utc(),
+            at: super::now(),
             actor_id: entry.actor_id,
             action: entry.action,
             record_type: entry.record_type,

@@ -9,6 +9,7 @@ mod migrations;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod visits;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -189,6 +190,18 @@ where
             Err(error)
         }
     }
+}
+
+/// The current time as stored: UTC, to the microsecond (PostgreSQL's precision), so what
+/// a write returns is exactly what a later read returns.
+pub fn now() -> chrono::NaiveDateTime {
+    to_micros(chrono::Utc::now().naive_utc())
+}
+
+pub fn to_micros(time: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    time.with_nanosecond(time.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(time)
 }
 
 /// Whether a failed statement broke a unique constraint (an idempotency key or a

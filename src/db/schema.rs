@@ -80,3 +80,54 @@ diesel::table! {
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_attempts);
+
+diesel::table! {
+    visits (id) {
+        id -> Text,
+        author_id -> Text,
+        visited_at -> Timestamp,
+        received_at -> Timestamp,
+        lat -> Double,
+        lon -> Double,
+        accuracy_m -> Nullable<Double>,
+        declared_area_code -> Nullable<Text>,
+        area_code -> Text,
+        province_code -> Text,
+        district_code -> Nullable<Text>,
+        activity -> Text,
+        households_visited -> BigInt,
+        people_reached -> BigInt,
+        summary -> Text,
+        needs -> Text,
+        follow_up_needed -> Bool,
+        flags -> Text,
+        review_status -> Text,
+        review_note -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        content_hash -> Text,
+    }
+}
+
+diesel::table! {
+    visit_target_groups (visit_id, target_group) {
+        visit_id -> Text,
+        target_group -> Text,
+    }
+}
+
+diesel::table! {
+    visit_photos (id) {
+        id -> Text,
+        visit_id -> Text,
+        sha256 -> Text,
+        content_type -> Text,
+        bytes -> BigInt,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(visit_target_groups -> visits (visit_id));
+diesel::joinable!(visit_photos -> visits (visit_id));
+diesel::allow_tables_to_appear_in_same_query!(visits, visit_target_groups, visit_photos, users);

@@ -18,17 +18,32 @@ use crate::error::{ApiError, FieldError};
 pub struct BodyLimits {
     /// One record (a visit, a grievance, a login).
     pub record: usize,
+    /// A batch of records (offline sync).
+    pub batch: usize,
 }
 
 impl Default for BodyLimits {
     fn default() -> Self {
-        Self { record: 64 * 1024 }
+        Self {
+            record: 64 * 1024,
+            batch: 4 * 1024 * 1024,
+        }
     }
 }
 
+/// A JSON body of one record, at most `BodyLimits::record` bytes.
 pub struct ValidJson<T>(pub T);
 
+/// A JSON body of a batch, at most `BodyLimits::batch` bytes.
+pub struct BatchJson<T>(pub T);
+
 impl<T> ValidJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> BatchJson<T> {
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -39,19 +54,42 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimits>()
-            .copied()
-            .unwrap_or_default()
-            .record;
-        let checks = check_headers(req, limit);
-        let mut payload = payload.take();
-        Box::pin(async move {
-            checks?;
-            let body = read_capped(&mut payload, limit).await?;
-            parse_object(&body).map(ValidJson)
-        })
+        let limit = limits(req).record;
+        extract(req, payload, limit, ValidJson)
     }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = limits(req).batch;
+        extract(req, payload, limit, BatchJson)
+    }
+}
+
+fn limits(req: &HttpRequest) -> BodyLimits {
+    req.app_data::<BodyLimits>().copied().unwrap_or_default()
+}
+
+fn extract<T, W>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+    wrap: fn(T) -> W,
+) -> LocalBoxFuture<'static, Result<W, ApiError>>
+where
+    T: DeserializeOwned + 'static,
+    W: 'static,
+{
+    let checks = check_headers(req, limit);
+    let mut payload = payload.take();
+    Box::pin(async move {
+        checks?;
+        let body = read_capped(&mut payload, limit).await?;
+        parse_object(&body).map(wrap)
+    })
 }
 
 fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
@@ -105,7 +143,12 @@ pub fn parse_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the body must be a JSON object".into(),
         ));
     }
-    serde_path_to_error::deserialize(value).map_err(|e| ApiError::Validation(vec![field_error(&e)]))
+    from_value(value).map_err(|error| ApiError::Validation(vec![error]))
+}
+
+/// Deserialises an already-parsed value, naming the offending field on failure.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|e| field_error(&e))
 }
 
 /// Names the field a serde error is about, by its JSON path.

@@ -8,7 +8,7 @@ mod observe;
 pub mod page;
 
 pub use client::{ClientInfoExt, RequestId};
-pub use json::{BodyLimits, ValidJson};
+pub use json::{from_value, BatchJson, BodyLimits, ValidJson};
 pub use metrics::Metrics;
 pub use observe::observe;
 pub use page::{Page, PageRequest};

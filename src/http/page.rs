@@ -69,6 +69,14 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page whose next one starts after `next_key` (none: this is the last page).
+    pub fn new(items: Vec<T>, next_key: Option<Vec<String>>) -> Self {
+        Self {
+            items,
+            next_cursor: next_key.map(|key| encode_cursor(&key)),
+        }
+    }
+
     /// Builds a page from up to `limit + 1` rows fetched in order.
     pub fn from_rows<R>(
         mut rows: Vec<R>,

@@ -1,7 +1,6 @@
 //! Login, token refresh with rotation, logout, and the caller's own account.
 
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -87,7 +86,7 @@ pub async fn login(
     let (throttled, user) = {
         let (key, address) = (key.clone(), address.clone());
         db.read(move |conn| {
-            let throttled = throttle::check(conn, &key, &address, Utc::now().naive_utc())?;
+            let throttled = throttle::check(conn, &key, &address, crate::db::now())?;
             Ok((throttled, users::find_by_username(conn, &key)?))
         })
         .await?
@@ -104,7 +103,7 @@ pub async fn login(
 
     let outcome = db
         .write(move |conn| {
-            let now = Utc::now().naive_utc();
+            let now = crate::db::now();
             let (outcome, reason) = match user {
                 Some(user) if matches && user.active => {
                     let family = uuid::Uuid::new_v4().to_string();
@@ -228,7 +227,7 @@ pub async fn refresh(
     let client = req.client_info();
     let outcome = db
         .write(move |conn| {
-            let now = Utc::now().naive_utc();
+            let now = crate::db::now();
             match sessions::spend(conn, &presented, now)? {
                 sessions::Rotation::Rotated { user_id, family_id } => {
                     match users::find(conn, &user_id)?.filter(|u| u.active) {
@@ -295,7 +294,7 @@ pub async fn logout(
         // Only one's own login can be ended this way; anything else is quietly ignored.
         if let Some((family_id, owner)) = sessions::family_of(conn, &presented)? {
             if owner == user.id {
-                sessions::revoke_family(conn, &family_id, Utc::now().naive_utc())?;
+                sessions::revoke_family(conn, &family_id, crate::db::now())?;
                 audit::record(
                     conn,
                     &user.client,
@@ -364,7 +363,7 @@ pub async fn change_password(
     let (throttled, row) = {
         let (key, address, id) = (key.clone(), address.clone(), user.id.clone());
         db.read(move |conn| {
-            let throttled = throttle::check(conn, &key, &address, Utc::now().naive_utc())?;
+            let throttled = throttle::check(conn, &key, &address, crate::db::now())?;
             Ok((
                 throttled,
                 users::find(conn, &id)?.ok_or(ApiError::NotFound)?,
@@ -381,7 +380,7 @@ pub async fn change_password(
             .await?;
     if !matches {
         db.write(move |conn| {
-            throttle::record(conn, &key, &address, Utc::now().naive_utc(), false)?;
+            throttle::record(conn, &key, &address, crate::db::now(), false)?;
             Ok(())
         })
         .await?;
@@ -392,7 +391,7 @@ pub async fn change_password(
     }
     let hash = hasher.hash(new_password).await?;
     db.write(move |conn| {
-        let now = Utc::now().naive_utc();
+        let now = crate::db::now();
         end_sessions_and_update(
             conn,
             &row,

@@ -4,7 +4,9 @@
 pub mod areas;
 pub mod auth;
 pub mod health;
+pub mod query;
 pub mod users;
+pub mod visits;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -27,6 +29,14 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(users::get)
                 .service(users::update)
                 .service(users::reset_password)
+                // `batch` before `{id}`-style routes of the same prefix.
+                .service(visits::submit_batch)
+                .service(visits::submit)
+                .service(visits::list)
+                .service(visits::get)
+                .service(visits::review)
+                .service(visits::upload_photo)
+                .service(visits::get_photo)
                 // `locate` before `{code}`, which would otherwise swallow it.
                 .service(areas::locate)
                 .service(areas::list)

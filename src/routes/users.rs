@@ -3,7 +3,6 @@
 
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -45,7 +44,7 @@ pub async fn create(
     ensure_in_area(&user, &account.area)?;
 
     let hash = hasher.hash(account.password.clone()).await?;
-    let row = account.into_row(hash, Utc::now().naive_utc());
+    let row = account.into_row(hash, crate::db::now());
     let stored = row.clone();
     db.write(move |conn| {
         users::insert(conn, &row)?;
@@ -236,7 +235,7 @@ pub async fn update(
 
     let updated = db
         .write(move |conn| {
-            let now = Utc::now().naive_utc();
+            let now = crate::db::now();
             if ends_sessions {
                 end_sessions_and_update(conn, &target, changes, now)?;
             } else {
@@ -369,7 +368,7 @@ pub async fn reset_password(
             password_hash: Some(hash),
             ..Default::default()
         };
-        end_sessions_and_update(conn, &target, changes, Utc::now().naive_utc())?;
+        end_sessions_and_update(conn, &target, changes, crate::db::now())?;
         audit::record(
             conn,
             &user.client,

@@ -31,7 +31,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub services: Services,
-    pub _data_dir: tempfile::TempDir,
+    pub data_dir: tempfile::TempDir,
     postgres: Option<PostgresDatabase>,
 }
 
@@ -78,7 +78,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
             .build()
             .unwrap(),
         services,
-        _data_dir: data_dir,
+        data_dir,
         postgres,
     }
 }

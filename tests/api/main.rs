@@ -10,3 +10,4 @@ mod helpers;
 mod openapi;
 mod storage;
 mod users;
+mod visits;

@@ -1,0 +1,359 @@
+//! The `visits`, `visit_target_groups` and `visit_photos` tables.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{visit_photos, visit_target_groups, visits};
+use super::DbConnection;
+use crate::auth::AreaScope;
+use crate::scoped;
+use crate::visits::input::NewVisit;
+use crate::visits::view::VisitView;
+use crate::visits::{ReviewStatus, TargetGroup};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = visits)]
+pub struct VisitRow {
+    pub id: String,
+    pub author_id: String,
+    pub visited_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub declared_area_code: Option<String>,
+    pub area_code: String,
+    pub province_code: String,
+    pub district_code: Option<String>,
+    pub activity: String,
+    pub households_visited: i64,
+    pub people_reached: i64,
+    pub summary: String,
+    pub needs: String,
+    pub follow_up_needed: bool,
+    pub flags: String,
+    pub review_status: String,
+    pub review_note: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = visit_photos)]
+pub struct PhotoRow {
+    pub id: String,
+    pub visit_id: String,
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub uploaded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// What filing a visit came to.
+pub enum Filed {
+    /// A new visit: 201.
+    Created(Box<VisitView>),
+    /// The same visit sent again: 200 with what is stored.
+    Replayed(Box<VisitView>),
+    /// The id is taken by different content or by someone else's visit: 409.
+    Conflict,
+}
+
+impl NewVisit {
+    fn into_row(self, received_at: NaiveDateTime) -> (VisitRow, Vec<TargetGroup>) {
+        let flags = self
+            .flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let row = VisitRow {
+            id: self.id,
+            author_id: self.author_id,
+            visited_at: self.visited_at,
+            received_at,
+            lat: self.lat,
+            lon: self.lon,
+            accuracy_m: self.accuracy_m,
+            declared_area_code: self.declared_area_code,
+            area_code: self.area_code,
+            province_code: self.province_code,
+            district_code: self.district_code,
+            activity: self.activity.as_str().to_owned(),
+            households_visited: self.households_visited,
+            people_reached: self.people_reached,
+            summary: self.summary,
+            needs: serde_json::to_string(&self.needs).unwrap_or_else(|_| "[]".into()),
+            follow_up_needed: self.follow_up_needed,
+            flags,
+            review_status: ReviewStatus::Pending.as_str().to_owned(),
+            review_note: None,
+            reviewed_by: None,
+            reviewed_at: None,
+            content_hash: self.content_hash,
+        };
+        (row, self.target_groups)
+    }
+}
+
+/// Files a visit, idempotently on its id. The primary key decides: of any number of
+/// concurrent identical submissions exactly one inserts, and the rest read it back.
+pub fn file(conn: &mut DbConnection, visit: NewVisit, now: NaiveDateTime) -> QueryResult<Filed> {
+    let author_id = visit.author_id.clone();
+    let content_hash = visit.content_hash.clone();
+    let (row, target_groups) = visit.into_row(now);
+
+    let insert = diesel::insert_into(visits::table)
+        .values(&row)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConnection::Sqlite(conn) => insert.execute(conn)?,
+        DbConnection::Postgres(conn) => insert.execute(conn)?,
+    };
+    if inserted == 1 {
+        let groups: Vec<_> = target_groups
+            .iter()
+            .map(|group| {
+                (
+                    visit_target_groups::visit_id.eq(&row.id),
+                    visit_target_groups::target_group.eq(group.as_str()),
+                )
+            })
+            .collect();
+        for group in groups {
+            diesel::insert_into(visit_target_groups::table)
+                .values(group)
+                .execute(conn)?;
+        }
+        return Ok(Filed::Created(Box::new(VisitView::new(
+            row,
+            target_groups,
+            Vec::new(),
+        ))));
+    }
+
+    let stored = visits::table
+        .find(&row.id)
+        .select(VisitRow::as_select())
+        .first(conn)?;
+    if stored.author_id != author_id || stored.content_hash != content_hash {
+        return Ok(Filed::Conflict);
+    }
+    let mut views = hydrate(conn, vec![stored])?;
+    Ok(Filed::Replayed(Box::new(views.remove(0))))
+}
+
+/// Adds target groups and photos to visit rows, in two queries for the whole set.
+pub fn hydrate(conn: &mut DbConnection, rows: Vec<VisitRow>) -> QueryResult<Vec<VisitView>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut groups: HashMap<String, Vec<TargetGroup>> = HashMap::new();
+    for (visit_id, group) in visit_target_groups::table
+        .filter(visit_target_groups::visit_id.eq_any(&ids))
+        .select((
+            visit_target_groups::visit_id,
+            visit_target_groups::target_group,
+        ))
+        .load::<(String, String)>(conn)?
+    {
+        if let Some(group) = TargetGroup::parse(&group) {
+            groups.entry(visit_id).or_default().push(group);
+        }
+    }
+    let mut photos: HashMap<String, Vec<PhotoRow>> = HashMap::new();
+    for photo in visit_photos::table
+        .filter(visit_photos::visit_id.eq_any(&ids))
+        .order(visit_photos::created_at.asc())
+        .select(PhotoRow::as_select())
+        .load(conn)?
+    {
+        photos
+            .entry(photo.visit_id.clone())
+            .or_default()
+            .push(photo);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut target_groups = groups.remove(&row.id).unwrap_or_default();
+            target_groups.sort();
+            let photos = photos.remove(&row.id).unwrap_or_default();
+            VisitView::new(row, target_groups, photos)
+        })
+        .collect())
+}
+
+/// Who may see which visits: staff see their area, volunteers their own visits.
+#[derive(Debug, Clone)]
+pub struct Visibility {
+    pub scope: AreaScope,
+    pub only_author: Option<String>,
+}
+
+pub fn find_visible(
+    conn: &mut DbConnection,
+    id: &str,
+    visibility: &Visibility,
+) -> QueryResult<Option<VisitRow>> {
+    let mut query = visits::table.filter(visits::id.eq(id)).into_boxed();
+    query = scoped!(query, visits, &visibility.scope);
+    if let Some(author) = &visibility.only_author {
+        query = query.filter(visits::author_id.eq(author.clone()));
+    }
+    query.select(VisitRow::as_select()).first(conn).optional()
+}
+
+/// The filters of `GET /visits`, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct VisitFilter {
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub author: Option<String>,
+    pub target_group: Option<TargetGroup>,
+    pub review_status: Option<ReviewStatus>,
+    /// (min_lat, max_lat, min_lon, max_lon)
+    pub bbox: Option<(f64, f64, f64, f64)>,
+}
+
+/// One page of visits, newest first, strictly after the `(visited_at, id)` cursor.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &VisitFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<VisitRow>> {
+    let mut query = visits::table.into_boxed();
+    query = scoped!(query, visits, &visibility.scope);
+    if let Some(author) = &visibility.only_author {
+        query = query.filter(visits::author_id.eq(author.clone()));
+    }
+    if let Some(author) = &filter.author {
+        query = query.filter(visits::author_id.eq(author.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(visits::visited_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(visits::visited_at.lt(to));
+    }
+    if let Some(status) = filter.review_status {
+        query = query.filter(visits::review_status.eq(status.as_str()));
+    }
+    if let Some(group) = filter.target_group {
+        query = query.filter(
+            visits::id.eq_any(
+                visit_target_groups::table
+                    .filter(visit_target_groups::target_group.eq(group.as_str()))
+                    .select(visit_target_groups::visit_id),
+            ),
+        );
+    }
+    if let Some((min_lat, max_lat, min_lon, max_lon)) = filter.bbox {
+        query = query
+            .filter(visits::lat.between(min_lat, max_lat))
+            .filter(visits::lon.between(min_lon, max_lon));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            visits::visited_at
+                .lt(at)
+                .or(visits::visited_at.eq(at).and(visits::id.lt(id))),
+        );
+    }
+    query
+        .order((visits::visited_at.desc(), visits::id.desc()))
+        .limit(limit)
+        .select(VisitRow::as_select())
+        .load(conn)
+}
+
+pub fn review(
+    conn: &mut DbConnection,
+    id: &str,
+    status: ReviewStatus,
+    note: Option<&str>,
+    reviewer: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(visits::table.find(id))
+        .set((
+            visits::review_status.eq(status.as_str()),
+            visits::review_note.eq(note),
+            visits::reviewed_by.eq(reviewer),
+            visits::reviewed_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn photo_count(conn: &mut DbConnection, visit_id: &str) -> QueryResult<i64> {
+    visit_photos::table
+        .filter(visit_photos::visit_id.eq(visit_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Records a stored photo unless the visit already has these bytes; returns the record
+/// and whether it is new. Call inside the transaction that checked the photo count.
+pub fn add_photo(conn: &mut DbConnection, photo: &PhotoRow) -> QueryResult<(PhotoRow, bool)> {
+    let insert = diesel::insert_into(visit_photos::table)
+        .values(photo)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConnection::Sqlite(conn) => insert.execute(conn)?,
+        DbConnection::Postgres(conn) => insert.execute(conn)?,
+    };
+    if inserted == 1 {
+        return Ok((photo.clone(), true));
+    }
+    let existing = visit_photos::table
+        .filter(visit_photos::visit_id.eq(&photo.visit_id))
+        .filter(visit_photos::sha256.eq(&photo.sha256))
+        .select(PhotoRow::as_select())
+        .first(conn)?;
+    Ok((existing, false))
+}
+
+/// Serialises photo uploads to one visit, so the per-visit cap holds under concurrency.
+/// (SQLite writers are serialised already.)
+pub fn lock_visit(conn: &mut DbConnection, visit_id: &str) -> QueryResult<()> {
+    if let DbConnection::Postgres(conn) = conn {
+        visits::table
+            .find(visit_id)
+            .select(visits::id)
+            .for_update()
+            .first::<String>(conn)
+            .optional()?;
+    }
+    Ok(())
+}
+
+pub fn find_by_hash(
+    conn: &mut DbConnection,
+    visit_id: &str,
+    sha256: &str,
+) -> QueryResult<Option<PhotoRow>> {
+    visit_photos::table
+        .filter(visit_photos::visit_id.eq(visit_id))
+        .filter(visit_photos::sha256.eq(sha256))
+        .select(PhotoRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_photo(
+    conn: &mut DbConnection,
+    visit_id: &str,
+    photo_id: &str,
+) -> QueryResult<Option<PhotoRow>> {
+    visit_photos::table
+        .filter(visit_photos::visit_id.eq(visit_id))
+        .filter(visit_photos::id.eq(photo_id))
+        .select(PhotoRow::as_select())
+        .first(conn)
+        .optional()
+}

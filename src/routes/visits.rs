@@ -1,0 +1,660 @@
+//! Field visits: filing (one, or a batch from offline sync), reading, review, photos.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{AreaScope, AuthUser};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
+use crate::db::Db;
+use crate::domain::{AreaCode, Bbox, IsoWeek, NearQuery};
+use crate::error::{ApiError, ConflictCode, FieldError, Problem};
+use crate::geo::{bounding_box, haversine_m, Geography, LatLon};
+use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
+use crate::routes::query::{parse_instant_bound, parse_uuid};
+use crate::visits::input::{NewVisit, VisitInput, VisitRules};
+use crate::visits::photos::{ImageType, PhotoStore, MAX_PHOTOS_PER_VISIT, MAX_PHOTO_BYTES};
+use crate::visits::view::{PhotoView, VisitView};
+use crate::visits::{ReviewStatus, TargetGroup};
+
+pub const MAX_BATCH: usize = 200;
+const MAX_RADIUS_M: f64 = 100_000.0;
+
+fn id_conflict(id: &str) -> ApiError {
+    ApiError::Conflict {
+        code: ConflictCode::IdConflict,
+        detail: format!("visit {id} already exists with different content"),
+    }
+}
+
+/// File one visit. Sending the same visit again is safe: 200 with what is stored.
+#[utoipa::path(
+    tag = "visits",
+    request_body = VisitInput,
+    responses(
+        (status = 201, body = VisitView, headers(("Location" = String))),
+        (status = 200, body = VisitView, description = "the same visit, already stored"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "id_conflict"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/visits")]
+pub async fn submit(
+    user: AuthUser,
+    db: web::Data<Db>,
+    geography: web::Data<Geography>,
+    rules: web::Data<VisitRules>,
+    input: ValidJson<VisitInput>,
+) -> Result<HttpResponse, ApiError> {
+    let visit = NewVisit::parse(input.into_inner(), &user, &geography, &rules, Utc::now())
+        .map_err(ApiError::Validation)?;
+    let id = visit.id.clone();
+    let filed = db
+        .write(move |conn| Ok(visits::file(conn, visit, crate::db::now())?))
+        .await?;
+    match filed {
+        Filed::Created(view) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/visits/{}", view.id)))
+            .json(view)),
+        Filed::Replayed(view) => Ok(HttpResponse::Ok().json(view)),
+        Filed::Conflict => Err(id_conflict(&id)),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchInput {
+    /// At most 200 visits.
+    #[schema(value_type = Vec<VisitInput>)]
+    pub visits: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemResult {
+    /// The item's id, when it had a readable one.
+    pub id: Option<String>,
+    /// 201 filed, 200 already stored, 409 id conflict, 422 invalid.
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visit: Option<VisitView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    /// One outcome per item, in order.
+    pub results: Vec<BatchItemResult>,
+}
+
+/// File up to 200 visits from offline sync. Each item gets its own outcome; the good ones
+/// are committed together and a bad one never sinks the others.
+#[utoipa::path(
+    tag = "visits",
+    request_body = BatchInput,
+    responses(
+        (status = 200, body = BatchResult),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/visits/batch")]
+pub async fn submit_batch(
+    user: AuthUser,
+    db: web::Data<Db>,
+    geography: web::Data<Geography>,
+    rules: web::Data<VisitRules>,
+    input: BatchJson<BatchInput>,
+) -> Result<web::Json<BatchResult>, ApiError> {
+    let items = input.into_inner().visits;
+    if items.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            "visits",
+            format!("must hold at most {MAX_BATCH} visits"),
+        ));
+    }
+    let now = Utc::now();
+    let mut results: Vec<Option<BatchItemResult>> = Vec::with_capacity(items.len());
+    let mut valid: Vec<(usize, NewVisit)> = Vec::new();
+    for (index, raw) in items.into_iter().enumerate() {
+        let id = raw.get("id").and_then(|id| id.as_str()).map(str::to_owned);
+        let parsed = from_value::<VisitInput>(raw)
+            .map_err(|error| vec![error])
+            .and_then(|input| NewVisit::parse(input, &user, &geography, &rules, now));
+        match parsed {
+            Ok(visit) => {
+                valid.push((index, visit));
+                results.push(None);
+            }
+            Err(errors) => results.push(Some(BatchItemResult {
+                id,
+                status: 422,
+                visit: None,
+                problem: Some(ApiError::Validation(errors).problem()),
+            })),
+        }
+    }
+
+    let filed = db
+        .write(move |conn| {
+            let received_at = crate::db::now();
+            valid
+                .into_iter()
+                .map(|(index, visit)| {
+                    let id = visit.id.clone();
+                    Ok((index, id, visits::file(conn, visit, received_at)?))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .await?;
+    for (index, id, outcome) in filed {
+        results[index] = Some(match outcome {
+            Filed::Created(view) => BatchItemResult {
+                id: Some(id),
+                status: 201,
+                visit: Some(*view),
+                problem: None,
+            },
+            Filed::Replayed(view) => BatchItemResult {
+                id: Some(id),
+                status: 200,
+                visit: Some(*view),
+                problem: None,
+            },
+            Filed::Conflict => BatchItemResult {
+                problem: Some(id_conflict(&id).problem()),
+                id: Some(id),
+                status: 409,
+                visit: None,
+            },
+        });
+    }
+    Ok(web::Json(BatchResult {
+        results: results.into_iter().flatten().collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Visits at or after this instant (RFC 3339) or day (YYYY-MM-DD, Bangkok).
+    pub from: Option<String>,
+    /// Visits before this instant, or up to the end of this day (Bangkok).
+    pub to: Option<String>,
+    /// An ISO week in Bangkok time, e.g. 2026-W47.
+    pub week: Option<String>,
+    /// An area code: visits in it (inside one's own area).
+    pub area: Option<String>,
+    /// A user id.
+    pub author: Option<String>,
+    pub target_group: Option<TargetGroup>,
+    pub review_status: Option<ReviewStatus>,
+    /// minLon,minLat,maxLon,maxLat
+    pub bbox: Option<String>,
+    /// lat,lon; with radius_m.
+    pub near: Option<String>,
+    pub radius_m: Option<f64>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Visits, newest first. Volunteers see their own; staff see their area.
+#[utoipa::path(
+    tag = "visits",
+    params(ListQuery),
+    responses(
+        (status = 200, body = Page<VisitView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/visits")]
+pub async fn list(
+    user: AuthUser,
+    db: web::Data<Db>,
+    week_start: web::Data<chrono::Weekday>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Page<VisitView>>, ApiError> {
+    let query = query.into_inner();
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
+    let after = match &page.after {
+        Some(key) => Some((
+            NaiveDateTime::parse_from_str(&key[0], "%Y-%m-%dT%H:%M:%S%.f")
+                .map_err(|_| ApiError::field("cursor", "is not a cursor this list gave out"))?,
+            key[1].clone(),
+        )),
+        None => None,
+    };
+    let mut errors = Vec::new();
+    let mut filter = VisitFilter {
+        from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
+        to: parse_instant_bound(&mut errors, "to", query.to.as_deref(), true),
+        author: query
+            .author
+            .as_deref()
+            .and_then(|a| parse_uuid(&mut errors, "author", a)),
+        target_group: query.target_group,
+        review_status: query.review_status,
+        bbox: None,
+    };
+    if let Some(raw) = query.week.as_deref() {
+        match IsoWeek::parse(raw) {
+            Ok(week) => {
+                let (start, end) = week.utc_range(**week_start);
+                filter.from = Some(
+                    filter
+                        .from
+                        .map_or(start.naive_utc(), |f| f.max(start.naive_utc())),
+                );
+                filter.to = Some(
+                    filter
+                        .to
+                        .map_or(end.naive_utc(), |t| t.min(end.naive_utc())),
+                );
+            }
+            Err(e) => errors.push(FieldError::new("week", e.to_string())),
+        }
+    }
+    if let Some(raw) = query.bbox.as_deref() {
+        match Bbox::parse(raw) {
+            Ok(b) => filter.bbox = Some((b.min_lat(), b.max_lat(), b.min_lon(), b.max_lon())),
+            Err(e) => errors.push(FieldError::new("bbox", e.to_string())),
+        }
+    }
+    let near = match (query.near.as_deref(), query.radius_m) {
+        (None, None) => None,
+        (Some(raw), Some(radius)) => match NearQuery::parse(raw) {
+            Ok(_) if !(radius.is_finite() && radius > 0.0 && radius <= MAX_RADIUS_M) => {
+                errors.push(FieldError::new(
+                    "radius_m",
+                    format!("must be above 0 and at most {MAX_RADIUS_M}"),
+                ));
+                None
+            }
+            Ok(near) => Some((
+                LatLon {
+                    lat: near.lat(),
+                    lon: near.lon(),
+                },
+                radius,
+            )),
+            Err(e) => {
+                errors.push(FieldError::new("near", e.to_string()));
+                None
+            }
+        },
+        (Some(_), None) => {
+            errors.push(FieldError::new("radius_m", "is required with near"));
+            None
+        }
+        (None, Some(_)) => {
+            errors.push(FieldError::new("near", "is required with radius_m"));
+            None
+        }
+    };
+    let visibility = match visibility_for(&user, query.area.as_deref(), &mut errors) {
+        Some(visibility) => visibility,
+        None if errors.is_empty() => {
+            return Ok(web::Json(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            }))
+        }
+        None => return Err(ApiError::Validation(errors)),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+
+    let (items, next_key) = db
+        .read(move |conn| {
+            let mut rows = match near {
+                None => visits::list(conn, &visibility, &filter, after, page.fetch_limit())?,
+                Some((center, radius)) => list_near(
+                    conn,
+                    &visibility,
+                    filter,
+                    after,
+                    page.fetch_limit(),
+                    center,
+                    radius,
+                )?,
+            };
+            let more = rows.len() as i64 > page.limit;
+            rows.truncate(page.limit as usize);
+            let next_key = if more {
+                rows.last().map(cursor_key)
+            } else {
+                None
+            };
+            Ok((visits::hydrate(conn, rows)?, next_key))
+        })
+        .await?;
+    Ok(web::Json(Page::new(items, next_key)))
+}
+
+fn cursor_key(row: &VisitRow) -> Vec<String> {
+    vec![
+        row.visited_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        row.id.clone(),
+    ]
+}
+
+/// Narrows by bounding box in SQL, then keeps the rows truly within the radius, reading
+/// further pages until the page is full or the rows run out.
+fn list_near(
+    conn: &mut crate::db::DbConnection,
+    visibility: &Visibility,
+    mut filter: VisitFilter,
+    mut after: Option<(NaiveDateTime, String)>,
+    wanted: i64,
+    center: LatLon,
+    radius_m: f64,
+) -> Result<Vec<VisitRow>, ApiError> {
+    let b = bounding_box(center, radius_m);
+    let (min_lat, max_lat, min_lon, max_lon) = match filter.bbox {
+        Some((a, b2, c, d)) => (
+            a.max(b.min_lat),
+            b2.min(b.max_lat),
+            c.max(b.min_lon),
+            d.min(b.max_lon),
+        ),
+        None => (b.min_lat, b.max_lat, b.min_lon, b.max_lon),
+    };
+    filter.bbox = Some((min_lat, max_lat, min_lon, max_lon));
+    let mut found = Vec::new();
+    loop {
+        let chunk = visits::list(conn, visibility, &filter, after.clone(), wanted * 2)?;
+        let exhausted = (chunk.len() as i64) < wanted * 2;
+        after = chunk.last().map(|r| (r.visited_at, r.id.clone()));
+        found.extend(chunk.into_iter().filter(|r| {
+            haversine_m(
+                center,
+                LatLon {
+                    lat: r.lat,
+                    lon: r.lon,
+                },
+            ) <= radius_m
+        }));
+        if exhausted || found.len() as i64 >= wanted {
+            found.truncate(wanted as usize);
+            return Ok(found);
+        }
+    }
+}
+
+/// Volunteers see their own visits wherever they are; staff see their area, optionally
+/// narrowed. `None` when the requested area lies outside one's own (nothing to see).
+fn visibility_for(
+    user: &AuthUser,
+    area: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Visibility> {
+    let (scope, only_author) = if user.role.is_staff() {
+        (user.scope.clone(), None)
+    } else {
+        (AreaScope::Everywhere, Some(user.id.clone()))
+    };
+    let scope = match area {
+        None => scope,
+        Some(raw) => match AreaCode::parse(raw) {
+            Ok(area) => scope.narrowed_to(&area)?,
+            Err(e) => {
+                errors.push(FieldError::new("area", e.to_string()));
+                return None;
+            }
+        },
+    };
+    Some(Visibility { scope, only_author })
+}
+
+async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<VisitRow, ApiError> {
+    let visibility = visibility_for(user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
+    db.read(move |conn| visits::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound))
+        .await
+}
+
+/// One visit.
+#[utoipa::path(
+    tag = "visits",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = VisitView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/visits/{id}")]
+pub async fn get(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+) -> Result<web::Json<VisitView>, ApiError> {
+    let row = find_visible(&user, &db, id.into_inner()).await?;
+    let mut views = db
+        .read(move |conn| Ok(visits::hydrate(conn, vec![row])?))
+        .await?;
+    Ok(web::Json(views.remove(0)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    /// verified or flagged.
+    pub review_status: ReviewStatus,
+    /// Required when flagging; at most 1,000 characters.
+    pub note: Option<String>,
+}
+
+/// A supervisor's verdict on a visit in its area.
+#[utoipa::path(
+    tag = "visits",
+    params(("id" = String, Path)),
+    request_body = ReviewInput,
+    responses(
+        (status = 200, body = VisitView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/visits/{id}/review")]
+pub async fn review(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    input: ValidJson<ReviewInput>,
+) -> Result<web::Json<VisitView>, ApiError> {
+    user.require_supervisor()?;
+    let ReviewInput {
+        review_status,
+        note,
+    } = input.into_inner();
+    let note = match note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(note) => Some(
+            crate::domain::bounded_text(note, 1, 1000).map_err(|m| ApiError::field("note", m))?,
+        ),
+        None => None,
+    };
+    match review_status {
+        ReviewStatus::Pending => {
+            return Err(ApiError::field(
+                "review_status",
+                "must be verified or flagged",
+            ))
+        }
+        ReviewStatus::Flagged if note.is_none() => {
+            return Err(ApiError::field("note", "is required when flagging"))
+        }
+        _ => {}
+    }
+    let row = find_visible(&user, &db, id.into_inner()).await?;
+    let mut views = db
+        .write(move |conn| {
+            let now = crate::db::now();
+            visits::review(conn, &row.id, review_status, note.as_deref(), &user.id, now)?;
+            audit::record(
+                conn,
+                &user.client,
+                AuditEntry {
+                    actor_id: Some(&user.id),
+                    action: "visit.reviewed",
+                    record_type: "visit",
+                    record_id: Some(&row.id),
+                    details: serde_json::json!({ "review_status": review_status, "note": note }),
+                },
+            )?;
+            let row = visits::find_visible(
+                conn,
+                &row.id,
+                &Visibility {
+                    scope: AreaScope::Everywhere,
+                    only_author: None,
+                },
+            )?
+            .ok_or(ApiError::NotFound)?;
+            Ok(visits::hydrate(conn, vec![row])?)
+        })
+        .await?;
+    Ok(web::Json(views.remove(0)))
+}
+
+/// Attach a photo (raw JPEG, PNG or WebP body, at most 10 MiB, at most 10 a visit). The
+/// same bytes again answer 200 with the photo already stored.
+#[utoipa::path(
+    tag = "visits",
+    params(("id" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses(
+        (status = 201, body = PhotoView),
+        (status = 200, body = PhotoView, description = "these bytes were already attached"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/visits/{id}/photos")]
+pub async fn upload_photo(
+    user: AuthUser,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    store: web::Data<PhotoStore>,
+    id: web::Path<String>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ImageType::from_content_type)
+        .ok_or_else(|| {
+            ApiError::UnsupportedMediaType("send image/jpeg, image/png or image/webp".into())
+        })?;
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared_length.is_some_and(|len| len > MAX_PHOTO_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_PHOTO_BYTES,
+        });
+    }
+    let row = find_visible(&user, &db, id.into_inner()).await?;
+    if row.author_id != user.id {
+        return Err(ApiError::Forbidden(
+            "only the visit's author may add photos".into(),
+        ));
+    }
+    let upload = store.receive(&mut payload, declared).await?;
+    let (visit_id, sha256) = (row.id.clone(), upload.sha256.clone());
+    let (existing, count) = db
+        .read(move |conn| {
+            Ok((
+                visits::find_by_hash(conn, &visit_id, &sha256)?,
+                visits::photo_count(conn, &visit_id)?,
+            ))
+        })
+        .await?;
+    if let Some(existing) = existing {
+        return Ok(HttpResponse::Ok().json(PhotoView::from(existing)));
+    }
+    let full = || {
+        ApiError::field(
+            "photos",
+            format!("a visit holds at most {MAX_PHOTOS_PER_VISIT} photos"),
+        )
+    };
+    if count >= MAX_PHOTOS_PER_VISIT {
+        return Err(full());
+    }
+    let photo = PhotoRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        visit_id: row.id.clone(),
+        sha256: upload.sha256.clone(),
+        content_type: declared.content_type().to_owned(),
+        bytes: upload.bytes,
+        uploaded_by: user.id.clone(),
+        created_at: crate::db::now(),
+    };
+    // The file is durable before the row that acknowledges it exists.
+    store.persist(upload).await?;
+    let (photo, created) = db
+        .write(move |conn| {
+            visits::lock_visit(conn, &photo.visit_id)?;
+            let already = visits::find_by_hash(conn, &photo.visit_id, &photo.sha256)?;
+            if already.is_none()
+                && visits::photo_count(conn, &photo.visit_id)? >= MAX_PHOTOS_PER_VISIT
+            {
+                return Err(full());
+            }
+            Ok(visits::add_photo(conn, &photo)?)
+        })
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(PhotoView::from(photo)))
+}
+
+/// A photo's bytes, with their type.
+#[utoipa::path(
+    tag = "visits",
+    params(("id" = String, Path), ("photo_id" = String, Path)),
+    responses(
+        (status = 200, content_type = "image/jpeg", body = Vec<u8>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/visits/{id}/photos/{photo_id}")]
+pub async fn get_photo(
+    user: AuthUser,
+    db: web::Data<Db>,
+    store: web::Data<PhotoStore>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (visit_id, photo_id) = path.into_inner();
+    let row = find_visible(&user, &db, visit_id).await?;
+    let photo = db
+        .read(move |conn| visits::find_photo(conn, &row.id, &photo_id)?.ok_or(ApiError::NotFound))
+        .await?;
+    let bytes = store.read(&photo.sha256).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(photo.content_type)
+        .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+        .insert_header((header::ETAG, format!("\"{}\"", photo.sha256)))
+        .body(bytes))
+}

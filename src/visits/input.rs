@@ -1,0 +1,317 @@
+//! The rules of a visit, checked once at the edge: a [`NewVisit`] can only be built from
+//! input that satisfies all of them.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::{Activity, Flag, TargetGroup};
+use crate::auth::AuthUser;
+use crate::domain::{bounded_text, AreaCode, AreaLevelKind, GeoPoint};
+use crate::error::FieldError;
+use crate::geo::{Geography, LatLon};
+
+/// GPS fixes worse than this are flagged `low_accuracy`.
+pub const LOW_ACCURACY_M: f64 = 100.0;
+/// A declared subdistrict whose centroid is farther than this from the point is flagged.
+pub const AREA_MISMATCH_M: f64 = 10_000.0;
+const MAX_COUNT: i64 = 1_000_000;
+const MAX_NEEDS: usize = 20;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    /// WGS84 latitude.
+    #[schema(example = 18.7883)]
+    pub lat: f64,
+    /// WGS84 longitude.
+    #[schema(example = 98.9853)]
+    pub lon: f64,
+    /// The phone's estimate of the fix's accuracy, in metres.
+    #[schema(example = 12.0)]
+    pub accuracy_m: Option<f64>,
+}
+
+/// A visit as the phone app sends it. Author, review status and receipt time come from
+/// the server only: sending them is an error.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitInput {
+    /// The phone's own UUID for this visit; resending it is safe.
+    #[schema(example = "6f1c2b9e-1d2a-4f7b-9a51-5d7e0c9f3b21")]
+    pub id: Option<String>,
+    #[schema(value_type = String, format = DateTime, example = "2026-11-20T10:30:00+07:00")]
+    pub visited_at: DateTime<FixedOffset>,
+    pub location: LocationInput,
+    /// The subdistrict (6 digits); derived from the point when absent.
+    #[schema(example = "500102")]
+    pub area_code: Option<String>,
+    #[schema(min_items = 1)]
+    pub target_groups: Vec<TargetGroup>,
+    pub activity: Activity,
+    #[schema(minimum = 0)]
+    pub households_visited: i64,
+    #[schema(minimum = 0)]
+    pub people_reached: i64,
+    /// 1 to 4,000 characters.
+    #[schema(example = "เยี่ยมบ้านผู้สูงอายุติดเตียง 3 ครัวเรือน")]
+    pub summary: String,
+    #[serde(default)]
+    pub needs: Vec<String>,
+    pub follow_up_needed: bool,
+}
+
+/// Limits that come from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct VisitRules {
+    /// How far back a visit may be filed.
+    pub backfill: Duration,
+    /// How far in the future a phone's clock may run.
+    pub clock_skew: Duration,
+}
+
+impl Default for VisitRules {
+    fn default() -> Self {
+        Self {
+            backfill: Duration::days(60),
+            clock_skew: Duration::minutes(5),
+        }
+    }
+}
+
+/// A visit that satisfies every rule, with its area resolved and its flags set.
+#[derive(Debug, Clone)]
+pub struct NewVisit {
+    pub id: String,
+    pub author_id: String,
+    pub visited_at: NaiveDateTime,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub declared_area_code: Option<String>,
+    pub area_code: String,
+    pub province_code: String,
+    pub district_code: Option<String>,
+    pub target_groups: Vec<TargetGroup>,
+    pub activity: Activity,
+    pub households_visited: i64,
+    pub people_reached: i64,
+    pub summary: String,
+    pub needs: Vec<String>,
+    pub follow_up_needed: bool,
+    pub flags: Vec<Flag>,
+    /// Identifies the content the client sent, to tell a resend from a different visit.
+    pub content_hash: String,
+}
+
+impl NewVisit {
+    /// Checks every rule, returning all broken ones with their field paths.
+    pub fn parse(
+        input: VisitInput,
+        author: &AuthUser,
+        geography: &Geography,
+        rules: &VisitRules,
+        now: DateTime<Utc>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut flags = Vec::new();
+        let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
+
+        let id = match input.id.as_deref() {
+            None => uuid::Uuid::new_v4().to_string(),
+            Some(raw) => match uuid::Uuid::parse_str(raw.trim()) {
+                Ok(id) => id.hyphenated().to_string(),
+                Err(_) => {
+                    error("id", "must be a UUID".into());
+                    String::new()
+                }
+            },
+        };
+
+        let visited_at = input.visited_at.with_timezone(&Utc);
+        if visited_at > now + rules.clock_skew {
+            error("visited_at", "is in the future".into());
+        } else if visited_at < now - rules.backfill {
+            error(
+                "visited_at",
+                format!(
+                    "is older than the {}-day backfill window",
+                    rules.backfill.num_days()
+                ),
+            );
+        }
+
+        let location = &input.location;
+        let point = match GeoPoint::new(location.lat, location.lon, location.accuracy_m) {
+            Ok(point) => Some(point),
+            Err(problems) => {
+                for (field, message) in problems {
+                    error(&format!("location.{field}"), message);
+                }
+                None
+            }
+        };
+        let point = point.map(|p| LatLon {
+            lat: p.lat(),
+            lon: p.lon(),
+        });
+        if location.accuracy_m.is_some_and(|a| a > LOW_ACCURACY_M) {
+            flags.push(Flag::LowAccuracy);
+        }
+
+        let declared = match input.area_code.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => match AreaCode::parse(raw) {
+                Ok(code)
+                    if code.level() == AreaLevelKind::Subdistrict
+                        && geography.area(code.as_str()).is_some() =>
+                {
+                    Some(code)
+                }
+                _ => {
+                    error(
+                        "area_code",
+                        format!("{raw:?} is not a known subdistrict code"),
+                    );
+                    None
+                }
+            },
+        };
+
+        let mut area = None;
+        if let Some(point) = point {
+            match geography.locate(point) {
+                Err(_) => error("location", "the point lies outside Thailand".into()),
+                Ok(located) => {
+                    area = match (&declared, &located.subdistrict) {
+                        (Some(code), _) => {
+                            if is_mismatch(geography, code, point, &located.province.code) {
+                                flags.push(Flag::AreaMismatch);
+                            }
+                            Some(code.as_str().to_owned())
+                        }
+                        (None, Some(subdistrict)) => Some(subdistrict.code.clone()),
+                        (None, None) => {
+                            flags.push(Flag::AreaApproximate);
+                            Some(located.province.code.clone())
+                        }
+                    };
+                }
+            }
+        }
+        if let Some(code) = &area {
+            if !author.scope.covers_code(code) {
+                error(
+                    "area_code",
+                    format!("{code} must lie inside your own area ({})", author.area),
+                );
+            }
+        }
+
+        let mut target_groups = input.target_groups.clone();
+        target_groups.sort();
+        target_groups.dedup();
+        if target_groups.is_empty() {
+            error(
+                "target_groups",
+                "must name at least one target group".into(),
+            );
+        }
+        for (field, value) in [
+            ("households_visited", input.households_visited),
+            ("people_reached", input.people_reached),
+        ] {
+            if !(0..=MAX_COUNT).contains(&value) {
+                error(field, format!("must be from 0 to {MAX_COUNT}"));
+            }
+        }
+        let summary = bounded_text(&input.summary, 1, 4000)
+            .map_err(|message| error("summary", message))
+            .unwrap_or_default();
+        if input.needs.len() > MAX_NEEDS {
+            error("needs", format!("must list at most {MAX_NEEDS} needs"));
+        }
+        let needs: Vec<String> = input
+            .needs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, need)| {
+                bounded_text(need, 1, 200)
+                    .map_err(|message| error(&format!("needs[{i}]"), message))
+                    .ok()
+            })
+            .collect();
+
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let (Some(point), Some(area_code)) = (point, area) else {
+            return Err(vec![FieldError::new("location", "is required")]);
+        };
+        flags.sort();
+        let content_hash = content_hash(&input, &id, &summary, &needs, &target_groups);
+        Ok(Self {
+            province_code: area_code[..2].to_owned(),
+            district_code: (area_code.len() >= 4).then(|| area_code[..4].to_owned()),
+            area_code,
+            id,
+            author_id: author.id.clone(),
+            visited_at: crate::db::to_micros(visited_at.naive_utc()),
+            lat: point.lat,
+            lon: point.lon,
+            accuracy_m: location.accuracy_m,
+            declared_area_code: declared.map(AreaCode::into_string),
+            target_groups,
+            activity: input.activity,
+            households_visited: input.households_visited,
+            people_reached: input.people_reached,
+            summary,
+            needs,
+            follow_up_needed: input.follow_up_needed,
+            flags,
+            content_hash,
+        })
+    }
+}
+
+/// Whether a declared subdistrict is implausibly far from where the phone was.
+fn is_mismatch(
+    geography: &Geography,
+    declared: &AreaCode,
+    point: LatLon,
+    located_province: &str,
+) -> bool {
+    match geography.distance_to_area_m(declared.as_str(), point) {
+        Some(distance) => distance > AREA_MISMATCH_M,
+        // No centroid for the declared subdistrict (Bangkok): compare provinces instead.
+        None => !declared.as_str().starts_with(located_province),
+    }
+}
+
+/// A canonical digest of what the client sent (after normalisation: UTC time, sorted
+/// target groups, trimmed text), so the same visit resent in another shape still matches.
+fn content_hash(
+    input: &VisitInput,
+    id: &str,
+    summary: &str,
+    needs: &[String],
+    target_groups: &[TargetGroup],
+) -> String {
+    let canonical = serde_json::json!({
+        "id": id,
+        "visited_at": input.visited_at.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Micros, true),
+        "lat": input.location.lat,
+        "lon": input.location.lon,
+        "accuracy_m": input.location.accuracy_m,
+        "area_code": input.area_code.as_deref().map(str::trim).filter(|a| !a.is_empty()),
+        "target_groups": target_groups,
+        "activity": input.activity,
+        "households_visited": input.households_visited,
+        "people_reached": input.people_reached,
+        "summary": summary,
+        "needs": needs,
+        "follow_up_needed": input.follow_up_needed,
+    });
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
