@@ -127,6 +127,12 @@ pub struct Config {
     pub writes_per_minute: u32,
     /// How many days back a visit may be filed.
     pub backfill_days: i64,
+    /// Grievance deadlines by priority.
+    pub sla: crate::grievances::sla::SlaPolicy,
+    /// Key material for the complainant's personal data; else generated in the data dir.
+    pub pii_key: Option<String>,
+    /// Where grievance events are POSTed, if anywhere.
+    pub webhook: Option<crate::webhooks::WebhookConfig>,
     /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
     pub hash_concurrency: usize,
 }
@@ -148,6 +154,9 @@ impl Config {
             week_start: Weekday::Mon,
             writes_per_minute: 300,
             backfill_days: 60,
+            sla: crate::grievances::sla::SlaPolicy::default(),
+            pii_key: None,
+            webhook: None,
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
@@ -226,6 +235,50 @@ impl Config {
         }
         if let Some(days) = get("FIELDWEEK_BACKFILL_DAYS") {
             config.backfill_days = parse_in_range("FIELDWEEK_BACKFILL_DAYS", days, 1, 3650)?;
+        }
+        if let Some(hours) = get("FIELDWEEK_SLA_HOURS") {
+            let parts: Vec<i64> = hours
+                .split(',')
+                .map(|h| h.trim().parse::<i64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    invalid(
+                        "FIELDWEEK_SLA_HOURS",
+                        "four whole numbers of hours: urgent,high,normal,low",
+                    )
+                })?;
+            let [urgent, high, normal, low] = parts[..] else {
+                return Err(invalid(
+                    "FIELDWEEK_SLA_HOURS",
+                    "four whole numbers of hours: urgent,high,normal,low",
+                ));
+            };
+            config.sla = crate::grievances::sla::SlaPolicy::from_hours(urgent, high, normal, low)
+                .map_err(|m| invalid("FIELDWEEK_SLA_HOURS", m))?;
+        }
+        config.pii_key = get("FIELDWEEK_PII_KEY").map(str::to_owned);
+        if let Some(url) = get("FIELDWEEK_WEBHOOK_URL") {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(invalid("FIELDWEEK_WEBHOOK_URL", "must be an http(s) URL"));
+            }
+            let secret = get("FIELDWEEK_WEBHOOK_SECRET")
+                .filter(|s| s.len() >= 16)
+                .ok_or_else(|| {
+                    invalid(
+                        "FIELDWEEK_WEBHOOK_SECRET",
+                        "must be set (at least 16 bytes) with FIELDWEEK_WEBHOOK_URL",
+                    )
+                })?;
+            let retry = match get("FIELDWEEK_WEBHOOK_RETRY_SECONDS") {
+                Some(secs) => parse_in_range("FIELDWEEK_WEBHOOK_RETRY_SECONDS", secs, 1, 3600)?,
+                None => 5,
+            };
+            config.webhook = Some(crate::webhooks::WebhookConfig {
+                url: url.to_owned(),
+                secret: secret.to_owned(),
+                poll_interval: Duration::from_secs(1),
+                retry_base: Duration::from_secs(retry),
+            });
         }
         if let Some(day) = get("FIELDWEEK_WEEK_START") {
             config.week_start = day.parse().map_err(|_| {

@@ -4,6 +4,9 @@
 //! `main.rs` is a thin command line over this library, so the tests start exactly the
 //! server that production runs ([`server::Services::prepare`] and [`server::start`]).
 
+#[macro_use]
+mod macros;
+
 pub mod accounts;
 pub mod auth;
 pub mod config;
@@ -11,9 +14,13 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod geo;
+pub mod grievances;
 pub mod http;
 pub mod openapi;
+pub mod placement;
+pub mod privacy;
 pub mod routes;
 pub mod server;
 pub mod telemetry;
 pub mod visits;
+pub mod webhooks;

@@ -18,6 +18,7 @@ use crate::error::{FieldError, Problem};
         (name = "auth", description = "Login, token refresh and logout; one's own account."),
         (name = "users", description = "Accounts, managed within one's own area."),
         (name = "visits", description = "Weekly field visits: filing, offline sync, review, photos."),
+        (name = "grievances", description = "Citizens' grievances: filing, workflow, SLAs, comments."),
         (name = "areas", description = "Thai administrative geography (bundled)."),
     ),
     components(schemas(Problem, FieldError)),

@@ -16,8 +16,11 @@ use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::http::{observe, BodyLimits, Metrics};
+use crate::privacy::PiiCipher;
+use crate::routes::grievances::GrievanceServices;
 use crate::visits::input::VisitRules;
 use crate::visits::photos::PhotoStore;
+use crate::webhooks::{self, EventSink};
 use crate::{openapi, routes};
 
 /// What every worker shares: built once, before the first request.
@@ -31,6 +34,7 @@ pub struct Services {
     pub hasher: PasswordHasher,
     pub write_limiter: Arc<WriteRateLimiter>,
     pub photos: PhotoStore,
+    pub cipher: PiiCipher,
 }
 
 impl Services {
@@ -64,11 +68,14 @@ impl Services {
         }
         let token_keys = Arc::new(TokenKeys::load(&config)?);
         let photos = PhotoStore::open(&config.data_dir).context("preparing the photo store")?;
+        let cipher = PiiCipher::load(config.pii_key.as_deref(), &config.data_dir)
+            .context("loading the key for complainants' personal data")?;
         Ok(Self {
             hasher: PasswordHasher::new(config.hash_concurrency)?,
             write_limiter: Arc::new(WriteRateLimiter::new(config.writes_per_minute)),
             token_keys,
             photos,
+            cipher,
             config: Arc::new(config),
             db,
             geography,
@@ -113,6 +120,15 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     });
     let week_start = web::Data::new(config.week_start);
     let photos = web::Data::new(services.photos.clone());
+    let grievance_services = web::Data::new(GrievanceServices {
+        cipher: services.cipher.clone(),
+        sla: config.sla,
+        events: EventSink::new(config.webhook.is_some()),
+    });
+    if let Some(webhook) = config.webhook.clone() {
+        // Runs beside the server until the process ends.
+        tokio::spawn(webhooks::run_dispatcher(services.db.clone(), webhook));
+    }
 
     let mut server = HttpServer::new(move || {
         let spec_json = spec_json.clone();
@@ -127,6 +143,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(visit_rules.clone())
             .app_data(week_start.clone())
             .app_data(photos.clone())
+            .app_data(grievance_services.clone())
             .app_data(limits)
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 ApiError::MalformedRequest(format!("bad query string: {error}")).into()

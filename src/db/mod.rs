@@ -5,6 +5,7 @@
 
 pub mod areas;
 pub mod audit;
+pub mod grievances;
 mod migrations;
 pub mod schema;
 pub mod sessions;

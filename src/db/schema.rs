@@ -34,8 +34,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(areas, app_meta, audit_log);
-
 diesel::table! {
     users (id) {
         id -> Text,
@@ -79,7 +77,6 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_attempts);
 
 diesel::table! {
     visits (id) {
@@ -130,4 +127,101 @@ diesel::table! {
 
 diesel::joinable!(visit_target_groups -> visits (visit_id));
 diesel::joinable!(visit_photos -> visits (visit_id));
-diesel::allow_tables_to_appear_in_same_query!(visits, visit_target_groups, visit_photos, users);
+
+diesel::table! {
+    grievances (id) {
+        id -> Text,
+        reporter_id -> Text,
+        reported_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        lat -> Double,
+        lon -> Double,
+        accuracy_m -> Nullable<Double>,
+        declared_area_code -> Nullable<Text>,
+        area_code -> Text,
+        province_code -> Text,
+        district_code -> Nullable<Text>,
+        category -> Text,
+        priority -> Text,
+        title -> Text,
+        description -> Text,
+        target_groups -> Text,
+        visit_id -> Nullable<Text>,
+        complainant_name -> Nullable<Text>,
+        complainant_consent -> Nullable<Bool>,
+        phone_cipher -> Nullable<Text>,
+        phone_hash -> Nullable<Text>,
+        phone_last4 -> Nullable<Text>,
+        national_id_cipher -> Nullable<Text>,
+        national_id_hash -> Nullable<Text>,
+        national_id_last4 -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        assignee_id -> Nullable<Text>,
+        referred_to -> Nullable<Text>,
+        due_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        reopen_count -> BigInt,
+        overdue_notified -> Bool,
+        content_hash -> Text,
+    }
+}
+
+diesel::table! {
+    grievance_events (id) {
+        id -> Text,
+        grievance_id -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Text,
+        note -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grievance_comments (id) {
+        id -> Text,
+        grievance_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        internal -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_outbox (id) {
+        id -> BigInt,
+        delivery_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(grievance_events -> grievances (grievance_id));
+diesel::joinable!(grievance_comments -> grievances (grievance_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    areas,
+    app_meta,
+    audit_log,
+    users,
+    refresh_tokens,
+    login_attempts,
+    visits,
+    visit_target_groups,
+    visit_photos,
+    grievances,
+    grievance_events,
+    grievance_comments,
+    webhook_outbox,
+);

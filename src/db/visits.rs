@@ -65,31 +65,26 @@ pub enum Filed {
 
 impl NewVisit {
     fn into_row(self, received_at: NaiveDateTime) -> (VisitRow, Vec<TargetGroup>) {
-        let flags = self
-            .flags
-            .iter()
-            .map(|f| f.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
+        let place = self.placement;
         let row = VisitRow {
             id: self.id,
             author_id: self.author_id,
             visited_at: self.visited_at,
             received_at,
-            lat: self.lat,
-            lon: self.lon,
-            accuracy_m: self.accuracy_m,
-            declared_area_code: self.declared_area_code,
-            area_code: self.area_code,
-            province_code: self.province_code,
-            district_code: self.district_code,
+            flags: crate::placement::Flag::join(&place.flags),
+            lat: place.lat,
+            lon: place.lon,
+            accuracy_m: place.accuracy_m,
+            declared_area_code: place.declared_area_code,
+            area_code: place.area_code,
+            province_code: place.province_code,
+            district_code: place.district_code,
             activity: self.activity.as_str().to_owned(),
             households_visited: self.households_visited,
             people_reached: self.people_reached,
             summary: self.summary,
             needs: serde_json::to_string(&self.needs).unwrap_or_else(|_| "[]".into()),
             follow_up_needed: self.follow_up_needed,
-            flags,
             review_status: ReviewStatus::Pending.as_str().to_owned(),
             review_note: None,
             reviewed_by: None,

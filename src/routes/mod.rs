@@ -3,6 +3,7 @@
 
 pub mod areas;
 pub mod auth;
+pub mod grievances;
 pub mod health;
 pub mod query;
 pub mod users;
@@ -37,6 +38,11 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(visits::review)
                 .service(visits::upload_photo)
                 .service(visits::get_photo)
+                .service(grievances::submit)
+                .service(grievances::list)
+                .service(grievances::get)
+                .service(grievances::transition)
+                .service(grievances::comment)
                 // `locate` before `{code}`, which would otherwise swallow it.
                 .service(areas::locate)
                 .service(areas::list)

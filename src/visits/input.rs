@@ -2,36 +2,19 @@
 //! input that satisfies all of them.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{Activity, Flag, TargetGroup};
+use super::{Activity, TargetGroup};
 use crate::auth::AuthUser;
-use crate::domain::{bounded_text, AreaCode, AreaLevelKind, GeoPoint};
+use crate::domain::bounded_text;
 use crate::error::FieldError;
-use crate::geo::{Geography, LatLon};
+use crate::geo::Geography;
+use crate::placement::{LocationInput, Placement};
 
-/// GPS fixes worse than this are flagged `low_accuracy`.
-pub const LOW_ACCURACY_M: f64 = 100.0;
-/// A declared subdistrict whose centroid is farther than this from the point is flagged.
-pub const AREA_MISMATCH_M: f64 = 10_000.0;
 const MAX_COUNT: i64 = 1_000_000;
 const MAX_NEEDS: usize = 20;
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LocationInput {
-    /// WGS84 latitude.
-    #[schema(example = 18.7883)]
-    pub lat: f64,
-    /// WGS84 longitude.
-    #[schema(example = 98.9853)]
-    pub lon: f64,
-    /// The phone's estimate of the fix's accuracy, in metres.
-    #[schema(example = 12.0)]
-    pub accuracy_m: Option<f64>,
-}
 
 /// A visit as the phone app sends it. Author, review status and receipt time come from
 /// the server only: sending them is an error.
@@ -86,13 +69,7 @@ pub struct NewVisit {
     pub id: String,
     pub author_id: String,
     pub visited_at: NaiveDateTime,
-    pub lat: f64,
-    pub lon: f64,
-    pub accuracy_m: Option<f64>,
-    pub declared_area_code: Option<String>,
-    pub area_code: String,
-    pub province_code: String,
-    pub district_code: Option<String>,
+    pub placement: Placement,
     pub target_groups: Vec<TargetGroup>,
     pub activity: Activity,
     pub households_visited: i64,
@@ -100,7 +77,6 @@ pub struct NewVisit {
     pub summary: String,
     pub needs: Vec<String>,
     pub follow_up_needed: bool,
-    pub flags: Vec<Flag>,
     /// Identifies the content the client sent, to tell a resend from a different visit.
     pub content_hash: String,
 }
@@ -115,7 +91,6 @@ impl NewVisit {
         now: DateTime<Utc>,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut flags = Vec::new();
         let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
 
         let id = match input.id.as_deref() {
@@ -142,72 +117,14 @@ impl NewVisit {
             );
         }
 
-        let location = &input.location;
-        let point = match GeoPoint::new(location.lat, location.lon, location.accuracy_m) {
-            Ok(point) => Some(point),
-            Err(problems) => {
-                for (field, message) in problems {
-                    error(&format!("location.{field}"), message);
-                }
-                None
-            }
-        };
-        let point = point.map(|p| LatLon {
-            lat: p.lat(),
-            lon: p.lon(),
-        });
-        if location.accuracy_m.is_some_and(|a| a > LOW_ACCURACY_M) {
-            flags.push(Flag::LowAccuracy);
-        }
-
-        let declared = match input.area_code.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => match AreaCode::parse(raw) {
-                Ok(code)
-                    if code.level() == AreaLevelKind::Subdistrict
-                        && geography.area(code.as_str()).is_some() =>
-                {
-                    Some(code)
-                }
-                _ => {
-                    error(
-                        "area_code",
-                        format!("{raw:?} is not a known subdistrict code"),
-                    );
-                    None
-                }
-            },
-        };
-
-        let mut area = None;
-        if let Some(point) = point {
-            match geography.locate(point) {
-                Err(_) => error("location", "the point lies outside Thailand".into()),
-                Ok(located) => {
-                    area = match (&declared, &located.subdistrict) {
-                        (Some(code), _) => {
-                            if is_mismatch(geography, code, point, &located.province.code) {
-                                flags.push(Flag::AreaMismatch);
-                            }
-                            Some(code.as_str().to_owned())
-                        }
-                        (None, Some(subdistrict)) => Some(subdistrict.code.clone()),
-                        (None, None) => {
-                            flags.push(Flag::AreaApproximate);
-                            Some(located.province.code.clone())
-                        }
-                    };
-                }
-            }
-        }
-        if let Some(code) = &area {
-            if !author.scope.covers_code(code) {
-                error(
-                    "area_code",
-                    format!("{code} must lie inside your own area ({})", author.area),
-                );
-            }
-        }
+        let placement = Placement::resolve(
+            &input.location,
+            input.area_code.as_deref(),
+            author,
+            geography,
+            &mut errors,
+        );
+        let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
 
         let mut target_groups = input.target_groups.clone();
         target_groups.sort();
@@ -243,25 +160,15 @@ impl NewVisit {
             })
             .collect();
 
-        if !errors.is_empty() {
+        let (Some(placement), true) = (placement, errors.is_empty()) else {
             return Err(errors);
-        }
-        let (Some(point), Some(area_code)) = (point, area) else {
-            return Err(vec![FieldError::new("location", "is required")]);
         };
-        flags.sort();
         let content_hash = content_hash(&input, &id, &summary, &needs, &target_groups);
         Ok(Self {
-            province_code: area_code[..2].to_owned(),
-            district_code: (area_code.len() >= 4).then(|| area_code[..4].to_owned()),
-            area_code,
             id,
             author_id: author.id.clone(),
             visited_at: crate::db::to_micros(visited_at.naive_utc()),
-            lat: point.lat,
-            lon: point.lon,
-            accuracy_m: location.accuracy_m,
-            declared_area_code: declared.map(AreaCode::into_string),
+            placement,
             target_groups,
             activity: input.activity,
             households_visited: input.households_visited,
@@ -269,23 +176,8 @@ impl NewVisit {
             summary,
             needs,
             follow_up_needed: input.follow_up_needed,
-            flags,
             content_hash,
         })
-    }
-}
-
-/// Whether a declared subdistrict is implausibly far from where the phone was.
-fn is_mismatch(
-    geography: &Geography,
-    declared: &AreaCode,
-    point: LatLon,
-    located_province: &str,
-) -> bool {
-    match geography.distance_to_area_m(declared.as_str(), point) {
-        Some(distance) => distance > AREA_MISMATCH_M,
-        // No centroid for the declared subdistrict (Bangkok): compare provinces instead.
-        None => !declared.as_str().starts_with(located_province),
     }
 }
 

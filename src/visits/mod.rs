@@ -8,29 +8,7 @@ pub mod input;
 pub mod photos;
 pub mod view;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
+pub use crate::placement::Flag;
 
 string_enum! {
     /// Who the visit was for.
@@ -65,16 +43,5 @@ string_enum! {
         Pending => "pending",
         Verified => "verified",
         Flagged => "flagged",
-    }
-}
-
-string_enum! {
-    /// Set by the server: `area_mismatch` (the declared subdistrict is far from the GPS
-    /// point), `low_accuracy` (GPS accuracy worse than 100 m), `area_approximate` (no
-    /// subdistrict could be derived from the point; the visit is filed at province level).
-    Flag {
-        AreaMismatch => "area_mismatch",
-        LowAccuracy => "low_accuracy",
-        AreaApproximate => "area_approximate",
     }
 }

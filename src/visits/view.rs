@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::input::LocationInput;
 use super::{Activity, Flag, ReviewStatus, TargetGroup};
 use crate::db::visits::{PhotoRow, VisitRow};
+use crate::placement::LocationInput;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Photo)]
@@ -83,7 +83,7 @@ impl VisitView {
             review_note: row.review_note,
             reviewed_by: row.reviewed_by,
             reviewed_at: row.reviewed_at.map(|t| t.and_utc()),
-            flags: row.flags.split(',').filter_map(Flag::parse).collect(),
+            flags: Flag::split(&row.flags),
             photos: photos.into_iter().map(PhotoView::from).collect(),
             id: row.id,
         }

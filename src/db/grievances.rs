@@ -1,0 +1,484 @@
+//! The `grievances`, `grievance_events` and `grievance_comments` tables.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{grievance_comments, grievance_events, grievances};
+use super::DbConnection;
+use crate::auth::AreaScope;
+use crate::geo::{bounding_box, haversine_m, LatLon};
+use crate::grievances::input::NewGrievance;
+use crate::grievances::sla::SlaPolicy;
+use crate::grievances::workflow::Status;
+use crate::grievances::{DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS};
+use crate::scoped;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = grievances, treat_none_as_null = true)]
+pub struct GrievanceRow {
+    pub id: String,
+    pub reporter_id: String,
+    pub reported_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub declared_area_code: Option<String>,
+    pub area_code: String,
+    pub province_code: String,
+    pub district_code: Option<String>,
+    pub category: String,
+    pub priority: String,
+    pub title: String,
+    pub description: String,
+    pub target_groups: String,
+    pub visit_id: Option<String>,
+    pub complainant_name: Option<String>,
+    pub complainant_consent: Option<bool>,
+    pub phone_cipher: Option<String>,
+    pub phone_hash: Option<String>,
+    pub phone_last4: Option<String>,
+    pub national_id_cipher: Option<String>,
+    pub national_id_hash: Option<String>,
+    pub national_id_last4: Option<String>,
+    pub status: String,
+    pub version: i64,
+    pub assignee_id: Option<String>,
+    pub referred_to: Option<String>,
+    pub due_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub reopen_count: i64,
+    pub overdue_notified: bool,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = grievance_events)]
+pub struct EventRow {
+    pub id: String,
+    pub grievance_id: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_id: String,
+    pub note: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = grievance_comments)]
+pub struct CommentRow {
+    pub id: String,
+    pub grievance_id: String,
+    pub author_id: String,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub enum Filed {
+    Created(Box<GrievanceRow>),
+    Replayed(Box<GrievanceRow>),
+    Conflict,
+}
+
+impl NewGrievance {
+    fn into_row(self, now: NaiveDateTime, sla: &SlaPolicy) -> GrievanceRow {
+        let due_at = self.due_at(sla, now);
+        let place = self.placement;
+        let person = self.complainant;
+        GrievanceRow {
+            id: self.id,
+            reporter_id: self.reporter_id,
+            reported_at: self.reported_at,
+            created_at: now,
+            updated_at: now,
+            lat: place.lat,
+            lon: place.lon,
+            accuracy_m: place.accuracy_m,
+            declared_area_code: place.declared_area_code,
+            area_code: place.area_code,
+            province_code: place.province_code,
+            district_code: place.district_code,
+            category: self.category.as_str().to_owned(),
+            priority: self.priority.as_str().to_owned(),
+            title: self.title,
+            description: self.description,
+            target_groups: serde_json::to_string(&self.target_groups)
+                .unwrap_or_else(|_| "[]".into()),
+            visit_id: self.visit_id,
+            complainant_name: person.name,
+            complainant_consent: person.consent,
+            phone_cipher: person.phone_cipher,
+            phone_hash: person.phone_hash,
+            phone_last4: person.phone_last4,
+            national_id_cipher: person.national_id_cipher,
+            national_id_hash: person.national_id_hash,
+            national_id_last4: person.national_id_last4,
+            status: Status::Submitted.as_str().to_owned(),
+            version: 1,
+            assignee_id: None,
+            referred_to: None,
+            due_at,
+            resolved_at: None,
+            reopen_count: 0,
+            overdue_notified: false,
+            content_hash: self.content_hash,
+        }
+    }
+}
+
+/// Files a grievance, idempotently on its id (see `visits::file`), with its first event.
+pub fn file(
+    conn: &mut DbConnection,
+    grievance: NewGrievance,
+    now: NaiveDateTime,
+    sla: &SlaPolicy,
+) -> QueryResult<Filed> {
+    let row = grievance.into_row(now, sla);
+    let insert = diesel::insert_into(grievances::table)
+        .values(&row)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConnection::Sqlite(conn) => insert.execute(conn)?,
+        DbConnection::Postgres(conn) => insert.execute(conn)?,
+    };
+    if inserted == 1 {
+        append_event(
+            conn,
+            &row.id,
+            "create",
+            None,
+            Status::Submitted,
+            &row.reporter_id,
+            None,
+            now,
+        )?;
+        return Ok(Filed::Created(Box::new(row)));
+    }
+    let stored = grievances::table
+        .find(&row.id)
+        .select(GrievanceRow::as_select())
+        .first(conn)?;
+    if stored.reporter_id != row.reporter_id || stored.content_hash != row.content_hash {
+        return Ok(Filed::Conflict);
+    }
+    Ok(Filed::Replayed(Box::new(stored)))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn append_event(
+    conn: &mut DbConnection,
+    grievance_id: &str,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    actor_id: &str,
+    note: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(grievance_events::table)
+        .values(EventRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            grievance_id: grievance_id.to_owned(),
+            action: action.to_owned(),
+            from_status: from.map(|s| s.as_str().to_owned()),
+            to_status: to.as_str().to_owned(),
+            actor_id: actor_id.to_owned(),
+            note: note.map(str::to_owned),
+            at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Who may see which grievances: staff their area, volunteers what they filed.
+#[derive(Debug, Clone)]
+pub struct Visibility {
+    pub scope: AreaScope,
+    pub only_reporter: Option<String>,
+}
+
+macro_rules! visible {
+    ($query:expr, $visibility:expr) => {{
+        let mut query = scoped!($query, grievances, &$visibility.scope);
+        if let Some(reporter) = &$visibility.only_reporter {
+            query = query.filter(grievances::reporter_id.eq(reporter.clone()));
+        }
+        query
+    }};
+}
+
+pub fn find_visible(
+    conn: &mut DbConnection,
+    id: &str,
+    visibility: &Visibility,
+) -> QueryResult<Option<GrievanceRow>> {
+    let query = grievances::table.filter(grievances::id.eq(id)).into_boxed();
+    visible!(query, visibility)
+        .select(GrievanceRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Locks a grievance's row until the transaction ends, so two transitions queue instead
+/// of overwriting each other. (SQLite writers are serialised already.)
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    if let DbConnection::Postgres(conn) = conn {
+        grievances::table
+            .find(id)
+            .select(grievances::id)
+            .for_update()
+            .first::<String>(conn)
+            .optional()?;
+    }
+    Ok(())
+}
+
+pub fn update(conn: &mut DbConnection, row: &GrievanceRow) -> QueryResult<()> {
+    diesel::update(grievances::table.find(&row.id))
+        .set(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(grievances::table.find(id))
+        .set(grievances::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Newest filed first.
+    NewestFirst,
+    /// Least recently updated first: for pulling changes since a point in time.
+    UpdatedAscending,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GrievanceFilter {
+    pub statuses: Vec<String>,
+    pub category: Option<String>,
+    pub priority: Option<String>,
+    pub assignee: Option<String>,
+    /// Some(true): past due and still open; Some(false): not overdue.
+    pub overdue: Option<bool>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub updated_since: Option<NaiveDateTime>,
+    /// (min_lat, max_lat, min_lon, max_lon)
+    pub bbox: Option<(f64, f64, f64, f64)>,
+}
+
+const OPEN: [&str; 5] = [
+    "submitted",
+    "accepted",
+    "assigned",
+    "in_progress",
+    "referred",
+];
+
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &GrievanceFilter,
+    order: Order,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<GrievanceRow>> {
+    let query = grievances::table.into_boxed();
+    let mut query = visible!(query, visibility);
+    if !filter.statuses.is_empty() {
+        query = query.filter(grievances::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(grievances::category.eq(category.clone()));
+    }
+    if let Some(priority) = &filter.priority {
+        query = query.filter(grievances::priority.eq(priority.clone()));
+    }
+    if let Some(assignee) = &filter.assignee {
+        query = query.filter(grievances::assignee_id.eq(assignee.clone()));
+    }
+    match filter.overdue {
+        Some(true) => {
+            query = query
+                .filter(grievances::due_at.lt(now))
+                .filter(grievances::status.eq_any(OPEN))
+        }
+        Some(false) => {
+            query = query.filter(
+                grievances::due_at
+                    .ge(now)
+                    .or(grievances::status.ne_all(OPEN)),
+            )
+        }
+        None => {}
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(grievances::created_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(grievances::created_at.lt(to));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(grievances::updated_at.gt(since));
+    }
+    if let Some((min_lat, max_lat, min_lon, max_lon)) = filter.bbox {
+        query = query
+            .filter(grievances::lat.between(min_lat, max_lat))
+            .filter(grievances::lon.between(min_lon, max_lon));
+    }
+    query = match (order, after) {
+        (Order::NewestFirst, Some((at, id))) => query.filter(
+            grievances::created_at
+                .lt(at)
+                .or(grievances::created_at.eq(at).and(grievances::id.lt(id))),
+        ),
+        (Order::UpdatedAscending, Some((at, id))) => query.filter(
+            grievances::updated_at
+                .gt(at)
+                .or(grievances::updated_at.eq(at).and(grievances::id.gt(id))),
+        ),
+        (_, None) => query,
+    };
+    query = match order {
+        Order::NewestFirst => query.order((grievances::created_at.desc(), grievances::id.desc())),
+        Order::UpdatedAscending => {
+            query.order((grievances::updated_at.asc(), grievances::id.asc()))
+        }
+    };
+    query
+        .limit(limit)
+        .select(GrievanceRow::as_select())
+        .load(conn)
+}
+
+/// The sort key of a row under an order, for cursors.
+pub fn order_key(row: &GrievanceRow, order: Order) -> (NaiveDateTime, String) {
+    match order {
+        Order::NewestFirst => (row.created_at, row.id.clone()),
+        Order::UpdatedAscending => (row.updated_at, row.id.clone()),
+    }
+}
+
+/// Each grievance's events and comments, by grievance id.
+pub type HistoryAndComments = (
+    HashMap<String, Vec<EventRow>>,
+    HashMap<String, Vec<CommentRow>>,
+);
+
+/// History and comments for a set of grievances, in two queries.
+pub fn events_and_comments(
+    conn: &mut DbConnection,
+    ids: &[&str],
+    include_internal: bool,
+) -> QueryResult<HistoryAndComments> {
+    let mut events: HashMap<String, Vec<EventRow>> = HashMap::new();
+    for event in grievance_events::table
+        .filter(grievance_events::grievance_id.eq_any(ids))
+        .order((grievance_events::at.asc(), grievance_events::id.asc()))
+        .select(EventRow::as_select())
+        .load(conn)?
+    {
+        events
+            .entry(event.grievance_id.clone())
+            .or_default()
+            .push(event);
+    }
+    let mut query = grievance_comments::table
+        .filter(grievance_comments::grievance_id.eq_any(ids))
+        .into_boxed();
+    if !include_internal {
+        query = query.filter(grievance_comments::internal.eq(false));
+    }
+    let mut comments: HashMap<String, Vec<CommentRow>> = HashMap::new();
+    for comment in query
+        .order((
+            grievance_comments::created_at.asc(),
+            grievance_comments::id.asc(),
+        ))
+        .select(CommentRow::as_select())
+        .load(conn)?
+    {
+        comments
+            .entry(comment.grievance_id.clone())
+            .or_default()
+            .push(comment);
+    }
+    Ok((events, comments))
+}
+
+pub fn add_comment(conn: &mut DbConnection, comment: &CommentRow) -> QueryResult<()> {
+    diesel::insert_into(grievance_comments::table)
+        .values(comment)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Open grievances of the same category within 200 m, filed within 14 days of this one,
+/// that the reader may see: narrowed by bounding box in SQL, then by exact distance.
+pub fn possible_duplicates(
+    conn: &mut DbConnection,
+    row: &GrievanceRow,
+    visibility: &Visibility,
+) -> QueryResult<Vec<String>> {
+    let center = LatLon {
+        lat: row.lat,
+        lon: row.lon,
+    };
+    let b = bounding_box(center, DUPLICATE_RADIUS_M);
+    let window = Duration::days(DUPLICATE_WINDOW_DAYS);
+    let query = grievances::table
+        .filter(grievances::category.eq(&row.category))
+        .filter(grievances::id.ne(&row.id))
+        .filter(grievances::status.eq_any(OPEN))
+        .filter(grievances::lat.between(b.min_lat, b.max_lat))
+        .filter(grievances::lon.between(b.min_lon, b.max_lon))
+        .filter(grievances::created_at.between(row.created_at - window, row.created_at + window))
+        .into_boxed();
+    let candidates: Vec<(String, f64, f64)> = visible!(query, visibility)
+        .order(grievances::created_at.asc())
+        .select((grievances::id, grievances::lat, grievances::lon))
+        .load(conn)?;
+    Ok(candidates
+        .into_iter()
+        .filter(|(_, lat, lon)| {
+            haversine_m(
+                center,
+                LatLon {
+                    lat: *lat,
+                    lon: *lon,
+                },
+            ) <= DUPLICATE_RADIUS_M
+        })
+        .map(|(id, _, _)| id)
+        .collect())
+}
+
+/// Open grievances past their deadline that have not been announced yet; marks them.
+pub fn take_newly_overdue(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<GrievanceRow>> {
+    let rows: Vec<GrievanceRow> = grievances::table
+        .filter(grievances::overdue_notified.eq(false))
+        .filter(grievances::status.eq_any(OPEN))
+        .filter(grievances::due_at.lt(now))
+        .order(grievances::due_at.asc())
+        .limit(limit)
+        .select(GrievanceRow::as_select())
+        .load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    diesel::update(grievances::table.filter(grievances::id.eq_any(&ids)))
+        .set(grievances::overdue_notified.eq(true))
+        .execute(conn)?;
+    Ok(rows)
+}

@@ -1,0 +1,273 @@
+//! The rules of a new grievance, checked once at the edge.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::sla::{Priority, SlaPolicy};
+use super::Category;
+use crate::auth::AuthUser;
+use crate::domain::{bounded_text, PhoneE164, ThaiNationalId};
+use crate::error::FieldError;
+use crate::geo::Geography;
+use crate::placement::{LocationInput, Placement};
+use crate::privacy::PiiCipher;
+use crate::visits::input::VisitRules;
+use crate::visits::TargetGroup;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplainantInput {
+    #[schema(example = "นางสมศรี ใจดี")]
+    pub name: Option<String>,
+    #[schema(example = "081-234-5678")]
+    pub phone: Option<String>,
+    /// 13 digits with a valid check digit.
+    #[schema(example = "1103702071188")]
+    pub national_id: Option<String>,
+    /// The complainant agreed to have their personal data recorded (PDPA).
+    pub consent: bool,
+}
+
+/// A grievance as the phone app sends it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrievanceInput {
+    /// The phone's own UUID; resending it is safe.
+    pub id: Option<String>,
+    /// When the citizen raised it; defaults to when it reached the server.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub reported_at: Option<DateTime<FixedOffset>>,
+    pub location: LocationInput,
+    /// The subdistrict (6 digits); derived from the point when absent.
+    pub area_code: Option<String>,
+    pub category: Category,
+    pub priority: Priority,
+    /// 1 to 200 characters.
+    pub title: String,
+    /// 1 to 8,000 characters.
+    pub description: String,
+    #[serde(default)]
+    pub target_groups: Vec<TargetGroup>,
+    /// The visit during which it was heard.
+    pub visit_id: Option<String>,
+    pub complainant: Option<ComplainantInput>,
+}
+
+/// The complainant's data, the sensitive parts already encrypted.
+#[derive(Debug, Clone, Default)]
+pub struct ProtectedComplainant {
+    pub name: Option<String>,
+    pub consent: Option<bool>,
+    pub phone_cipher: Option<String>,
+    pub phone_hash: Option<String>,
+    pub phone_last4: Option<String>,
+    pub national_id_cipher: Option<String>,
+    pub national_id_hash: Option<String>,
+    pub national_id_last4: Option<String>,
+}
+
+/// A grievance that satisfies every rule.
+#[derive(Debug, Clone)]
+pub struct NewGrievance {
+    pub id: String,
+    pub reporter_id: String,
+    pub reported_at: NaiveDateTime,
+    pub placement: Placement,
+    pub category: Category,
+    pub priority: Priority,
+    pub title: String,
+    pub description: String,
+    pub target_groups: Vec<TargetGroup>,
+    pub visit_id: Option<String>,
+    pub complainant: ProtectedComplainant,
+    pub content_hash: String,
+}
+
+impl NewGrievance {
+    pub fn parse(
+        input: GrievanceInput,
+        reporter: &AuthUser,
+        geography: &Geography,
+        rules: &VisitRules,
+        cipher: &PiiCipher,
+        now: DateTime<Utc>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let placement = Placement::resolve(
+            &input.location,
+            input.area_code.as_deref(),
+            reporter,
+            geography,
+            &mut errors,
+        );
+        let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
+
+        let id = parse_id(input.id.as_deref(), "id", &mut error)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let visit_id = input
+            .visit_id
+            .as_deref()
+            .and_then(|raw| parse_id(Some(raw), "visit_id", &mut error));
+        let reported_at = input.reported_at.map_or(now, |at| at.with_timezone(&Utc));
+        if reported_at > now + rules.clock_skew {
+            error("reported_at", "is in the future".into());
+        } else if reported_at < now - rules.backfill {
+            error(
+                "reported_at",
+                format!(
+                    "is older than the {}-day backfill window",
+                    rules.backfill.num_days()
+                ),
+            );
+        }
+        let title = bounded_text(&input.title, 1, 200)
+            .map_err(|m| error("title", m))
+            .unwrap_or_default();
+        let description = bounded_text(&input.description, 1, 8000)
+            .map_err(|m| error("description", m))
+            .unwrap_or_default();
+        let mut target_groups = input.target_groups.clone();
+        target_groups.sort();
+        target_groups.dedup();
+
+        let mut complainant = ProtectedComplainant::default();
+        if let Some(person) = &input.complainant {
+            let personal = [&person.name, &person.phone, &person.national_id]
+                .iter()
+                .any(|field| field.as_deref().is_some_and(|v| !v.trim().is_empty()));
+            if personal && !person.consent {
+                error(
+                    "complainant.consent",
+                    "personal data may only be recorded with the complainant's consent".into(),
+                );
+            }
+            complainant.consent = Some(person.consent);
+            if let Some(name) = person.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                complainant.name = bounded_text(name, 1, 200)
+                    .map_err(|m| error("complainant.name", m))
+                    .ok();
+            }
+            if let Some(raw) = person.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+                match PhoneE164::parse(raw) {
+                    Ok(phone) => match cipher.encrypt(phone.as_str()) {
+                        Ok(sealed) => {
+                            complainant.phone_cipher = Some(sealed);
+                            complainant.phone_hash = Some(cipher.lookup_hash(phone.as_str()));
+                            complainant.phone_last4 = Some(phone.last4().to_owned());
+                        }
+                        Err(e) => {
+                            error("complainant.phone", format!("could not be protected: {e}"))
+                        }
+                    },
+                    Err(e) => error("complainant.phone", e.to_string()),
+                }
+            }
+            if let Some(raw) = person
+                .national_id
+                .as_deref()
+                .filter(|n| !n.trim().is_empty())
+            {
+                match ThaiNationalId::parse(raw) {
+                    Ok(national_id) => match cipher.protect_national_id(&national_id) {
+                        Ok(sealed) => {
+                            complainant.national_id_cipher = Some(sealed.ciphertext);
+                            complainant.national_id_hash = Some(sealed.lookup_hash);
+                            complainant.national_id_last4 = Some(sealed.last4);
+                        }
+                        Err(e) => error(
+                            "complainant.national_id",
+                            format!("could not be protected: {e}"),
+                        ),
+                    },
+                    Err(e) => error("complainant.national_id", e.to_string()),
+                }
+            }
+        }
+
+        let (Some(placement), true) = (placement, errors.is_empty()) else {
+            return Err(errors);
+        };
+        let content_hash = content_hash(
+            &input,
+            &id,
+            &title,
+            &description,
+            &target_groups,
+            &complainant,
+            cipher,
+        );
+        Ok(Self {
+            id,
+            reporter_id: reporter.id.clone(),
+            reported_at: crate::db::to_micros(reported_at.naive_utc()),
+            placement,
+            category: input.category,
+            priority: input.priority,
+            title,
+            description,
+            target_groups,
+            visit_id,
+            complainant,
+            content_hash,
+        })
+    }
+
+    pub fn due_at(&self, policy: &SlaPolicy, created_at: NaiveDateTime) -> NaiveDateTime {
+        crate::db::to_micros(
+            policy
+                .due_at(created_at.and_utc(), self.priority)
+                .naive_utc(),
+        )
+    }
+}
+
+fn parse_id(
+    raw: Option<&str>,
+    field: &str,
+    error: &mut impl FnMut(&str, String),
+) -> Option<String> {
+    let raw = raw?;
+    match uuid::Uuid::parse_str(raw.trim()) {
+        Ok(id) => Some(id.hyphenated().to_string()),
+        Err(_) => {
+            error(field, "must be a UUID".into());
+            None
+        }
+    }
+}
+
+/// A canonical digest of what the client sent. Personal data enters it only through its
+/// keyed lookup hashes, so the digest reveals nothing about the complainant.
+fn content_hash(
+    input: &GrievanceInput,
+    id: &str,
+    title: &str,
+    description: &str,
+    target_groups: &[TargetGroup],
+    complainant: &ProtectedComplainant,
+    cipher: &PiiCipher,
+) -> String {
+    let canonical = serde_json::json!({
+        "id": id,
+        "reported_at": input.reported_at.map(|at| at.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Micros, true)),
+        "lat": input.location.lat,
+        "lon": input.location.lon,
+        "accuracy_m": input.location.accuracy_m,
+        "area_code": input.area_code.as_deref().map(str::trim).filter(|a| !a.is_empty()),
+        "category": input.category,
+        "priority": input.priority,
+        "title": title,
+        "description": description,
+        "target_groups": target_groups,
+        "visit_id": input.visit_id.as_deref().map(str::to_lowercase),
+        "complainant": {
+            "name": complainant.name.as_deref().map(|n| cipher.lookup_hash(n)),
+            "consent": complainant.consent,
+            "phone": complainant.phone_hash,
+            "national_id": complainant.national_id_hash,
+        },
+    });
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}

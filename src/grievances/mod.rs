@@ -1,0 +1,36 @@
+//! Citizens' grievances (ความเดือดร้อน) heard in the field and followed to resolution.
+//!
+//! `workflow` is the pure state machine of API.md's transition table, `sla` the
+//! deadlines, `agency` the referral targets, `input` the rules of a new grievance and
+//! `view` what the API shows (with the complainant's personal data masked or not).
+
+pub mod agency;
+pub mod input;
+pub mod sla;
+pub mod view;
+pub mod workflow;
+
+string_enum! {
+    /// What the grievance is about: the 1300 hotline's issues plus what field staff meet most.
+    Category {
+        FamilyViolence => "family_violence",
+        TeenPregnancy => "teen_pregnancy",
+        HumanTrafficking => "human_trafficking",
+        Drugs => "drugs",
+        Homeless => "homeless",
+        Begging => "begging",
+        ChildrenYouth => "children_youth",
+        MissingPerson => "missing_person",
+        Elderly => "elderly",
+        Disability => "disability",
+        Poverty => "poverty",
+        Housing => "housing",
+        Debt => "debt",
+        Other => "other",
+    }
+}
+
+/// Open grievances of the same category within this distance are possible duplicates.
+pub const DUPLICATE_RADIUS_M: f64 = 200.0;
+/// ... if filed within this many days of each other.
+pub const DUPLICATE_WINDOW_DAYS: i64 = 14;

@@ -1,0 +1,194 @@
+//! The stored grievance as the API shows it. The complainant's phone and national ID are
+//! decrypted only for those allowed to see them; everyone else gets the last 4 digits.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::sla::Priority;
+use super::workflow::Status;
+use super::Category;
+use crate::db::grievances::{CommentRow, EventRow, GrievanceRow};
+use crate::placement::LocationInput;
+use crate::privacy::PiiCipher;
+use crate::visits::TargetGroup;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Complainant)]
+pub struct ComplainantView {
+    pub name: Option<String>,
+    /// E.164, or masked to its last 4 digits (`******5678`).
+    pub phone: Option<String>,
+    /// 13 digits, or masked to its last 4 (`*********1188`).
+    pub national_id: Option<String>,
+    pub consent: Option<bool>,
+    /// Whether `phone` and `national_id` are masked for this reader.
+    pub masked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Event)]
+pub struct EventView {
+    pub id: String,
+    /// A workflow action, or `create` for the filing itself.
+    #[schema(example = "assign")]
+    pub action: String,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub actor_id: String,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<EventRow> for EventView {
+    fn from(row: EventRow) -> Self {
+        Self {
+            id: row.id,
+            action: row.action,
+            from: row.from_status.and_then(|s| s.parse().ok()),
+            to: row.to_status.parse().unwrap_or(Status::Submitted),
+            actor_id: row.actor_id,
+            note: row.note,
+            at: row.at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Comment)]
+pub struct CommentView {
+    pub id: String,
+    pub author_id: String,
+    pub body: String,
+    /// Hidden from volunteers.
+    pub internal: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<CommentRow> for CommentView {
+    fn from(row: CommentRow) -> Self {
+        Self {
+            id: row.id,
+            author_id: row.author_id,
+            body: row.body,
+            internal: row.internal,
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Grievance)]
+pub struct GrievanceView {
+    pub id: String,
+    pub reported_at: DateTime<Utc>,
+    pub location: LocationInput,
+    pub area_code: String,
+    pub declared_area_code: Option<String>,
+    pub category: Category,
+    pub priority: Priority,
+    pub title: String,
+    pub description: String,
+    pub target_groups: Vec<TargetGroup>,
+    pub visit_id: Option<String>,
+    pub complainant: Option<ComplainantView>,
+    pub reporter_id: String,
+    pub status: Status,
+    /// Bumped by every transition; send it back in `If-Match`.
+    pub version: i64,
+    pub assignee_id: Option<String>,
+    pub referred_to: Option<String>,
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
+    pub reopen_count: i64,
+    /// Open grievances of the same category within 200 m, filed within 14 days of this one.
+    pub possible_duplicates: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub history: Vec<EventView>,
+    pub comments: Vec<CommentView>,
+}
+
+/// Everything a view needs besides the row.
+pub struct Extras {
+    pub history: Vec<EventRow>,
+    pub comments: Vec<CommentRow>,
+    pub possible_duplicates: Vec<String>,
+    /// Show the complainant's phone and national ID in full.
+    pub unmasked: bool,
+}
+
+impl GrievanceView {
+    pub fn new(row: GrievanceRow, extras: Extras, cipher: &PiiCipher, now: DateTime<Utc>) -> Self {
+        let status: Status = row.status.parse().unwrap_or(Status::Submitted);
+        let due_at = row.due_at.and_utc();
+        let complainant = complainant_view(&row, extras.unmasked, cipher);
+        Self {
+            location: LocationInput {
+                lat: row.lat,
+                lon: row.lon,
+                accuracy_m: row.accuracy_m,
+            },
+            reported_at: row.reported_at.and_utc(),
+            area_code: row.area_code,
+            declared_area_code: row.declared_area_code,
+            category: Category::parse(&row.category).unwrap_or(Category::Other),
+            priority: row.priority.parse().unwrap_or(Priority::Normal),
+            title: row.title,
+            description: row.description,
+            target_groups: serde_json::from_str(&row.target_groups).unwrap_or_default(),
+            visit_id: row.visit_id,
+            complainant,
+            reporter_id: row.reporter_id,
+            overdue: super::sla::is_overdue(due_at, status, now),
+            status,
+            version: row.version,
+            assignee_id: row.assignee_id,
+            referred_to: row.referred_to,
+            due_at,
+            reopen_count: row.reopen_count,
+            possible_duplicates: extras.possible_duplicates,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            history: extras.history.into_iter().map(EventView::from).collect(),
+            comments: extras.comments.into_iter().map(CommentView::from).collect(),
+            id: row.id,
+        }
+    }
+}
+
+fn complainant_view(
+    row: &GrievanceRow,
+    unmasked: bool,
+    cipher: &PiiCipher,
+) -> Option<ComplainantView> {
+    let present = row.complainant_consent.is_some()
+        || row.complainant_name.is_some()
+        || row.phone_last4.is_some()
+        || row.national_id_last4.is_some();
+    if !present {
+        return None;
+    }
+    let reveal =
+        |cipher_text: &Option<String>, last4: &Option<String>, stars: &str| -> Option<String> {
+            let last4 = last4.as_ref()?;
+            if unmasked {
+                if let Some(plain) = cipher_text.as_deref().and_then(|c| cipher.decrypt(c).ok()) {
+                    return Some(plain);
+                }
+            }
+            Some(format!("{stars}{last4}"))
+        };
+    Some(ComplainantView {
+        name: row.complainant_name.clone(),
+        phone: reveal(&row.phone_cipher, &row.phone_last4, "******"),
+        national_id: reveal(&row.national_id_cipher, &row.national_id_last4, "*********"),
+        consent: row.complainant_consent,
+        masked: !unmasked,
+    })
+}
+
+/// Whether a grievance's row holds personal data that unmasking would reveal.
+pub fn has_sensitive_data(row: &GrievanceRow) -> bool {
+    row.phone_cipher.is_some() || row.national_id_cipher.is_some()
+}

@@ -1,0 +1,808 @@
+//! The grievance state machine: which action moves a grievance from which
+//! status to which, and who may take it.
+//!
+//! Pure rules, no I/O: the route loads the grievance, builds an [`Actor`] and
+//! calls [`decide`]; the error says which HTTP answer to give (403, 409 or
+//! 422) and carries what the response needs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{ParseError, Role};
+
+/// Where a grievance is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Submitted,
+    Accepted,
+    Rejected,
+    Assigned,
+    InProgress,
+    Referred,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Submitted,
+        Status::Accepted,
+        Status::Rejected,
+        Status::Assigned,
+        Status::InProgress,
+        Status::Referred,
+        Status::Resolved,
+        Status::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Assigned => "assigned",
+            Self::InProgress => "in_progress",
+            Self::Referred => "referred",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Still needs work: neither resolved, closed nor rejected.
+    pub fn is_open(self) -> bool {
+        !self.is_terminal_for_sla()
+    }
+
+    /// Resolved, closed or rejected: the SLA clock stops, so such a grievance
+    /// is never overdue.
+    pub fn is_terminal_for_sla(self) -> bool {
+        matches!(self, Self::Resolved | Self::Closed | Self::Rejected)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = ParseError;
+
+    /// Accepts exactly the serialized names, like the serde representation.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "must be one of: submitted, accepted, rejected, assigned, in_progress, \
+                     referred, resolved, closed",
+                )
+            })
+    }
+}
+
+/// What a user asks to do with a grievance (`POST .../transitions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Accept,
+    Reject,
+    Assign,
+    Start,
+    Refer,
+    Resolve,
+    Close,
+    Reopen,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::Accept,
+        Action::Reject,
+        Action::Assign,
+        Action::Start,
+        Action::Refer,
+        Action::Resolve,
+        Action::Close,
+        Action::Reopen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Reject => "reject",
+            Self::Assign => "assign",
+            Self::Start => "start",
+            Self::Refer => "refer",
+            Self::Resolve => "resolve",
+            Self::Close => "close",
+            Self::Reopen => "reopen",
+        }
+    }
+
+    /// The statuses this action may be taken from.
+    pub fn allowed_from(self) -> &'static [Status] {
+        self.rule().from
+    }
+
+    /// The status this action leads to.
+    pub fn target(self) -> Status {
+        self.rule().to
+    }
+
+    fn rule(self) -> Rule {
+        use Status::*;
+        // One row per action, as in the API's transition table.
+        match self {
+            Self::Accept => Rule::new(&[Submitted], Accepted, Who::Supervisor),
+            Self::Reject => {
+                Rule::new(&[Submitted, Accepted], Rejected, Who::Supervisor).needs(&[Field::Note])
+            }
+            Self::Assign => Rule::new(&[Accepted, Assigned, InProgress], Assigned, Who::Supervisor)
+                .needs(&[Field::AssigneeId]),
+            Self::Start => Rule::new(&[Assigned], InProgress, Who::Assignee),
+            Self::Refer => Rule::new(&[Assigned, InProgress], Referred, Who::AssigneeOrSupervisor)
+                .needs(&[Field::ReferredTo, Field::Note]),
+            Self::Resolve => {
+                Rule::new(&[InProgress, Referred], Resolved, Who::AssigneeOrSupervisor)
+                    .needs(&[Field::Note])
+            }
+            Self::Close => Rule::new(&[Resolved], Closed, Who::Supervisor),
+            Self::Reopen => Rule::new(&[Resolved, Closed, Rejected], Accepted, Who::Supervisor)
+                .needs(&[Field::Note]),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Action {
+    type Err = ParseError;
+
+    /// Accepts exactly the serialized names, like the serde representation.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.as_str() == s)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "must be one of: accept, reject, assign, start, refer, resolve, close, reopen",
+                )
+            })
+    }
+}
+
+/// The user acting on a grievance, as far as the rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Actor {
+    pub role: Role,
+    /// Whether the user is the grievance's current assignee.
+    pub is_assignee: bool,
+}
+
+/// The body of a transition request, borrowed from the parsed input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionRequest<'a> {
+    pub action: Action,
+    pub note: Option<&'a str>,
+    pub assignee_id: Option<&'a str>,
+    pub referred_to: Option<&'a str>,
+}
+
+impl<'a> TransitionRequest<'a> {
+    /// A request with no inputs besides the action.
+    pub fn new(action: Action) -> Self {
+        Self {
+            action,
+            note: None,
+            assignee_id: None,
+            referred_to: None,
+        }
+    }
+}
+
+/// Why a transition was refused. Each variant maps to one API answer:
+/// `Forbidden` to 403, `InvalidTransition` to 409 `invalid_transition`,
+/// `MissingField` to 422 with `field` as the error's path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{}", forbidden_message(*.action))]
+    Forbidden { action: Action },
+    #[error("{}", invalid_transition_message(*.from, *.action, .allowed))]
+    InvalidTransition {
+        from: Status,
+        action: Action,
+        /// What this actor may do from `from` instead, in [`Action::ALL`] order.
+        allowed: Vec<Action>,
+    },
+    #[error("{field}: {message}")]
+    MissingField {
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl WorkflowError {
+    /// The API's stable error code for this refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Forbidden { .. } => "forbidden",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::MissingField { .. } => "validation_failed",
+        }
+    }
+}
+
+fn forbidden_message(action: Action) -> String {
+    let who = match action.rule().who {
+        Who::Supervisor => "a supervisor or an admin",
+        Who::Assignee => "the grievance's assignee",
+        Who::AssigneeOrSupervisor => "the grievance's assignee, a supervisor or an admin",
+    };
+    format!("only {who} may {action} a grievance")
+}
+
+fn invalid_transition_message(from: Status, action: Action, allowed: &[Action]) -> String {
+    let allowed = if allowed.is_empty() {
+        "none".to_owned()
+    } else {
+        allowed
+            .iter()
+            .map(|action| action.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("cannot {action} a grievance that is {from}; actions allowed now: {allowed}")
+}
+
+/// Decides whether `actor` may take `request.action` on a grievance in
+/// `current`, and if so, the status it moves to.
+///
+/// Checks run in a fixed order so the answer is predictable: first whether
+/// this actor could ever take the action (403), then whether the action fits
+/// the current status (409), then the inputs (422). Inputs the action does
+/// not use are ignored here.
+pub fn decide(
+    current: Status,
+    actor: Actor,
+    request: &TransitionRequest,
+) -> Result<Status, WorkflowError> {
+    let action = request.action;
+    let rule = action.rule();
+    if !rule.who.permits(actor) {
+        return Err(WorkflowError::Forbidden { action });
+    }
+    if !rule.from.contains(&current) {
+        return Err(WorkflowError::InvalidTransition {
+            from: current,
+            action,
+            allowed: allowed_actions(current, actor),
+        });
+    }
+    for &field in rule.needs {
+        let value = match field {
+            Field::Note => request.note,
+            Field::AssigneeId => request.assignee_id,
+            Field::ReferredTo => request.referred_to,
+        };
+        // Blank counts as missing: a note of spaces explains nothing.
+        if value.is_none_or(|value| value.trim().is_empty()) {
+            return Err(WorkflowError::MissingField {
+                field: field.name(),
+                message: field.missing_message(action),
+            });
+        }
+    }
+    Ok(rule.to)
+}
+
+/// The actions `actor` may take on a grievance in `current`, in
+/// [`Action::ALL`] order (what a client may offer as buttons).
+pub fn allowed_actions(current: Status, actor: Actor) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|action| {
+            let rule = action.rule();
+            rule.who.permits(actor) && rule.from.contains(&current)
+        })
+        .collect()
+}
+
+struct Rule {
+    from: &'static [Status],
+    to: Status,
+    who: Who,
+    needs: &'static [Field],
+}
+
+impl Rule {
+    const fn new(from: &'static [Status], to: Status, who: Who) -> Self {
+        Self {
+            from,
+            to,
+            who,
+            needs: &[],
+        }
+    }
+
+    const fn needs(self, needs: &'static [Field]) -> Self {
+        Self { needs, ..self }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Who {
+    Supervisor,
+    Assignee,
+    AssigneeOrSupervisor,
+}
+
+impl Who {
+    fn permits(self, actor: Actor) -> bool {
+        let supervisor = actor.role.is_supervisor_or_above();
+        match self {
+            Self::Supervisor => supervisor,
+            Self::Assignee => actor.is_assignee,
+            Self::AssigneeOrSupervisor => supervisor || actor.is_assignee,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Note,
+    AssigneeId,
+    ReferredTo,
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::AssigneeId => "assignee_id",
+            Self::ReferredTo => "referred_to",
+        }
+    }
+
+    fn missing_message(self, action: Action) -> String {
+        let what = match self {
+            Self::Note => "a note",
+            Self::AssigneeId => "the assignee's id",
+            Self::ReferredTo => "the agency referred to",
+        };
+        format!("{what} is required to {action} a grievance")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The API's transition table, transcribed separately from `Action::rule`
+    /// so that the exhaustive test compares two independent statements of it.
+    const TABLE: &str = "
+        accept  | submitted                      | accepted    | supervisor
+        reject  | submitted accepted             | rejected    | supervisor
+        assign  | accepted assigned in_progress  | assigned    | supervisor
+        start   | assigned                       | in_progress | assignee
+        refer   | assigned in_progress           | referred    | assignee supervisor
+        resolve | in_progress referred           | resolved    | assignee supervisor
+        close   | resolved                       | closed      | supervisor
+        reopen  | resolved closed rejected       | accepted    | supervisor
+    ";
+
+    struct Row {
+        action: &'static str,
+        from: Vec<&'static str>,
+        to: &'static str,
+        who: Vec<&'static str>,
+    }
+
+    fn table() -> Vec<Row> {
+        TABLE
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                Row {
+                    action: cells[0],
+                    from: cells[1].split_whitespace().collect(),
+                    to: cells[2],
+                    who: cells[3].split_whitespace().collect(),
+                }
+            })
+            .collect()
+    }
+
+    fn may(row: &Row, role: &str, is_assignee: bool) -> bool {
+        row.who.iter().any(|who| match *who {
+            "supervisor" => role == "supervisor" || role == "admin",
+            "assignee" => is_assignee,
+            other => panic!("unknown performer {other}"),
+        })
+    }
+
+    fn full_request(action: Action) -> TransitionRequest<'static> {
+        TransitionRequest {
+            action,
+            note: Some("checked on site"),
+            assignee_id: Some("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3d"),
+            referred_to: Some("ผส."),
+        }
+    }
+
+    #[test]
+    fn every_action_status_and_actor_matches_the_table() {
+        let rows = table();
+        assert_eq!(rows.len(), 8);
+        let mut cases = 0;
+        for role_name in ["volunteer", "official", "supervisor", "admin"] {
+            let role: Role = role_name.parse().unwrap();
+            for is_assignee in [false, true] {
+                let actor = Actor { role, is_assignee };
+                for status in Status::ALL {
+                    let expected_allowed: Vec<&str> = rows
+                        .iter()
+                        .filter(|row| {
+                            may(row, role_name, is_assignee) && row.from.contains(&status.as_str())
+                        })
+                        .map(|row| row.action)
+                        .collect();
+                    for row in &rows {
+                        let action: Action = row.action.parse().unwrap();
+                        let got = decide(status, actor, &full_request(action));
+                        let context =
+                            format!("{role_name} assignee={is_assignee} {status} {action}");
+                        if !may(row, role_name, is_assignee) {
+                            assert_eq!(got, Err(WorkflowError::Forbidden { action }), "{context}");
+                        } else if !row.from.contains(&status.as_str()) {
+                            let Err(WorkflowError::InvalidTransition {
+                                from,
+                                action: refused,
+                                allowed,
+                            }) = got
+                            else {
+                                panic!("{context}: expected invalid_transition, got {got:?}");
+                            };
+                            assert_eq!((from, refused), (status, action), "{context}");
+                            let allowed: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
+                            assert_eq!(allowed, expected_allowed, "{context}");
+                        } else {
+                            assert_eq!(got.map(Status::as_str), Ok(row.to), "{context}");
+                        }
+                        cases += 1;
+                    }
+                    let allowed: Vec<&str> = allowed_actions(status, actor)
+                        .into_iter()
+                        .map(Action::as_str)
+                        .collect();
+                    assert_eq!(
+                        allowed, expected_allowed,
+                        "{role_name} {is_assignee} {status}"
+                    );
+                }
+            }
+        }
+        assert_eq!(cases, 512);
+    }
+
+    #[test]
+    fn volunteers_and_officials_who_are_not_the_assignee_may_do_nothing() {
+        for role in [Role::Volunteer, Role::Official] {
+            let actor = Actor {
+                role,
+                is_assignee: false,
+            };
+            for status in Status::ALL {
+                assert!(allowed_actions(status, actor).is_empty());
+                for action in Action::ALL {
+                    assert_eq!(
+                        decide(status, actor, &full_request(action)),
+                        Err(WorkflowError::Forbidden { action })
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn required_fields_are_enforced() {
+        let supervisor = Actor {
+            role: Role::Supervisor,
+            is_assignee: true,
+        };
+        let cases = [
+            (Action::Reject, Status::Submitted, "note"),
+            (Action::Assign, Status::Accepted, "assignee_id"),
+            (Action::Refer, Status::InProgress, "referred_to"),
+            (Action::Resolve, Status::Referred, "note"),
+            (Action::Reopen, Status::Closed, "note"),
+        ];
+        for (action, from, field) in cases {
+            let error = decide(from, supervisor, &TransitionRequest::new(action)).unwrap_err();
+            let WorkflowError::MissingField {
+                field: got,
+                ref message,
+            } = error
+            else {
+                panic!("{action}: expected a missing field, got {error:?}");
+            };
+            assert_eq!(got, field, "{action}");
+            assert!(message.contains(action.as_str()), "{message}");
+            assert_eq!(error.code(), "validation_failed");
+        }
+    }
+
+    #[test]
+    fn blank_inputs_count_as_missing() {
+        let supervisor = Actor {
+            role: Role::Admin,
+            is_assignee: false,
+        };
+        for blank in ["", "   ", "\n\t", "\u{3000}"] {
+            let request = TransitionRequest {
+                note: Some(blank),
+                ..TransitionRequest::new(Action::Reject)
+            };
+            assert!(matches!(
+                decide(Status::Submitted, supervisor, &request),
+                Err(WorkflowError::MissingField { field: "note", .. })
+            ));
+            let request = TransitionRequest {
+                assignee_id: Some(blank),
+                ..TransitionRequest::new(Action::Assign)
+            };
+            assert!(matches!(
+                decide(Status::Accepted, supervisor, &request),
+                Err(WorkflowError::MissingField {
+                    field: "assignee_id",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn refer_needs_both_the_agency_and_a_note() {
+        let assignee = Actor {
+            role: Role::Official,
+            is_assignee: true,
+        };
+        let only_agency = TransitionRequest {
+            referred_to: Some("พก."),
+            ..TransitionRequest::new(Action::Refer)
+        };
+        assert!(matches!(
+            decide(Status::Assigned, assignee, &only_agency),
+            Err(WorkflowError::MissingField { field: "note", .. })
+        ));
+        let only_note = TransitionRequest {
+            note: Some("needs a wheelchair"),
+            ..TransitionRequest::new(Action::Refer)
+        };
+        assert!(matches!(
+            decide(Status::Assigned, assignee, &only_note),
+            Err(WorkflowError::MissingField {
+                field: "referred_to",
+                ..
+            })
+        ));
+        let both = TransitionRequest {
+            note: Some("needs a wheelchair"),
+            ..only_agency
+        };
+        assert_eq!(
+            decide(Status::Assigned, assignee, &both),
+            Ok(Status::Referred)
+        );
+    }
+
+    #[test]
+    fn actions_without_required_inputs_need_none_and_ignore_extras() {
+        let supervisor = Actor {
+            role: Role::Supervisor,
+            is_assignee: false,
+        };
+        assert_eq!(
+            decide(
+                Status::Submitted,
+                supervisor,
+                &TransitionRequest::new(Action::Accept)
+            ),
+            Ok(Status::Accepted)
+        );
+        assert_eq!(
+            decide(
+                Status::Resolved,
+                supervisor,
+                &TransitionRequest::new(Action::Close)
+            ),
+            Ok(Status::Closed)
+        );
+        let assignee = Actor {
+            role: Role::Volunteer,
+            is_assignee: true,
+        };
+        assert_eq!(
+            decide(Status::Assigned, assignee, &full_request(Action::Start)),
+            Ok(Status::InProgress)
+        );
+    }
+
+    #[test]
+    fn forbidden_comes_before_invalid_transition_and_missing_fields() {
+        let official = Actor {
+            role: Role::Official,
+            is_assignee: false,
+        };
+        // Wrong status and no note, yet the answer is about the role.
+        assert_eq!(
+            decide(
+                Status::Closed,
+                official,
+                &TransitionRequest::new(Action::Reject)
+            ),
+            Err(WorkflowError::Forbidden {
+                action: Action::Reject
+            })
+        );
+        // A supervisor who is not the assignee may never start, whatever the status.
+        let supervisor = Actor {
+            role: Role::Supervisor,
+            is_assignee: false,
+        };
+        let error = decide(
+            Status::Assigned,
+            supervisor,
+            &TransitionRequest::new(Action::Start),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            WorkflowError::Forbidden {
+                action: Action::Start
+            }
+        );
+        assert_eq!(error.code(), "forbidden");
+        assert_eq!(
+            error.to_string(),
+            "only the grievance's assignee may start a grievance"
+        );
+    }
+
+    #[test]
+    fn invalid_transition_comes_before_missing_fields() {
+        let admin = Actor {
+            role: Role::Admin,
+            is_assignee: false,
+        };
+        let error = decide(
+            Status::Closed,
+            admin,
+            &TransitionRequest::new(Action::Reject),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            WorkflowError::InvalidTransition {
+                from: Status::Closed,
+                action: Action::Reject,
+                allowed: vec![Action::Reopen],
+            }
+        );
+        assert_eq!(error.code(), "invalid_transition");
+        assert_eq!(
+            error.to_string(),
+            "cannot reject a grievance that is closed; actions allowed now: reopen"
+        );
+    }
+
+    #[test]
+    fn invalid_transition_message_says_when_nothing_is_allowed() {
+        let assignee = Actor {
+            role: Role::Volunteer,
+            is_assignee: true,
+        };
+        let error = decide(Status::Resolved, assignee, &full_request(Action::Resolve)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cannot resolve a grievance that is resolved; actions allowed now: none"
+        );
+    }
+
+    #[test]
+    fn missing_field_message_names_the_field() {
+        let admin = Actor {
+            role: Role::Admin,
+            is_assignee: false,
+        };
+        let error = decide(
+            Status::Accepted,
+            admin,
+            &TransitionRequest::new(Action::Assign),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "assignee_id: the assignee's id is required to assign a grievance"
+        );
+    }
+
+    #[test]
+    fn allowed_from_and_target_describe_the_table() {
+        assert_eq!(
+            Action::Reopen.allowed_from(),
+            [Status::Resolved, Status::Closed, Status::Rejected]
+        );
+        assert_eq!(Action::Reopen.target(), Status::Accepted);
+        for row in table() {
+            let action: Action = row.action.parse().unwrap();
+            let from: Vec<&str> = action.allowed_from().iter().map(|s| s.as_str()).collect();
+            assert_eq!(from, row.from, "{action}");
+            assert_eq!(action.target().as_str(), row.to, "{action}");
+        }
+    }
+
+    #[test]
+    fn open_and_sla_terminal_statuses_partition_all_statuses() {
+        let terminal: Vec<Status> = Status::ALL
+            .into_iter()
+            .filter(|status| status.is_terminal_for_sla())
+            .collect();
+        assert_eq!(
+            terminal,
+            [Status::Rejected, Status::Resolved, Status::Closed]
+        );
+        for status in Status::ALL {
+            assert_ne!(status.is_open(), status.is_terminal_for_sla(), "{status}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip_through_from_str_display_and_serde() {
+        for status in Status::ALL {
+            assert_eq!(status.as_str().parse::<Status>(), Ok(status));
+            assert_eq!(status.to_string(), status.as_str());
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.as_str())
+            );
+        }
+        for action in Action::ALL {
+            assert_eq!(action.as_str().parse::<Action>(), Ok(action));
+            assert_eq!(action.to_string(), action.as_str());
+            assert_eq!(
+                serde_json::from_value::<Action>(serde_json::json!(action.as_str())).unwrap(),
+                action
+            );
+        }
+        for bad in ["", "InProgress", "in-progress", " submitted", "Submitted"] {
+            assert!(bad.parse::<Status>().is_err(), "{bad}");
+        }
+        for bad in ["", "Accept", "approve", "reopen "] {
+            assert!(bad.parse::<Action>().is_err(), "{bad}");
+        }
+        assert!(serde_json::from_str::<Status>("\"InProgress\"").is_err());
+    }
+
+    #[test]
+    fn schemas_list_the_snake_case_names() {
+        let schema = serde_json::to_value(<Status as utoipa::PartialSchema>::schema()).unwrap();
+        let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(schema["enum"], serde_json::json!(names));
+        let schema = serde_json::to_value(<Action as utoipa::PartialSchema>::schema()).unwrap();
+        let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(schema["enum"], serde_json::json!(names));
+    }
+}

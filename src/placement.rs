@@ -1,0 +1,181 @@
+//! Where a field record (a visit, a grievance) is filed: the GPS point checked, the
+//! subdistrict derived from it or the declared one checked against it, and the caller's
+//! own area enforced. One set of rules for every kind of record.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::domain::{AreaCode, AreaLevelKind, GeoPoint};
+use crate::error::FieldError;
+use crate::geo::{Geography, LatLon};
+
+/// GPS fixes worse than this are flagged `low_accuracy`.
+pub const LOW_ACCURACY_M: f64 = 100.0;
+/// A declared subdistrict whose centroid is farther than this from the point is flagged.
+pub const AREA_MISMATCH_M: f64 = 10_000.0;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Location)]
+pub struct LocationInput {
+    /// WGS84 latitude.
+    #[schema(example = 18.7883)]
+    pub lat: f64,
+    /// WGS84 longitude.
+    #[schema(example = 98.9853)]
+    pub lon: f64,
+    /// The phone's estimate of the fix's accuracy, in metres.
+    #[schema(example = 12.0)]
+    pub accuracy_m: Option<f64>,
+}
+
+string_enum! {
+    /// Set by the server: `area_mismatch` (the declared subdistrict is far from the GPS
+    /// point), `low_accuracy` (GPS accuracy worse than 100 m), `area_approximate` (no
+    /// subdistrict could be derived from the point; the record is filed at province level).
+    Flag {
+        AreaMismatch => "area_mismatch",
+        LowAccuracy => "low_accuracy",
+        AreaApproximate => "area_approximate",
+    }
+}
+
+impl Flag {
+    /// The stored form: comma-separated.
+    pub fn join(flags: &[Flag]) -> String {
+        flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn split(stored: &str) -> Vec<Flag> {
+        stored.split(',').filter_map(Flag::parse).collect()
+    }
+}
+
+/// A checked place: the point, the area the record is filed under, and the flags.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub declared_area_code: Option<String>,
+    pub area_code: String,
+    pub province_code: String,
+    pub district_code: Option<String>,
+    pub flags: Vec<Flag>,
+}
+
+impl Placement {
+    /// Checks the point and the declared subdistrict (if any), records every broken rule
+    /// in `errors`, and returns the placement when there was none.
+    pub fn resolve(
+        location: &LocationInput,
+        declared: Option<&str>,
+        author: &AuthUser,
+        geography: &Geography,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Self> {
+        let before = errors.len();
+        let mut flags = Vec::new();
+        let point = match GeoPoint::new(location.lat, location.lon, location.accuracy_m) {
+            Ok(point) => Some(LatLon {
+                lat: point.lat(),
+                lon: point.lon(),
+            }),
+            Err(problems) => {
+                for (field, message) in problems {
+                    errors.push(FieldError::new(format!("location.{field}"), message));
+                }
+                None
+            }
+        };
+        if location.accuracy_m.is_some_and(|a| a > LOW_ACCURACY_M) {
+            flags.push(Flag::LowAccuracy);
+        }
+
+        let declared = match declared.map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => match AreaCode::parse(raw) {
+                Ok(code)
+                    if code.level() == AreaLevelKind::Subdistrict
+                        && geography.area(code.as_str()).is_some() =>
+                {
+                    Some(code)
+                }
+                _ => {
+                    errors.push(FieldError::new(
+                        "area_code",
+                        format!("{raw:?} is not a known subdistrict code"),
+                    ));
+                    None
+                }
+            },
+        };
+
+        let point = point?;
+        let located = match geography.locate(point) {
+            Ok(located) => located,
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "location",
+                    "the point lies outside Thailand",
+                ));
+                return None;
+            }
+        };
+        let area_code = match (&declared, &located.subdistrict) {
+            (Some(code), _) => {
+                if is_mismatch(geography, code, point, &located.province.code) {
+                    flags.push(Flag::AreaMismatch);
+                }
+                code.as_str().to_owned()
+            }
+            (None, Some(subdistrict)) => subdistrict.code.clone(),
+            (None, None) => {
+                flags.push(Flag::AreaApproximate);
+                located.province.code.clone()
+            }
+        };
+        if !author.scope.covers_code(&area_code) {
+            errors.push(FieldError::new(
+                "area_code",
+                format!(
+                    "{area_code} must lie inside your own area ({})",
+                    author.area
+                ),
+            ));
+        }
+        if errors.len() > before {
+            return None;
+        }
+        flags.sort();
+        Some(Self {
+            lat: point.lat,
+            lon: point.lon,
+            accuracy_m: location.accuracy_m,
+            declared_area_code: declared.map(AreaCode::into_string),
+            province_code: area_code[..2].to_owned(),
+            district_code: (area_code.len() >= 4).then(|| area_code[..4].to_owned()),
+            area_code,
+            flags,
+        })
+    }
+}
+
+/// Whether a declared subdistrict is implausibly far from where the phone was.
+fn is_mismatch(
+    geography: &Geography,
+    declared: &AreaCode,
+    point: LatLon,
+    located_province: &str,
+) -> bool {
+    match geography.distance_to_area_m(declared.as_str(), point) {
+        Some(distance) => distance > AREA_MISMATCH_M,
+        // No centroid for the declared subdistrict (Bangkok): compare provinces instead.
+        None => !declared.as_str().starts_with(located_province),
+    }
+}
