@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod placement;
 pub mod privacy;
 pub mod routes;
+pub mod reports;
 pub mod server;
 pub mod telemetry;
 pub mod visits;

@@ -66,6 +66,8 @@ pub struct EventRow {
     pub actor_id: String,
     pub note: Option<String>,
     pub at: NaiveDateTime,
+    /// Seconds since the grievance was filed.
+    pub elapsed_seconds: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -147,16 +149,14 @@ pub fn file(
         DbConnection::Postgres(conn) => insert.execute(conn)?,
     };
     if inserted == 1 {
-        append_event(
-            conn,
-            &row.id,
-            "create",
-            None,
-            Status::Submitted,
-            &row.reporter_id,
-            None,
-            now,
-        )?;
+        let event = NewEvent {
+            action: "create",
+            from: None,
+            to: Status::Submitted,
+            actor_id: &row.reporter_id,
+            note: None,
+        };
+        append_event(conn, &row, event, now)?;
         return Ok(Filed::Created(Box::new(row)));
     }
     let stored = grievances::table
@@ -169,27 +169,32 @@ pub fn file(
     Ok(Filed::Replayed(Box::new(stored)))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A history entry about to be written.
+pub struct NewEvent<'a> {
+    pub action: &'a str,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub actor_id: &'a str,
+    pub note: Option<&'a str>,
+}
+
 pub fn append_event(
     conn: &mut DbConnection,
-    grievance_id: &str,
-    action: &str,
-    from: Option<Status>,
-    to: Status,
-    actor_id: &str,
-    note: Option<&str>,
+    grievance: &GrievanceRow,
+    event: NewEvent,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(grievance_events::table)
         .values(EventRow {
             id: uuid::Uuid::new_v4().to_string(),
-            grievance_id: grievance_id.to_owned(),
-            action: action.to_owned(),
-            from_status: from.map(|s| s.as_str().to_owned()),
-            to_status: to.as_str().to_owned(),
-            actor_id: actor_id.to_owned(),
-            note: note.map(str::to_owned),
+            grievance_id: grievance.id.clone(),
+            action: event.action.to_owned(),
+            from_status: event.from.map(|s| s.as_str().to_owned()),
+            to_status: event.to.as_str().to_owned(),
+            actor_id: event.actor_id.to_owned(),
+            note: event.note.map(str::to_owned),
             at,
+            elapsed_seconds: (at - grievance.created_at).num_seconds().max(0),
         })
         .execute(conn)?;
     Ok(())

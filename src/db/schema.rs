@@ -103,6 +103,7 @@ diesel::table! {
         reviewed_by -> Nullable<Text>,
         reviewed_at -> Nullable<Timestamp>,
         content_hash -> Text,
+        visited_on -> Text,
     }
 }
 
@@ -178,6 +179,19 @@ diesel::table! {
         actor_id -> Text,
         note -> Nullable<Text>,
         at -> Timestamp,
+        elapsed_seconds -> BigInt,
+    }
+}
+
+diesel::table! {
+    plans (user_id, fiscal_year) {
+        user_id -> Text,
+        fiscal_year -> Integer,
+        weekly_field_days -> Integer,
+        visits_target -> Integer,
+        households_target -> Integer,
+        grievances_resolved_target -> Integer,
+        updated_at -> Timestamp,
     }
 }
 
@@ -224,4 +238,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     grievance_events,
     grievance_comments,
     webhook_outbox,
+    plans,
 );

@@ -39,6 +39,8 @@ pub struct VisitRow {
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,
     pub content_hash: String,
+    /// The Bangkok calendar day of `visited_at` (YYYY-MM-DD).
+    pub visited_on: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -90,6 +92,7 @@ impl NewVisit {
             reviewed_by: None,
             reviewed_at: None,
             content_hash: self.content_hash,
+            visited_on: crate::domain::bangkok_date(self.visited_at.and_utc()).to_string(),
         };
         (row, self.target_groups)
     }

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AreaScope, AuthUser};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::grievances::{
-    self as store, CommentRow, Filed, GrievanceFilter, GrievanceRow, Order, Visibility,
+    self as store, CommentRow, Filed, GrievanceFilter, GrievanceRow, NewEvent, Order, Visibility,
 };
 use crate::db::{users, Db, DbConnection};
 use crate::domain::{AreaCode, Bbox, NearQuery, Role};
@@ -566,16 +566,14 @@ pub async fn transition(
             row.version += 1;
             row.updated_at = now;
             store::update(conn, &row)?;
-            store::append_event(
-                conn,
-                &row.id,
-                input.action.as_str(),
-                Some(from),
+            let event = NewEvent {
+                action: input.action.as_str(),
+                from: Some(from),
                 to,
-                &user.id,
-                note.as_deref(),
-                now,
-            )?;
+                actor_id: &user.id,
+                note: note.as_deref(),
+            };
+            store::append_event(conn, &row, event, now)?;
             let event = if input.action == Action::Assign {
                 "grievance.assigned"
             } else {

@@ -1,0 +1,4 @@
+//! What officials take to their meetings: the weekly field summary, one-year plans and
+//! their progress, and exports of every dataset.
+
+pub mod export;
