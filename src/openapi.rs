@@ -19,6 +19,8 @@ use crate::error::{FieldError, Problem};
         (name = "users", description = "Accounts, managed within one's own area."),
         (name = "visits", description = "Weekly field visits: filing, offline sync, review, photos."),
         (name = "grievances", description = "Citizens' grievances: filing, workflow, SLAs, comments."),
+        (name = "reports", description = "Weekly field summaries and their exports."),
+        (name = "plans", description = "One-year plans with targets, and progress."),
         (name = "areas", description = "Thai administrative geography (bundled)."),
     ),
     components(schemas(Problem, FieldError)),

@@ -7,6 +7,8 @@ pub mod areas;
 pub mod audit;
 pub mod grievances;
 mod migrations;
+pub mod plans;
+pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod users;

@@ -5,7 +5,9 @@ pub mod areas;
 pub mod auth;
 pub mod grievances;
 pub mod health;
+pub mod plans;
 pub mod query;
+pub mod reports;
 pub mod users;
 pub mod visits;
 
@@ -43,6 +45,11 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(grievances::get)
                 .service(grievances::transition)
                 .service(grievances::comment)
+                // `export` before any broader `/reports/weekly...` match.
+                .service(reports::export)
+                .service(reports::weekly_report)
+                .service(plans::put_plan)
+                .service(plans::progress)
                 // `locate` before `{code}`, which would otherwise swallow it.
                 .service(areas::locate)
                 .service(areas::list)

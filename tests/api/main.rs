@@ -9,6 +9,7 @@ mod grievances;
 mod health;
 mod helpers;
 mod openapi;
+mod reports;
 mod storage;
 mod users;
 mod visits;

@@ -1,0 +1,349 @@
+//! The weekly figures as SQL aggregates: counts, sums and groupings run in the database,
+//! never by loading the week's rows into memory. Every function is scoped to an area.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count, count_star, sql};
+use diesel::expression_methods::AggregateExpressionMethods;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+
+use super::schema::{grievance_events, grievances, users, visit_target_groups, visits};
+use super::DbConnection;
+use crate::auth::AreaScope;
+use crate::scoped;
+
+/// A half-open interval of stored (UTC) times.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+/// The roles counted as field workers.
+pub const FIELD_ROLES: [&str; 2] = ["volunteer", "official"];
+
+macro_rules! visits_in {
+    ($scope:expr, $span:expr) => {{
+        let query = visits::table
+            .filter(visits::visited_at.ge($span.start))
+            .filter(visits::visited_at.lt($span.end))
+            .into_boxed();
+        scoped!(query, visits, $scope)
+    }};
+}
+
+/// Visits in the span and scope, grouped by `$column` and counted. (Diesel groups a query
+/// before it is boxed, so the grouping comes first.)
+macro_rules! visits_counted_by {
+    ($scope:expr, $span:expr, $column:expr) => {{
+        let query = visits::table
+            .group_by($column)
+            .select(($column, count_star()))
+            .filter(visits::visited_at.ge($span.start))
+            .filter(visits::visited_at.lt($span.end))
+            .into_boxed();
+        scoped!(query, visits, $scope)
+    }};
+}
+
+#[derive(Debug, Default)]
+pub struct VisitTotals {
+    pub total: i64,
+    pub households: i64,
+    pub people: i64,
+    pub subdistricts_visited: i64,
+}
+
+pub fn visit_totals(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+) -> QueryResult<VisitTotals> {
+    // SUM of a BIGINT is NUMERIC on PostgreSQL; cast back so both engines agree.
+    let (total, households, people): (i64, Option<i64>, Option<i64>) = visits_in!(scope, span)
+        .select((
+            count_star(),
+            sql::<Nullable<BigInt>>("CAST(SUM(households_visited) AS BIGINT)"),
+            sql::<Nullable<BigInt>>("CAST(SUM(people_reached) AS BIGINT)"),
+        ))
+        .first(conn)?;
+    // Visits filed at province level (no subdistrict could be derived) do not count.
+    let subdistricts_visited: i64 = visits_in!(scope, span)
+        .filter(visits::district_code.is_not_null())
+        .select(count(visits::area_code).aggregate_distinct())
+        .first(conn)?;
+    Ok(VisitTotals {
+        total,
+        households: households.unwrap_or(0),
+        people: people.unwrap_or(0),
+        subdistricts_visited,
+    })
+}
+
+pub fn visits_by_activity(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+) -> QueryResult<Vec<(String, i64)>> {
+    visits_counted_by!(scope, span, visits::activity)
+        .order(visits::activity.asc())
+        .load(conn)
+}
+
+pub fn visits_by_target_group(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+) -> QueryResult<Vec<(String, i64)>> {
+    let query = visit_target_groups::table
+        .inner_join(visits::table)
+        .group_by(visit_target_groups::target_group)
+        .select((visit_target_groups::target_group, count_star()))
+        .filter(visits::visited_at.ge(span.start))
+        .filter(visits::visited_at.lt(span.end))
+        .into_boxed();
+    scoped!(query, visits, scope)
+        .order(visit_target_groups::target_group.asc())
+        .load(conn)
+}
+
+/// Visits per child area of the report's area: provinces of the country, districts of a
+/// province, subdistricts of a district (a subdistrict reports itself).
+pub fn visits_by_child_area(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<(Option<String>, i64)> = match scope {
+        AreaScope::Everywhere => visits_counted_by!(scope, span, visits::province_code)
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .map(|(code, n)| (Some(code), n))
+            .collect(),
+        AreaScope::Province(_) => {
+            visits_counted_by!(scope, span, visits::district_code).load(conn)?
+        }
+        AreaScope::District(_) | AreaScope::Subdistrict(_) => {
+            visits_counted_by!(scope, span, visits::area_code)
+                .load::<(String, i64)>(conn)?
+                .into_iter()
+                .map(|(code, n)| (Some(code), n))
+                .collect()
+        }
+    };
+    let mut rows: Vec<(String, i64)> = rows
+        .into_iter()
+        .filter_map(|(code, n)| Some((code?, n)))
+        .collect();
+    rows.sort();
+    Ok(rows)
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldWorker {
+    pub user_id: String,
+    pub display_name: String,
+    pub area_code: String,
+}
+
+/// Active volunteers and officials of the area: how many, how many filed a visit in the
+/// span, and (up to `list_limit`) those who did not.
+pub fn field_workers(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+    list_limit: i64,
+) -> QueryResult<(i64, i64, Vec<FieldWorker>)> {
+    macro_rules! registered {
+        () => {{
+            let query = users::table
+                .filter(users::active.eq(true))
+                .filter(users::role.eq_any(FIELD_ROLES))
+                .into_boxed();
+            scoped!(query, users, scope)
+        }};
+    }
+    let went_out = visits::table
+        .filter(visits::visited_at.ge(span.start))
+        .filter(visits::visited_at.lt(span.end))
+        .select(visits::author_id);
+    let registered: i64 = registered!().count().get_result(conn)?;
+    let active: i64 = registered!()
+        .filter(users::id.eq_any(went_out))
+        .count()
+        .get_result(conn)?;
+    let went_out = visits::table
+        .filter(visits::visited_at.ge(span.start))
+        .filter(visits::visited_at.lt(span.end))
+        .select(visits::author_id);
+    let without: Vec<(String, String, String)> = registered!()
+        .filter(diesel::dsl::not(users::id.eq_any(went_out)))
+        .order((
+            users::area_code.asc(),
+            users::display_name.asc(),
+            users::id.asc(),
+        ))
+        .limit(list_limit)
+        .select((users::id, users::display_name, users::area_code))
+        .load(conn)?;
+    Ok((
+        registered,
+        active,
+        without
+            .into_iter()
+            .map(|(user_id, display_name, area_code)| FieldWorker {
+                user_id,
+                display_name,
+                area_code,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Default)]
+pub struct GrievanceTotals {
+    pub new: i64,
+    pub resolved: i64,
+    pub open_at_end: i64,
+    pub overdue_at_end: i64,
+}
+
+const CLOSING: [&str; 2] = ["resolve", "reject"];
+
+/// New and resolved in the span, and open (and overdue) at its end.
+///
+/// A grievance is closed at time T exactly when, before T, it has been resolved or
+/// rejected once more than it has been reopened (the workflow alternates the two). So the
+/// grievances open at the end are those filed before it, less (closings − reopenings)
+/// before it: plain counts, no per-grievance replay of the history.
+pub fn grievance_totals(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+) -> QueryResult<GrievanceTotals> {
+    macro_rules! filed_before_end {
+        () => {{
+            let query = grievances::table
+                .filter(grievances::created_at.lt(span.end))
+                .into_boxed();
+            scoped!(query, grievances, scope)
+        }};
+    }
+    macro_rules! events_before_end {
+        ($actions:expr) => {{
+            let query = grievance_events::table
+                .inner_join(grievances::table)
+                .filter(grievance_events::action.eq_any($actions))
+                .filter(grievance_events::at.lt(span.end))
+                .into_boxed();
+            scoped!(query, grievances, scope)
+        }};
+    }
+    let new: i64 = filed_before_end!()
+        .filter(grievances::created_at.ge(span.start))
+        .count()
+        .get_result(conn)?;
+    let resolved: i64 = events_before_end!(["resolve"])
+        .filter(grievance_events::at.ge(span.start))
+        .select(count(grievance_events::grievance_id).aggregate_distinct())
+        .first(conn)?;
+
+    let filed: i64 = filed_before_end!().count().get_result(conn)?;
+    let closings: i64 = events_before_end!(CLOSING).count().get_result(conn)?;
+    let reopenings: i64 = events_before_end!(["reopen"]).count().get_result(conn)?;
+
+    let late_filed: i64 = filed_before_end!()
+        .filter(grievances::due_at.lt(span.end))
+        .count()
+        .get_result(conn)?;
+    let late_closings: i64 = events_before_end!(CLOSING)
+        .filter(grievances::due_at.lt(span.end))
+        .count()
+        .get_result(conn)?;
+    let late_reopenings: i64 = events_before_end!(["reopen"])
+        .filter(grievances::due_at.lt(span.end))
+        .count()
+        .get_result(conn)?;
+    Ok(GrievanceTotals {
+        new,
+        resolved,
+        open_at_end: filed - (closings - reopenings),
+        overdue_at_end: late_filed - (late_closings - late_reopenings),
+    })
+}
+
+/// New grievances in the span by a column: category or priority.
+pub fn new_grievances_by(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+    by_priority: bool,
+) -> QueryResult<Vec<(String, i64)>> {
+    macro_rules! counted_by {
+        ($column:expr) => {{
+            let query = grievances::table
+                .group_by($column)
+                .select(($column, count_star()))
+                .filter(grievances::created_at.ge(span.start))
+                .filter(grievances::created_at.lt(span.end))
+                .into_boxed();
+            scoped!(query, grievances, scope)
+                .order($column.asc())
+                .load(conn)
+        }};
+    }
+    if by_priority {
+        counted_by!(grievances::priority)
+    } else {
+        counted_by!(grievances::category)
+    }
+}
+
+/// The median of the seconds from filing to each resolution in the span: the middle one
+/// or two values picked by ORDER BY, so only they leave the database.
+pub fn median_seconds_to_resolve(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+) -> QueryResult<Option<f64>> {
+    macro_rules! resolutions {
+        () => {{
+            let query = grievance_events::table
+                .inner_join(grievances::table)
+                .filter(grievance_events::action.eq("resolve"))
+                .filter(grievance_events::at.ge(span.start))
+                .filter(grievance_events::at.lt(span.end))
+                .into_boxed();
+            scoped!(query, grievances, scope)
+        }};
+    }
+    let n: i64 = resolutions!().count().get_result(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let middle: Vec<i64> = resolutions!()
+        .order(grievance_events::elapsed_seconds.asc())
+        .offset((n - 1) / 2)
+        .limit(if n % 2 == 0 { 2 } else { 1 })
+        .select(grievance_events::elapsed_seconds)
+        .load(conn)?;
+    Ok(Some(
+        middle.iter().sum::<i64>() as f64 / middle.len() as f64,
+    ))
+}
+
+/// The points and categories of the span's new grievances, for hotspot clustering (the
+/// clustering itself needs the points; nothing else of the rows is read).
+pub fn new_grievance_points(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+) -> QueryResult<Vec<(f64, f64, String)>> {
+    let query = grievances::table
+        .filter(grievances::created_at.ge(span.start))
+        .filter(grievances::created_at.lt(span.end))
+        .into_boxed();
+    scoped!(query, grievances, scope)
+        .select((grievances::lat, grievances::lon, grievances::category))
+        .load(conn)
+}

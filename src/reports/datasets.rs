@@ -1,0 +1,506 @@
+//! The exported datasets: their columns, and sources that read their rows from the
+//! database a chunk at a time (keyset-paged), so an export of any size holds one chunk
+//! in memory.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, sql};
+use diesel::expression_methods::AggregateExpressionMethods;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+
+use super::export::{Cell, Column, Sheet};
+use super::weekly::WeeklyReport;
+use crate::auth::AreaScope;
+use crate::db::grievances::GrievanceRow;
+use crate::db::reports::{Span, FIELD_ROLES};
+use crate::db::schema::{grievances, users, visit_target_groups, visits};
+use crate::db::visits::VisitRow;
+use crate::db::DbConnection;
+use crate::geo::Geography;
+use crate::grievances::sla::is_overdue;
+use crate::placement::Flag;
+use crate::scoped;
+
+/// Rows read per database round trip.
+pub const CHUNK_ROWS: i64 = 2_000;
+
+string_enum! {
+    /// What to export.
+    Dataset {
+        Visits => "visits",
+        Grievances => "grievances",
+        FieldWorkers => "field_workers",
+        Summary => "summary",
+    }
+}
+
+impl Dataset {
+    pub fn sheet(self) -> Sheet {
+        let columns = |names: &[&'static str]| names.iter().map(|n| Column::new(n)).collect();
+        match self {
+            Dataset::Visits => Sheet::new(
+                "Visits",
+                columns(&[
+                    "id",
+                    "visited_at",
+                    "visited_on",
+                    "author_id",
+                    "author_name",
+                    "area_code",
+                    "area_name_th",
+                    "lat",
+                    "lon",
+                    "accuracy_m",
+                    "activity",
+                    "target_groups",
+                    "households_visited",
+                    "people_reached",
+                    "summary",
+                    "needs",
+                    "follow_up_needed",
+                    "review_status",
+                    "flags",
+                ]),
+            ),
+            Dataset::Grievances => Sheet::new(
+                "Grievances",
+                columns(&[
+                    "id",
+                    "created_at",
+                    "reported_at",
+                    "area_code",
+                    "area_name_th",
+                    "lat",
+                    "lon",
+                    "category",
+                    "priority",
+                    "status",
+                    "title",
+                    "reporter_id",
+                    "assignee_id",
+                    "due_at",
+                    "overdue",
+                    "resolved_at",
+                    "reopen_count",
+                    "referred_to",
+                ]),
+            ),
+            Dataset::FieldWorkers => Sheet::new(
+                "Field workers",
+                columns(&[
+                    "user_id",
+                    "username",
+                    "display_name",
+                    "role",
+                    "area_code",
+                    "visits",
+                    "field_days",
+                    "households_visited",
+                    "people_reached",
+                    "went_out",
+                ]),
+            ),
+            Dataset::Summary => Sheet::new("Summary", columns(&["section", "key", "value"])),
+        }
+    }
+}
+
+/// Where an export's rows come from.
+#[derive(Debug, Clone)]
+pub struct ExportScope {
+    pub scope: AreaScope,
+    pub span: Span,
+}
+
+/// Reads a dataset a chunk at a time; `None` when it is exhausted.
+pub enum Source {
+    Visits {
+        scope: ExportScope,
+        after: Option<(NaiveDateTime, String)>,
+        done: bool,
+    },
+    Grievances {
+        scope: ExportScope,
+        after: Option<(NaiveDateTime, String)>,
+        done: bool,
+    },
+    FieldWorkers {
+        scope: ExportScope,
+        after: Option<String>,
+        done: bool,
+    },
+    Summary {
+        rows: Option<Vec<Vec<Cell>>>,
+    },
+}
+
+impl Source {
+    pub fn new(dataset: Dataset, scope: ExportScope, report: Option<&WeeklyReport>) -> Self {
+        match dataset {
+            Dataset::Visits => Source::Visits {
+                scope,
+                after: None,
+                done: false,
+            },
+            Dataset::Grievances => Source::Grievances {
+                scope,
+                after: None,
+                done: false,
+            },
+            Dataset::FieldWorkers => Source::FieldWorkers {
+                scope,
+                after: None,
+                done: false,
+            },
+            Dataset::Summary => Source::Summary {
+                rows: Some(report.map(summary_rows).unwrap_or_default()),
+            },
+        }
+    }
+
+    pub fn next_chunk(
+        &mut self,
+        conn: &mut DbConnection,
+        geography: &Geography,
+    ) -> QueryResult<Option<Vec<Vec<Cell>>>> {
+        match self {
+            Source::Visits { scope, after, done } => {
+                if *done {
+                    return Ok(None);
+                }
+                let rows = visits_after(conn, scope, after.clone())?;
+                *done = (rows.len() as i64) < CHUNK_ROWS;
+                *after = rows.last().map(|r| (r.visited_at, r.id.clone()));
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                Ok(Some(visit_cells(conn, rows, geography)?))
+            }
+            Source::Grievances { scope, after, done } => {
+                if *done {
+                    return Ok(None);
+                }
+                let rows = grievances_after(conn, scope, after.clone())?;
+                *done = (rows.len() as i64) < CHUNK_ROWS;
+                *after = rows.last().map(|r| (r.created_at, r.id.clone()));
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                let now = chrono::Utc::now();
+                Ok(Some(
+                    rows.into_iter()
+                        .map(|row| grievance_cells(row, geography, now))
+                        .collect(),
+                ))
+            }
+            Source::FieldWorkers { scope, after, done } => {
+                if *done {
+                    return Ok(None);
+                }
+                let rows = field_workers_after(conn, scope, after.clone())?;
+                *done = (rows.len() as i64) < CHUNK_ROWS;
+                *after = rows.last().map(|r| r[0].clone()).and_then(|c| match c {
+                    Cell::Text(id) => Some(id),
+                    _ => None,
+                });
+                Ok((!rows.is_empty()).then_some(rows))
+            }
+            Source::Summary { rows } => Ok(rows.take()),
+        }
+    }
+}
+
+fn visits_after(
+    conn: &mut DbConnection,
+    export: &ExportScope,
+    after: Option<(NaiveDateTime, String)>,
+) -> QueryResult<Vec<VisitRow>> {
+    let mut query = visits::table
+        .filter(visits::visited_at.ge(export.span.start))
+        .filter(visits::visited_at.lt(export.span.end))
+        .into_boxed();
+    query = scoped!(query, visits, &export.scope);
+    if let Some((at, id)) = after {
+        query = query.filter(
+            visits::visited_at
+                .gt(at)
+                .or(visits::visited_at.eq(at).and(visits::id.gt(id))),
+        );
+    }
+    query
+        .order((visits::visited_at.asc(), visits::id.asc()))
+        .limit(CHUNK_ROWS)
+        .select(VisitRow::as_select())
+        .load(conn)
+}
+
+fn visit_cells(
+    conn: &mut DbConnection,
+    rows: Vec<VisitRow>,
+    geography: &Geography,
+) -> QueryResult<Vec<Vec<Cell>>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
+    for (visit_id, group) in visit_target_groups::table
+        .filter(visit_target_groups::visit_id.eq_any(&ids))
+        .order((
+            visit_target_groups::visit_id.asc(),
+            visit_target_groups::target_group.asc(),
+        ))
+        .select((
+            visit_target_groups::visit_id,
+            visit_target_groups::target_group,
+        ))
+        .load::<(String, String)>(conn)?
+    {
+        groups.entry(visit_id).or_default().push(group);
+    }
+    let mut authors: Vec<&str> = rows.iter().map(|r| r.author_id.as_str()).collect();
+    authors.sort_unstable();
+    authors.dedup();
+    let names: HashMap<String, String> = users::table
+        .filter(users::id.eq_any(&authors))
+        .select((users::id, users::display_name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let needs: Vec<String> = serde_json::from_str(&row.needs).unwrap_or_default();
+            vec![
+                Cell::from(row.id.clone()),
+                Cell::DateTime(row.visited_at.and_utc()),
+                Cell::from(row.visited_on),
+                Cell::from(row.author_id.clone()),
+                Cell::from(names.get(&row.author_id).cloned()),
+                Cell::from(row.area_code.clone()),
+                Cell::from(geography.area(&row.area_code).map(|a| a.name_th.clone())),
+                Cell::Float(row.lat),
+                Cell::Float(row.lon),
+                Cell::from(row.accuracy_m),
+                Cell::from(row.activity),
+                Cell::from(groups.remove(&row.id).unwrap_or_default().join(";")),
+                Cell::Int(row.households_visited),
+                Cell::Int(row.people_reached),
+                Cell::from(row.summary),
+                Cell::from(needs.join(";")),
+                Cell::Bool(row.follow_up_needed),
+                Cell::from(row.review_status),
+                Cell::from(
+                    Flag::split(&row.flags)
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                ),
+            ]
+        })
+        .collect())
+}
+
+fn grievances_after(
+    conn: &mut DbConnection,
+    export: &ExportScope,
+    after: Option<(NaiveDateTime, String)>,
+) -> QueryResult<Vec<GrievanceRow>> {
+    let mut query = grievances::table
+        .filter(grievances::created_at.ge(export.span.start))
+        .filter(grievances::created_at.lt(export.span.end))
+        .into_boxed();
+    query = scoped!(query, grievances, &export.scope);
+    if let Some((at, id)) = after {
+        query = query.filter(
+            grievances::created_at
+                .gt(at)
+                .or(grievances::created_at.eq(at).and(grievances::id.gt(id))),
+        );
+    }
+    query
+        .order((grievances::created_at.asc(), grievances::id.asc()))
+        .limit(CHUNK_ROWS)
+        .select(GrievanceRow::as_select())
+        .load(conn)
+}
+
+/// The workflow facts of a grievance: the complainant's personal data is never exported.
+fn grievance_cells(
+    row: GrievanceRow,
+    geography: &Geography,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Cell> {
+    let overdue = row
+        .status
+        .parse()
+        .map(|status| is_overdue(row.due_at.and_utc(), status, now))
+        .unwrap_or(false);
+    vec![
+        Cell::from(row.id),
+        Cell::DateTime(row.created_at.and_utc()),
+        Cell::DateTime(row.reported_at.and_utc()),
+        Cell::from(row.area_code.clone()),
+        Cell::from(geography.area(&row.area_code).map(|a| a.name_th.clone())),
+        Cell::Float(row.lat),
+        Cell::Float(row.lon),
+        Cell::from(row.category),
+        Cell::from(row.priority),
+        Cell::from(row.status),
+        Cell::from(row.title),
+        Cell::from(row.reporter_id),
+        Cell::from(row.assignee_id),
+        Cell::DateTime(row.due_at.and_utc()),
+        Cell::Bool(overdue),
+        Cell::from(row.resolved_at.map(|t| t.and_utc())),
+        Cell::Int(row.reopen_count),
+        Cell::from(row.referred_to),
+    ]
+}
+
+/// A page of field workers (by id) with what each did in the span.
+fn field_workers_after(
+    conn: &mut DbConnection,
+    export: &ExportScope,
+    after: Option<String>,
+) -> QueryResult<Vec<Vec<Cell>>> {
+    let mut query = users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(FIELD_ROLES))
+        .into_boxed();
+    query = scoped!(query, users, &export.scope);
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after));
+    }
+    let people: Vec<(String, String, String, String, String)> = query
+        .order(users::id.asc())
+        .limit(CHUNK_ROWS)
+        .select((
+            users::id,
+            users::username,
+            users::display_name,
+            users::role,
+            users::area_code,
+        ))
+        .load(conn)?;
+    let ids: Vec<&str> = people.iter().map(|p| p.0.as_str()).collect();
+    let activity: HashMap<String, (i64, i64, Option<i64>, Option<i64>)> = visits::table
+        .filter(visits::author_id.eq_any(&ids))
+        .filter(visits::visited_at.ge(export.span.start))
+        .filter(visits::visited_at.lt(export.span.end))
+        .group_by(visits::author_id)
+        .select((
+            visits::author_id,
+            count_star(),
+            diesel::dsl::count(visits::visited_on).aggregate_distinct(),
+            sql::<Nullable<BigInt>>("CAST(SUM(households_visited) AS BIGINT)"),
+            sql::<Nullable<BigInt>>("CAST(SUM(people_reached) AS BIGINT)"),
+        ))
+        .load::<(String, i64, i64, Option<i64>, Option<i64>)>(conn)?
+        .into_iter()
+        .map(|(id, visits, days, households, people)| (id, (visits, days, households, people)))
+        .collect();
+    Ok(people
+        .into_iter()
+        .map(|(id, username, display_name, role, area_code)| {
+            let (visits, days, households, reached) =
+                activity.get(&id).copied().unwrap_or_default();
+            vec![
+                Cell::from(id),
+                Cell::from(username),
+                Cell::from(display_name),
+                Cell::from(role),
+                Cell::from(area_code),
+                Cell::Int(visits),
+                Cell::Int(days),
+                Cell::Int(households.unwrap_or(0)),
+                Cell::Int(reached.unwrap_or(0)),
+                Cell::Bool(visits > 0),
+            ]
+        })
+        .collect())
+}
+
+/// The weekly report flattened to (section, key, value) rows.
+pub fn summary_rows(report: &WeeklyReport) -> Vec<Vec<Cell>> {
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut push = |section: &str, key: &str, value: Cell| {
+        rows.push(vec![Cell::from(section), Cell::from(key), value]);
+    };
+    push("week", "week", Cell::from(report.week.clone()));
+    push("week", "label_th", Cell::from(report.label_th.clone()));
+    push("week", "starts_on", Cell::Date(report.starts_on));
+    push("week", "ends_on", Cell::Date(report.ends_on));
+    push("week", "area_code", Cell::from(report.area_code.clone()));
+    let v = &report.visits;
+    push("visits", "total", Cell::Int(v.total));
+    push(
+        "visits",
+        "households_visited",
+        Cell::Int(v.households_visited),
+    );
+    push("visits", "people_reached", Cell::Int(v.people_reached));
+    for (group, n) in &v.by_target_group {
+        push("visits.by_target_group", group, Cell::Int(*n));
+    }
+    for (activity, n) in &v.by_activity {
+        push("visits.by_activity", activity, Cell::Int(*n));
+    }
+    for area in &v.by_area {
+        push(
+            "visits.by_area",
+            &format!("{} {}", area.area_code, area.name_th),
+            Cell::Int(area.count),
+        );
+    }
+    let f = &report.field_workers;
+    push("field_workers", "registered", Cell::Int(f.registered));
+    push("field_workers", "active", Cell::Int(f.active));
+    push(
+        "field_workers",
+        "compliance_rate",
+        Cell::Float(f.compliance_rate),
+    );
+    push(
+        "field_workers",
+        "without_visits",
+        Cell::Int(f.without_visits_total),
+    );
+    let g = &report.grievances;
+    push("grievances", "new", Cell::Int(g.new));
+    push("grievances", "resolved", Cell::Int(g.resolved));
+    push("grievances", "open_at_end", Cell::Int(g.open_at_end));
+    push("grievances", "overdue", Cell::Int(g.overdue));
+    push(
+        "grievances",
+        "median_hours_to_resolve",
+        Cell::from(g.median_hours_to_resolve),
+    );
+    for (category, n) in &g.by_category {
+        push("grievances.by_category", category, Cell::Int(*n));
+    }
+    for (priority, n) in &g.by_priority {
+        push("grievances.by_priority", priority, Cell::Int(*n));
+    }
+    push(
+        "coverage",
+        "subdistricts_total",
+        Cell::Int(report.coverage.subdistricts_total),
+    );
+    push(
+        "coverage",
+        "subdistricts_visited",
+        Cell::Int(report.coverage.subdistricts_visited),
+    );
+    for (i, hotspot) in report.hotspots.iter().enumerate() {
+        let key = format!(
+            "{} {:.5},{:.5} {}",
+            i + 1,
+            hotspot.center.lat,
+            hotspot.center.lon,
+            hotspot.top_category.as_str()
+        );
+        push("hotspots", &key, Cell::Int(hotspot.count));
+    }
+    rows
+}

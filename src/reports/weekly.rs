@@ -1,0 +1,260 @@
+//! The weekly field summary: who went out, where, for whom, what was found, what got
+//! solved. Every figure comes from an SQL aggregate over the week in Bangkok time.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Weekday};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::AreaScope;
+use crate::db::reports::{self, Span};
+use crate::db::DbConnection;
+use crate::domain::{AreaCode, IsoWeek};
+use crate::error::ApiError;
+use crate::geo::{cluster_points, Geography, LatLon};
+use crate::grievances::sla::Priority;
+use crate::grievances::Category;
+use crate::visits::{Activity, TargetGroup};
+
+/// Grievances within this distance of each other form a hotspot...
+pub const HOTSPOT_RADIUS_M: f64 = 500.0;
+/// ... when at least this many are close together.
+pub const HOTSPOT_MIN_GRIEVANCES: usize = 3;
+/// At most this many field workers without visits are listed (all are counted).
+pub const MAX_LISTED_WITHOUT_VISITS: i64 = 2_000;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaCount {
+    pub area_code: String,
+    pub name_th: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitFigures {
+    pub total: i64,
+    /// Every target group, with zero where none was visited.
+    pub by_target_group: BTreeMap<String, i64>,
+    pub by_activity: BTreeMap<String, i64>,
+    /// Per child area: provinces of the country, districts of a province, subdistricts of
+    /// a district.
+    pub by_area: Vec<AreaCount>,
+    pub households_visited: i64,
+    pub people_reached: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldWorkerRef {
+    pub user_id: String,
+    pub display_name: String,
+    pub area_code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldWorkerFigures {
+    /// Active volunteers and officials of the area.
+    pub registered: i64,
+    /// Those of them with at least one visit in the week.
+    pub active: i64,
+    /// active / registered (0 when nobody is registered).
+    pub compliance_rate: f64,
+    /// Who went nowhere (at most 2,000 listed; `without_visits_total` counts them all).
+    pub without_visits: Vec<FieldWorkerRef>,
+    pub without_visits_total: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrievanceFigures {
+    /// Filed in the week.
+    pub new: i64,
+    pub by_category: BTreeMap<String, i64>,
+    pub by_priority: BTreeMap<String, i64>,
+    /// Resolved in the week.
+    pub resolved: i64,
+    /// Not resolved, closed or rejected at the week's end.
+    pub open_at_end: i64,
+    /// Open at the week's end and past their deadline.
+    pub overdue: i64,
+    /// For the grievances resolved in the week; null when none was.
+    pub median_hours_to_resolve: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Coverage {
+    pub subdistricts_total: i64,
+    pub subdistricts_visited: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Hotspot {
+    pub center: LatLon,
+    pub count: i64,
+    pub top_category: Category,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeeklyReport {
+    #[schema(example = "2026-W47")]
+    pub week: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// The week in Thai, Buddhist Era.
+    #[schema(example = "16-22 พ.ย. 2569")]
+    pub label_th: String,
+    pub area_code: String,
+    pub visits: VisitFigures,
+    pub field_workers: FieldWorkerFigures,
+    pub grievances: GrievanceFigures,
+    pub coverage: Coverage,
+    pub hotspots: Vec<Hotspot>,
+}
+
+/// The half-open UTC span of a week.
+pub fn span_of(week: IsoWeek, week_start: Weekday) -> Span {
+    let (start, end) = week.utc_range(week_start);
+    Span {
+        start: start.naive_utc(),
+        end: end.naive_utc(),
+    }
+}
+
+pub fn compute(
+    conn: &mut DbConnection,
+    geography: &Geography,
+    area: &AreaCode,
+    week: IsoWeek,
+    week_start: Weekday,
+) -> Result<WeeklyReport, ApiError> {
+    let scope = AreaScope::of(area);
+    let span = span_of(week, week_start);
+
+    let totals = reports::visit_totals(conn, &scope, span)?;
+    let mut by_target_group: BTreeMap<String, i64> = TargetGroup::ALL
+        .iter()
+        .map(|g| (g.as_str().to_owned(), 0))
+        .collect();
+    by_target_group.extend(reports::visits_by_target_group(conn, &scope, span)?);
+    let mut by_activity: BTreeMap<String, i64> = Activity::ALL
+        .iter()
+        .map(|a| (a.as_str().to_owned(), 0))
+        .collect();
+    by_activity.extend(reports::visits_by_activity(conn, &scope, span)?);
+    let by_area = reports::visits_by_child_area(conn, &scope, span)?
+        .into_iter()
+        .map(|(area_code, count)| AreaCount {
+            name_th: geography
+                .area(&area_code)
+                .map(|a| a.name_th.clone())
+                .unwrap_or_default(),
+            area_code,
+            count,
+        })
+        .collect();
+
+    let (registered, active, without) =
+        reports::field_workers(conn, &scope, span, MAX_LISTED_WITHOUT_VISITS)?;
+
+    let grievance_totals = reports::grievance_totals(conn, &scope, span)?;
+    let mut by_category: BTreeMap<String, i64> = Category::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), 0))
+        .collect();
+    by_category.extend(reports::new_grievances_by(conn, &scope, span, false)?);
+    let mut by_priority: BTreeMap<String, i64> = Priority::ALL
+        .iter()
+        .map(|p| (p.as_str().to_owned(), 0))
+        .collect();
+    by_priority.extend(reports::new_grievances_by(conn, &scope, span, true)?);
+    let median = reports::median_seconds_to_resolve(conn, &scope, span)?;
+
+    let points = reports::new_grievance_points(conn, &scope, span)?;
+    let hotspots = hotspots(&points);
+
+    Ok(WeeklyReport {
+        week: week.to_string(),
+        starts_on: week.first_day(week_start),
+        ends_on: week.last_day(week_start),
+        label_th: week.thai_label(week_start),
+        area_code: area.as_str().to_owned(),
+        visits: VisitFigures {
+            total: totals.total,
+            by_target_group,
+            by_activity,
+            by_area,
+            households_visited: totals.households,
+            people_reached: totals.people,
+        },
+        field_workers: FieldWorkerFigures {
+            registered,
+            active,
+            compliance_rate: if registered == 0 {
+                0.0
+            } else {
+                active as f64 / registered as f64
+            },
+            without_visits: without
+                .into_iter()
+                .map(|w| FieldWorkerRef {
+                    user_id: w.user_id,
+                    display_name: w.display_name,
+                    area_code: w.area_code,
+                })
+                .collect(),
+            without_visits_total: registered - active,
+        },
+        grievances: GrievanceFigures {
+            new: grievance_totals.new,
+            by_category,
+            by_priority,
+            resolved: grievance_totals.resolved,
+            open_at_end: grievance_totals.open_at_end,
+            overdue: grievance_totals.overdue_at_end,
+            median_hours_to_resolve: median
+                .map(|seconds| (seconds / 3600.0 * 100.0).round() / 100.0),
+        },
+        coverage: Coverage {
+            subdistricts_total: geography.subdistrict_count_under(area.as_str()) as i64,
+            subdistricts_visited: totals.subdistricts_visited,
+        },
+        hotspots,
+    })
+}
+
+/// Density-based clusters of the week's grievances, largest first, each with its most
+/// frequent category.
+fn hotspots(points: &[(f64, f64, String)]) -> Vec<Hotspot> {
+    let located: Vec<(LatLon, usize)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, (lat, lon, _))| {
+            (
+                LatLon {
+                    lat: *lat,
+                    lon: *lon,
+                },
+                i,
+            )
+        })
+        .collect();
+    cluster_points(&located, HOTSPOT_RADIUS_M, HOTSPOT_MIN_GRIEVANCES)
+        .into_iter()
+        .map(|cluster| {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for &member in &cluster.members {
+                *counts.entry(points[member].2.as_str()).or_default() += 1;
+            }
+            // Most frequent; ties go to the first in alphabetical order, for stable output.
+            let top = counts
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .and_then(|(category, _)| Category::parse(category))
+                .unwrap_or(Category::Other);
+            Hotspot {
+                center: cluster.center,
+                count: cluster.members.len() as i64,
+                top_category: top,
+            }
+        })
+        .collect()
+}

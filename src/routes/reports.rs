@@ -1,0 +1,352 @@
+//! Weekly reports and their exports (officials, supervisors and admins, within their area).
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpResponse};
+use chrono::{Utc, Weekday};
+use futures_util::stream;
+use serde::Deserialize;
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc;
+use utoipa::IntoParams;
+
+use crate::auth::{AreaScope, AuthUser};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::Db;
+use crate::domain::{AreaCode, IsoWeek};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::geo::Geography;
+use crate::reports::datasets::{Dataset, ExportScope, Source};
+use crate::reports::export::{CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
+use crate::reports::weekly::{self, WeeklyReport};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WeeklyQuery {
+    /// An ISO week in Bangkok time (`2026-W47`); the current week when absent.
+    pub week: Option<String>,
+    /// An area inside one's own; one's own area when absent.
+    pub area: Option<String>,
+}
+
+/// The week and area a report is about, checked against the caller's own area.
+fn report_target(
+    user: &AuthUser,
+    week: Option<&str>,
+    area: Option<&str>,
+    week_start: Weekday,
+) -> Result<(IsoWeek, AreaCode), ApiError> {
+    user.require_staff()?;
+    let mut errors = Vec::new();
+    let week = match week {
+        None => Some(IsoWeek::containing(Utc::now(), week_start)),
+        Some(raw) => IsoWeek::parse(raw)
+            .map_err(|e| errors.push(FieldError::new("week", e.to_string())))
+            .ok(),
+    };
+    let area = match area {
+        None => Some(user.area.clone()),
+        Some(raw) => AreaCode::parse(raw)
+            .map_err(|e| errors.push(FieldError::new("area", e.to_string())))
+            .ok(),
+    };
+    let (Some(week), Some(area)) = (week, area) else {
+        return Err(ApiError::Validation(errors));
+    };
+    // Asking for more than one's own area reports one's own; another area is refused.
+    let area = match user.scope.narrowed_to(&area) {
+        Some(scope) if scope == AreaScope::of(&area) => area,
+        Some(_) => user.area.clone(),
+        None => {
+            return Err(ApiError::Forbidden(format!(
+                "{area} is outside your area ({})",
+                user.area
+            )))
+        }
+    };
+    Ok((week, area))
+}
+
+/// Every figure of the week for an area: visits, field-worker compliance, coverage,
+/// grievances and hotspots.
+#[utoipa::path(
+    tag = "reports",
+    params(WeeklyQuery),
+    responses(
+        (status = 200, body = WeeklyReport),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/weekly")]
+pub async fn weekly_report(
+    user: AuthUser,
+    db: web::Data<Db>,
+    geography: web::Data<Geography>,
+    week_start: web::Data<Weekday>,
+    query: web::Query<WeeklyQuery>,
+) -> Result<web::Json<WeeklyReport>, ApiError> {
+    let week_start = **week_start;
+    let (week, area) = report_target(
+        &user,
+        query.week.as_deref(),
+        query.area.as_deref(),
+        week_start,
+    )?;
+    let geography = geography.into_inner();
+    let report = db
+        .read(move |conn| weekly::compute(conn, &geography, &area, week, week_start))
+        .await?;
+    Ok(web::Json(report))
+}
+
+string_enum! {
+    /// The file format of an export.
+    ExportFormat {
+        Csv => "csv",
+        Xlsx => "xlsx",
+        Geojson => "geojson",
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    pub week: Option<String>,
+    pub area: Option<String>,
+    /// csv (the default), xlsx (every dataset, one sheet each) or geojson (points).
+    pub format: Option<ExportFormat>,
+    /// The dataset for csv and geojson; visits by default.
+    pub dataset: Option<Dataset>,
+}
+
+/// The week's data as a file. CSV and GeoJSON stream from the database a chunk at a time
+/// (memory stays flat at any size, and the work stops if the client goes away); XLSX is
+/// written in constant memory to a temporary file, then streamed.
+#[utoipa::path(
+    tag = "reports",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "the file, as an attachment", content_type = "text/csv", body = String),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/weekly/export")]
+pub async fn export(
+    user: AuthUser,
+    db: web::Data<Db>,
+    geography: web::Data<Geography>,
+    week_start: web::Data<Weekday>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let week_start = **week_start;
+    let (week, area) = report_target(
+        &user,
+        query.week.as_deref(),
+        query.area.as_deref(),
+        week_start,
+    )?;
+    let format = query.format.unwrap_or(ExportFormat::Csv);
+    let dataset = query.dataset.unwrap_or(Dataset::Visits);
+    if format == ExportFormat::Geojson && dataset == Dataset::FieldWorkers {
+        return Err(ApiError::field(
+            "dataset",
+            "field_workers has no locations: export it as csv or xlsx",
+        ));
+    }
+    let scope = ExportScope {
+        scope: AreaScope::of(&area),
+        span: weekly::span_of(week, week_start),
+    };
+    let geography = geography.into_inner();
+
+    // The summary (and the XLSX summary sheet) needs the week's figures first.
+    let needs_report = format == ExportFormat::Xlsx || dataset == Dataset::Summary;
+    let report = {
+        let (geography, area) = (geography.clone(), area.clone());
+        let details = serde_json::json!({
+            "week": week.to_string(), "area": area.as_str(), "format": format, "dataset": dataset,
+        });
+        db.write(move |conn| {
+            audit::record(
+                conn,
+                &user.client,
+                AuditEntry {
+                    actor_id: Some(&user.id),
+                    action: "report.exported",
+                    record_type: "report",
+                    record_id: None,
+                    details,
+                },
+            )?;
+            if needs_report {
+                Ok(Some(weekly::compute(
+                    conn, &geography, &area, week, week_start,
+                )?))
+            } else {
+                Ok(None)
+            }
+        })
+        .await?
+    };
+
+    let name = format!("fieldweek-{week}-{area}");
+    match format {
+        ExportFormat::Csv | ExportFormat::Geojson => {
+            let source = Source::new(dataset, scope, report.as_ref());
+            let filename = format!("{name}-{}.{}", dataset.as_str(), format.as_str());
+            let content_type = if format == ExportFormat::Csv {
+                "text/csv; charset=utf-8"
+            } else {
+                "application/geo+json"
+            };
+            let body = stream_rows(db.get_ref().clone(), geography, source, dataset, format);
+            Ok(attachment(content_type, &filename).streaming(body))
+        }
+        ExportFormat::Xlsx => {
+            let file = write_xlsx(db.get_ref().clone(), geography, scope, report).await?;
+            let filename = format!("{name}.xlsx");
+            Ok(attachment(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &filename,
+            )
+            .streaming(stream_file(file)))
+        }
+    }
+}
+
+fn attachment(content_type: &str, filename: &str) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type.to_owned())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ));
+    response
+}
+
+type Chunk = Result<web::Bytes, actix_web::Error>;
+
+/// Streams CSV or GeoJSON: a producer task reads a chunk of rows at a time on the blocking
+/// pool and hands the encoded bytes over a small channel. When the client goes away the
+/// channel closes, and the producer stops at its next send.
+fn stream_rows(
+    db: Db,
+    geography: std::sync::Arc<Geography>,
+    mut source: Source,
+    dataset: Dataset,
+    format: ExportFormat,
+) -> impl futures_util::Stream<Item = Chunk> {
+    let (tx, rx) = mpsc::channel::<Chunk>(4);
+    actix_web::rt::spawn(async move {
+        let sheet = dataset.sheet();
+        let mut csv = CsvWriter::new(&sheet.columns);
+        let mut geojson = GeoJsonWriter::new(&sheet.columns, "lat", "lon");
+        let head = match format {
+            ExportFormat::Csv => csv.header(),
+            _ => geojson.header(),
+        };
+        if tx.send(Ok(head.into())).await.is_err() {
+            return;
+        }
+        loop {
+            let geography = geography.clone();
+            let fetched = db
+                .read(move |conn| {
+                    let chunk = source.next_chunk(conn, &geography)?;
+                    Ok((source, chunk))
+                })
+                .await;
+            let rows = match fetched {
+                Ok((back, Some(rows))) => {
+                    source = back;
+                    rows
+                }
+                Ok((_, None)) => break,
+                Err(error) => {
+                    tracing::error!(error = %error, "export stopped by a database error");
+                    let _ = tx
+                        .send(Err(actix_web::error::ErrorInternalServerError(
+                            "export failed",
+                        )))
+                        .await;
+                    return;
+                }
+            };
+            let mut bytes = Vec::with_capacity(rows.len() * 256);
+            for row in &rows {
+                match format {
+                    ExportFormat::Csv => csv.row_into(row, &mut bytes),
+                    _ => geojson.row_into(row, &mut bytes),
+                }
+            }
+            if tx.send(Ok(bytes.into())).await.is_err() {
+                tracing::info!("export abandoned: the client went away");
+                return;
+            }
+        }
+        if format == ExportFormat::Geojson {
+            let _ = tx.send(Ok(geojson.footer().into())).await;
+        }
+    });
+    stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    })
+}
+
+/// Writes every dataset to one workbook (constant memory) and returns the open file,
+/// already unlinked so it disappears once streamed.
+async fn write_xlsx(
+    db: Db,
+    geography: std::sync::Arc<Geography>,
+    scope: ExportScope,
+    report: Option<WeeklyReport>,
+) -> Result<tokio::fs::File, ApiError> {
+    let path = std::env::temp_dir().join(format!("fieldweek-export-{}.xlsx", uuid::Uuid::new_v4()));
+    let written = path.clone();
+    web::block(move || -> Result<(), ApiError> {
+        let datasets = [
+            Dataset::Summary,
+            Dataset::Visits,
+            Dataset::Grievances,
+            Dataset::FieldWorkers,
+        ];
+        let sheets: Vec<_> = datasets.iter().map(|d| d.sheet()).collect();
+        let mut workbook =
+            XlsxWriter::new(&sheets, XlsxOptions::default()).map_err(ApiError::internal)?;
+        let mut conn = db.get()?;
+        for (index, dataset) in datasets.into_iter().enumerate() {
+            let mut source = Source::new(dataset, scope.clone(), report.as_ref());
+            while let Some(rows) = source.next_chunk(&mut conn, &geography)? {
+                for row in &rows {
+                    workbook.row(index, row).map_err(ApiError::internal)?;
+                }
+            }
+        }
+        workbook.finish(&written).map_err(ApiError::internal)
+    })
+    .await??;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(ApiError::internal)?;
+    let _ = tokio::fs::remove_file(&path).await;
+    Ok(file)
+}
+
+fn stream_file(file: tokio::fs::File) -> impl futures_util::Stream<Item = Chunk> {
+    stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buffer = vec![0u8; 64 * 1024];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok(web::Bytes::from(buffer)), Some(file)))
+            }
+            Err(error) => Some((Err(actix_web::error::ErrorInternalServerError(error)), None)),
+        }
+    })
+}
