@@ -133,6 +133,8 @@ pub struct Config {
     pub pii_key: Option<String>,
     /// Where grievance events are POSTed, if anywhere.
     pub webhook: Option<crate::webhooks::WebhookConfig>,
+    /// Browser origins allowed to call the API (CORS); none by default.
+    pub cors_origins: Vec<String>,
     /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
     pub hash_concurrency: usize,
 }
@@ -156,6 +158,7 @@ impl Config {
             backfill_days: 60,
             sla: crate::grievances::sla::SlaPolicy::default(),
             pii_key: None,
+            cors_origins: Vec::new(),
             webhook: None,
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
@@ -279,6 +282,18 @@ impl Config {
                 poll_interval: Duration::from_secs(1),
                 retry_base: Duration::from_secs(retry),
             });
+        }
+        if let Some(origins) = get("FIELDWEEK_CORS_ORIGINS") {
+            for origin in origins.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
+                if !scheme_ok || origin.ends_with('/') || origin.contains('*') {
+                    return Err(invalid(
+                        "FIELDWEEK_CORS_ORIGINS",
+                        format!("{origin:?} is not an origin like https://dash.example.go.th"),
+                    ));
+                }
+                config.cors_origins.push(origin.to_owned());
+            }
         }
         if let Some(day) = get("FIELDWEEK_WEEK_START") {
             config.week_start = day.parse().map_err(|_| {

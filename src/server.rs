@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::geo::Geography;
-use crate::http::{observe, BodyLimits, Metrics};
+use crate::http::{cors, observe, BodyLimits, CorsPolicy, Metrics};
 use crate::privacy::PiiCipher;
 use crate::routes::grievances::GrievanceServices;
 use crate::visits::input::VisitRules;
@@ -120,6 +120,9 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     });
     let week_start = web::Data::new(config.week_start);
     let photos = web::Data::new(services.photos.clone());
+    let cors_policy = web::Data::new(CorsPolicy {
+        allowed_origins: config.cors_origins.clone(),
+    });
     let grievance_services = web::Data::new(GrievanceServices {
         cipher: services.cipher.clone(),
         sla: config.sla,
@@ -133,7 +136,9 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     let mut server = HttpServer::new(move || {
         let spec_json = spec_json.clone();
         let (app, _) = App::new()
+            .wrap(from_fn(cors))
             .wrap(from_fn(observe))
+            .app_data(cors_policy.clone())
             .app_data(db.clone())
             .app_data(geography.clone())
             .app_data(metrics.clone())

@@ -1,9 +1,15 @@
 //! The append-only audit log: who did what to which record, when and from where.
 //! Features write to it inside the same transaction as the change they record, so an
 //! entry exists exactly when the change does.
+//!
+//! The log is tamper-evident: each entry stores the hash of the entry before it and a
+//! hash of its own contents and that link, so editing, inserting or deleting a row breaks
+//! the chain at that row ([`verify`]). Writers take a lock for the chain's head, so two
+//! transactions never link to the same predecessor.
 
 use diesel::prelude::*;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::schema::audit_log;
 use super::DbConnection;
@@ -37,6 +43,8 @@ struct NewAuditRow<'a> {
     client_addr: Option<&'a str>,
     request_id: Option<&'a str>,
     details: String,
+    prev_hash: String,
+    hash: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -51,19 +59,92 @@ pub struct AuditRecord {
     pub client_addr: Option<String>,
     pub request_id: Option<String>,
     pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The link of the first entry of the chain.
+pub const GENESIS: &str = "genesis";
+
+/// An arbitrary constant: the PostgreSQL transaction lock serialising writers of the chain.
+const CHAIN_LOCK_KEY: i64 = 0x6175_6469_745f_6c6f;
+
+/// The hash of an entry: its contents, in a fixed order with explicit lengths (so no two
+/// different entries can encode alike), and the hash of the entry before it.
+#[allow(clippy::too_many_arguments)]
+fn entry_hash(
+    prev_hash: &str,
+    at: chrono::NaiveDateTime,
+    actor_id: Option<&str>,
+    action: &str,
+    record_type: &str,
+    record_id: Option<&str>,
+    client_addr: Option<&str>,
+    request_id: Option<&str>,
+    details: &str,
+) -> String {
+    let mut hasher = Sha256::new();
+    let at = at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+    for field in [
+        Some(prev_hash),
+        Some(at.as_str()),
+        actor_id,
+        Some(action),
+        Some(record_type),
+        record_id,
+        client_addr,
+        request_id,
+        Some(details),
+    ] {
+        match field {
+            Some(value) => {
+                hasher.update((value.len() as u64).to_be_bytes());
+                hasher.update(value.as_bytes());
+            }
+            None => hasher.update(u64::MAX.to_be_bytes()),
+        }
+    }
+    hex::encode(hasher.finalize())
 }
 
 pub fn record(conn: &mut DbConnection, client: &ClientInfo, entry: AuditEntry) -> QueryResult<()> {
+    // SQLite writers are serialised already; PostgreSQL ones wait here for the chain's
+    // head until the transaction that moved it commits.
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")).execute(pg)?;
+    }
+    let prev_hash: String = audit_log::table
+        .order(audit_log::id.desc())
+        .select(audit_log::hash)
+        .first::<String>(conn)
+        .optional()?
+        .filter(|hash| !hash.is_empty())
+        .unwrap_or_else(|| GENESIS.to_owned());
+    let at = super::now();
+    let details = entry.details.to_string();
+    let hash = entry_hash(
+        &prev_hash,
+        at,
+        entry.actor_id,
+        entry.action,
+        entry.record_type,
+        entry.record_id,
+        client.addr.as_deref(),
+        client.request_id.as_deref(),
+        &details,
+    );
     diesel::insert_into(audit_log::table)
         .values(NewAuditRow {
-            at: super::now(),
+            at,
             actor_id: entry.actor_id,
             action: entry.action,
             record_type: entry.record_type,
             record_id: entry.record_id,
             client_addr: client.addr.as_deref(),
             request_id: client.request_id.as_deref(),
-            details: entry.details.to_string(),
+            details,
+            prev_hash,
+            hash,
         })
         .execute(conn)?;
     Ok(())
@@ -81,4 +162,75 @@ pub fn for_record(
         .order(audit_log::id.asc())
         .select(AuditRecord::as_select())
         .load(conn)
+}
+
+/// What checking the chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every entry checked out.
+    Intact { entries: u64 },
+    /// The first broken entry, and why.
+    Broken { id: i64, reason: String },
+}
+
+/// Walks the whole log in id order, a chunk at a time, and reports the first entry whose
+/// contents no longer match its hash (edited) or whose link does not match the entry
+/// before it (a row inserted or deleted there).
+pub fn verify(conn: &mut DbConnection) -> QueryResult<Verdict> {
+    let mut checked = 0u64;
+    let mut after = i64::MIN;
+    let mut previous: Option<AuditRecord> = None;
+    loop {
+        let chunk: Vec<AuditRecord> = audit_log::table
+            .filter(audit_log::id.gt(after))
+            .order(audit_log::id.asc())
+            .limit(5_000)
+            .select(AuditRecord::as_select())
+            .load(conn)?;
+        let Some(last) = chunk.last() else {
+            return Ok(Verdict::Intact { entries: checked });
+        };
+        after = last.id;
+        for row in chunk {
+            // Entries from before the chain existed carry no hash.
+            if row.hash.is_empty() && previous.as_ref().is_none_or(|p| p.hash.is_empty()) {
+                previous = Some(row);
+                continue;
+            }
+            let expected_link = match &previous {
+                Some(p) if !p.hash.is_empty() => p.hash.as_str(),
+                _ => GENESIS,
+            };
+            if row.prev_hash != expected_link {
+                let reason = match &previous {
+                    Some(p) => format!(
+                        "its link does not match entry {}: an entry was deleted or inserted between them",
+                        p.id
+                    ),
+                    None => "the first entry does not start the chain: entries before it were deleted".into(),
+                };
+                return Ok(Verdict::Broken { id: row.id, reason });
+            }
+            let recomputed = entry_hash(
+                &row.prev_hash,
+                row.at,
+                row.actor_id.as_deref(),
+                &row.action,
+                &row.record_type,
+                row.record_id.as_deref(),
+                row.client_addr.as_deref(),
+                row.request_id.as_deref(),
+                &row.details,
+            );
+            if recomputed != row.hash {
+                return Ok(Verdict::Broken {
+                    id: row.id,
+                    reason: "its contents do not match its hash: the entry was edited or forged"
+                        .into(),
+                });
+            }
+            checked += 1;
+            previous = Some(row);
+        }
+    }
 }

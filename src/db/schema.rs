@@ -31,6 +31,8 @@ diesel::table! {
         client_addr -> Nullable<Text>,
         request_id -> Nullable<Text>,
         details -> Text,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 

@@ -2,12 +2,14 @@
 //! and the extractors that turn raw requests into validated input.
 
 mod client;
+mod cors;
 mod json;
 mod metrics;
 mod observe;
 pub mod page;
 
 pub use client::{ClientInfoExt, RequestId};
+pub use cors::{cors, CorsPolicy};
 pub use json::{from_value, BatchJson, BodyLimits, ValidJson};
 pub use metrics::Metrics;
 pub use observe::observe;

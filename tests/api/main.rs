@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod openapi;
 mod reports;
+mod security;
 mod storage;
 mod users;
 mod visits;

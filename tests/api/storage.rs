@@ -91,3 +91,130 @@ async fn the_audit_log_refuses_edits_and_deletions() {
     assert!(delete.is_err(), "a deletion must be refused");
     assert_eq!(audit::for_record(&mut conn, "test", "1").unwrap().len(), 1);
 }
+
+/// Lets a test play the attacker with direct database access.
+fn disable_append_only(conn: &mut fieldweek::db::DbConnection) {
+    use diesel::connection::SimpleConnection;
+    let sql = if crate::helpers::engine() == "postgres" {
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;"
+    } else {
+        "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+    };
+    conn.batch_execute(sql).unwrap();
+}
+
+fn write_entries(db: &Db, count: usize) {
+    for n in 0..count {
+        db.write_blocking(|conn| {
+            audit::record(
+                conn,
+                &ClientInfo::default(),
+                AuditEntry {
+                    actor_id: Some("tester"),
+                    action: "test.chain",
+                    record_type: "test",
+                    record_id: Some(&n.to_string()),
+                    details: serde_json::json!({ "n": n }),
+                },
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    }
+}
+
+fn chain_ids(conn: &mut fieldweek::db::DbConnection) -> Vec<i64> {
+    audit_log::table
+        .filter(audit_log::action.eq("test.chain"))
+        .order(audit_log::id.asc())
+        .select(audit_log::id)
+        .load(conn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_audit_chain_reveals_edits_insertions_and_deletions() {
+    use fieldweek::db::audit::{verify, Verdict};
+    let app = spawn_app().await;
+    let db = app.services.db.clone();
+    write_entries(&db, 6);
+    let mut conn = db.get().unwrap();
+    let total: i64 = audit_log::table.count().get_result(&mut *conn).unwrap();
+    assert_eq!(
+        verify(&mut conn).unwrap(),
+        Verdict::Intact {
+            entries: total as u64
+        }
+    );
+    disable_append_only(&mut conn);
+    let ids = chain_ids(&mut conn);
+
+    // An edited entry.
+    diesel::update(audit_log::table.find(ids[2]))
+        .set(audit_log::details.eq("{\"n\":99}"))
+        .execute(&mut *conn)
+        .unwrap();
+    match verify(&mut conn).unwrap() {
+        Verdict::Broken { id, reason } => {
+            assert_eq!((id, reason.contains("edited")), (ids[2], true), "{reason}")
+        }
+        intact => panic!("edit not found: {intact:?}"),
+    }
+    diesel::update(audit_log::table.find(ids[2]))
+        .set(audit_log::details.eq("{\"n\":2}"))
+        .execute(&mut *conn)
+        .unwrap();
+    assert!(
+        matches!(verify(&mut conn).unwrap(), Verdict::Intact { .. }),
+        "restored"
+    );
+
+    // A deleted entry: the next one's link points at nothing.
+    diesel::delete(audit_log::table.find(ids[4]))
+        .execute(&mut *conn)
+        .unwrap();
+    match verify(&mut conn).unwrap() {
+        Verdict::Broken { id, reason } => {
+            assert_eq!((id, reason.contains("deleted")), (ids[5], true), "{reason}")
+        }
+        intact => panic!("deletion not found: {intact:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_inserted_audit_entry_breaks_the_chain() {
+    use fieldweek::db::audit::{verify, Verdict};
+    let app = spawn_app().await;
+    let db = app.services.db.clone();
+    write_entries(&db, 3);
+    let mut conn = db.get().unwrap();
+    let last_hash: String = audit_log::table
+        .order(audit_log::id.desc())
+        .select(audit_log::hash)
+        .first(&mut *conn)
+        .unwrap();
+    // A forger who links correctly but cannot produce the hash the contents call for.
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(chrono::Utc::now().naive_utc()),
+            audit_log::action.eq("user.created"),
+            audit_log::record_type.eq("user"),
+            audit_log::details.eq("{}"),
+            audit_log::prev_hash.eq(&last_hash),
+            audit_log::hash.eq("0".repeat(64)),
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+    let forged: i64 = audit_log::table
+        .order(audit_log::id.desc())
+        .select(audit_log::id)
+        .first(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        verify(&mut conn).unwrap(),
+        Verdict::Broken {
+            id: forged,
+            reason: "its contents do not match its hash: the entry was edited or forged".into()
+        }
+    );
+}
