@@ -10,7 +10,7 @@ pub mod page;
 
 pub use client::{ClientInfoExt, RequestId};
 pub use cors::{cors, CorsPolicy};
-pub use json::{from_value, BatchJson, BodyLimits, ValidJson};
+pub use json::{from_value, parse_object, BatchJson, BodyLimits, ValidJson};
 pub use metrics::Metrics;
 pub use observe::observe;
 pub use page::{Page, PageRequest};
