@@ -135,6 +135,8 @@ pub struct Config {
     pub webhook: Option<crate::webhooks::WebhookConfig>,
     /// Browser origins allowed to call the API (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// Days after closure (or rejection) before a grievance's personal data is erased.
+    pub retention_days: i64,
     /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
     pub hash_concurrency: usize,
 }
@@ -159,6 +161,7 @@ impl Config {
             sla: crate::grievances::sla::SlaPolicy::default(),
             pii_key: None,
             cors_origins: Vec::new(),
+            retention_days: 730,
             webhook: None,
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
@@ -294,6 +297,9 @@ impl Config {
                 }
                 config.cors_origins.push(origin.to_owned());
             }
+        }
+        if let Some(days) = get("FIELDWEEK_RETENTION_DAYS") {
+            config.retention_days = parse_in_range("FIELDWEEK_RETENTION_DAYS", days, 1, 36_500)?;
         }
         if let Some(day) = get("FIELDWEEK_WEEK_START") {
             config.week_start = day.parse().map_err(|_| {

@@ -21,6 +21,7 @@ use crate::error::{FieldError, Problem};
         (name = "grievances", description = "Citizens' grievances: filing, workflow, SLAs, comments."),
         (name = "reports", description = "Weekly field summaries and their exports."),
         (name = "plans", description = "One-year plans with targets, and progress."),
+        (name = "privacy", description = "PDPA data-subject requests (admins)."),
         (name = "areas", description = "Thai administrative geography (bundled)."),
     ),
     components(schemas(Problem, FieldError)),

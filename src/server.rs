@@ -128,6 +128,12 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
         sla: config.sla,
         events: EventSink::new(config.webhook.is_some()),
     });
+    // Hourly: erase personal data past its retention period.
+    tokio::spawn(crate::privacy::retention::run_forever(
+        services.db.clone(),
+        config.retention_days,
+        std::time::Duration::from_secs(3600),
+    ));
     if let Some(webhook) = config.webhook.clone() {
         // Runs beside the server until the process ends.
         tokio::spawn(webhooks::run_dispatcher(services.db.clone(), webhook));

@@ -53,6 +53,7 @@ pub struct GrievanceRow {
     pub reopen_count: i64,
     pub overdue_notified: bool,
     pub content_hash: String,
+    pub anonymised_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -129,6 +130,7 @@ impl NewGrievance {
             reopen_count: 0,
             overdue_notified: false,
             content_hash: self.content_hash,
+            anonymised_at: None,
         }
     }
 }

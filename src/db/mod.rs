@@ -8,6 +8,7 @@ pub mod audit;
 pub mod grievances;
 mod migrations;
 pub mod plans;
+pub mod privacy;
 pub mod reports;
 pub mod schema;
 pub mod sessions;

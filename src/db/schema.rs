@@ -168,6 +168,7 @@ diesel::table! {
         reopen_count -> BigInt,
         overdue_notified -> Bool,
         content_hash -> Text,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 

@@ -7,5 +7,6 @@
 //! display. A stolen database or backup alone reveals none of the numbers.
 
 mod cipher;
+pub mod retention;
 
 pub use cipher::{PiiCipher, PiiError, ProtectedNationalId};

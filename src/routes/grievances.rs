@@ -60,7 +60,7 @@ fn may_unmask(user: &AuthUser, row: &GrievanceRow) -> bool {
 
 /// Builds full views of rows for `user`: history, comments (internal ones only for
 /// staff), duplicates. `unmask` decides per row whether personal data is shown.
-fn views(
+pub(crate) fn views(
     conn: &mut DbConnection,
     user: &AuthUser,
     rows: Vec<GrievanceRow>,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod grievances;
 pub mod health;
 pub mod plans;
+pub mod privacy;
 pub mod query;
 pub mod reports;
 pub mod users;
@@ -50,6 +51,8 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(reports::weekly_report)
                 .service(plans::put_plan)
                 .service(plans::progress)
+                .service(privacy::subject_access)
+                .service(privacy::erasure)
                 // `locate` before `{code}`, which would otherwise swallow it.
                 .service(areas::locate)
                 .service(areas::list)

@@ -9,6 +9,7 @@ mod grievances;
 mod health;
 mod helpers;
 mod openapi;
+mod privacy;
 mod properties;
 mod reports;
 mod security;

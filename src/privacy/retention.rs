@@ -1,0 +1,58 @@
+//! The retention job: personal data of grievances closed or rejected longer ago than the
+//! configured period is erased, in batches, each batch audited.
+
+use std::time::Duration;
+
+use crate::db::audit::{self, AuditEntry, ClientInfo};
+use crate::db::{privacy, Db};
+use crate::error::ApiError;
+
+const BATCH: i64 = 500;
+
+/// Erases what is past retention; returns how many grievances were anonymised.
+pub fn run_once(db: &Db, retention_days: i64) -> Result<usize, ApiError> {
+    let mut total = 0;
+    loop {
+        let done = db.write_blocking(|conn| {
+            let now = crate::db::now();
+            let cutoff = now - chrono::Duration::days(retention_days);
+            let ids = privacy::retention_due(conn, cutoff, BATCH)?;
+            let count = privacy::anonymise(conn, &ids, now)?;
+            if count > 0 {
+                audit::record(
+                    conn,
+                    &ClientInfo::default(),
+                    AuditEntry {
+                        actor_id: None,
+                        action: "privacy.retention",
+                        record_type: "grievance",
+                        record_id: None,
+                        details: serde_json::json!({
+                            "retention_days": retention_days,
+                            "anonymised": ids,
+                        }),
+                    },
+                )?;
+            }
+            Ok(count)
+        })?;
+        total += done;
+        if (done as i64) < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Runs the job now and then every `interval`, until the process ends.
+pub async fn run_forever(db: Db, retention_days: i64, interval: Duration) {
+    loop {
+        let job_db = db.clone();
+        match actix_web::web::block(move || run_once(&job_db, retention_days)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(count)) => tracing::info!(count, "retention: personal data erased"),
+            Ok(Err(error)) => tracing::warn!(%error, "retention job failed"),
+            Err(error) => tracing::warn!(%error, "retention job panicked"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

@@ -1,0 +1,165 @@
+//! Data-subject requests under Thailand's PDPA, for admins (the data protection officer):
+//! everything held about a complainant, and its erasure.
+
+use actix_web::{post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{privacy, Db};
+use crate::domain::{PhoneE164, ThaiNationalId};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::grievances::view::GrievanceView;
+use crate::http::ValidJson;
+use crate::routes::grievances::{views, GrievanceServices};
+
+/// Who the request is about: a national ID, a phone, or both.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectInput {
+    #[schema(example = "1103702071188")]
+    pub national_id: Option<String>,
+    #[schema(example = "081-234-5678")]
+    pub phone: Option<String>,
+}
+
+/// The keyed lookup hashes of the subject's identifiers (never the identifiers).
+fn lookup_hashes(
+    input: &SubjectInput,
+    services: &GrievanceServices,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let mut errors = Vec::new();
+    let national_id = input
+        .national_id
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|raw| {
+            ThaiNationalId::parse(raw)
+                .map(|id| services.cipher.lookup_hash(id.as_str()))
+                .map_err(|e| errors.push(FieldError::new("national_id", e.to_string())))
+                .ok()
+        });
+    let phone = input
+        .phone
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|raw| {
+            PhoneE164::parse(raw)
+                .map(|phone| services.cipher.lookup_hash(phone.as_str()))
+                .map_err(|e| errors.push(FieldError::new("phone", e.to_string())))
+                .ok()
+        });
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if national_id.is_none() && phone.is_none() {
+        return Err(ApiError::field(
+            "national_id",
+            "give a national ID, a phone, or both",
+        ));
+    }
+    Ok((national_id, phone))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectAccess {
+    /// Every grievance the person is the complainant of, unmasked, with history and comments.
+    pub grievances: Vec<GrievanceView>,
+}
+
+/// Everything held about one complainant (a PDPA access request). Audited.
+#[utoipa::path(
+    tag = "privacy",
+    request_body = SubjectInput,
+    responses(
+        (status = 200, body = SubjectAccess),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/privacy/subject-access")]
+pub async fn subject_access(
+    user: AuthUser,
+    db: web::Data<Db>,
+    services: web::Data<GrievanceServices>,
+    input: ValidJson<SubjectInput>,
+) -> Result<web::Json<SubjectAccess>, ApiError> {
+    user.require_admin()?;
+    let (national_id, phone) = lookup_hashes(&input.0, &services)?;
+    let services = services.into_inner();
+    let grievances = db
+        .write(move |conn| {
+            let rows =
+                privacy::grievances_of_subject(conn, national_id.as_deref(), phone.as_deref())?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            audit::record(
+                conn,
+                &user.client,
+                AuditEntry {
+                    actor_id: Some(&user.id),
+                    action: "privacy.subject_access",
+                    record_type: "grievance",
+                    record_id: None,
+                    details: serde_json::json!({ "grievances": ids }),
+                },
+            )?;
+            views(conn, &user, rows, |_| true, &services)
+        })
+        .await?;
+    Ok(web::Json(SubjectAccess { grievances }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Erasure {
+    /// The grievances whose personal data was erased.
+    pub anonymised: Vec<String>,
+}
+
+/// Erase a complainant's personal data (a PDPA erasure request): name, phone, national
+/// ID, the grievances' free text and comments. Categories, areas, statuses and dates stay,
+/// so every statistic is unchanged. Audited.
+#[utoipa::path(
+    tag = "privacy",
+    request_body = SubjectInput,
+    responses(
+        (status = 200, body = Erasure),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/privacy/erasure")]
+pub async fn erasure(
+    user: AuthUser,
+    db: web::Data<Db>,
+    services: web::Data<GrievanceServices>,
+    input: ValidJson<SubjectInput>,
+) -> Result<web::Json<Erasure>, ApiError> {
+    user.require_admin()?;
+    let (national_id, phone) = lookup_hashes(&input.0, &services)?;
+    let anonymised = db
+        .write(move |conn| {
+            let ids: Vec<String> =
+                privacy::grievances_of_subject(conn, national_id.as_deref(), phone.as_deref())?
+                    .into_iter()
+                    .map(|row| row.id)
+                    .collect();
+            privacy::anonymise(conn, &ids, crate::db::now())?;
+            audit::record(
+                conn,
+                &user.client,
+                AuditEntry {
+                    actor_id: Some(&user.id),
+                    action: "privacy.erasure",
+                    record_type: "grievance",
+                    record_id: None,
+                    details: serde_json::json!({ "anonymised": ids }),
+                },
+            )?;
+            Ok(ids)
+        })
+        .await?;
+    Ok(web::Json(Erasure { anonymised }))
+}
