@@ -8,6 +8,7 @@ mod errors;
 mod grievances;
 mod health;
 mod helpers;
+mod nodes;
 mod openapi;
 mod privacy;
 mod properties;
