@@ -5,6 +5,7 @@ mod areas;
 mod auth;
 mod cli;
 mod errors;
+mod faults;
 mod grievances;
 mod health;
 mod helpers;

@@ -16,9 +16,9 @@ use crate::helpers::{spawn_app, TestApp, JWT_SECRET, PASSWORD};
 const PII_KEY: &str = "shared-pii-key-for-two-nodes-0123456789";
 
 /// A `fieldweek serve` child process, killed when dropped.
-struct Node {
-    child: Child,
-    url: String,
+pub struct Node {
+    pub child: Child,
+    pub url: String,
     _data_dir: tempfile::TempDir,
 }
 
@@ -29,7 +29,12 @@ impl Drop for Node {
     }
 }
 
-fn start_node(app: &TestApp) -> Node {
+pub fn start_node(app: &TestApp) -> Node {
+    start_node_with(app, |_| {})
+}
+
+/// Starts a node on the app's database; `adjust` may set more of its environment.
+pub fn start_node_with(app: &TestApp, adjust: impl FnOnce(&mut Command)) -> Node {
     let database_url = match &app.services.config.database {
         DatabaseTarget::Sqlite { path } => format!("sqlite://{}", path.display()),
         DatabaseTarget::Postgres { url } => url.clone(),
@@ -40,7 +45,8 @@ fn start_node(app: &TestApp) -> Node {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldweek"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fieldweek"));
+    command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
@@ -51,9 +57,9 @@ fn start_node(app: &TestApp) -> Node {
         .env("FIELDWEEK_WORKERS", "2")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    adjust(&mut command);
+    let mut child = command.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
