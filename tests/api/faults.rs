@@ -202,3 +202,157 @@ async fn a_full_disk_during_a_photo_upload_is_a_clean_error() {
     assert_eq!(upload(100 * 1024).await.unwrap().status(), 201);
     drop(node);
 }
+
+/// A private PostgreSQL cluster this test may stop and start, run as the `postgres` user.
+struct PrivatePostgres {
+    dir: std::path::PathBuf,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl PrivatePostgres {
+    /// `None` where the PostgreSQL server binaries or the `postgres` user are missing.
+    fn create() -> Option<Self> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .find(|b| b.join("initdb").exists())?;
+        let dir =
+            std::env::temp_dir().join(format!("fieldweek-pg-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).ok()?;
+        Self::as_postgres(&format!("chown postgres {}", dir.display()), true)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let cluster = Self { dir, bin, port };
+        Self::as_postgres(
+            &format!(
+                "{} -D {}/data -A trust -U postgres >/dev/null",
+                cluster.bin.join("initdb").display(),
+                cluster.dir.display()
+            ),
+            false,
+        )?;
+        cluster.start()?;
+        Some(cluster)
+    }
+
+    fn as_postgres(command: &str, as_root: bool) -> Option<()> {
+        let status = if as_root {
+            std::process::Command::new("sh")
+                .args(["-c", command])
+                .status()
+                .ok()?
+        } else {
+            std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--", "sh", "-c", command])
+                .status()
+                .ok()?
+        };
+        status.success().then_some(())
+    }
+
+    fn start(&self) -> Option<()> {
+        Self::as_postgres(
+            &format!(
+                "{} -D {dir}/data -l {dir}/log -w -o '-p {port} -k {dir} -c listen_addresses=127.0.0.1' start >/dev/null",
+                self.bin.join("pg_ctl").display(),
+                dir = self.dir.display(),
+                port = self.port
+            ),
+            false,
+        )
+    }
+
+    fn stop(&self) {
+        let _ = Self::as_postgres(
+            &format!(
+                "{} -D {}/data -m immediate stop >/dev/null",
+                self.bin.join("pg_ctl").display(),
+                self.dir.display()
+            ),
+            false,
+        );
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// PostgreSQL stopped under load: requests answer 503 (never 500) while it is down, and
+/// fieldweek recovers by itself when it comes back. Runs in the PostgreSQL pass.
+#[tokio::test]
+async fn postgres_down_under_load_is_503_and_recovers_without_a_restart() {
+    if crate::helpers::engine() != "postgres" {
+        return;
+    }
+    let Some(postgres) = PrivatePostgres::create() else {
+        panic!("could not start a private PostgreSQL cluster");
+    };
+    let url = postgres.url();
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.database = fieldweek::config::DatabaseTarget::Postgres { url: url.clone() };
+    })
+    .await;
+    let volunteer = app.user("vol.pg", Role::Volunteer, "50").await;
+    let node = start_node(&app);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap();
+    let submit = || {
+        client
+            .post(format!("{}/api/v1/visits", node.url))
+            .bearer_auth(&volunteer.token)
+            .json(&crate::visits::visit(&uuid::Uuid::new_v4().to_string()))
+            .send()
+    };
+    let ready = || client.get(format!("{}/readyz", node.url)).send();
+    assert_eq!(submit().await.unwrap().status(), 201);
+
+    postgres.stop();
+    // Each waits out the pool's connection timeout (5 s) before answering.
+    for _ in 0..2 {
+        let response = submit().await.unwrap();
+        assert_eq!(response.status(), 503);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], "service_unavailable");
+    }
+    assert_eq!(ready().await.unwrap().status(), 503);
+    assert_eq!(
+        client
+            .get(format!("{}/healthz", node.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    postgres.start().expect("restart PostgreSQL");
+    let started = std::time::Instant::now();
+    loop {
+        let status = submit().await.unwrap().status().as_u16();
+        if status == 201 {
+            break;
+        }
+        assert_eq!(status, 503, "only 503 while it reconnects");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(ready().await.unwrap().status(), 200);
+}
