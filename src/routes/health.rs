@@ -11,6 +11,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::Metrics;
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = HealthStatus)]
 pub struct Status {
     #[schema(example = "ok")]
     pub status: &'static str,

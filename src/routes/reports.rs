@@ -115,8 +115,10 @@ pub struct ExportQuery {
     pub week: Option<String>,
     pub area: Option<String>,
     /// csv (the default), xlsx (every dataset, one sheet each) or geojson (points).
+    #[param(inline)]
     pub format: Option<ExportFormat>,
     /// The dataset for csv and geojson; visits by default.
+    #[param(inline)]
     pub dataset: Option<Dataset>,
 }
 

@@ -35,4 +35,17 @@ async fn spec_documents_every_path_of_the_contract_so_far() {
         assert!(spec["paths"][path]["get"].is_object(), "{path} missing");
     }
     assert!(spec["components"]["schemas"]["Problem"].is_object());
+    // Two types sharing a schema name would silently replace each other.
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(
+        schemas["HealthStatus"]["properties"]["status"]["type"],
+        "string"
+    );
+    assert!(schemas["Status"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&"submitted".into()));
+    assert!(schemas["User"]["properties"]["username"].is_object());
+    assert!(schemas["Visit"]["properties"]["review_status"].is_object());
+    assert!(schemas["Grievance"]["properties"]["possible_duplicates"].is_object());
 }
