@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,9 +13,9 @@ use crate::db::grievances::{
     self as store, CommentRow, Filed, GrievanceFilter, GrievanceRow, NewEvent, Order, Visibility,
 };
 use crate::db::{users, Db, DbConnection};
-use crate::domain::{AreaCode, Bbox, NearQuery, Role};
+use crate::domain::{AreaCode, Role};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
-use crate::geo::{bounding_box, haversine_m, Geography, LatLon};
+use crate::geo::{haversine_m, Geography, LatLon};
 use crate::grievances::agency::parse_referral;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::sla::{Priority, SlaPolicy};
@@ -24,11 +24,12 @@ use crate::grievances::workflow::{self, Action, Actor, Status, TransitionRequest
 use crate::grievances::Category;
 use crate::http::{Page, PageRequest, ValidJson};
 use crate::privacy::PiiCipher;
-use crate::routes::query::{parse_instant_bound, parse_uuid};
+use crate::routes::query::{
+    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
+    time_id_key,
+};
 use crate::visits::input::VisitRules;
 use crate::webhooks::EventSink;
-
-const MAX_RADIUS_M: f64 = 100_000.0;
 
 /// Shared state of the grievance routes.
 pub struct GrievanceServices {
@@ -210,18 +211,7 @@ pub async fn list(
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
     let mut errors = Vec::new();
-    let after = match &page.after {
-        Some(key) => match NaiveDateTime::parse_from_str(&key[0], "%Y-%m-%dT%H:%M:%S%.f") {
-            Ok(at) => Some((at, key[1].clone())),
-            Err(_) => {
-                return Err(ApiError::field(
-                    "cursor",
-                    "is not a cursor this list gave out",
-                ))
-            }
-        },
-        None => None,
-    };
+    let after = parse_time_id_key(&page)?;
     let mut filter = GrievanceFilter {
         category: query.category.map(|c| c.as_str().to_owned()),
         priority: query.priority.map(|p| p.as_str().to_owned()),
@@ -252,58 +242,10 @@ pub async fn list(
         Some("me") => Some(user.id.clone()),
         Some(raw) => parse_uuid(&mut errors, "assignee", raw),
     };
-    if let Some(raw) = query.bbox.as_deref() {
-        match Bbox::parse(raw) {
-            Ok(b) => filter.bbox = Some((b.min_lat(), b.max_lat(), b.min_lon(), b.max_lon())),
-            Err(e) => errors.push(FieldError::new("bbox", e.to_string())),
-        }
-    }
-    let near = match (query.near.as_deref(), query.radius_m) {
-        (None, None) => None,
-        (Some(raw), Some(radius))
-            if radius.is_finite() && radius > 0.0 && radius <= MAX_RADIUS_M =>
-        {
-            match NearQuery::parse(raw) {
-                Ok(near) => Some((
-                    LatLon {
-                        lat: near.lat(),
-                        lon: near.lon(),
-                    },
-                    radius,
-                )),
-                Err(e) => {
-                    errors.push(FieldError::new("near", e.to_string()));
-                    None
-                }
-            }
-        }
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::new(
-                "radius_m",
-                format!("must be above 0 and at most {MAX_RADIUS_M}"),
-            ));
-            None
-        }
-        (Some(_), None) => {
-            errors.push(FieldError::new("radius_m", "is required with near"));
-            None
-        }
-        (None, Some(_)) => {
-            errors.push(FieldError::new("near", "is required with radius_m"));
-            None
-        }
-    };
-    if let Some((center, radius)) = near {
-        let b = bounding_box(center, radius);
-        filter.bbox = Some(match filter.bbox {
-            Some((a, b2, c, d)) => (
-                a.max(b.min_lat),
-                b2.min(b.max_lat),
-                c.max(b.min_lon),
-                d.min(b.max_lon),
-            ),
-            None => (b.min_lat, b.max_lat, b.min_lon, b.max_lon),
-        });
+    filter.bbox = parse_bbox(&mut errors, query.bbox.as_deref());
+    let near = parse_near(&mut errors, query.near.as_deref(), query.radius_m);
+    if let Some(circle) = near {
+        filter.bbox = Some(narrow_to_circle(filter.bbox, circle));
     }
     let mut visibility = visibility(&user);
     if let Some(raw) = query.area.as_deref() {
@@ -370,7 +312,7 @@ pub async fn list(
             let next_key = if more {
                 rows.last().map(|r| {
                     let (at, id) = store::order_key(r, order);
-                    vec![at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(), id]
+                    time_id_key(at, &id)
                 })
             } else {
                 None

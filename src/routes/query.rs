@@ -3,8 +3,10 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use crate::domain::{bangkok_date, bangkok_start_of_day};
-use crate::error::FieldError;
+use crate::domain::{bangkok_date, bangkok_start_of_day, Bbox, NearQuery};
+use crate::error::{ApiError, FieldError};
+use crate::geo::{bounding_box, LatLon};
+use crate::http::PageRequest;
 
 /// An RFC 3339 instant, or a calendar day in Bangkok. As an upper bound (`end_of_day`),
 /// a day means "up to the end of that day".
@@ -42,4 +44,93 @@ pub fn parse_uuid(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Optio
 /// Today's date in Bangkok.
 pub fn today_in_bangkok() -> NaiveDate {
     bangkok_date(Utc::now())
+}
+
+/// A box of (min_lat, max_lat, min_lon, max_lon), the order the queries filter in.
+pub type LatLonBox = (f64, f64, f64, f64);
+
+/// The largest `radius_m` a list accepts.
+pub const MAX_RADIUS_M: f64 = 100_000.0;
+
+/// `bbox=minLon,minLat,maxLon,maxLat`.
+pub fn parse_bbox(errors: &mut Vec<FieldError>, raw: Option<&str>) -> Option<LatLonBox> {
+    match Bbox::parse(raw?) {
+        Ok(b) => Some((b.min_lat(), b.max_lat(), b.min_lon(), b.max_lon())),
+        Err(e) => {
+            errors.push(FieldError::new("bbox", e.to_string()));
+            None
+        }
+    }
+}
+
+/// `near=lat,lon` with `radius_m`: the two go together.
+pub fn parse_near(
+    errors: &mut Vec<FieldError>,
+    near: Option<&str>,
+    radius: Option<f64>,
+) -> Option<(LatLon, f64)> {
+    match (near, radius) {
+        (None, None) => None,
+        (Some(_), Some(radius))
+            if !(radius.is_finite() && radius > 0.0 && radius <= MAX_RADIUS_M) =>
+        {
+            errors.push(FieldError::new(
+                "radius_m",
+                format!("must be above 0 and at most {MAX_RADIUS_M}"),
+            ));
+            None
+        }
+        (Some(raw), Some(radius)) => match NearQuery::parse(raw) {
+            Ok(near) => Some((
+                LatLon {
+                    lat: near.lat(),
+                    lon: near.lon(),
+                },
+                radius,
+            )),
+            Err(e) => {
+                errors.push(FieldError::new("near", e.to_string()));
+                None
+            }
+        },
+        (Some(_), None) => {
+            errors.push(FieldError::new("radius_m", "is required with near"));
+            None
+        }
+        (None, Some(_)) => {
+            errors.push(FieldError::new("near", "is required with radius_m"));
+            None
+        }
+    }
+}
+
+/// The box SQL narrows by: the circle's bounding box, within `bbox` if one was given.
+pub fn narrow_to_circle(bbox: Option<LatLonBox>, (center, radius_m): (LatLon, f64)) -> LatLonBox {
+    let b = bounding_box(center, radius_m);
+    match bbox {
+        Some((min_lat, max_lat, min_lon, max_lon)) => (
+            min_lat.max(b.min_lat),
+            max_lat.min(b.max_lat),
+            min_lon.max(b.min_lon),
+            max_lon.min(b.max_lon),
+        ),
+        None => (b.min_lat, b.max_lat, b.min_lon, b.max_lon),
+    }
+}
+
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+/// The cursor key of a list ordered by (time, id).
+pub fn time_id_key(at: NaiveDateTime, id: &str) -> Vec<String> {
+    vec![at.format(CURSOR_TIME).to_string(), id.to_owned()]
+}
+
+/// Reads back a key made by [`time_id_key`].
+pub fn parse_time_id_key(page: &PageRequest) -> Result<Option<(NaiveDateTime, String)>, ApiError> {
+    match &page.after {
+        None => Ok(None),
+        Some(key) => NaiveDateTime::parse_from_str(&key[0], CURSOR_TIME)
+            .map(|at| Some((at, key[1].clone())))
+            .map_err(|_| ApiError::field("cursor", "is not a cursor this list gave out")),
+    }
 }

@@ -10,18 +10,20 @@ use crate::auth::{AreaScope, AuthUser};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
 use crate::db::Db;
-use crate::domain::{AreaCode, Bbox, IsoWeek, NearQuery};
+use crate::domain::{AreaCode, IsoWeek};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
-use crate::geo::{bounding_box, haversine_m, Geography, LatLon};
+use crate::geo::{haversine_m, Geography, LatLon};
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
-use crate::routes::query::{parse_instant_bound, parse_uuid};
+use crate::routes::query::{
+    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
+    time_id_key,
+};
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
 use crate::visits::photos::{ImageType, PhotoStore, MAX_PHOTOS_PER_VISIT, MAX_PHOTO_BYTES};
 use crate::visits::view::{PhotoView, VisitView};
 use crate::visits::{ReviewStatus, TargetGroup};
 
 pub const MAX_BATCH: usize = 200;
-const MAX_RADIUS_M: f64 = 100_000.0;
 
 fn id_conflict(id: &str) -> ApiError {
     ApiError::Conflict {
@@ -224,14 +226,7 @@ pub async fn list(
 ) -> Result<web::Json<Page<VisitView>>, ApiError> {
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
-    let after = match &page.after {
-        Some(key) => Some((
-            NaiveDateTime::parse_from_str(&key[0], "%Y-%m-%dT%H:%M:%S%.f")
-                .map_err(|_| ApiError::field("cursor", "is not a cursor this list gave out"))?,
-            key[1].clone(),
-        )),
-        None => None,
-    };
+    let after = parse_time_id_key(&page)?;
     let mut errors = Vec::new();
     let mut filter = VisitFilter {
         from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
@@ -262,43 +257,8 @@ pub async fn list(
             Err(e) => errors.push(FieldError::new("week", e.to_string())),
         }
     }
-    if let Some(raw) = query.bbox.as_deref() {
-        match Bbox::parse(raw) {
-            Ok(b) => filter.bbox = Some((b.min_lat(), b.max_lat(), b.min_lon(), b.max_lon())),
-            Err(e) => errors.push(FieldError::new("bbox", e.to_string())),
-        }
-    }
-    let near = match (query.near.as_deref(), query.radius_m) {
-        (None, None) => None,
-        (Some(raw), Some(radius)) => match NearQuery::parse(raw) {
-            Ok(_) if !(radius.is_finite() && radius > 0.0 && radius <= MAX_RADIUS_M) => {
-                errors.push(FieldError::new(
-                    "radius_m",
-                    format!("must be above 0 and at most {MAX_RADIUS_M}"),
-                ));
-                None
-            }
-            Ok(near) => Some((
-                LatLon {
-                    lat: near.lat(),
-                    lon: near.lon(),
-                },
-                radius,
-            )),
-            Err(e) => {
-                errors.push(FieldError::new("near", e.to_string()));
-                None
-            }
-        },
-        (Some(_), None) => {
-            errors.push(FieldError::new("radius_m", "is required with near"));
-            None
-        }
-        (None, Some(_)) => {
-            errors.push(FieldError::new("near", "is required with radius_m"));
-            None
-        }
-    };
+    filter.bbox = parse_bbox(&mut errors, query.bbox.as_deref());
+    let near = parse_near(&mut errors, query.near.as_deref(), query.radius_m);
     let visibility = match visibility_for(&user, query.area.as_deref(), &mut errors) {
         Some(visibility) => visibility,
         None if errors.is_empty() => {
@@ -330,7 +290,7 @@ pub async fn list(
             let more = rows.len() as i64 > page.limit;
             rows.truncate(page.limit as usize);
             let next_key = if more {
-                rows.last().map(cursor_key)
+                rows.last().map(|r| time_id_key(r.visited_at, &r.id))
             } else {
                 None
             };
@@ -338,13 +298,6 @@ pub async fn list(
         })
         .await?;
     Ok(web::Json(Page::new(items, next_key)))
-}
-
-fn cursor_key(row: &VisitRow) -> Vec<String> {
-    vec![
-        row.visited_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
-        row.id.clone(),
-    ]
 }
 
 /// Narrows by bounding box in SQL, then keeps the rows truly within the radius, reading
@@ -358,17 +311,7 @@ fn list_near(
     center: LatLon,
     radius_m: f64,
 ) -> Result<Vec<VisitRow>, ApiError> {
-    let b = bounding_box(center, radius_m);
-    let (min_lat, max_lat, min_lon, max_lon) = match filter.bbox {
-        Some((a, b2, c, d)) => (
-            a.max(b.min_lat),
-            b2.min(b.max_lat),
-            c.max(b.min_lon),
-            d.min(b.max_lon),
-        ),
-        None => (b.min_lat, b.max_lat, b.min_lon, b.max_lon),
-    };
-    filter.bbox = Some((min_lat, max_lat, min_lon, max_lon));
+    filter.bbox = Some(narrow_to_circle(filter.bbox, (center, radius_m)));
     let mut found = Vec::new();
     loop {
         let chunk = visits::list(conn, visibility, &filter, after.clone(), wanted * 2)?;
