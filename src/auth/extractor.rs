@@ -7,8 +7,8 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::{AreaScope, TokenKeys, WriteRateLimiter};
-use crate::db::audit::ClientInfo;
-use crate::db::{users, Db};
+use crate::db::audit::{self, AuditEntry, ClientInfo};
+use crate::db::{users, Db, DbConnection};
 use crate::domain::{AreaCode, Role};
 use crate::error::ApiError;
 use crate::http::ClientInfoExt;
@@ -36,6 +36,28 @@ impl AuthUser {
 
     pub fn require_admin(&self) -> Result<(), ApiError> {
         self.require(self.role.is_admin(), "admins")
+    }
+
+    /// Records something this user did, in the caller's transaction.
+    pub fn audit(
+        &self,
+        conn: &mut DbConnection,
+        action: &str,
+        record_type: &str,
+        record_id: Option<&str>,
+        details: serde_json::Value,
+    ) -> diesel::QueryResult<()> {
+        audit::record(
+            conn,
+            &self.client,
+            AuditEntry {
+                actor_id: Some(&self.id),
+                action,
+                record_type,
+                record_id,
+                details,
+            },
+        )
     }
 
     fn require(&self, allowed: bool, who: &str) -> Result<(), ApiError> {

@@ -295,16 +295,12 @@ pub async fn logout(
         if let Some((family_id, owner)) = sessions::family_of(conn, &presented)? {
             if owner == user.id {
                 sessions::revoke_family(conn, &family_id, crate::db::now())?;
-                audit::record(
+                user.audit(
                     conn,
-                    &user.client,
-                    AuditEntry {
-                        actor_id: Some(&user.id),
-                        action: "auth.logout",
-                        record_type: "user",
-                        record_id: Some(&user.id),
-                        details: serde_json::json!({}),
-                    },
+                    "auth.logout",
+                    "user",
+                    Some(&user.id),
+                    serde_json::json!({}),
                 )?;
             }
         }
@@ -401,16 +397,12 @@ pub async fn change_password(
             },
             now,
         )?;
-        audit::record(
+        user.audit(
             conn,
-            &user.client,
-            AuditEntry {
-                actor_id: Some(&user.id),
-                action: "user.password_changed",
-                record_type: "user",
-                record_id: Some(&user.id),
-                details: serde_json::json!({}),
-            },
+            "user.password_changed",
+            "user",
+            Some(&user.id),
+            serde_json::json!({}),
         )?;
         Ok(())
     })

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AreaScope, AuthUser};
-use crate::db::audit::{self, AuditEntry};
 use crate::db::grievances::{
     self as store, CommentRow, Filed, GrievanceFilter, GrievanceRow, NewEvent, Order, Visibility,
 };
@@ -352,16 +351,12 @@ pub async fn get(
     let services = services.into_inner();
     let render = move |conn: &mut DbConnection| -> Result<GrievanceView, ApiError> {
         if unmasked && has_sensitive_data(&row) {
-            audit::record(
+            user.audit(
                 conn,
-                &user.client,
-                AuditEntry {
-                    actor_id: Some(&user.id),
-                    action: "grievance.personal_data_read",
-                    record_type: "grievance",
-                    record_id: Some(&row.id),
-                    details: serde_json::json!({ "fields": ["phone", "national_id"] }),
-                },
+                "grievance.personal_data_read",
+                "grievance",
+                Some(&row.id),
+                serde_json::json!({ "fields": ["phone", "national_id"] }),
             )?;
         }
         let mut views = views(conn, &user, vec![row], |_| unmasked, &services)?;
@@ -522,18 +517,14 @@ pub async fn transition(
                 "grievance.status_changed"
             };
             services.events.grievance(conn, event, &row, now)?;
-            audit::record(
+            user.audit(
                 conn,
-                &user.client,
-                AuditEntry {
-                    actor_id: Some(&user.id),
-                    action: "grievance.transition",
-                    record_type: "grievance",
-                    record_id: Some(&row.id),
-                    details: serde_json::json!({
-                        "action": input.action, "from": from, "to": to, "version": row.version,
-                    }),
-                },
+                "grievance.transition",
+                "grievance",
+                Some(&row.id),
+                serde_json::json!({
+                    "action": input.action, "from": from, "to": to, "version": row.version,
+                }),
             )?;
             let unmasked = may_unmask(&user, &row);
             let mut views = views(conn, &user, vec![row], |_| unmasked, &services)?;

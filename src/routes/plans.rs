@@ -5,7 +5,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::plans::{self, PlanRow};
 use crate::db::{users, Db};
 use crate::domain::FiscalYear;
@@ -51,21 +50,17 @@ pub async fn put_plan(
     let stored = row.clone();
     db.write(move |conn| {
         plans::upsert(conn, &row)?;
-        audit::record(
+        user.audit(
             conn,
-            &user.client,
-            AuditEntry {
-                actor_id: Some(&user.id),
-                action: "plan.set",
-                record_type: "plan",
-                record_id: Some(&format!("{}/{}", row.user_id, row.fiscal_year)),
-                details: serde_json::json!({
-                    "weekly_field_days": row.weekly_field_days,
-                    "visits_target": row.visits_target,
-                    "households_target": row.households_target,
-                    "grievances_resolved_target": row.grievances_resolved_target,
-                }),
-            },
+            "plan.set",
+            "plan",
+            Some(&format!("{}/{}", row.user_id, row.fiscal_year)),
+            serde_json::json!({
+                "weekly_field_days": row.weekly_field_days,
+                "visits_target": row.visits_target,
+                "households_target": row.households_target,
+                "grievances_resolved_target": row.grievances_resolved_target,
+            }),
         )?;
         Ok(())
     })

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::{privacy, Db};
 use crate::domain::{PhoneE164, ThaiNationalId};
 use crate::error::{ApiError, FieldError, Problem};
@@ -94,16 +93,12 @@ pub async fn subject_access(
             let rows =
                 privacy::grievances_of_subject(conn, national_id.as_deref(), phone.as_deref())?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            audit::record(
+            user.audit(
                 conn,
-                &user.client,
-                AuditEntry {
-                    actor_id: Some(&user.id),
-                    action: "privacy.subject_access",
-                    record_type: "grievance",
-                    record_id: None,
-                    details: serde_json::json!({ "grievances": ids }),
-                },
+                "privacy.subject_access",
+                "grievance",
+                None,
+                serde_json::json!({ "grievances": ids }),
             )?;
             views(conn, &user, rows, |_| true, &services)
         })
@@ -147,16 +142,12 @@ pub async fn erasure(
                     .map(|row| row.id)
                     .collect();
             privacy::anonymise(conn, &ids, crate::db::now())?;
-            audit::record(
+            user.audit(
                 conn,
-                &user.client,
-                AuditEntry {
-                    actor_id: Some(&user.id),
-                    action: "privacy.erasure",
-                    record_type: "grievance",
-                    record_id: None,
-                    details: serde_json::json!({ "anonymised": ids }),
-                },
+                "privacy.erasure",
+                "grievance",
+                None,
+                serde_json::json!({ "anonymised": ids }),
             )?;
             Ok(ids)
         })

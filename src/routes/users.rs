@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::accounts::{self, collect, CreateUserInput, NewAccount, UserView};
 use crate::auth::scope::prefixes;
 use crate::auth::{AreaScope, AuthUser, NewPassword, PasswordHasher};
-use crate::db::audit::{self, AuditEntry};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
 use crate::domain::{AreaCode, PhoneE164, Role};
@@ -48,18 +47,14 @@ pub async fn create(
     let stored = row.clone();
     db.write(move |conn| {
         users::insert(conn, &row)?;
-        audit::record(
+        user.audit(
             conn,
-            &user.client,
-            AuditEntry {
-                actor_id: Some(&user.id),
-                action: "user.created",
-                record_type: "user",
-                record_id: Some(&row.id),
-                details: serde_json::json!({
-                    "username": row.username, "role": row.role, "area_code": row.area_code,
-                }),
-            },
+            "user.created",
+            "user",
+            Some(&row.id),
+            serde_json::json!({
+                "username": row.username, "role": row.role, "area_code": row.area_code,
+            }),
         )?;
         Ok(())
     })
@@ -248,17 +243,7 @@ pub async fn update(
                     },
                 )?;
             }
-            audit::record(
-                conn,
-                &user.client,
-                AuditEntry {
-                    actor_id: Some(&user.id),
-                    action: "user.updated",
-                    record_type: "user",
-                    record_id: Some(&target.id),
-                    details,
-                },
-            )?;
+            user.audit(conn, "user.updated", "user", Some(&target.id), details)?;
             users::find(conn, &target.id)?.ok_or(ApiError::NotFound)
         })
         .await?;
@@ -369,16 +354,12 @@ pub async fn reset_password(
             ..Default::default()
         };
         end_sessions_and_update(conn, &target, changes, crate::db::now())?;
-        audit::record(
+        user.audit(
             conn,
-            &user.client,
-            AuditEntry {
-                actor_id: Some(&user.id),
-                action: "user.password_reset",
-                record_type: "user",
-                record_id: Some(&target.id),
-                details: serde_json::json!({}),
-            },
+            "user.password_reset",
+            "user",
+            Some(&target.id),
+            serde_json::json!({}),
         )?;
         Ok(())
     })

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AreaScope, AuthUser};
-use crate::db::audit::{self, AuditEntry};
 use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
 use crate::db::Db;
 use crate::domain::{AreaCode, IsoWeek};
@@ -444,16 +443,12 @@ pub async fn review(
         .write(move |conn| {
             let now = crate::db::now();
             visits::review(conn, &row.id, review_status, note.as_deref(), &user.id, now)?;
-            audit::record(
+            user.audit(
                 conn,
-                &user.client,
-                AuditEntry {
-                    actor_id: Some(&user.id),
-                    action: "visit.reviewed",
-                    record_type: "visit",
-                    record_id: Some(&row.id),
-                    details: serde_json::json!({ "review_status": review_status, "note": note }),
-                },
+                "visit.reviewed",
+                "visit",
+                Some(&row.id),
+                serde_json::json!({ "review_status": review_status, "note": note }),
             )?;
             let row = visits::find_visible(
                 conn,
