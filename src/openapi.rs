@@ -47,3 +47,69 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+/// Documents the problem answers any operation can give (bad syntax, no token, a body too
+/// large or of the wrong type, a rule broken, too many requests, the database away),
+/// where its own annotations do not already, so clients and schema-driven tests know
+/// every status the server may send.
+pub fn add_common_responses(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                crate::error::PROBLEM_CONTENT_TYPE,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let operations = [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ];
+        for operation in operations.into_iter().flatten() {
+            let secured = match &operation.security {
+                None => path.starts_with("/api/"),
+                Some(requirements) => requirements.iter().any(|r| {
+                    serde_json::to_value(r)
+                        .is_ok_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+                }),
+            };
+            let has_body = operation.request_body.is_some();
+            let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut common = vec![
+                ("400", "malformed_request: the request cannot be read"),
+                ("500", "internal_error"),
+                ("503", "service_unavailable: the database does not answer"),
+            ];
+            if secured {
+                common.push(("401", "unauthenticated, token_expired"));
+                common.push(("429", "too_many_requests, with Retry-After"));
+            }
+            if path.contains('{') {
+                common.push(("404", "not_found: no such record, or not in your area"));
+            }
+            if has_body {
+                common.push(("413", "payload_too_large"));
+                common.push(("415", "unsupported_media_type"));
+            }
+            if has_body || has_parameters {
+                common.push(("422", "validation_failed, with errors[] naming each field"));
+            }
+            for (status, description) in common {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
+}

@@ -86,11 +86,12 @@ impl Services {
 
 /// The served OpenAPI document, collected from the same route registration the server uses.
 pub fn api_spec() -> utoipa::openapi::OpenApi {
-    let (_, spec) = App::new()
+    let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
+    openapi::add_common_responses(&mut spec);
     spec
 }
 

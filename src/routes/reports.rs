@@ -129,7 +129,11 @@ pub struct ExportQuery {
     tag = "reports",
     params(ExportQuery),
     responses(
-        (status = 200, description = "the file, as an attachment", content_type = "text/csv", body = String),
+        (status = 200, description = "the file, as an attachment", content(
+            (String = "text/csv"),
+            (serde_json::Value = "application/geo+json"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),

@@ -470,7 +470,11 @@ pub async fn review(
 #[utoipa::path(
     tag = "visits",
     params(("id" = String, Path)),
-    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    request_body(content(
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/webp"),
+    )),
     responses(
         (status = 201, body = PhotoView),
         (status = 200, body = PhotoView, description = "these bytes were already attached"),
@@ -572,7 +576,11 @@ pub async fn upload_photo(
     tag = "visits",
     params(("id" = String, Path), ("photo_id" = String, Path)),
     responses(
-        (status = 200, content_type = "image/jpeg", body = Vec<u8>),
+        (status = 200, description = "the photo's bytes", content(
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/webp"),
+        )),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
