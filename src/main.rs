@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use fieldweek::accounts::{self, CreateUserInput, NewAccount};
 use fieldweek::config::Config;
+use fieldweek::demo::{self, DemoOptions};
 use fieldweek::domain::Role;
 use fieldweek::geo::Geography;
 use fieldweek::server::{self, Services};
@@ -36,6 +37,49 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Fill the database with realistic synthetic data, for trying the product and for
+    /// benchmarks. The same seed gives the same data; a database takes demo data once.
+    DemoData(DemoDataArgs),
+}
+
+#[derive(clap::Args)]
+struct DemoDataArgs {
+    #[arg(long, default_value_t = DemoOptions::default().seed)]
+    seed: u64,
+    /// 1 to 77, starting with Chiang Mai, Khon Kaen, Songkhla, Nakhon Ratchasima, Bangkok.
+    #[arg(long, default_value_t = DemoOptions::default().provinces)]
+    provinces: usize,
+    #[arg(long, default_value_t = DemoOptions::default().volunteers_per_province)]
+    volunteers_per_province: usize,
+    #[arg(long, default_value_t = DemoOptions::default().officials_per_province)]
+    officials_per_province: usize,
+    /// Weeks of field work, ending with the current week.
+    #[arg(long, default_value_t = DemoOptions::default().weeks)]
+    weeks: u32,
+    /// Visits in all.
+    #[arg(long, default_value_t = DemoOptions::default().visits)]
+    visits: usize,
+    #[arg(long, default_value_t = DemoOptions::default().grievances)]
+    grievances: usize,
+    /// The password of every demo account.
+    #[arg(
+        long,
+        env = "FIELDWEEK_DEMO_PASSWORD",
+        hide_env_values = true,
+        default_value_t = DemoOptions::default().password
+    )]
+    password: String,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and name the first edited, inserted or deleted entry.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -112,6 +156,45 @@ fn run(command: Command) -> anyhow::Result<()> {
                 user.username, user.role, user.area_code, user.id
             );
             Ok(())
+        }
+        Command::DemoData(args) => {
+            let services = Services::prepare(configure()?)?;
+            let options = DemoOptions {
+                seed: args.seed,
+                provinces: args.provinces,
+                volunteers_per_province: args.volunteers_per_province,
+                officials_per_province: args.officials_per_province,
+                weeks: args.weeks,
+                visits: args.visits,
+                grievances: args.grievances,
+                password: args.password,
+            };
+            let summary = demo::generate(
+                &services.db,
+                &services.geography,
+                &services.cipher,
+                &options,
+            )?;
+            println!("{}", summary.report(&options.password));
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let config = configure()?;
+            let database = db::Db::connect(&config.database, 1)?;
+            let mut conn = database
+                .get()
+                .map_err(|_| anyhow::anyhow!("cannot connect to {:?}", config.database))?;
+            match db::audit::verify(&mut conn)? {
+                db::audit::Verdict::Intact { entries } => {
+                    println!("audit log intact: {entries} entries verified");
+                    Ok(())
+                }
+                db::audit::Verdict::Broken { id, reason } => {
+                    anyhow::bail!("audit log broken at entry {id}: {reason}")
+                }
+            }
         }
         Command::Migrate => {
             let config = configure()?;

@@ -478,6 +478,7 @@ pub async fn review(
     responses(
         (status = 201, body = PhotoView),
         (status = 200, body = PhotoView, description = "these bytes were already attached"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "only the visit's author adds photos"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),

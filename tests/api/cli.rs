@@ -183,3 +183,58 @@ fn users_create_reads_the_password_from_stdin() {
         assert!(String::from_utf8_lossy(&output.stderr).contains(expected));
     }
 }
+
+#[test]
+fn audit_verify_names_the_entry_that_was_edited() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    for username in ["first.user", "second.user", "third.user"] {
+        let mut child = fieldweek(dir.path())
+            .args([
+                "users",
+                "create",
+                "--username",
+                username,
+                "--role",
+                "official",
+                "--area",
+                "50",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"a password from stdin\n")
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+    let output = fieldweek(dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("audit log intact: 3 entries verified")
+    );
+
+    // An attacker with the database file rewrites the second entry.
+    let mut conn = diesel::SqliteConnection::establish(
+        &dir.path().join("data/fieldweek.db").to_string_lossy(),
+    )
+    .unwrap();
+    conn.batch_execute(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET details = '{\"username\":\"someone.else\"}' WHERE id = (SELECT MIN(id) + 1 FROM audit_log);",
+    )
+    .unwrap();
+    fails_with(
+        fieldweek(dir.path()).args(["audit", "verify"]),
+        "audit log broken at entry 2",
+    );
+}

@@ -4,6 +4,7 @@
 mod areas;
 mod auth;
 mod cli;
+mod demo;
 mod errors;
 mod faults;
 mod grievances;

@@ -1,0 +1,654 @@
+//! Demo grievances in every status of the workflow, each with the history that led
+//! there: the same actions, actors and rules the API enforces.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use rand::distributions::{Distribution, WeightedIndex};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::calendar::{sync_delay, whole_seconds, Calendar};
+use super::field::{hex_digest, spot, Authors};
+use super::words;
+use super::world::{is_bangkok, mobile_phone, pick, thai_name, uuid, World};
+use crate::db::schema::{grievance_events, grievances};
+use crate::domain::{PhoneE164, ThaiNationalId};
+use crate::grievances::sla::{Priority, SlaPolicy};
+use crate::grievances::workflow::{self, Action, Actor, Status, TransitionRequest};
+use crate::grievances::Category;
+use crate::privacy::PiiCipher;
+
+/// A grievance row as the demo writes it (see `VisitRecord` for why not `GrievanceRow`).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = grievances, treat_none_as_default_value = false)]
+pub struct GrievanceRecord {
+    pub id: String,
+    pub reporter_id: String,
+    pub reported_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub declared_area_code: Option<String>,
+    pub area_code: String,
+    pub province_code: String,
+    pub district_code: Option<String>,
+    pub category: &'static str,
+    pub priority: &'static str,
+    pub title: String,
+    pub description: String,
+    pub target_groups: String,
+    pub visit_id: Option<String>,
+    pub complainant_name: Option<String>,
+    pub complainant_consent: Option<bool>,
+    pub phone_cipher: Option<String>,
+    pub phone_hash: Option<String>,
+    pub phone_last4: Option<String>,
+    pub national_id_cipher: Option<String>,
+    pub national_id_hash: Option<String>,
+    pub national_id_last4: Option<String>,
+    pub status: &'static str,
+    pub version: i64,
+    pub assignee_id: Option<String>,
+    pub referred_to: Option<&'static str>,
+    pub due_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub reopen_count: i64,
+    pub overdue_notified: bool,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = grievance_events, treat_none_as_default_value = false)]
+pub struct EventRecord {
+    pub id: String,
+    pub grievance_id: String,
+    pub action: &'static str,
+    pub from_status: Option<&'static str>,
+    pub to_status: &'static str,
+    pub actor_id: String,
+    pub note: Option<String>,
+    pub at: NaiveDateTime,
+    pub elapsed_seconds: i64,
+}
+
+#[derive(Default)]
+pub struct GrievanceChunk {
+    pub grievances: Vec<GrievanceRecord>,
+    pub events: Vec<EventRecord>,
+}
+
+/// How often field staff meet each kind of problem.
+const CATEGORY_WEIGHTS: [(Category, u32); 14] = [
+    (Category::Poverty, 18),
+    (Category::Elderly, 14),
+    (Category::Disability, 10),
+    (Category::Debt, 9),
+    (Category::Housing, 8),
+    (Category::ChildrenYouth, 8),
+    (Category::FamilyViolence, 7),
+    (Category::Other, 7),
+    (Category::Drugs, 5),
+    (Category::Homeless, 4),
+    (Category::TeenPregnancy, 4),
+    (Category::Begging, 3),
+    (Category::MissingPerson, 2),
+    (Category::HumanTrafficking, 1),
+];
+
+/// Priorities by category: danger to a person is urgent far more often.
+fn priority_weights(category: Category) -> [(Priority, f64); 4] {
+    use Priority::*;
+    match category {
+        Category::FamilyViolence | Category::HumanTrafficking | Category::MissingPerson => {
+            [(Urgent, 0.4), (High, 0.4), (Normal, 0.2), (Low, 0.0)]
+        }
+        Category::Drugs | Category::TeenPregnancy | Category::Homeless => {
+            [(Urgent, 0.15), (High, 0.4), (Normal, 0.4), (Low, 0.05)]
+        }
+        _ => [(Urgent, 0.05), (High, 0.2), (Normal, 0.55), (Low, 0.2)],
+    }
+}
+
+/// Where grievances of a given age stand: new ones wait, old ones are mostly closed.
+fn status_weights(age: Duration) -> &'static [(Status, f64)] {
+    use Status::*;
+    if age < Duration::hours(2) {
+        &[(Submitted, 1.0)]
+    } else if age < Duration::days(2) {
+        &[
+            (Submitted, 0.45),
+            (Accepted, 0.2),
+            (Assigned, 0.2),
+            (InProgress, 0.1),
+            (Rejected, 0.05),
+        ]
+    } else if age < Duration::days(10) {
+        &[
+            (Submitted, 0.1),
+            (Accepted, 0.08),
+            (Rejected, 0.06),
+            (Assigned, 0.16),
+            (InProgress, 0.25),
+            (Referred, 0.1),
+            (Resolved, 0.18),
+            (Closed, 0.07),
+        ]
+    } else {
+        &[
+            (Submitted, 0.02),
+            (Accepted, 0.02),
+            (Rejected, 0.08),
+            (Assigned, 0.04),
+            (InProgress, 0.08),
+            (Referred, 0.08),
+            (Resolved, 0.18),
+            (Closed, 0.5),
+        ]
+    }
+}
+
+/// One weighted choice from a single draw (weights need not sum to 1).
+fn choose<T: Copy>(weights: &[(T, f64)], draw: f64) -> Option<T> {
+    let total: f64 = weights.iter().map(|(_, w)| w).sum();
+    let mut left = draw * total;
+    for (item, weight) in weights {
+        if left < *weight {
+            return Some(*item);
+        }
+        left -= weight;
+    }
+    weights.last().map(|(item, _)| *item)
+}
+
+/// The actions that take a new grievance to `status`, sometimes by a detour: a
+/// reassignment, a referral before resolving, or a reopening after a first resolution.
+fn path(status: Status, rng: &mut impl Rng) -> Vec<Action> {
+    use Action::*;
+    let reopened = rng.gen::<f64>() < 0.04;
+    let reassigned = rng.gen::<f64>() < 0.05;
+    let started_first = rng.gen::<f64>() < 0.6;
+    let via_referral = rng.gen::<f64>() < 0.15;
+    let rejected_late = rng.gen::<f64>() < 0.3;
+    let mut actions = Vec::new();
+    let accept = |actions: &mut Vec<Action>| {
+        actions.push(Accept);
+        if reopened {
+            actions.extend([Assign, Start, Resolve, Reopen]);
+        }
+    };
+    let assign = |actions: &mut Vec<Action>| {
+        actions.push(Assign);
+        if reassigned {
+            actions.push(Assign);
+        }
+    };
+    match status {
+        Status::Submitted => {}
+        Status::Rejected if rejected_late => actions.extend([Accept, Reject]),
+        Status::Rejected => actions.push(Reject),
+        Status::Accepted => accept(&mut actions),
+        Status::Assigned => {
+            accept(&mut actions);
+            assign(&mut actions);
+        }
+        Status::InProgress => {
+            accept(&mut actions);
+            assign(&mut actions);
+            actions.push(Start);
+        }
+        Status::Referred => {
+            accept(&mut actions);
+            assign(&mut actions);
+            if started_first {
+                actions.push(Start);
+            }
+            actions.push(Refer);
+        }
+        Status::Resolved | Status::Closed => {
+            accept(&mut actions);
+            assign(&mut actions);
+            actions.push(Start);
+            if via_referral {
+                actions.push(Refer);
+            }
+            actions.push(Resolve);
+            if status == Status::Closed {
+                actions.push(Close);
+            }
+        }
+    }
+    actions
+}
+
+/// How long each step typically takes, in seconds (before fitting into the time there was).
+fn delay_range(action: Action) -> std::ops::Range<i64> {
+    const HOUR: i64 = 3_600;
+    const DAY: i64 = 86_400;
+    match action {
+        Action::Accept => HOUR..2 * DAY,
+        Action::Reject => 2 * HOUR..3 * DAY,
+        Action::Assign => HOUR / 2..DAY,
+        Action::Start => 2 * HOUR..3 * DAY,
+        Action::Refer => DAY..5 * DAY,
+        Action::Resolve => DAY..10 * DAY,
+        Action::Close => DAY..7 * DAY,
+        Action::Reopen => 2 * DAY..10 * DAY,
+    }
+}
+
+/// A 13-digit Thai national ID with a valid check digit (first digit 1 to 8, as issued).
+pub fn national_id(rng: &mut impl Rng) -> String {
+    let mut digits = [0u32; 13];
+    digits[0] = rng.gen_range(1..=8);
+    for digit in &mut digits[1..12] {
+        *digit = rng.gen_range(0..10);
+    }
+    let sum: u32 = digits[..12]
+        .iter()
+        .zip((2..=13).rev())
+        .map(|(digit, weight)| digit * weight)
+        .sum();
+    digits[12] = (11 - sum % 11) % 10;
+    digits.iter().map(|d| char::from(b'0' + *d as u8)).collect()
+}
+
+pub struct GrievanceMaker<'a> {
+    world: &'a World,
+    calendar: &'a Calendar,
+    authors: &'a Authors,
+    cipher: &'a PiiCipher,
+    categories: WeightedIndex<u32>,
+    sla: SlaPolicy,
+    made: usize,
+    rng: StdRng,
+}
+
+/// The grievance a history is made for.
+struct Case<'a> {
+    id: &'a str,
+    /// Index into `World::people`.
+    reporter: usize,
+    category: Category,
+    priority: Priority,
+    created_at: NaiveDateTime,
+}
+
+/// What a grievance's history leaves on it.
+struct History {
+    events: Vec<EventRecord>,
+    status: Status,
+    updated_at: NaiveDateTime,
+    /// Index into `World::people`.
+    assignee: Option<usize>,
+    referred_to: Option<&'static str>,
+    resolved_at: Option<NaiveDateTime>,
+    reopen_count: i64,
+    due_at: NaiveDateTime,
+}
+
+/// What the complainant's columns hold.
+#[derive(Default)]
+struct Complainant {
+    name: Option<String>,
+    consent: Option<bool>,
+    phone: Option<(String, String, String)>,
+    national_id: Option<(String, String, String)>,
+}
+
+impl<'a> GrievanceMaker<'a> {
+    pub fn new(
+        world: &'a World,
+        calendar: &'a Calendar,
+        authors: &'a Authors,
+        cipher: &'a PiiCipher,
+        rng: StdRng,
+    ) -> anyhow::Result<Self> {
+        let categories = WeightedIndex::new(CATEGORY_WEIGHTS.iter().map(|(_, w)| *w))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Self {
+            world,
+            calendar,
+            authors,
+            cipher,
+            categories,
+            sla: SlaPolicy::default(),
+            made: 0,
+            rng,
+        })
+    }
+
+    pub fn chunk(&mut self, count: usize) -> anyhow::Result<GrievanceChunk> {
+        let mut chunk = GrievanceChunk {
+            grievances: Vec::with_capacity(count),
+            events: Vec::with_capacity(count * 5),
+        };
+        for _ in 0..count {
+            self.grievance(&mut chunk)?;
+        }
+        Ok(chunk)
+    }
+
+    fn grievance(&mut self, chunk: &mut GrievanceChunk) -> anyhow::Result<()> {
+        // Each grievance draws from its own generator: its status depends on its age, so
+        // on the clock, and a longer history must not shift the grievances after it.
+        let rng = &mut StdRng::seed_from_u64(self.rng.gen());
+        let now = self.calendar.now();
+        let id = uuid(rng);
+        let reporter = self.authors.sample(rng);
+        let spot = spot(self.world, reporter, rng);
+        let mut reported_at = whole_seconds(self.calendar.sample(rng));
+        let mut created_at = sync_delay(rng, reported_at, now);
+
+        let category = CATEGORY_WEIGHTS[self.categories.sample(rng)].0;
+        let priority = choose(&priority_weights(category), rng.gen()).unwrap_or(Priority::Normal);
+        let title = *pick(rng, words::grievance_titles(category));
+        let detail = *pick(rng, words::GRIEVANCE_DETAILS);
+        let request = *pick(rng, words::GRIEVANCE_REQUESTS);
+        let kind = if is_bangkok(&spot.area_code) {
+            "แขวง"
+        } else {
+            "ตำบล"
+        };
+        let description = format!("{title} ที่{kind}{} {detail} {request}", spot.name_th);
+        let complainant = complainant(rng, self.cipher)?;
+
+        // The first grievances take every status in turn, so even a small data set
+        // shows the whole workflow; the rest follow their age.
+        let draw: f64 = rng.gen();
+        let status = match Status::ALL.get(self.made) {
+            Some(status) => *status,
+            None => choose(status_weights(now - created_at), draw).unwrap_or(Status::Submitted),
+        };
+        self.made += 1;
+        // A grievance with a history needs time for it: move a too-recent one back.
+        if status != Status::Submitted && now - created_at < Duration::hours(2) {
+            reported_at -= Duration::days(2);
+            created_at -= Duration::days(2);
+        }
+        let case = Case {
+            id: &id,
+            reporter,
+            category,
+            priority,
+            created_at,
+        };
+        let history = self.history(rng, &case, status)?;
+
+        let mut groups = words::grievance_groups(category).to_vec();
+        groups.sort();
+        let content_hash = hex_digest(&[&id, &reported_at.to_string(), title, &description]);
+        let (phone_cipher, phone_hash, phone_last4) = split(complainant.phone);
+        let (national_id_cipher, national_id_hash, national_id_last4) =
+            split(complainant.national_id);
+        let people = &self.world.people;
+        chunk.grievances.push(GrievanceRecord {
+            reporter_id: people[reporter].id.clone(),
+            reported_at,
+            created_at,
+            updated_at: history.updated_at,
+            lat: spot.point.lat,
+            lon: spot.point.lon,
+            accuracy_m: spot.accuracy_m,
+            declared_area_code: Some(spot.area_code.clone()),
+            province_code: spot.province_code(),
+            district_code: spot.district_code(),
+            area_code: spot.area_code,
+            category: category.as_str(),
+            priority: priority.as_str(),
+            title: title.to_owned(),
+            description,
+            target_groups: serde_json::to_string(&groups).unwrap_or_else(|_| "[]".into()),
+            visit_id: None,
+            complainant_name: complainant.name,
+            complainant_consent: complainant.consent,
+            phone_cipher,
+            phone_hash,
+            phone_last4,
+            national_id_cipher,
+            national_id_hash,
+            national_id_last4,
+            status: history.status.as_str(),
+            version: history.events.len() as i64,
+            assignee_id: history.assignee.map(|index| people[index].id.clone()),
+            referred_to: history.referred_to,
+            due_at: history.due_at,
+            resolved_at: history.resolved_at,
+            reopen_count: history.reopen_count,
+            // Already past due: announcing them all would flood a webhook receiver.
+            overdue_notified: history.status.is_open() && history.due_at < now,
+            content_hash,
+            id,
+        });
+        chunk.events.extend(history.events);
+        Ok(())
+    }
+
+    /// The events that take a new grievance to `status`, with plausible actors and
+    /// times between its filing and now, and what they leave on the grievance.
+    fn history(&self, rng: &mut impl Rng, case: &Case, status: Status) -> anyhow::Result<History> {
+        let people = &self.world.people;
+        let reporter = &people[case.reporter];
+        let province = &self.world.provinces[reporter.province];
+        // Supervisors assign to the officials of the district, or take it on themselves.
+        let officials = &province.districts[reporter.district].officials;
+        let candidates = if officials.is_empty() {
+            std::slice::from_ref(&province.supervisor)
+        } else {
+            officials.as_slice()
+        };
+
+        let actions = path(status, rng);
+        let mut delays: Vec<i64> = actions
+            .iter()
+            .map(|action| rng.gen_range(delay_range(*action)))
+            .collect();
+        // Squeeze the history into the time between filing and a minute ago.
+        let room = (self.calendar.now() - case.created_at).num_seconds() - 60;
+        let total: i64 = delays.iter().sum();
+        if total > room && total > 0 {
+            let factor = room.max(0) as f64 / total as f64;
+            delays
+                .iter_mut()
+                .for_each(|d| *d = (*d as f64 * factor) as i64);
+        }
+
+        let mut history = History {
+            events: vec![EventRecord {
+                id: uuid(rng),
+                grievance_id: case.id.to_owned(),
+                action: "create",
+                from_status: None,
+                to_status: Status::Submitted.as_str(),
+                actor_id: reporter.id.clone(),
+                note: None,
+                at: case.created_at,
+                elapsed_seconds: 0,
+            }],
+            status: Status::Submitted,
+            updated_at: case.created_at,
+            assignee: None,
+            referred_to: None,
+            resolved_at: None,
+            reopen_count: 0,
+            due_at: self.due(case.created_at, case.priority),
+        };
+        for (action, delay) in actions.into_iter().zip(delays) {
+            // Strictly after the previous event, so the history sorts the same everywhere.
+            let at = (history.updated_at + Duration::seconds(delay))
+                .max(history.updated_at + Duration::seconds(1));
+            let note: Option<String> = match action {
+                Action::Reject => Some(pick(rng, words::REJECT_NOTES).to_string()),
+                Action::Assign if rng.gen::<f64>() < 0.5 => {
+                    Some(pick(rng, words::ASSIGN_NOTES).to_string())
+                }
+                Action::Refer => Some(pick(rng, words::REFER_NOTES).to_string()),
+                Action::Resolve => Some(pick(rng, words::RESOLVE_NOTES).to_string()),
+                Action::Reopen => Some(pick(rng, words::REOPEN_NOTES).to_string()),
+                _ => None,
+            };
+            let by_assignee = rng.gen::<f64>() < 0.85;
+            let actor = match action {
+                Action::Start => history.assignee,
+                Action::Refer | Action::Resolve if by_assignee => history.assignee,
+                _ => None,
+            }
+            .unwrap_or(province.supervisor);
+            let new_assignee = (action == Action::Assign).then(|| *pick(rng, candidates));
+            let agency = (action == Action::Refer)
+                .then(|| *pick(rng, words::referral_agencies(case.category)));
+            let assignee_id = new_assignee.map(|index| people[index].id.as_str());
+            // The same rules as the API: a bug here fails loudly instead of writing
+            // a history the server itself would never produce.
+            let to = workflow::decide(
+                history.status,
+                Actor {
+                    role: people[actor].role,
+                    is_assignee: history.assignee == Some(actor),
+                },
+                &TransitionRequest {
+                    action,
+                    note: note.as_deref(),
+                    assignee_id,
+                    referred_to: agency,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("demo grievance history: {e}"))?;
+            match action {
+                Action::Assign => history.assignee = new_assignee,
+                Action::Refer => history.referred_to = agency,
+                Action::Resolve => history.resolved_at = Some(at),
+                Action::Reopen => {
+                    history.reopen_count += 1;
+                    history.resolved_at = None;
+                    // Reopening starts a fresh deadline, as it does through the API.
+                    history.due_at = self.due(at, case.priority);
+                }
+                _ => {}
+            }
+            history.events.push(EventRecord {
+                id: uuid(rng),
+                grievance_id: case.id.to_owned(),
+                action: action.as_str(),
+                from_status: Some(history.status.as_str()),
+                to_status: to.as_str(),
+                actor_id: people[actor].id.clone(),
+                note,
+                at,
+                elapsed_seconds: (at - case.created_at).num_seconds(),
+            });
+            history.status = to;
+            history.updated_at = at;
+        }
+        Ok(history)
+    }
+
+    fn due(&self, from: NaiveDateTime, priority: Priority) -> NaiveDateTime {
+        self.sla.due_at(from.and_utc(), priority).naive_utc()
+    }
+}
+
+/// Personal data protected exactly as filing through the API does: encrypted,
+/// with a keyed lookup hash and the last four digits.
+fn complainant(rng: &mut impl Rng, cipher: &PiiCipher) -> anyhow::Result<Complainant> {
+    let kind = rng.gen::<f64>();
+    if kind >= 0.7 {
+        return Ok(Complainant::default());
+    }
+    if kind >= 0.6 {
+        // Met the volunteer but did not agree to have personal data recorded.
+        return Ok(Complainant {
+            consent: Some(false),
+            ..Complainant::default()
+        });
+    }
+    let (name, woman) = thai_name(rng);
+    let title = if !woman {
+        "นาย"
+    } else if rng.gen::<f64>() < 0.6 {
+        "นาง"
+    } else {
+        "นางสาว"
+    };
+    let phone = (rng.gen::<f64>() < 0.85).then(|| mobile_phone(rng));
+    let national = (rng.gen::<f64>() < 0.5).then(|| national_id(rng));
+    let phone = match phone {
+        Some(raw) => {
+            let phone = PhoneE164::parse(&raw).map_err(|e| anyhow::anyhow!("{raw}: {e}"))?;
+            Some((
+                cipher.encrypt(phone.as_str())?,
+                cipher.lookup_hash(phone.as_str()),
+                phone.last4().to_owned(),
+            ))
+        }
+        None => None,
+    };
+    let national_id = match national {
+        Some(raw) => {
+            let id = ThaiNationalId::parse(&raw).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let sealed = cipher.protect_national_id(&id)?;
+            Some((sealed.ciphertext, sealed.lookup_hash, sealed.last4))
+        }
+        None => None,
+    };
+    Ok(Complainant {
+        name: Some(format!("{title}{name}")),
+        consent: Some(true),
+        phone,
+        national_id,
+    })
+}
+
+type Sealed = (Option<String>, Option<String>, Option<String>);
+
+fn split(sealed: Option<(String, String, String)>) -> Sealed {
+    match sealed {
+        Some((cipher, hash, last4)) => (Some(cipher), Some(hash), Some(last4)),
+        None => (None, None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    #[test]
+    fn national_ids_have_valid_check_digits() {
+        let mut rng = StdRng::seed_from_u64(1);
+        for _ in 0..1_000 {
+            let id = national_id(&mut rng);
+            assert!(ThaiNationalId::parse(&id).is_ok(), "{id}");
+        }
+    }
+
+    /// Every path follows the API's transition table and ends in its status.
+    #[test]
+    fn paths_lead_to_their_status() {
+        let mut rng = StdRng::seed_from_u64(2);
+        for status in Status::ALL {
+            for _ in 0..200 {
+                let mut current = Status::Submitted;
+                for action in path(status, &mut rng) {
+                    assert!(
+                        action.allowed_from().contains(&current),
+                        "{status}: {action}"
+                    );
+                    current = action.target();
+                }
+                assert_eq!(current, status);
+            }
+        }
+    }
+
+    #[test]
+    fn weighted_choice_follows_the_weights() {
+        let weights = [("a", 0.2), ("b", 0.0), ("c", 0.8)];
+        assert_eq!(choose(&weights, 0.0), Some("a"));
+        assert_eq!(choose(&weights, 0.5), Some("c"));
+        assert_eq!(choose(&weights, 0.999_999), Some("c"));
+        assert_eq!(choose::<&str>(&[], 0.5), None);
+    }
+}
