@@ -137,14 +137,14 @@ fn status_weights(age: Duration) -> &'static [(Status, f64)] {
         ]
     } else {
         &[
-            (Submitted, 0.02),
-            (Accepted, 0.02),
+            (Submitted, 0.01),
+            (Accepted, 0.01),
             (Rejected, 0.08),
-            (Assigned, 0.04),
-            (InProgress, 0.08),
-            (Referred, 0.08),
-            (Resolved, 0.18),
-            (Closed, 0.5),
+            (Assigned, 0.02),
+            (InProgress, 0.04),
+            (Referred, 0.04),
+            (Resolved, 0.2),
+            (Closed, 0.6),
         ]
     }
 }

@@ -3,9 +3,10 @@
 //! volunteers in each; weeks of visits with Thai summaries; grievances in every status
 //! of the workflow with their full history.
 //!
-//! Everything but the timestamps (which are relative to now) and the encrypted
-//! complainant data (which takes a fresh nonce each time, as in production) follows
-//! from the seed: the same options give the same ids and rows.
+//! The seed decides the data: the same options give the same accounts, ids and
+//! records. Only the times follow the clock (the weeks end today, and a grievance's age
+//! decides how far it has got), and complainants' encrypted data takes a fresh nonce
+//! each time, as in production.
 //!
 //! It writes everything in one transaction: a failed or interrupted run leaves nothing
 //! behind. Demo data goes into a database once: when demo accounts (`demo.sup.*`,
@@ -414,8 +415,8 @@ where
     Ok(written)
 }
 
-/// Generates rows in chunks on another thread while this one writes them (the two
-/// take about as long), reporting progress now and then.
+/// Generates rows in chunks on another thread while this one writes them, so making
+/// the next chunk overlaps with writing the last; reports progress now and then.
 fn stream<C, M, W>(
     conn: &mut DbConnection,
     what: &str,

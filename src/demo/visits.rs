@@ -212,7 +212,7 @@ impl<'a> VisitMaker<'a> {
         // Supervisors review older visits; the newest mostly wait.
         let old = now - visited_at > Duration::days(7);
         let review = rng.gen::<f64>();
-        let (verified, flagged) = if old { (0.55, 0.58) } else { (0.10, 0.11) };
+        let (verified, flagged) = if old { (0.3, 0.33) } else { (0.05, 0.06) };
         let review_status = if review < verified {
             ReviewStatus::Verified
         } else if review < flagged {
