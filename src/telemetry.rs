@@ -8,8 +8,10 @@ use crate::config::LogFormat;
 
 /// Installs the global subscriber. `RUST_LOG` overrides the default level.
 pub fn init(format: LogFormat) {
+    // The geo crate logs every vertex while it prepares the national outline (thousands of
+    // INFO lines at each start); only its warnings are worth an operator's attention.
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn,geo=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
