@@ -163,7 +163,9 @@ impl Config {
             cors_origins: Vec::new(),
             retention_days: 730,
             webhook: None,
-            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            // One core is always left to the other requests during a login rush.
+            hash_concurrency: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
         }
     }
 

@@ -331,10 +331,13 @@ pub fn list(
     if let Some(from) = filter.from {
         query = query.filter(grievances::created_at.ge(from));
     }
-    if let Some(to) = filter.to {
+    // With a cursor, the cursor is the bound on its side of the range (see `after_key!`).
+    let newest_first_cursor = after.is_some() && order == Order::NewestFirst;
+    if let Some(to) = filter.to.filter(|_| !newest_first_cursor) {
         query = query.filter(grievances::created_at.lt(to));
     }
-    if let Some(since) = filter.updated_since {
+    let updated_cursor = after.is_some() && order == Order::UpdatedAscending;
+    if let Some(since) = filter.updated_since.filter(|_| !updated_cursor) {
         query = query.filter(grievances::updated_at.gt(since));
     }
     if let Some((min_lat, max_lat, min_lon, max_lon)) = filter.bbox {
@@ -343,16 +346,17 @@ pub fn list(
             .filter(grievances::lon.between(min_lon, max_lon));
     }
     query = match (order, after) {
-        (Order::NewestFirst, Some((at, id))) => query.filter(
-            grievances::created_at
-                .lt(at)
-                .or(grievances::created_at.eq(at).and(grievances::id.lt(id))),
+        (Order::NewestFirst, Some((at, id))) => crate::after_key!(
+            query,
+            grievances::created_at,
+            grievances::id,
+            at,
+            id,
+            descending
         ),
-        (Order::UpdatedAscending, Some((at, id))) => query.filter(
-            grievances::updated_at
-                .gt(at)
-                .or(grievances::updated_at.eq(at).and(grievances::id.gt(id))),
-        ),
+        (Order::UpdatedAscending, Some((at, id))) => {
+            crate::after_key!(query, grievances::updated_at, grievances::id, at, id)
+        }
         (_, None) => query,
     };
     query = match order {

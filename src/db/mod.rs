@@ -5,6 +5,7 @@
 
 pub mod areas;
 pub mod audit;
+mod checkpoint;
 pub mod grievances;
 mod migrations;
 pub mod plans;
@@ -12,13 +13,16 @@ pub mod privacy;
 pub mod reports;
 pub mod schema;
 pub mod sessions;
+pub mod sql_log;
 pub mod users;
 pub mod visits;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{
+    AnsiTransactionManager, Connection as _, SimpleConnection, TransactionManager,
+};
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
@@ -61,13 +65,16 @@ impl r2d2::ManageConnection for ConnectionManager {
                     .map_err(Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; FULL makes an acknowledged commit
                 // durable; the busy timeout covers writers in other processes (the CLI).
+                // Checkpoints run on their own thread (see `checkpoint`).
                 conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = FULL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                     PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                     PRAGMA wal_autocheckpoint = 0;"
                 ))
                 .map_err(Error::QueryError)?;
+                conn.set_instrumentation(sql_log::SqlLog::default());
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseTarget::Postgres { url } => {
@@ -77,6 +84,7 @@ impl r2d2::ManageConnection for ConnectionManager {
                      SET application_name = 'fieldweek';",
                 )
                 .map_err(Error::QueryError)?;
+                conn.set_instrumentation(sql_log::SqlLog::default());
                 Ok(DbConnection::Postgres(conn))
             }
         }
@@ -99,6 +107,7 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     write_lock: Option<Arc<Mutex<()>>>,
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl Db {
@@ -108,13 +117,25 @@ impl Db {
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
+            // A PostgreSQL connection can die with its server; an SQLite one lives in
+            // this process, so pinging it at every checkout would only cost time.
+            .test_on_check_out(matches!(target, DatabaseTarget::Postgres { .. }))
             .build(ConnectionManager {
                 target: target.clone(),
             })
             .map_err(|e| anyhow::anyhow!("cannot connect to the database {target:?}: {e}"))?;
-        let write_lock =
-            matches!(target, DatabaseTarget::Sqlite { .. }).then(|| Arc::new(Mutex::new(())));
-        Ok(Self { pool, write_lock })
+        let (write_lock, checkpointer) = match target {
+            DatabaseTarget::Sqlite { path } => (
+                Some(Arc::new(Mutex::new(()))),
+                Some(checkpoint::Checkpointer::start(path.clone())?),
+            ),
+            DatabaseTarget::Postgres { .. } => (None, None),
+        };
+        Ok(Self {
+            pool,
+            write_lock,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// A connection for work outside a request (start-up, CLI commands, tests).
@@ -215,4 +236,29 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
         error,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+/// Keyset pagination on `(time, id)`: narrows a boxed query to the rows after the key
+/// `(at, id)` in ascending order (`after_key!(q, t, i, at, id)`) or before it in
+/// descending order (`after_key!(q, t, i, at, id, descending)`).
+///
+/// The plain bound on `time` is implied by the OR beside it, but it is what lets the
+/// index range start at the key. It must be the only bound on that side of the range:
+/// given two (say a week's start and the key), SQLite cannot tell which is tighter,
+/// may walk the index from the looser one on every page, and an export of a million
+/// rows then takes quadratic time. Callers drop their own bound when a key is given.
+#[macro_export]
+macro_rules! after_key {
+    ($query:expr, $time:expr, $id:expr, $at:expr, $last_id:expr) => {{
+        let at = $at;
+        $query
+            .filter($time.ge(at))
+            .filter($time.gt(at).or($id.gt($last_id)))
+    }};
+    ($query:expr, $time:expr, $id:expr, $at:expr, $last_id:expr, descending) => {{
+        let at = $at;
+        $query
+            .filter($time.le(at))
+            .filter($time.lt(at).or($id.lt($last_id)))
+    }};
 }

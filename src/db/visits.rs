@@ -235,7 +235,8 @@ pub fn list(
     if let Some(from) = filter.from {
         query = query.filter(visits::visited_at.ge(from));
     }
-    if let Some(to) = filter.to {
+    // With a cursor, the cursor is the upper bound (see `after_key!`).
+    if let Some(to) = filter.to.filter(|_| after.is_none()) {
         query = query.filter(visits::visited_at.lt(to));
     }
     if let Some(status) = filter.review_status {
@@ -256,11 +257,7 @@ pub fn list(
             .filter(visits::lon.between(min_lon, max_lon));
     }
     if let Some((at, id)) = after {
-        query = query.filter(
-            visits::visited_at
-                .lt(at)
-                .or(visits::visited_at.eq(at).and(visits::id.lt(id))),
-        );
+        query = crate::after_key!(query, visits::visited_at, visits::id, at, id, descending);
     }
     query
         .order((visits::visited_at.desc(), visits::id.desc()))

@@ -218,17 +218,14 @@ fn visits_after(
     after: Option<(NaiveDateTime, String)>,
 ) -> QueryResult<Vec<VisitRow>> {
     let mut query = visits::table
-        .filter(visits::visited_at.ge(export.span.start))
         .filter(visits::visited_at.lt(export.span.end))
         .into_boxed();
     query = scoped!(query, visits, &export.scope);
-    if let Some((at, id)) = after {
-        query = query.filter(
-            visits::visited_at
-                .gt(at)
-                .or(visits::visited_at.eq(at).and(visits::id.gt(id))),
-        );
-    }
+    // The key, once there is one, is the lower bound (see `after_key!`).
+    query = match after {
+        Some((at, id)) => crate::after_key!(query, visits::visited_at, visits::id, at, id),
+        None => query.filter(visits::visited_at.ge(export.span.start)),
+    };
     query
         .order((visits::visited_at.asc(), visits::id.asc()))
         .limit(CHUNK_ROWS)
@@ -307,17 +304,14 @@ fn grievances_after(
     after: Option<(NaiveDateTime, String)>,
 ) -> QueryResult<Vec<GrievanceRow>> {
     let mut query = grievances::table
-        .filter(grievances::created_at.ge(export.span.start))
         .filter(grievances::created_at.lt(export.span.end))
         .into_boxed();
     query = scoped!(query, grievances, &export.scope);
-    if let Some((at, id)) = after {
-        query = query.filter(
-            grievances::created_at
-                .gt(at)
-                .or(grievances::created_at.eq(at).and(grievances::id.gt(id))),
-        );
-    }
+    // The key, once there is one, is the lower bound (see `after_key!`).
+    query = match after {
+        Some((at, id)) => crate::after_key!(query, grievances::created_at, grievances::id, at, id),
+        None => query.filter(grievances::created_at.ge(export.span.start)),
+    };
     query
         .order((grievances::created_at.asc(), grievances::id.asc()))
         .limit(CHUNK_ROWS)

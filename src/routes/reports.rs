@@ -246,8 +246,12 @@ fn stream_rows(
     dataset: Dataset,
     format: ExportFormat,
 ) -> impl futures_util::Stream<Item = Chunk> {
-    let (tx, rx) = mpsc::channel::<Chunk>(4);
-    actix_web::rt::spawn(async move {
+    // What the producer sends: bytes, or that it failed (the body then ends in an error).
+    let (tx, rx) = mpsc::channel::<Result<web::Bytes, ()>>(4);
+    // One blocking thread and one connection for the whole export: a thread per chunk
+    // left a malloc arena per thread holding a chunk's worth of memory, and the export
+    // grew the server by tens of megabytes.
+    actix_web::rt::task::spawn_blocking(move || {
         let sheet = dataset.sheet();
         let mut csv = CsvWriter::new(&sheet.columns);
         let mut geojson = GeoJsonWriter::new(&sheet.columns, "lat", "lon");
@@ -255,32 +259,22 @@ fn stream_rows(
             ExportFormat::Csv => csv.header(),
             _ => geojson.header(),
         };
-        if tx.send(Ok(head.into())).await.is_err() {
+        if tx.blocking_send(Ok(head.into())).is_err() {
             return;
         }
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::error!(error = %error, "export stopped by a database error");
+            let _ = tx.blocking_send(Err(()));
+        };
+        let mut conn = match db.get() {
+            Ok(conn) => conn,
+            Err(error) => return failed(&error),
+        };
         loop {
-            let geography = geography.clone();
-            let fetched = db
-                .read(move |conn| {
-                    let chunk = source.next_chunk(conn, &geography)?;
-                    Ok((source, chunk))
-                })
-                .await;
-            let rows = match fetched {
-                Ok((back, Some(rows))) => {
-                    source = back;
-                    rows
-                }
-                Ok((_, None)) => break,
-                Err(error) => {
-                    tracing::error!(error = %error, "export stopped by a database error");
-                    let _ = tx
-                        .send(Err(actix_web::error::ErrorInternalServerError(
-                            "export failed",
-                        )))
-                        .await;
-                    return;
-                }
+            let rows = match source.next_chunk(&mut conn, &geography) {
+                Ok(Some(rows)) => rows,
+                Ok(None) => break,
+                Err(error) => return failed(&error),
             };
             let mut bytes = Vec::with_capacity(rows.len() * 256);
             for row in &rows {
@@ -289,17 +283,21 @@ fn stream_rows(
                     _ => geojson.row_into(row, &mut bytes),
                 }
             }
-            if tx.send(Ok(bytes.into())).await.is_err() {
+            if tx.blocking_send(Ok(bytes.into())).is_err() {
                 tracing::info!("export abandoned: the client went away");
                 return;
             }
         }
         if format == ExportFormat::Geojson {
-            let _ = tx.send(Ok(geojson.footer().into())).await;
+            let _ = tx.blocking_send(Ok(geojson.footer().into()));
         }
     });
     stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
+        let chunk = rx
+            .recv()
+            .await?
+            .map_err(|()| actix_web::error::ErrorInternalServerError("export failed"));
+        Some((chunk, rx))
     })
 }
 

@@ -379,11 +379,16 @@ pub async fn get(
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> Result<web::Json<VisitView>, ApiError> {
-    let row = find_visible(&user, &db, id.into_inner()).await?;
-    let mut views = db
-        .read(move |conn| Ok(visits::hydrate(conn, vec![row])?))
+    let visibility = visibility_for(&user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
+    let id = id.into_inner();
+    // One trip to the blocking pool for the row and what hangs off it.
+    let view = db
+        .read(move |conn| {
+            let row = visits::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound)?;
+            Ok(visits::hydrate(conn, vec![row])?.remove(0))
+        })
         .await?;
-    Ok(web::Json(views.remove(0)))
+    Ok(web::Json(view))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

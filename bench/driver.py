@@ -1,0 +1,681 @@
+#!/usr/bin/env python3
+"""The fieldweek benchmark: loads demo data, starts the release server on SQLite and on
+PostgreSQL, measures each figure beside a baseline taken in the same run, and writes
+BENCHMARKS.md. Run it through bench/run.sh, which installs what it needs and builds.
+
+Standard library only: the load comes from wrk (C), the baselines from each database's
+own tools, so this script only starts things, reads numbers and writes the report.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WRK = BENCH / "wrk"
+BINARY = ROOT / "target" / "release" / "fieldweek"
+WORK = ROOT / "target" / "bench"
+PASSWORD = "demo password 2026"
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_DB = "fieldweek_bench"
+# Chiang Mai: the supervisor and volunteer whose requests the benchmark makes.
+PROVINCE = "50"
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(args, **kwargs):
+    return subprocess.run(args, check=True, text=True, capture_output=True, **kwargs)
+
+
+# ---------------------------------------------------------------- the server
+
+
+class Server:
+    """One `fieldweek serve` process on a database, with its memory readable."""
+
+    def __init__(self, engine, database_url, data_dir, port, pool_size, rust_log="info"):
+        self.engine = engine
+        self.base = f"http://127.0.0.1:{port}"
+        self.log_path = data_dir.parent / f"server-{engine}.log"
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=database_url,
+            FIELDWEEK_DATA_DIR=str(data_dir),
+            FIELDWEEK_BIND=f"127.0.0.1:{port}",
+            # The benchmark files thousands of visits a second as one volunteer; the
+            # per-user write limit (300 a minute by default) would answer 429.
+            FIELDWEEK_WRITES_PER_MINUTE="1000000",
+            # As many connections as wrk and the baselines use.
+            FIELDWEEK_DB_POOL_SIZE=str(pool_size),
+            RUST_LOG=rust_log,
+        )
+        self.log_file = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [BINARY, "serve"], env=env, stdout=self.log_file, stderr=subprocess.STDOUT
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/readyz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise SystemExit(f"the server did not start: see {self.log_path}")
+
+    def memory_kib(self, field):
+        """VmRSS (now) or VmHWM (peak) of the server, in KiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        raise KeyError(field)
+
+    def reset_peak_memory(self):
+        # Writing 5 to clear_refs sets the peak (VmHWM) back to the current RSS.
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+
+    def request(self, method, path, token=None, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(req, timeout=600) as answer:
+            return json.loads(answer.read())
+
+    def login(self, username):
+        return self.request(
+            "POST", "/api/v1/auth/login", body={"username": username, "password": PASSWORD}
+        )["access_token"]
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log_file.close()
+
+
+# ---------------------------------------------------------------- wrk
+
+
+def wrk(target, seconds, connections, script=None, args=(), threads=1):
+    """Runs wrk and returns requests/s, latency percentiles (ms) and error counts."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(WRK / script)]
+    command.append(target)
+    if args:
+        command += ["--", *map(str, args)]
+    out = run(command).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for pct in ("50", "90", "99"):
+        match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        result[f"p{pct}_ms"] = value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    result["socket_errors"] = errors.group(0) if errors else ""
+    result["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
+    return result
+
+
+# ---------------------------------------------------------------- databases
+
+
+class Sqlite:
+    name = "SQLite"
+
+    def __init__(self, work):
+        self.data_dir = work / "data"
+        self.path = self.data_dir / "fieldweek.db"
+        self.url = f"sqlite://{self.path}"
+
+    def reset(self):
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.data_dir.mkdir(parents=True)
+
+    def rows(self, sql):
+        with sqlite3.connect(self.path) as conn:
+            return conn.execute(sql).fetchall()
+
+    def raw_insert_rate(self, seconds, connections):
+        """Rows of the `visits` table (the same file, indexes and foreign keys), one per
+        transaction from a plain loop with the server's settings: WAL, synchronous=FULL
+        (an fsync at every commit). SQLite takes one writer at a time, so one loop."""
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+            conn.execute(f"PRAGMA {pragma}")
+        template = dict(conn.execute("SELECT * FROM visits LIMIT 1").fetchone())
+        columns = list(template)
+        insert = (f"INSERT INTO visits ({', '.join(columns)}) "
+                  f"VALUES ({', '.join('?' for _ in columns)})")
+        inserted, ids, started = 0, [], time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            template["id"] = str(uuid.uuid4())
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(insert, list(template.values()))
+            conn.execute("COMMIT")
+            ids.append(template["id"])
+            inserted += 1
+        rate = inserted / (time.perf_counter() - started)
+        conn.execute("DELETE FROM visits WHERE id IN (SELECT value FROM json_each(?))",
+                     (json.dumps(ids),))
+        conn.close()
+        return rate, "rows into `visits`, a Python sqlite3 loop, one connection"
+
+    def cli(self, sql_file, output=subprocess.DEVNULL, csv=False):
+        args = ["sqlite3"] + (["-csv", "-header"] if csv else []) + [str(self.path)]
+        with open(sql_file) as sql:
+            subprocess.run(args, stdin=sql, stdout=output, check=True)
+
+    def export_sql(self, start, end):
+        return EXPORT_SQL.format(
+            target_groups="(SELECT group_concat(target_group, ';') FROM "
+            "(SELECT target_group FROM visit_target_groups g WHERE g.visit_id = v.id "
+            "ORDER BY target_group))",
+            start=sql_time(start, "sqlite"),
+            end=sql_time(end, "sqlite"),
+        )
+
+    def export_cli(self, sql_file):
+        self.cli(sql_file, csv=True)
+        return "sqlite3 -csv"
+
+
+class Postgres:
+    name = "PostgreSQL"
+
+    def __init__(self, work):
+        self.data_dir = work / "data"
+        self.url = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+
+    def reset(self):
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.data_dir.mkdir(parents=True)
+        self.psql(PG_ADMIN_URL, f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        self.psql(PG_ADMIN_URL, f"CREATE DATABASE {PG_BENCH_DB}")
+
+    @staticmethod
+    def psql(url, sql):
+        return run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql])
+
+    def rows(self, sql):
+        out = run(["psql", "-X", "-A", "-t", "-F", "\t", self.url, "-c", sql]).stdout
+        return [tuple(line.split("\t")) for line in out.splitlines() if line]
+
+    def raw_insert_rate(self, seconds, connections):
+        """Rows of the `visits` table (same indexes), one per transaction from pgbench
+        with as many clients as the server has connections, on the same server and so
+        with the same durability (synchronous_commit)."""
+        template = json.loads(self.rows("SELECT row_to_json(v) FROM visits v LIMIT 1")[0][0])
+        columns = [c for c in template if c != "id"]
+        script = self.data_dir / "raw-insert.pgbench"
+        script.write_text(
+            f"INSERT INTO visits (id, {', '.join(columns)}) VALUES ('raw-' || "
+            f"gen_random_uuid()::text, {', '.join(pg_literal(template[c]) for c in columns)});\n")
+        pgbench = shutil.which("pgbench") or next(
+            iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
+        )
+        if pgbench is None:
+            raise SystemExit("pgbench not found: install postgresql-contrib")
+        out = run(
+            [str(pgbench), "-n", "-c", str(connections), "-j", "2", "-T", str(seconds),
+             "-f", str(script), self.url]
+        ).stdout
+        rate = float(re.search(r"tps = ([\d.]+)", out).group(1))
+        self.psql(self.url, "DELETE FROM visits WHERE id LIKE 'raw-%'")
+        synchronous = self.psql(self.url, "SHOW synchronous_commit").stdout.strip()
+        return rate, (f"rows into `visits`, pgbench, {connections} clients, "
+                      f"synchronous_commit={synchronous}")
+
+    def cli(self, sql_file, output=subprocess.DEVNULL, csv=False):
+        subprocess.run(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", self.url, "-f", str(sql_file)],
+            stdout=output, check=True,
+        )
+
+    def export_sql(self, start, end):
+        return EXPORT_SQL.format(
+            target_groups="(SELECT string_agg(target_group, ';' ORDER BY target_group) "
+            "FROM visit_target_groups g WHERE g.visit_id = v.id)",
+            start=sql_time(start, "postgres"),
+            end=sql_time(end, "postgres"),
+        ).rstrip().rstrip(";")
+
+    def export_cli(self, sql_file):
+        query = Path(sql_file).read_text().replace("\n", " ")
+        copy = Path(sql_file).with_suffix(".copy.sql")
+        copy.write_text(f"\\copy ({query}) TO '/dev/null' WITH (FORMAT csv, HEADER)\n")
+        self.cli(copy)
+        return "psql \\copy"
+
+
+def pg_literal(value):
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# The same rows and columns as the visits CSV export, joined in the database.
+EXPORT_SQL = """SELECT v.id, v.visited_at, v.visited_on, v.author_id, u.display_name,
+ v.area_code, a.name_th, v.lat, v.lon, v.accuracy_m, v.activity, {target_groups},
+ v.households_visited, v.people_reached, v.summary, v.needs, v.follow_up_needed,
+ v.review_status, v.flags
+FROM visits v JOIN users u ON u.id = v.author_id LEFT JOIN areas a ON a.code = v.area_code
+WHERE v.visited_at >= {start} AND v.visited_at < {end}
+ORDER BY v.visited_at, v.id;
+"""
+
+
+def sql_time(value, engine):
+    text = value.replace("T", " ")
+    return f"'{text}'" if engine == "sqlite" else f"TIMESTAMP '{text}'"
+
+
+# ---------------------------------------------------------------- replaying SQL
+
+LOGGED_SQL = re.compile(r"elapsed_ms=\S+ failed=\S+ sql=(.*) -- binds: (\[.*\])\s*$")
+
+
+def parse_binds(text):
+    """Diesel's debug list of bind values, as Python values (strings, numbers,
+    booleans, None, timestamps kept as `Timestamp`, lists for PostgreSQL arrays)."""
+    tokens = re.findall(
+        r'"(?:[^"\\]|\\.)*"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?|Some\(|None|true|false'
+        r"|-?\d+\.\d+(?:e-?\d+)?|-?\d+|[\[\](),]",
+        text,
+    )
+    position = 0
+
+    def value():
+        nonlocal position
+        token = tokens[position]
+        position += 1
+        if token == "[":
+            items = []
+            while tokens[position] != "]":
+                items.append(value())
+                if tokens[position] == ",":
+                    position += 1
+            position += 1
+            return items
+        if token == "Some(":
+            inner = value()
+            position += 1  # ")"
+            return inner
+        if token == "None":
+            return None
+        if token in ("true", "false"):
+            return token == "true"
+        if token.startswith('"'):
+            return json.loads(token)
+        if "T" in token:
+            return Timestamp(token)
+        return float(token) if "." in token else int(token)
+
+    return value()
+
+
+class Timestamp(str):
+    pass
+
+
+def literal(value, engine):
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return ("1" if value else "0") if engine == "sqlite" else ("TRUE" if value else "FALSE")
+    if isinstance(value, Timestamp):
+        return sql_time(value, engine)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, list):
+        return "ARRAY[" + ", ".join(literal(v, engine) for v in value) + "]"
+    return repr(value)
+
+
+def inline_binds(sql, binds, engine):
+    if engine == "sqlite":
+        parts = sql.split("?")
+        assert len(parts) == len(binds) + 1, sql
+        return "".join(p + literal(b, engine) for p, b in zip(parts, binds)) + parts[-1]
+    return re.sub(r"\$(\d+)", lambda m: literal(binds[int(m.group(1)) - 1], engine), sql)
+
+
+def captured_statements(log_path, offset, engine):
+    """The statements a request ran, from the server's SQL log after `offset`, ready
+    for the CLI."""
+    statements = []
+    with open(log_path, "rb") as log_file:
+        log_file.seek(offset)
+        lines = log_file.read().decode(errors="replace").splitlines()
+    for line in lines:
+        match = LOGGED_SQL.search(line)
+        if not match:
+            continue
+        sql, binds = match.group(1), parse_binds(match.group(2))
+        if "webhook_outbox" in sql or sql.strip() == "SELECT 1":
+            continue  # the background dispatcher and the pool's checks, not the request
+        if sql.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SET ")):
+            continue
+        statements.append(inline_binds(sql, binds, engine).replace("`", '"') + ";")
+    return statements
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def median_seconds(action, runs):
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def current_week():
+    y, w, _ = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def bench_engine(engine_name, db, options):
+    results = {"engine": db.name}
+    work = WORK / engine_name
+    work.mkdir(parents=True, exist_ok=True)
+    seconds, conns = options.seconds, options.connections
+
+    log(f"{db.name}: loading demo data ({options.visits:,} visits)")
+    db.reset()
+    env = dict(os.environ, DATABASE_URL=db.url, FIELDWEEK_DATA_DIR=str(db.data_dir))
+    started = time.perf_counter()
+    run([BINARY, "demo-data", "--provinces", "77", "--volunteers-per-province",
+         str(options.volunteers), "--officials-per-province", "20", "--weeks", "1",
+         "--visits", str(options.visits), "--grievances", str(options.grievances)], env=env)
+    results["load_seconds"] = time.perf_counter() - started
+
+    server = Server(engine_name, db.url, db.data_dir, options.port, conns)
+    try:
+        time.sleep(1)
+        results["rss_idle_kib"] = server.memory_kib("VmRSS")
+        admin = server.login("demo.admin")
+        supervisor = server.login(f"demo.sup.{PROVINCE}")
+        volunteer = server.login(f"demo.vol.{PROVINCE}.1")
+
+        ids = work / "visit-ids.txt"
+        ids.write_text("\n".join(
+            row[0] for row in db.rows(
+                f"SELECT id FROM visits WHERE province_code = '{PROVINCE}' "
+                "ORDER BY id LIMIT 2000")) + "\n")
+        lat, lon = db.rows(
+            "SELECT v.lat, v.lon FROM visits v JOIN users u ON u.id = v.author_id "
+            f"WHERE u.username = 'demo.vol.{PROVINCE}.1' LIMIT 1")[0]
+        visited_at = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+        usernames = work / "usernames.txt"
+        usernames.write_text("\n".join(
+            f"demo.vol.{p}.{n}" for p in (10, 30, 40, 50, 90)
+            for n in range(1, min(200, options.volunteers) + 1)) + "\n")
+
+        log(f"{db.name}: GET /healthz and GET /visits/{{id}}")
+        results["healthz"] = wrk(server.base + "/healthz", seconds, conns)
+        results["get_visit"] = wrk(server.base, seconds, conns, "get_visit.lua",
+                                   (supervisor, ids))
+
+        log(f"{db.name}: reads with and without a login flood")
+        supervisor = server.login(f"demo.sup.{PROVINCE}")  # good for the whole phase
+        quiet = wrk(server.base, seconds, options.read_connections, "get_visit.lua",
+                    (supervisor, ids))
+        flood = {}
+
+        def login_flood():
+            flood.update(wrk(server.base, seconds + 2, options.login_connections,
+                             "login.lua", (PASSWORD, usernames)))
+
+        flooder = threading.Thread(target=login_flood)
+        flooder.start()
+        time.sleep(1)
+        loud = wrk(server.base, seconds, options.read_connections, "get_visit.lua",
+                   (supervisor, ids))
+        flooder.join()
+        results["reads_quiet"], results["reads_flood"], results["login_flood"] = quiet, loud, flood
+
+        log(f"{db.name}: single and batch visit submission, raw insert baseline")
+        results["raw_insert"] = db.raw_insert_rate(seconds, conns)
+        volunteer = server.login(f"demo.vol.{PROVINCE}.1")
+        results["single"] = wrk(server.base, seconds, conns, "post_visit.lua",
+                                (volunteer, lat, lon, visited_at))
+        results["batch"] = wrk(server.base, seconds, options.batch_connections,
+                               "post_batch.lua", (volunteer, lat, lon, visited_at, 200))
+
+        week = current_week()
+        log(f"{db.name}: weekly summary of {week}, whole country")
+        admin = server.login("demo.admin")
+        weekly_path = f"/api/v1/reports/weekly?week={week}"
+        report = server.request("GET", weekly_path, admin)
+        results["weekly_visits"] = report["visits"]["total"]
+        results["weekly"] = median_seconds(
+            lambda: server.request("GET", weekly_path, admin), options.runs)
+
+        log(f"{db.name}: CSV export of the week's visits")
+        start, end = week_span(db, week)
+        export_sql = work / "export.sql"
+        export_sql.write_text(db.export_sql(start, end))
+        results["export_rows"] = int(db.rows(
+            f"SELECT count(*) FROM visits WHERE visited_at >= {sql_time(start, engine_name)} "
+            f"AND visited_at < {sql_time(end, engine_name)}")[0][0])
+        rss_before = server.memory_kib("VmRSS")
+        results["rss_peak_kib"] = server.memory_kib("VmHWM")
+        server.reset_peak_memory()
+        export_url = (f"{server.base}/api/v1/reports/weekly/export?week={week}"
+                      "&format=csv&dataset=visits")
+        started = time.perf_counter()
+        run(["curl", "-sf", "-o", "/dev/null", "-H", f"Authorization: Bearer {admin}",
+             export_url])
+        results["export_seconds"] = time.perf_counter() - started
+        results["export_growth_kib"] = server.memory_kib("VmHWM") - rss_before
+        results["rss_peak_kib"] = max(results["rss_peak_kib"], server.memory_kib("VmHWM"))
+        started = time.perf_counter()
+        results["export_cli_tool"] = db.export_cli(export_sql)
+        results["export_cli_seconds"] = time.perf_counter() - started
+    finally:
+        server.stop()
+
+    log(f"{db.name}: the weekly summary's own statements, replayed in the CLI")
+    capture = Server(engine_name, db.url, db.data_dir, options.port, conns,
+                     rust_log="warn,fieldweek::sql=debug")
+    try:
+        token = capture.login("demo.admin")
+        offset = capture.log_path.stat().st_size  # only the report's statements from here
+        capture.request("GET", weekly_path, token)
+        time.sleep(0.5)
+    finally:
+        capture.stop()
+    statements = captured_statements(capture.log_path, offset, engine_name)
+    replay = work / "weekly.sql"
+    replay.write_text("\n".join(statements) + "\n")
+    results["weekly_statements"] = len(statements)
+    results["weekly_cli"] = median_seconds(lambda: db.cli(replay), options.runs)
+    return results
+
+
+def week_span(db, week):
+    """The UTC bounds of a Bangkok ISO week (Monday 00:00 +07:00)."""
+    year, number = week.split("-W")
+    monday = dt.date.fromisocalendar(int(year), int(number), 1)
+    start = dt.datetime.combine(monday, dt.time()) - dt.timedelta(hours=7)
+    end = start + dt.timedelta(days=7)
+    return start.isoformat(), end.isoformat()
+
+
+# ---------------------------------------------------------------- the report
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
+    commit = run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]).stdout.strip()
+    dirty = run(["git", "-C", str(ROOT), "status", "--porcelain"]).stdout.strip()
+    return {
+        "cpu": f"{os.cpu_count()} × {cpu}",
+        "memory": f"{memory} GiB",
+        "kernel": platform.release(),
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def verdict(ok):
+    return "meets target" if ok else "**misses target**"
+
+
+def engine_section(r, options):
+    rows = []
+
+    def add(figure, value, baseline, ratio, target, ok):
+        rows.append(f"| {figure} | {value} | {baseline} | {ratio} | {target} | {verdict(ok)} |")
+
+    single = r["single"]["rps"]
+    raw, raw_how = r["raw_insert"]
+    add("Single visit submission (`POST /visits`)", f"{single:,.0f} visits/s",
+        f"{raw:,.0f} rows/s raw insert ({raw_how})", f"{single / raw:.2f}", "≥ 0.8",
+        single / raw >= 0.8)
+    batch = r["batch"]["rps"] * 200
+    add("Batch sync (`POST /visits/batch`, 200 a request)", f"{batch:,.0f} visits/s",
+        f"{single:,.0f} visits/s single", f"{batch / single:.1f}×", "≥ 10×",
+        batch / single >= 10)
+    get, health = r["get_visit"]["rps"], r["healthz"]["rps"]
+    add("Authenticated `GET /visits/{id}`", f"{get:,.0f} req/s (p99 {r['get_visit']['p99_ms']:.1f} ms)",
+        f"{health:,.0f} req/s `GET /healthz`", f"{get / health:.2f}", "≥ 0.3", get / health >= 0.3)
+    quiet, loud = r["reads_quiet"]["p99_ms"], r["reads_flood"]["p99_ms"]
+    add("Read p99 during a login flood", f"{loud:.1f} ms ({r['login_flood']['rps']:,.0f} logins/s)",
+        f"{quiet:.1f} ms without", f"{loud / quiet:.2f}×", "≤ 3×", loud / quiet <= 3)
+    weekly, cli = r["weekly"], r["weekly_cli"]
+    add(f"Weekly summary, whole country ({r['weekly_visits']:,} visits in the week)",
+        f"{weekly:.2f} s", f"{cli:.2f} s, its {r['weekly_statements']} statements in the CLI",
+        f"{weekly / cli:.2f}×", "≤ 2×", weekly / cli <= 2)
+    export, export_cli = r["export_seconds"], r["export_cli_seconds"]
+    growth_mb = r["export_growth_kib"] / 1024
+    add(f"CSV export of {r['export_rows']:,} visits",
+        f"{export:.1f} s, memory +{growth_mb:.1f} MiB",
+        f"{export_cli:.1f} s `{r['export_cli_tool']}`", f"{export_cli / export:.2f}",
+        "≥ 0.5, < 20 MB", export_cli / export >= 0.5 and growth_mb < 20)
+    errors = [name for name in ("healthz", "get_visit", "reads_quiet", "reads_flood", "single", "batch")
+              if r[name]["non_2xx"] or r[name]["socket_errors"]]
+    lines = [
+        f"### {r['engine']}",
+        "",
+        "| Figure | fieldweek | Baseline, same run | Ratio | Target | |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"Server memory: {r['rss_idle_kib'] / 1024:.0f} MiB resident when idle after start, "
+        f"{r['rss_peak_kib'] / 1024:.0f} MiB at the peak of the whole run. "
+        f"Demo data ({options.visits:,} visits) loaded in {r['load_seconds']:.0f} s.",
+        "",
+        "Latency (p50 / p90 / p99, ms): "
+        + "; ".join(
+            f"{label} {r[k]['p50_ms']:.2f} / {r[k]['p90_ms']:.2f} / {r[k]['p99_ms']:.2f}"
+            for label, k in (("healthz", "healthz"), ("GET visit", "get_visit"),
+                             ("single POST", "single"), ("batch POST", "batch"))),
+        "",
+    ]
+    if errors:
+        lines += [f"Non-2xx answers or socket errors in: {', '.join(errors)}.", ""]
+    return "\n".join(lines)
+
+
+def write_report(all_results, options, path):
+    m = machine()
+    command = "bash bench/run.sh" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
+    text = [
+        "# Benchmarks",
+        "",
+        "Every figure below stands beside a baseline measured in the same run on the same",
+        "machine, and the ratio between them is what to compare across machines. The file",
+        "is written by the harness; the section after the figures is kept by hand.",
+        "",
+        f"- Command: `{command}`",
+        f"- Machine: {m['cpu']}, {m['memory']}, Linux {m['kernel']}; load generator (wrk) "
+        "and databases on the same machine",
+        f"- Commit: {m['commit']}, {m['date']}",
+        f"- Data: `fieldweek demo-data` with {options.visits:,} visits in the current week, "
+        f"77 provinces × {options.volunteers} volunteers + 20 officials, "
+        f"{options.grievances:,} grievances",
+        f"- Load: wrk, {options.seconds} s a phase, {options.connections} connections "
+        f"({options.read_connections} for the login-flood reads, "
+        f"{options.login_connections} logging in, {options.batch_connections} for batches); "
+        f"timed requests are the median of {options.runs}",
+        "",
+        "## Figures",
+        "",
+        *[engine_section(r, options) for r in all_results],
+    ]
+    notes = BENCH / "NOTES.md"
+    if notes.exists():
+        text += [notes.read_text()]
+    Path(path).write_text("\n".join(text))
+    raw = WORK / "results.json"
+    raw.write_text(json.dumps(all_results, indent=2, default=str))
+    log(f"wrote {path} (raw figures in {raw})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--visits", type=int, default=1_000_000)
+    parser.add_argument("--volunteers", type=int, default=1000,
+                        help="volunteers per province (77 provinces)")
+    parser.add_argument("--grievances", type=int, default=20_000)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk phase")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--read-connections", type=int, default=4)
+    parser.add_argument("--login-connections", type=int, default=8)
+    parser.add_argument("--batch-connections", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    options = parser.parse_args()
+
+    results = []
+    for engine in options.engines.split(","):
+        db = {"sqlite": Sqlite, "postgres": Postgres}[engine](WORK / engine)
+        results.append(bench_engine(engine, db, options))
+    write_report(results, options, options.out)
+
+
+if __name__ == "__main__":
+    main()
