@@ -168,34 +168,35 @@ pub async fn export(
     };
     let geography = geography.into_inner();
 
-    // The summary (and the XLSX summary sheet) needs the week's figures first.
+    let details = serde_json::json!({
+        "week": week.to_string(), "area": area.as_str(), "format": format, "dataset": dataset,
+    });
+    db.write(move |conn| {
+        Ok(audit::record(
+            conn,
+            &user.client,
+            AuditEntry {
+                actor_id: Some(&user.id),
+                action: "report.exported",
+                record_type: "report",
+                record_id: None,
+                details,
+            },
+        )?)
+    })
+    .await?;
+    // The summary (and the XLSX summary sheet) needs the week's figures first. They are
+    // read outside the audit's write transaction: on SQLite that would hold up every
+    // other write for as long as the figures take.
     let needs_report = format == ExportFormat::Xlsx || dataset == Dataset::Summary;
-    let report = {
+    let report = if needs_report {
         let (geography, area) = (geography.clone(), area.clone());
-        let details = serde_json::json!({
-            "week": week.to_string(), "area": area.as_str(), "format": format, "dataset": dataset,
-        });
-        db.write(move |conn| {
-            audit::record(
-                conn,
-                &user.client,
-                AuditEntry {
-                    actor_id: Some(&user.id),
-                    action: "report.exported",
-                    record_type: "report",
-                    record_id: None,
-                    details,
-                },
-            )?;
-            if needs_report {
-                Ok(Some(weekly::compute(
-                    conn, &geography, &area, week, week_start,
-                )?))
-            } else {
-                Ok(None)
-            }
-        })
-        .await?
+        Some(
+            db.read(move |conn| weekly::compute(conn, &geography, &area, week, week_start))
+                .await?,
+        )
+    } else {
+        None
     };
 
     let name = format!("fieldweek-{week}-{area}");
