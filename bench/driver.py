@@ -123,8 +123,15 @@ class Server:
 # ---------------------------------------------------------------- wrk
 
 
-def wrk(target, seconds, connections, script=None, args=(), threads=1):
-    """Runs wrk and returns requests/s, latency percentiles (ms) and error counts."""
+WARM_UP_SECONDS = 3
+
+
+def wrk(target, seconds, connections, script=None, args=(), threads=1, warm_up=True):
+    """Runs wrk and returns requests/s, latency percentiles (ms) and error counts. A
+    short unmeasured run first fills the caches the measured run would otherwise start
+    without (SQLite's and the operating system's)."""
+    if warm_up:
+        wrk(target, WARM_UP_SECONDS, connections, script, args, threads, warm_up=False)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", str(WRK / script)]
@@ -229,6 +236,7 @@ class Postgres:
         # What autovacuum would do a little later: without it, its pass over the freshly
         # loaded tables lands in the middle of some phase and skews that figure.
         self.psql(self.url, "VACUUM ANALYZE")
+        self.psql(self.url, "CHECKPOINT")  # and write out what the load left dirty
 
     @staticmethod
     def psql(url, sql):
@@ -470,13 +478,13 @@ def bench_engine(engine_name, db, options):
 
         def login_flood():
             flood.update(wrk(server.base, seconds + 2, options.login_connections,
-                             "login.lua", (PASSWORD, usernames)))
+                             "login.lua", (PASSWORD, usernames), warm_up=False))
 
         flooder = threading.Thread(target=login_flood)
         flooder.start()
         time.sleep(1)
         loud = wrk(server.base, seconds, options.read_connections, "get_visit.lua",
-                   (supervisor, ids))
+                   (supervisor, ids), warm_up=False)
         flooder.join()
         results["reads_quiet"], results["reads_flood"], results["login_flood"] = quiet, loud, flood
 
@@ -644,7 +652,8 @@ def write_report(all_results, options, path):
         f"- Data: `fieldweek demo-data` with {options.visits:,} visits in the current week, "
         f"77 provinces × {options.volunteers} volunteers + 20 officials, "
         f"{options.grievances:,} grievances",
-        f"- Load: wrk, {options.seconds} s a phase, {options.connections} connections "
+        f"- Load: wrk, {options.seconds} s a phase after {WARM_UP_SECONDS} s unmeasured, "
+        f"{options.connections} connections "
         f"({options.read_connections} for the login-flood reads, "
         f"{options.login_connections} logging in, {options.batch_connections} for batches); "
         f"timed requests are the median of {options.runs}",
