@@ -565,7 +565,8 @@ def machine():
                 if line.startswith("model name")), platform.processor())
     memory = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
     commit = run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]).stdout.strip()
-    dirty = run(["git", "-C", str(ROOT), "status", "--porcelain"]).stdout.strip()
+    dirty = run(["git", "-C", str(ROOT), "status", "--porcelain", "--", ".",
+                 ":!BENCHMARKS.md"]).stdout.strip()
     return {
         "cpu": f"{os.cpu_count()} × {cpu}",
         "memory": f"{memory} GiB",
