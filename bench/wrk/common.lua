@@ -19,6 +19,17 @@ function common.lines(path)
   return out
 end
 
+-- Returns a function giving the lines of a file in turn, from a random first one, so
+-- that wrk's threads do not all start with the same line.
+function common.cycle(path)
+  local items = common.lines(path)
+  local index = math.random(1, #items)
+  return function()
+    index = index % #items + 1
+    return items[index]
+  end
+end
+
 -- One visit as the phone sends it, at a point in the author's subdistrict.
 function common.visit(lat, lon, visited_at)
   return string.format(

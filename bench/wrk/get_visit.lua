@@ -3,19 +3,16 @@
 package.path = debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua;" .. package.path
 local common = require("common")
 
-local token, ids, next_index
+local token, next_id
 
 setup = common.seed_threads
 
 function init(args)
   common.seed_random()
-  token = args[1]
-  ids = common.lines(args[2])
-  next_index = math.random(1, #ids)
+  token, next_id = args[1], common.cycle(args[2])
 end
 
 function request()
-  next_index = next_index % #ids + 1
-  return wrk.format("GET", "/api/v1/visits/" .. ids[next_index],
+  return wrk.format("GET", "/api/v1/visits/" .. next_id(),
     { ["Authorization"] = "Bearer " .. token })
 end

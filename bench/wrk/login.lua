@@ -4,19 +4,16 @@
 package.path = debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua;" .. package.path
 local common = require("common")
 
-local password, usernames, next_index
+local password, next_username
 
 setup = common.seed_threads
 
 function init(args)
   common.seed_random()
-  password = args[1]
-  usernames = common.lines(args[2])
-  next_index = math.random(1, #usernames)
+  password, next_username = args[1], common.cycle(args[2])
 end
 
 function request()
-  next_index = next_index % #usernames + 1
   return wrk.format("POST", "/api/v1/auth/login", { ["Content-Type"] = "application/json" },
-    string.format('{"username":"%s","password":"%s"}', usernames[next_index], password))
+    string.format('{"username":"%s","password":"%s"}', next_username(), password))
 end
