@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark: installs its tools, builds the release binary, and runs bench/driver.py,
 # which loads demo data, measures fieldweek on SQLite and PostgreSQL beside same-run
-# baselines, and writes BENCHMARKS.md. Takes about 15 minutes on 2 cores.
+# baselines, and writes BENCHMARKS.md. Takes about 10 minutes on 2 cores.
 #
 #   bash bench/run.sh                      # the full run, 1 million visits
 #   bash bench/run.sh --visits 20000 --seconds 2 --runs 1 --out /tmp/smoke.md
