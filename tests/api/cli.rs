@@ -17,6 +17,34 @@ fn fieldweek(dir: &std::path::Path) -> Command {
     command
 }
 
+/// `fieldweek users create` in `dir`, with `password` on its standard input.
+fn create_user(
+    dir: &std::path::Path,
+    username: &str,
+    role: &str,
+    password: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = fieldweek(dir)
+        .args([
+            "users",
+            "create",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--area",
+            "50",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn fails_with(command: &mut Command, expected: &str) {
     let output = command.output().expect("run fieldweek");
     assert!(!output.status.success());
@@ -125,31 +153,8 @@ fn http_get(port: u16, path: &str) -> (u16, String) {
 
 #[test]
 fn users_create_reads_the_password_from_stdin() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = fieldweek(dir.path())
-        .args([
-            "users",
-            "create",
-            "--username",
-            "Somying",
-            "--role",
-            "supervisor",
-            "--area",
-            "50",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a password from stdin\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = create_user(dir.path(), "Somying", "supervisor", "a password from stdin");
     assert!(
         output.status.success(),
         "{}",
@@ -162,23 +167,7 @@ fn users_create_reads_the_password_from_stdin() {
         ("somying", "another good password", "username"),
         ("other", "short", "password"),
     ] {
-        let mut child = fieldweek(dir.path())
-            .args([
-                "users",
-                "create",
-                "--username",
-                username,
-                "--role",
-                "official",
-                "--area",
-                "50",
-            ])
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-        let output = child.wait_with_output().unwrap();
+        let output = create_user(dir.path(), username, "official", password);
         assert!(!output.status.success());
         assert!(String::from_utf8_lossy(&output.stderr).contains(expected));
     }
@@ -188,31 +177,10 @@ fn users_create_reads_the_password_from_stdin() {
 fn audit_verify_names_the_entry_that_was_edited() {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     for username in ["first.user", "second.user", "third.user"] {
-        let mut child = fieldweek(dir.path())
-            .args([
-                "users",
-                "create",
-                "--username",
-                username,
-                "--role",
-                "official",
-                "--area",
-                "50",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"a password from stdin\n")
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+        let output = create_user(dir.path(), username, "official", "a password from stdin");
+        assert!(output.status.success());
     }
     let output = fieldweek(dir.path())
         .args(["audit", "verify"])
