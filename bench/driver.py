@@ -200,10 +200,11 @@ class Sqlite:
         conn.close()
         return rate, "rows into `visits`, a Python sqlite3 loop, one connection"
 
-    def cli(self, sql_file, output=subprocess.DEVNULL, csv=False):
+    def cli(self, sql_file, csv=False):
+        """Runs a file of SQL in the sqlite3 CLI, its output thrown away."""
         args = ["sqlite3"] + (["-csv", "-header"] if csv else []) + [str(self.path)]
         with open(sql_file) as sql:
-            subprocess.run(args, stdin=sql, stdout=output, check=True)
+            subprocess.run(args, stdin=sql, stdout=subprocess.DEVNULL, check=True)
 
     def export_sql(self, start, end):
         return EXPORT_SQL.format(
@@ -271,10 +272,11 @@ class Postgres:
         return rate, (f"rows into `visits`, pgbench, {connections} clients, "
                       f"synchronous_commit={synchronous}")
 
-    def cli(self, sql_file, output=subprocess.DEVNULL, csv=False):
+    def cli(self, sql_file):
+        """Runs a file of SQL in psql, its output thrown away."""
         subprocess.run(
             ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", self.url, "-f", str(sql_file)],
-            stdout=output, check=True,
+            stdout=subprocess.DEVNULL, check=True,
         )
 
     def export_sql(self, start, end):
