@@ -53,8 +53,9 @@ impl Services {
                 tracing::info!(applied, "database migrations applied");
             }
         }
+        let areas_source = Arc::clone(&geography);
         let reloaded = db
-            .write_blocking(|conn| Ok(db::areas::sync(conn, &geography)?))
+            .write_blocking(move |conn| Ok(db::areas::sync(conn, &areas_source)?))
             .map_err(|e| anyhow::anyhow!("loading areas into the database: {e}"))?;
         if reloaded {
             tracing::info!("areas table loaded from the bundled geography");

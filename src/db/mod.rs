@@ -16,8 +16,9 @@ pub mod sessions;
 pub mod sql_log;
 pub mod users;
 pub mod visits;
+mod writer;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{
@@ -106,55 +107,8 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
-    writer: Option<Arc<SqliteWriter>>,
+    writer: Option<Arc<writer::SqliteWriter>>,
     _checkpointer: Option<checkpoint::Checkpointer>,
-}
-
-/// SQLite takes one writer at a time, so writes queue here in order instead of spinning
-/// on SQLITE_BUSY. Its page cache is large enough for a 200-visit batch: with SQLite's
-/// default 2 MiB the dirty pages spilled into the log in the middle of the transaction
-/// and every index page was read from the file again. The readers keep the default, so
-/// an export does not grow the server by a large cache per connection.
-struct SqliteWriter {
-    manager: ConnectionManager,
-    connection: Mutex<DbConnection>,
-}
-
-const SQLITE_WRITER_CACHE_KIB: u32 = 64 * 1024;
-
-impl SqliteWriter {
-    fn open(manager: ConnectionManager) -> anyhow::Result<Self> {
-        let connection = Self::connect(&manager)?;
-        Ok(Self {
-            manager,
-            connection: Mutex::new(connection),
-        })
-    }
-
-    fn connect(manager: &ConnectionManager) -> anyhow::Result<DbConnection> {
-        use r2d2::ManageConnection;
-        let mut conn = manager.connect()?;
-        conn.batch_execute(&format!("PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB};"))?;
-        Ok(conn)
-    }
-
-    fn write<T, F>(&self, work: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
-    {
-        let mut conn = match self.connection.lock() {
-            Ok(conn) => conn,
-            Err(poisoned) => {
-                // A write panicked halfway: start again on a fresh connection rather
-                // than inherit its open transaction.
-                let mut conn = poisoned.into_inner();
-                *conn = Self::connect(&self.manager).map_err(ApiError::Internal)?;
-                self.connection.clear_poison();
-                conn
-            }
-        };
-        write_transaction(&mut conn, work)
-    }
 }
 
 impl Db {
@@ -173,7 +127,7 @@ impl Db {
             .map_err(|e| anyhow::anyhow!("cannot connect to the database {target:?}: {e}"))?;
         let (writer, checkpointer) = match target {
             DatabaseTarget::Sqlite { path } => (
-                Some(Arc::new(SqliteWriter::open(ConnectionManager {
+                Some(Arc::new(writer::SqliteWriter::start(ConnectionManager {
                     target: target.clone(),
                 })?)),
                 Some(checkpoint::Checkpointer::start(path.clone())?),
@@ -202,24 +156,31 @@ impl Db {
         actix_web::web::block(move || work(&mut *pool.get()?)).await?
     }
 
-    /// Runs `work` in one write transaction on the blocking pool: committed when it
-    /// returns `Ok`, rolled back on `Err`.
+    /// Runs `work` in one write transaction: committed when it returns `Ok`, rolled back
+    /// on `Err`. On SQLite it queues for the writer thread (see `writer`), elsewhere it
+    /// runs on the blocking pool.
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(work)).await?
+        match &self.writer {
+            Some(writer) => writer.write(work).await,
+            None => {
+                let pool = self.pool.clone();
+                actix_web::web::block(move || write_transaction(&mut *pool.get()?, work)).await?
+            }
+        }
     }
 
-    /// The blocking body of [`Db::write`], for callers already off the async workers.
+    /// [`Db::write`] for callers off the async workers (start-up, CLI commands, jobs).
     pub fn write_blocking<T, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
     {
         match &self.writer {
-            Some(writer) => writer.write(work),
+            Some(writer) => writer.write_blocking(work),
             None => write_transaction(&mut *self.pool.get()?, work),
         }
     }

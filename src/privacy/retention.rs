@@ -13,7 +13,7 @@ const BATCH: i64 = 500;
 pub fn run_once(db: &Db, retention_days: i64) -> Result<usize, ApiError> {
     let mut total = 0;
     loop {
-        let done = db.write_blocking(|conn| {
+        let done = db.write_blocking(move |conn| {
             let now = crate::db::now();
             let cutoff = now - chrono::Duration::days(retention_days);
             let ids = privacy::retention_due(conn, cutoff, BATCH)?;

@@ -24,7 +24,7 @@ async fn concurrent_writers_all_commit() {
         };
         threads.push(std::thread::spawn(move || {
             for n in 0..25 {
-                db.write_blocking(|conn| {
+                db.write_blocking(move |conn| {
                     // Read, then write: the pattern that deadlocks a deferred SQLite transaction.
                     let _count: i64 = audit_log::table.count().get_result(conn)?;
                     audit::record(
@@ -54,6 +54,69 @@ async fn concurrent_writers_all_commit() {
         .get_result(&mut *conn)
         .unwrap();
     assert_eq!(written, 200);
+}
+
+/// Writes that arrive together commit together on SQLite (one transaction, a savepoint
+/// each). Whatever the grouping, a write is stored exactly when it was answered `Ok`: a
+/// failing write is undone alone, and one that panics takes nothing half-done with it.
+#[tokio::test]
+async fn a_write_is_stored_exactly_when_it_is_acknowledged() {
+    let app = spawn_app().await;
+    let db = app.services.db.clone();
+    let writes = (0..90).map(|n: u32| {
+        let db = db.clone();
+        async move {
+            let answer = db
+                .write(move |conn| {
+                    audit::record(
+                        conn,
+                        &ClientInfo::default(),
+                        AuditEntry {
+                            actor_id: None,
+                            action: "test.group",
+                            record_type: "test",
+                            record_id: Some(&n.to_string()),
+                            details: serde_json::json!({}),
+                        },
+                    )?;
+                    match n % 3 {
+                        0 => Err(fieldweek::error::ApiError::NotFound),
+                        1 if n == 40 => panic!("a bug in one write"),
+                        _ => Ok(n),
+                    }
+                })
+                .await;
+            (n, answer)
+        }
+    });
+    let answers = futures_util::future::join_all(writes).await;
+
+    let mut conn = db.get().unwrap();
+    let stored: std::collections::HashSet<String> = audit_log::table
+        .filter(audit_log::action.eq("test.group"))
+        .select(audit_log::record_id)
+        .load::<Option<String>>(&mut *conn)
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
+    for (n, answer) in &answers {
+        assert_eq!(
+            stored.contains(&n.to_string()),
+            answer.is_ok(),
+            "write {n} answered {answer:?}"
+        );
+        if n % 3 == 0 {
+            assert!(answer.is_err(), "write {n} failed but was acknowledged");
+        }
+    }
+    assert!(answers[40].1.is_err(), "the panicking write must fail");
+    // The panic may sink the writes grouped with it, never the rest.
+    let acknowledged = answers.iter().filter(|(_, answer)| answer.is_ok()).count();
+    assert!(
+        acknowledged >= 20,
+        "only {acknowledged} of 60 good writes stored"
+    );
 }
 
 #[tokio::test]
@@ -105,7 +168,7 @@ fn disable_append_only(conn: &mut fieldweek::db::DbConnection) {
 
 fn write_entries(db: &Db, count: usize) {
     for n in 0..count {
-        db.write_blocking(|conn| {
+        db.write_blocking(move |conn| {
             audit::record(
                 conn,
                 &ClientInfo::default(),
