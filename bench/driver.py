@@ -208,9 +208,7 @@ class Sqlite:
 
     def export_sql(self, start, end):
         return EXPORT_SQL.format(
-            target_groups="(SELECT group_concat(target_group, ';') FROM "
-            "(SELECT target_group FROM visit_target_groups g WHERE g.visit_id = v.id "
-            "ORDER BY target_group))",
+            target_groups=TARGET_GROUPS_SQL,
             start=sql_time(start, "sqlite"),
             end=sql_time(end, "sqlite"),
         )
@@ -281,8 +279,7 @@ class Postgres:
 
     def export_sql(self, start, end):
         return EXPORT_SQL.format(
-            target_groups="(SELECT string_agg(target_group, ';' ORDER BY target_group) "
-            "FROM visit_target_groups g WHERE g.visit_id = v.id)",
+            target_groups=TARGET_GROUPS_SQL,
             start=sql_time(start, "postgres"),
             end=sql_time(end, "postgres"),
         ).rstrip().rstrip(";")
@@ -314,6 +311,17 @@ FROM visits v JOIN users u ON u.id = v.author_id LEFT JOIN areas a ON a.code = v
 WHERE v.visited_at >= {start} AND v.visited_at < {end}
 ORDER BY v.visited_at, v.id;
 """
+
+# The bits of `visits.target_groups` (src/visits/mod.rs), spelled out in alphabetical
+# order and joined by ';' as the export writes them.
+TARGET_GROUP_BITS = {
+    "children": 1, "youth": 2, "women": 4, "families": 8, "elderly": 16, "disabled": 32,
+    "underprivileged": 64, "low_income": 128, "homeless": 256, "beggars": 512,
+}
+TARGET_GROUPS_SQL = "rtrim(" + " || ".join(
+    f"CASE WHEN v.target_groups & {bit} <> 0 THEN '{name};' ELSE '' END"
+    for name, bit in sorted(TARGET_GROUP_BITS.items())
+) + ", ';')"
 
 
 def sql_time(value, engine):

@@ -1,16 +1,19 @@
 //! The weekly figures as SQL aggregates: counts, sums and groupings run in the database,
 //! never by loading the week's rows into memory. Every function is scoped to an area.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use diesel::dsl::{count, count_star, sql};
 use diesel::expression_methods::AggregateExpressionMethods;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
-use super::schema::{grievance_events, grievances, users, visit_target_groups, visits};
+use super::schema::{grievance_events, grievances, users, visits};
 use super::DbConnection;
 use crate::auth::AreaScope;
 use crate::scoped;
+use crate::visits::TargetGroup;
 
 /// A half-open interval of stored (UTC) times.
 #[derive(Debug, Clone, Copy)]
@@ -95,16 +98,23 @@ pub fn visits_by_target_group(
     scope: &AreaScope,
     span: Span,
 ) -> QueryResult<Vec<(String, i64)>> {
-    let query = visit_target_groups::table
-        .inner_join(visits::table)
-        .group_by(visit_target_groups::target_group)
-        .select((visit_target_groups::target_group, count_star()))
+    // Visits counted per combination of groups (a few dozen), then per group.
+    let query = visits::table
+        .group_by(visits::target_groups)
+        .select((visits::target_groups, count_star()))
         .filter(visits::visited_at.ge(span.start))
         .filter(visits::visited_at.lt(span.end))
         .into_boxed();
-    scoped!(query, visits, scope)
-        .order(visit_target_groups::target_group.asc())
-        .load(conn)
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+    for (bits, visits) in scoped!(query, visits, scope).load::<(i64, i64)>(conn)? {
+        for group in TargetGroup::from_bits(bits) {
+            *counts.entry(group.as_str()).or_default() += visits;
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .map(|(group, visits)| (group.to_owned(), visits))
+        .collect())
 }
 
 /// Visits per child area of the report's area: provinces of the country, districts of a

@@ -106,13 +106,8 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamp>,
         content_hash -> Text,
         visited_on -> Text,
-    }
-}
-
-diesel::table! {
-    visit_target_groups (visit_id, target_group) {
-        visit_id -> Text,
-        target_group -> Text,
+        /// A bit per target group (`TargetGroup::bit`).
+        target_groups -> BigInt,
     }
 }
 
@@ -128,7 +123,6 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(visit_target_groups -> visits (visit_id));
 diesel::joinable!(visit_photos -> visits (visit_id));
 
 diesel::table! {
@@ -235,7 +229,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     login_attempts,
     visits,
-    visit_target_groups,
     visit_photos,
     grievances,
     grievance_events,

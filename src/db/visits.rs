@@ -1,11 +1,11 @@
-//! The `visits`, `visit_target_groups` and `visit_photos` tables.
+//! The `visits` and `visit_photos` tables.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{visit_photos, visit_target_groups, visits};
+use super::schema::{visit_photos, visits};
 use super::DbConnection;
 use crate::auth::AreaScope;
 use crate::scoped;
@@ -41,6 +41,8 @@ pub struct VisitRow {
     pub content_hash: String,
     /// The Bangkok calendar day of `visited_at` (YYYY-MM-DD).
     pub visited_on: String,
+    /// A bit per target group (`TargetGroup::bit`).
+    pub target_groups: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -66,9 +68,9 @@ pub enum Filed {
 }
 
 impl NewVisit {
-    fn into_row(self, received_at: NaiveDateTime) -> (VisitRow, Vec<TargetGroup>) {
+    fn into_row(self, received_at: NaiveDateTime) -> VisitRow {
         let place = self.placement;
-        let row = VisitRow {
+        VisitRow {
             id: self.id,
             author_id: self.author_id,
             visited_at: self.visited_at,
@@ -93,8 +95,8 @@ impl NewVisit {
             reviewed_at: None,
             content_hash: self.content_hash,
             visited_on: crate::domain::bangkok_date(self.visited_at.and_utc()).to_string(),
-        };
-        (row, self.target_groups)
+            target_groups: TargetGroup::bits_of(&self.target_groups),
+        }
     }
 }
 
@@ -103,7 +105,7 @@ impl NewVisit {
 pub fn file(conn: &mut DbConnection, visit: NewVisit, now: NaiveDateTime) -> QueryResult<Filed> {
     let author_id = visit.author_id.clone();
     let content_hash = visit.content_hash.clone();
-    let (row, target_groups) = visit.into_row(now);
+    let row = visit.into_row(now);
 
     let insert = diesel::insert_into(visits::table)
         .values(&row)
@@ -113,25 +115,7 @@ pub fn file(conn: &mut DbConnection, visit: NewVisit, now: NaiveDateTime) -> Que
         DbConnection::Postgres(conn) => insert.execute(conn)?,
     };
     if inserted == 1 {
-        let groups: Vec<_> = target_groups
-            .iter()
-            .map(|group| {
-                (
-                    visit_target_groups::visit_id.eq(&row.id),
-                    visit_target_groups::target_group.eq(group.as_str()),
-                )
-            })
-            .collect();
-        for group in groups {
-            diesel::insert_into(visit_target_groups::table)
-                .values(group)
-                .execute(conn)?;
-        }
-        return Ok(Filed::Created(Box::new(VisitView::new(
-            row,
-            target_groups,
-            Vec::new(),
-        ))));
+        return Ok(Filed::Created(Box::new(VisitView::new(row, Vec::new()))));
     }
 
     let stored = visits::table
@@ -145,22 +129,9 @@ pub fn file(conn: &mut DbConnection, visit: NewVisit, now: NaiveDateTime) -> Que
     Ok(Filed::Replayed(Box::new(views.remove(0))))
 }
 
-/// Adds target groups and photos to visit rows, in two queries for the whole set.
+/// Adds photos to visit rows, in one query for the whole set.
 pub fn hydrate(conn: &mut DbConnection, rows: Vec<VisitRow>) -> QueryResult<Vec<VisitView>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut groups: HashMap<String, Vec<TargetGroup>> = HashMap::new();
-    for (visit_id, group) in visit_target_groups::table
-        .filter(visit_target_groups::visit_id.eq_any(&ids))
-        .select((
-            visit_target_groups::visit_id,
-            visit_target_groups::target_group,
-        ))
-        .load::<(String, String)>(conn)?
-    {
-        if let Some(group) = TargetGroup::parse(&group) {
-            groups.entry(visit_id).or_default().push(group);
-        }
-    }
     let mut photos: HashMap<String, Vec<PhotoRow>> = HashMap::new();
     for photo in visit_photos::table
         .filter(visit_photos::visit_id.eq_any(&ids))
@@ -176,12 +147,23 @@ pub fn hydrate(conn: &mut DbConnection, rows: Vec<VisitRow>) -> QueryResult<Vec<
     Ok(rows
         .into_iter()
         .map(|row| {
-            let mut target_groups = groups.remove(&row.id).unwrap_or_default();
-            target_groups.sort();
             let photos = photos.remove(&row.id).unwrap_or_default();
-            VisitView::new(row, target_groups, photos)
+            VisitView::new(row, photos)
         })
         .collect())
+}
+
+diesel::infix_operator!(BitAnd, " & ", diesel::sql_types::BigInt);
+
+/// `column & bits`: non-zero when the row has any of `bits`.
+fn has_bits<C>(
+    column: C,
+    bits: i64,
+) -> BitAnd<C, diesel::dsl::AsExprOf<i64, diesel::sql_types::BigInt>>
+where
+    C: Expression<SqlType = diesel::sql_types::BigInt>,
+{
+    BitAnd::new(column, bits.into_sql::<diesel::sql_types::BigInt>())
 }
 
 /// Who may see which visits: staff see their area, volunteers their own visits.
@@ -243,13 +225,7 @@ pub fn list(
         query = query.filter(visits::review_status.eq(status.as_str()));
     }
     if let Some(group) = filter.target_group {
-        query = query.filter(
-            visits::id.eq_any(
-                visit_target_groups::table
-                    .filter(visit_target_groups::target_group.eq(group.as_str()))
-                    .select(visit_target_groups::visit_id),
-            ),
-        );
+        query = query.filter(has_bits(visits::target_groups, group.bit()).ne(0_i64));
     }
     if let Some((min_lat, max_lat, min_lon, max_lon)) = filter.bbox {
         query = query

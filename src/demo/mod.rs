@@ -135,7 +135,6 @@ pub struct DemoSummary {
     /// Whether `demo.admin` was created (false when it already existed).
     pub admin_created: bool,
     pub visits: usize,
-    pub visit_target_groups: usize,
     pub grievances: usize,
     pub grievance_events: usize,
     pub elapsed: Duration,
@@ -148,11 +147,7 @@ impl DemoSummary {
 
     /// Every row written.
     pub fn rows(&self) -> usize {
-        self.users()
-            + self.visits
-            + self.visit_target_groups
-            + self.grievances
-            + self.grievance_events
+        self.users() + self.visits + self.grievances + self.grievance_events
     }
 
     pub fn rows_per_second(&self) -> f64 {
@@ -169,7 +164,7 @@ impl DemoSummary {
         };
         format!(
             "Wrote {rows} rows in {seconds:.1} s ({rate:.0} rows/s): {users} accounts in \
-             {provinces} province(s) ({codes}), {visits} visits ({groups} target-group rows), \
+             {provinces} province(s) ({codes}), {visits} visits, \
              {grievances} grievances ({events} history events). Log in as demo.admin \
              ({admin}), demo.sup.<province> (e.g. demo.sup.{example}), \
              demo.off.<province>.<n> (1 to {officials}) or demo.vol.<province>.<n> \
@@ -181,7 +176,6 @@ impl DemoSummary {
             provinces = self.provinces.len(),
             codes = self.provinces.join(", "),
             visits = self.visits,
-            groups = self.visit_target_groups,
             grievances = self.grievances,
             events = self.grievance_events,
             officials = self.officials / self.provinces.len().max(1),
@@ -297,7 +291,6 @@ fn fill(conn: &mut DbConnection, plan: Plan) -> anyhow::Result<DemoSummary> {
         volunteers: count(Role::Volunteer),
         admin_created,
         visits: 0,
-        visit_target_groups: 0,
         grievances: 0,
         grievance_events: 0,
         elapsed: Duration::ZERO,
@@ -307,22 +300,16 @@ fn fill(conn: &mut DbConnection, plan: Plan) -> anyhow::Result<DemoSummary> {
         let authors = Authors::new(&world, &mut authors_rng)?;
 
         let mut maker = VisitMaker::new(&world, &calendar, &authors, visits_rng)?;
-        let mut groups = 0;
         summary.visits = load(
             conn,
-            &["visits", "visit_target_groups"],
+            &["visits"],
             "visits",
             options.visits,
             started,
             |count| Ok(maker.chunk(count)),
-            |conn, chunk| {
-                store::visits(conn, chunk)?;
-                groups += chunk.groups.len();
-                Ok(())
-            },
+            |conn, chunk| Ok(store::visits(conn, chunk)?),
         )
         .context("writing the demo visits")?;
-        summary.visit_target_groups = groups;
 
         let mut maker = GrievanceMaker::new(&world, &calendar, &authors, cipher, grievances_rng)?;
         let mut events = 0;

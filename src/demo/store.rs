@@ -6,14 +6,13 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::grievances::GrievanceChunk;
-use super::visits::VisitChunk;
-use crate::db::schema::{grievance_events, grievances, users, visit_target_groups, visits};
+use super::visits::VisitRecord;
+use crate::db::schema::{grievance_events, grievances, users, visits};
 use crate::db::users::UserRow;
 use crate::db::DbConnection;
 
 /// Rows per statement, keeping each under SQLite's limit of 32,766 bound parameters.
-const VISITS_PER_STATEMENT: usize = 1_000; // 24 columns
-const GROUPS_PER_STATEMENT: usize = 5_000; // 2 columns
+const VISITS_PER_STATEMENT: usize = 1_000; // 25 columns
 const GRIEVANCES_PER_STATEMENT: usize = 500; // 36 columns
 const EVENTS_PER_STATEMENT: usize = 2_000; // 9 columns
 const USERS_PER_STATEMENT: usize = 1_000; // 14 columns
@@ -36,7 +35,7 @@ macro_rules! insert_chunks {
             // COPY has no parameter limit and skips planning a statement per batch.
             DbConnection::Postgres(conn) => {
                 diesel::copy_from($table)
-                    .from_insertable($rows.as_slice())
+                    .from_insertable(&$rows[..])
                     .execute(conn)?;
             }
         }
@@ -55,14 +54,8 @@ pub fn users(conn: &mut DbConnection, rows: &[UserRow]) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn visits(conn: &mut DbConnection, chunk: &VisitChunk) -> QueryResult<()> {
-    insert_chunks!(conn, visits::table, chunk.visits, VISITS_PER_STATEMENT);
-    insert_chunks!(
-        conn,
-        visit_target_groups::table,
-        chunk.groups,
-        GROUPS_PER_STATEMENT
-    );
+pub fn visits(conn: &mut DbConnection, chunk: &[VisitRecord]) -> QueryResult<()> {
+    insert_chunks!(conn, visits::table, chunk, VISITS_PER_STATEMENT);
     Ok(())
 }
 

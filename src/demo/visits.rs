@@ -10,7 +10,7 @@ use super::calendar::{sync_delay, whole_seconds, Calendar};
 use super::field::{hex_digest, spot, Authors};
 use super::words;
 use super::world::{pick, uuid, World};
-use crate::db::schema::{visit_target_groups, visits};
+use crate::db::schema::visits;
 use crate::domain::bangkok_date;
 use crate::visits::{Activity, ReviewStatus, TargetGroup};
 
@@ -45,19 +45,7 @@ pub struct VisitRecord {
     pub reviewed_at: Option<NaiveDateTime>,
     pub content_hash: String,
     pub visited_on: String,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = visit_target_groups, treat_none_as_default_value = false)]
-pub struct TargetGroupRecord {
-    pub visit_id: String,
-    pub target_group: &'static str,
-}
-
-#[derive(Default)]
-pub struct VisitChunk {
-    pub visits: Vec<VisitRecord>,
-    pub groups: Vec<TargetGroupRecord>,
+    pub target_groups: i64,
 }
 
 /// How often each group is among a visit's target groups: the ministry's field work is
@@ -113,32 +101,16 @@ impl<'a> VisitMaker<'a> {
         })
     }
 
-    /// The next `count` visits and their target-group rows.
-    pub fn chunk(&mut self, count: usize) -> VisitChunk {
-        let mut chunk = VisitChunk {
-            visits: Vec::with_capacity(count),
-            groups: Vec::with_capacity(count * 2),
-        };
-        for _ in 0..count {
-            let (visit, groups) = self.visit();
-            chunk
-                .groups
-                .extend(groups.into_iter().map(|group| TargetGroupRecord {
-                    visit_id: visit.id.clone(),
-                    target_group: group.as_str(),
-                }));
-            chunk.visits.push(visit);
-        }
-        // In key order, the primary keys' B-trees are walked once per chunk rather than
+    /// The next `count` visits.
+    pub fn chunk(&mut self, count: usize) -> Vec<VisitRecord> {
+        let mut chunk: Vec<VisitRecord> = (0..count).map(|_| self.visit()).collect();
+        // In key order, the primary key's B-tree is walked once per chunk rather than
         // jumped about in.
-        chunk.visits.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        chunk.groups.sort_unstable_by(|a, b| {
-            (&a.visit_id, a.target_group).cmp(&(&b.visit_id, b.target_group))
-        });
+        chunk.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         chunk
     }
 
-    fn visit(&mut self) -> (VisitRecord, Vec<TargetGroup>) {
+    fn visit(&mut self) -> VisitRecord {
         // Each visit draws from its own generator, so how many numbers one takes (which
         // can depend on the clock) never shifts the visits after it.
         let rng = &mut StdRng::seed_from_u64(self.rng.gen());
@@ -227,7 +199,7 @@ impl<'a> VisitMaker<'a> {
 
         let visited_on = bangkok_date(visited_at.and_utc()).to_string();
         let content_hash = hex_digest(&[&id, &visited_at.to_string(), &summary]);
-        let visit = VisitRecord {
+        VisitRecord {
             author_id: person.id.clone(),
             visited_at,
             received_at,
@@ -252,8 +224,8 @@ impl<'a> VisitMaker<'a> {
             reviewed_at: reviewed.then(|| (received_at + review_delay).min(now)),
             content_hash,
             visited_on,
+            target_groups: TargetGroup::bits_of(&groups),
             id,
-        };
-        (visit, groups)
+        }
     }
 }

@@ -15,13 +15,14 @@ use super::weekly::WeeklyReport;
 use crate::auth::AreaScope;
 use crate::db::grievances::GrievanceRow;
 use crate::db::reports::{Span, FIELD_ROLES};
-use crate::db::schema::{grievances, users, visit_target_groups, visits};
+use crate::db::schema::{grievances, users, visits};
 use crate::db::visits::VisitRow;
 use crate::db::DbConnection;
 use crate::geo::Geography;
 use crate::grievances::sla::is_overdue;
 use crate::placement::Flag;
 use crate::scoped;
+use crate::visits::TargetGroup;
 
 /// Rows read per database round trip.
 pub const CHUNK_ROWS: i64 = 2_000;
@@ -238,22 +239,6 @@ fn visit_cells(
     rows: Vec<VisitRow>,
     geography: &Geography,
 ) -> QueryResult<Vec<Vec<Cell>>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
-    for (visit_id, group) in visit_target_groups::table
-        .filter(visit_target_groups::visit_id.eq_any(&ids))
-        .order((
-            visit_target_groups::visit_id.asc(),
-            visit_target_groups::target_group.asc(),
-        ))
-        .select((
-            visit_target_groups::visit_id,
-            visit_target_groups::target_group,
-        ))
-        .load::<(String, String)>(conn)?
-    {
-        groups.entry(visit_id).or_default().push(group);
-    }
     let mut authors: Vec<&str> = rows.iter().map(|r| r.author_id.as_str()).collect();
     authors.sort_unstable();
     authors.dedup();
@@ -267,6 +252,11 @@ fn visit_cells(
         .into_iter()
         .map(|row| {
             let needs: Vec<String> = serde_json::from_str(&row.needs).unwrap_or_default();
+            let mut groups: Vec<&str> = TargetGroup::from_bits(row.target_groups)
+                .into_iter()
+                .map(TargetGroup::as_str)
+                .collect();
+            groups.sort_unstable();
             vec![
                 Cell::from(row.id.clone()),
                 Cell::DateTime(row.visited_at.and_utc()),
@@ -279,7 +269,7 @@ fn visit_cells(
                 Cell::Float(row.lon),
                 Cell::from(row.accuracy_m),
                 Cell::from(row.activity),
-                Cell::from(groups.remove(&row.id).unwrap_or_default().join(";")),
+                Cell::from(groups.join(";")),
                 Cell::Int(row.households_visited),
                 Cell::Int(row.people_reached),
                 Cell::from(row.summary),

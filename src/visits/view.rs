@@ -60,7 +60,7 @@ pub struct VisitView {
 }
 
 impl VisitView {
-    pub fn new(row: VisitRow, target_groups: Vec<TargetGroup>, photos: Vec<PhotoRow>) -> Self {
+    pub fn new(row: VisitRow, photos: Vec<PhotoRow>) -> Self {
         Self {
             location: LocationInput {
                 lat: row.lat,
@@ -70,7 +70,7 @@ impl VisitView {
             visited_at: row.visited_at.and_utc(),
             area_code: row.area_code,
             declared_area_code: row.declared_area_code,
-            target_groups,
+            target_groups: TargetGroup::from_bits(row.target_groups),
             activity: Activity::parse(&row.activity).unwrap_or(Activity::Other),
             households_visited: row.households_visited,
             people_reached: row.people_reached,
