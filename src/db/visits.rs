@@ -125,8 +125,17 @@ pub fn file(conn: &mut DbConnection, visit: NewVisit, now: NaiveDateTime) -> Que
     if stored.author_id != author_id || stored.content_hash != content_hash {
         return Ok(Filed::Conflict);
     }
-    let mut views = hydrate(conn, vec![stored])?;
-    Ok(Filed::Replayed(Box::new(views.remove(0))))
+    Ok(Filed::Replayed(Box::new(hydrate_one(conn, stored)?)))
+}
+
+/// Adds its photos to one visit row (a statement prepared once, unlike an `IN` list).
+pub fn hydrate_one(conn: &mut DbConnection, row: VisitRow) -> QueryResult<VisitView> {
+    let photos = visit_photos::table
+        .filter(visit_photos::visit_id.eq(&row.id))
+        .order(visit_photos::created_at.asc())
+        .select(PhotoRow::as_select())
+        .load(conn)?;
+    Ok(VisitView::new(row, photos))
 }
 
 /// Adds photos to visit rows, in one query for the whole set.
@@ -173,17 +182,31 @@ pub struct Visibility {
     pub only_author: Option<String>,
 }
 
+impl Visibility {
+    /// The same rule as the scoped queries, for one row already read: its area lies in
+    /// the scope (the province and district columns are prefixes of the area code).
+    pub fn allows(&self, row: &VisitRow) -> bool {
+        self.scope.covers_code(&row.area_code)
+            && self
+                .only_author
+                .as_ref()
+                .is_none_or(|author| *author == row.author_id)
+    }
+}
+
+/// A visit the caller may see. Read by key, a statement prepared once per connection
+/// (a scoped query is built anew each time and compiled again by SQLite), then judged.
 pub fn find_visible(
     conn: &mut DbConnection,
     id: &str,
     visibility: &Visibility,
 ) -> QueryResult<Option<VisitRow>> {
-    let mut query = visits::table.filter(visits::id.eq(id)).into_boxed();
-    query = scoped!(query, visits, &visibility.scope);
-    if let Some(author) = &visibility.only_author {
-        query = query.filter(visits::author_id.eq(author.clone()));
-    }
-    query.select(VisitRow::as_select()).first(conn).optional()
+    let row = visits::table
+        .find(id)
+        .select(VisitRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.filter(|row| visibility.allows(row)))
 }
 
 /// The filters of `GET /visits`, already validated.

@@ -385,7 +385,7 @@ pub async fn get(
     let view = db
         .read(move |conn| {
             let row = visits::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound)?;
-            Ok(visits::hydrate(conn, vec![row])?.remove(0))
+            Ok(visits::hydrate_one(conn, row)?)
         })
         .await?;
     Ok(web::Json(view))
