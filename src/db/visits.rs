@@ -1,6 +1,6 @@
 //! The `visits` and `visit_photos` tables.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -13,8 +13,10 @@ use crate::visits::input::NewVisit;
 use crate::visits::view::VisitView;
 use crate::visits::{ReviewStatus, TargetGroup};
 
+/// A `None` is written as NULL rather than left to a column default (none of these
+/// columns has one), which lets SQLite take many rows in one statement.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = visits)]
+#[diesel(table_name = visits, treat_none_as_default_value = false)]
 pub struct VisitRow {
     pub id: String,
     pub author_id: String,
@@ -100,32 +102,50 @@ impl NewVisit {
     }
 }
 
-/// Files a visit, idempotently on its id. The primary key decides: of any number of
-/// concurrent identical submissions exactly one inserts, and the rest read it back.
-pub fn file(conn: &mut DbConnection, visit: NewVisit, now: NaiveDateTime) -> QueryResult<Filed> {
-    let author_id = visit.author_id.clone();
-    let content_hash = visit.content_hash.clone();
-    let row = visit.into_row(now);
-
+/// Files visits, idempotently on their ids, in one statement: a batch from a phone costs
+/// one round trip, not one per visit. The primary key decides: of any number of
+/// concurrent identical submissions exactly one inserts, and the rest read it back. The
+/// outcomes are in the order given, as if the visits were filed one after another.
+pub fn file(
+    conn: &mut DbConnection,
+    visits: Vec<NewVisit>,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Filed>> {
+    if visits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<VisitRow> = visits.into_iter().map(|v| v.into_row(now)).collect();
     let insert = diesel::insert_into(visits::table)
-        .values(&row)
-        .on_conflict_do_nothing();
-    let inserted = match conn {
-        DbConnection::Sqlite(conn) => insert.execute(conn)?,
-        DbConnection::Postgres(conn) => insert.execute(conn)?,
-    };
-    if inserted == 1 {
-        return Ok(Filed::Created(Box::new(VisitView::new(row, Vec::new()))));
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .returning(visits::id);
+    let mut inserted: HashSet<String> = match conn {
+        DbConnection::Sqlite(conn) => insert.get_results(conn)?,
+        DbConnection::Postgres(conn) => insert.get_results(conn)?,
     }
+    .into_iter()
+    .collect();
 
-    let stored = visits::table
-        .find(&row.id)
-        .select(VisitRow::as_select())
-        .first(conn)?;
-    if stored.author_id != author_id || stored.content_hash != content_hash {
-        return Ok(Filed::Conflict);
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        // Taken out once: an id sent twice in one batch is a resend the second time.
+        if inserted.remove(&row.id) {
+            outcomes.push(Filed::Created(Box::new(VisitView::new(row, Vec::new()))));
+            continue;
+        }
+        let stored = visits::table
+            .find(&row.id)
+            .select(VisitRow::as_select())
+            .first(conn)?;
+        outcomes.push(
+            if stored.author_id != row.author_id || stored.content_hash != row.content_hash {
+                Filed::Conflict
+            } else {
+                Filed::Replayed(Box::new(hydrate_one(conn, stored)?))
+            },
+        );
     }
-    Ok(Filed::Replayed(Box::new(hydrate_one(conn, stored)?)))
+    Ok(outcomes)
 }
 
 /// Adds its photos to one visit row (a statement prepared once, unlike an `IN` list).

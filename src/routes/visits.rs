@@ -55,8 +55,10 @@ pub async fn submit(
         .map_err(ApiError::Validation)?;
     let id = visit.id.clone();
     let filed = db
-        .write(move |conn| Ok(visits::file(conn, visit, crate::db::now())?))
-        .await?;
+        .write(move |conn| Ok(visits::file(conn, vec![visit], crate::db::now())?))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("filing gave no outcome")))?;
     match filed {
         Filed::Created(view) => Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/visits/{}", view.id)))
@@ -141,19 +143,15 @@ pub async fn submit_batch(
         }
     }
 
+    let (indexes, ids): (Vec<usize>, Vec<String>) = valid
+        .iter()
+        .map(|(index, visit)| (*index, visit.id.clone()))
+        .unzip();
+    let visits_to_file: Vec<NewVisit> = valid.into_iter().map(|(_, visit)| visit).collect();
     let filed = db
-        .write(move |conn| {
-            let received_at = crate::db::now();
-            valid
-                .into_iter()
-                .map(|(index, visit)| {
-                    let id = visit.id.clone();
-                    Ok((index, id, visits::file(conn, visit, received_at)?))
-                })
-                .collect::<Result<Vec<_>, ApiError>>()
-        })
+        .write(move |conn| Ok(visits::file(conn, visits_to_file, crate::db::now())?))
         .await?;
-    for (index, id, outcome) in filed {
+    for ((index, id), outcome) in indexes.into_iter().zip(ids).zip(filed) {
         results[index] = Some(match outcome {
             Filed::Created(view) => BatchItemResult {
                 id: Some(id),

@@ -181,6 +181,29 @@ async fn a_batch_reports_each_item_and_commits_the_good_ones() {
     );
     assert_eq!(count_visits(&app), 3);
 
+    // A new id twice in one batch is filed once; the second copy is a resend, and a
+    // third with other content is a conflict, as if they had come one after another.
+    let twice = visit(&new_id());
+    let mut changed = twice.clone();
+    changed["summary"] = json!("changed on the phone");
+    let response = app
+        .send_as(
+            &volunteer,
+            Method::POST,
+            "/api/v1/visits/batch",
+            &json!({"visits": [twice.clone(), twice, changed]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let statuses: Vec<u64> = response.json::<Value>().await.unwrap()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [201, 200, 409]);
+    assert_eq!(count_visits(&app), 4);
+
     let too_many: Vec<Value> = (0..201).map(|_| visit(&new_id())).collect();
     let response = app
         .send_as(
@@ -196,7 +219,7 @@ async fn a_batch_reports_each_item_and_commits_the_good_ones() {
         .send_as(&volunteer, Method::POST, "/api/v1/visits/batch", &huge)
         .await;
     assert_problem(response, 413, "payload_too_large").await;
-    assert_eq!(count_visits(&app), 3);
+    assert_eq!(count_visits(&app), 4);
 }
 
 async fn fields_of(app: &TestApp, user: &TestUser, body: Value) -> Vec<String> {
