@@ -1,7 +1,9 @@
 //! Storage: one diesel schema on SQLite or PostgreSQL, chosen by the database URL.
 //!
-//! Diesel is synchronous, so every query runs on actix's blocking pool through [`Db::read`]
-//! and [`Db::write`]; a whole transaction lives inside one closure.
+//! Diesel is synchronous, so no query runs on an actix worker: reads go to the blocking
+//! pool through [`Db::read`], writes through [`Db::write`] to the blocking pool on
+//! PostgreSQL and to the one writer thread on SQLite (`writer`, which commits the writes
+//! waiting for it together). A whole transaction lives inside one closure.
 
 pub mod areas;
 pub mod audit;
