@@ -625,7 +625,8 @@ def engine_section(r, options):
         f"{weekly:.2f} s", f"{cli:.2f} s, its {r['weekly_statements']} statements in the CLI",
         f"{weekly / cli:.2f}×", "≤ 2×", weekly / cli <= 2)
     export, export_cli = r["export_seconds"], r["export_cli_seconds"]
-    growth_mb = r["export_growth_kib"] / 1024
+    # The peak can sit below the RSS taken before (pages given back meanwhile): no growth.
+    growth_mb = max(0.0, r["export_growth_kib"] / 1024)
     add(f"CSV export of {r['export_rows']:,} visits",
         f"{export:.1f} s, memory +{growth_mb:.1f} MiB",
         f"{export_cli:.1f} s `{r['export_cli_tool']}`", f"{export_cli / export:.2f}",
