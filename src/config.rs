@@ -139,6 +139,9 @@ pub struct Config {
     pub retention_days: i64,
     /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
     pub hash_concurrency: usize,
+    /// Exports running at once; by default a quarter of the pool (at least one), since
+    /// each holds a connection while it runs.
+    pub max_exports: Option<usize>,
 }
 
 impl Config {
@@ -166,7 +169,13 @@ impl Config {
             // One core is always left to the other requests during a login rush.
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            max_exports: None,
         }
+    }
+
+    pub fn export_slots(&self) -> usize {
+        self.max_exports
+            .unwrap_or((self.db_pool_size as usize / 4).max(1))
     }
 
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -221,6 +230,9 @@ impl Config {
         };
         if let Some(size) = get("FIELDWEEK_DB_POOL_SIZE") {
             config.db_pool_size = parse_in_range("FIELDWEEK_DB_POOL_SIZE", size, 1, 200)?;
+        }
+        if let Some(exports) = get("FIELDWEEK_MAX_EXPORTS") {
+            config.max_exports = Some(parse_in_range("FIELDWEEK_MAX_EXPORTS", exports, 1, 100)?);
         }
         if let Some(workers) = get("FIELDWEEK_WORKERS") {
             config.workers = Some(parse_in_range("FIELDWEEK_WORKERS", workers, 1, 256)?);
@@ -374,6 +386,17 @@ mod tests {
         );
         assert_eq!(config.bind, "127.0.0.1:8080");
         assert_eq!(config.max_json_bytes, 65536);
+    }
+
+    #[test]
+    fn exports_at_once_follow_the_pool_unless_set() {
+        let slots =
+            |pairs: &[(&str, &str)]| Config::from_vars(&vars(pairs)).unwrap().export_slots();
+        assert_eq!(slots(&[]), 2);
+        assert_eq!(slots(&[("FIELDWEEK_DB_POOL_SIZE", "40")]), 10);
+        assert_eq!(slots(&[("FIELDWEEK_DB_POOL_SIZE", "2")]), 1);
+        assert_eq!(slots(&[("FIELDWEEK_MAX_EXPORTS", "3")]), 3);
+        assert!(Config::from_vars(&vars(&[("FIELDWEEK_MAX_EXPORTS", "0")])).is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::http::{cors, observe, BodyLimits, CorsPolicy, Metrics};
 use crate::privacy::PiiCipher;
+use crate::reports::slots::ExportSlots;
 use crate::routes::grievances::GrievanceServices;
 use crate::visits::input::VisitRules;
 use crate::visits::photos::PhotoStore;
@@ -35,6 +36,7 @@ pub struct Services {
     pub write_limiter: Arc<WriteRateLimiter>,
     pub photos: PhotoStore,
     pub cipher: PiiCipher,
+    pub exports: ExportSlots,
 }
 
 impl Services {
@@ -73,6 +75,7 @@ impl Services {
             .context("loading the key for complainants' personal data")?;
         Ok(Self {
             hasher: PasswordHasher::new(config.hash_concurrency)?,
+            exports: ExportSlots::new(config.export_slots()),
             write_limiter: Arc::new(WriteRateLimiter::new(config.writes_per_minute)),
             token_keys,
             photos,
@@ -122,6 +125,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     });
     let week_start = web::Data::new(config.week_start);
     let photos = web::Data::new(services.photos.clone());
+    let exports = web::Data::new(services.exports.clone());
     let cors_policy = web::Data::new(CorsPolicy {
         allowed_origins: config.cors_origins.clone(),
     });
@@ -156,6 +160,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(visit_rules.clone())
             .app_data(week_start.clone())
             .app_data(photos.clone())
+            .app_data(exports.clone())
             .app_data(grievance_services.clone())
             .app_data(limits)
             .app_data(web::QueryConfig::default().error_handler(|error, _| {

@@ -4,4 +4,5 @@
 pub mod datasets;
 pub mod export;
 pub mod plans;
+pub mod slots;
 pub mod weekly;

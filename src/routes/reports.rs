@@ -17,7 +17,12 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;
 use crate::reports::datasets::{Dataset, ExportScope, Source};
 use crate::reports::export::{CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
+use crate::reports::slots::{ExportSlot, ExportSlots};
 use crate::reports::weekly::{self, WeeklyReport};
+
+/// When to come back after a 429 because every export slot is taken: a large export
+/// takes tens of seconds.
+const EXPORT_RETRY_SECS: u64 = 30;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -145,6 +150,7 @@ pub async fn export(
     db: web::Data<Db>,
     geography: web::Data<Geography>,
     week_start: web::Data<Weekday>,
+    slots: web::Data<ExportSlots>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let week_start = **week_start;
@@ -167,6 +173,10 @@ pub async fn export(
         span: weekly::span_of(week, week_start),
     };
     let geography = geography.into_inner();
+    // Held until the export has read its last row (see `ExportSlots`).
+    let slot = slots.try_take().ok_or(ApiError::TooManyRequests {
+        retry_after_secs: EXPORT_RETRY_SECS,
+    })?;
 
     let details = serde_json::json!({
         "week": week.to_string(), "area": area.as_str(), "format": format, "dataset": dataset,
@@ -209,11 +219,18 @@ pub async fn export(
             } else {
                 "application/geo+json"
             };
-            let body = stream_rows(db.get_ref().clone(), geography, source, dataset, format);
+            let body = stream_rows(
+                db.get_ref().clone(),
+                geography,
+                source,
+                dataset,
+                format,
+                slot,
+            );
             Ok(attachment(content_type, &filename).streaming(body))
         }
         ExportFormat::Xlsx => {
-            let file = write_xlsx(db.get_ref().clone(), geography, scope, report).await?;
+            let file = write_xlsx(db.get_ref().clone(), geography, scope, report, slot).await?;
             let filename = format!("{name}.xlsx");
             Ok(attachment(
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -246,6 +263,7 @@ fn stream_rows(
     mut source: Source,
     dataset: Dataset,
     format: ExportFormat,
+    slot: ExportSlot,
 ) -> impl futures_util::Stream<Item = Chunk> {
     // What the producer sends: bytes, or that it failed (the body then ends in an error).
     let (tx, rx) = mpsc::channel::<Result<web::Bytes, ()>>(4);
@@ -293,12 +311,14 @@ fn stream_rows(
             let _ = tx.blocking_send(Ok(geojson.footer().into()));
         }
     });
-    stream::unfold(rx, |mut rx| async move {
+    // The stream keeps the slot: it is given back when the producer has sent its last
+    // chunk (before the end of the body goes out) or when the client leaves.
+    stream::unfold((rx, slot), |(mut rx, slot)| async move {
         let chunk = rx
             .recv()
             .await?
             .map_err(|()| actix_web::error::ErrorInternalServerError("export failed"));
-        Some((chunk, rx))
+        Some((chunk, (rx, slot)))
     })
 }
 
@@ -309,6 +329,7 @@ async fn write_xlsx(
     geography: std::sync::Arc<Geography>,
     scope: ExportScope,
     report: Option<WeeklyReport>,
+    slot: ExportSlot,
 ) -> Result<tokio::fs::File, ApiError> {
     let path = std::env::temp_dir().join(format!("fieldweek-export-{}.xlsx", uuid::Uuid::new_v4()));
     let written = path.clone();
@@ -331,7 +352,10 @@ async fn write_xlsx(
                 }
             }
         }
-        workbook.finish(&written).map_err(ApiError::internal)
+        let finished = workbook.finish(&written).map_err(ApiError::internal);
+        // The database is done with: the file streams without holding a slot.
+        drop(slot);
+        finished
     })
     .await??;
     let file = tokio::fs::File::open(&path)

@@ -629,3 +629,38 @@ async fn plans_and_progress() {
         "no plan of its own"
     );
 }
+
+/// An export holds a database connection while it runs, so only so many run at once: the
+/// next is told when to come back, and a finished export (CSV or XLSX) frees its slot.
+#[tokio::test]
+async fn exports_beyond_the_limit_are_told_to_come_back() {
+    let app = crate::helpers::spawn_app_with(|config| config.max_exports = Some(1)).await;
+    let admin = app.admin().await;
+    let csv = "/api/v1/reports/weekly/export?format=csv&dataset=visits";
+    let xlsx = "/api/v1/reports/weekly/export?format=xlsx";
+
+    let running = app
+        .services
+        .exports
+        .try_take()
+        .expect("the one slot is free");
+    let response = app.as_user(&admin, Method::GET, csv).send().await.unwrap();
+    assert_eq!(response.headers()["retry-after"], "30");
+    assert_problem(response, 429, "too_many_requests").await;
+    assert_eq!(
+        app.audit_entries("report.exported").len(),
+        0,
+        "refused, not exported"
+    );
+    drop(running);
+
+    for path in [csv, csv, xlsx, xlsx, csv] {
+        let response = app.as_user(&admin, Method::GET, path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.bytes().await.unwrap();
+    }
+    assert!(
+        app.services.exports.try_take().is_some(),
+        "every slot given back"
+    );
+}
