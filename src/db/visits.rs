@@ -126,22 +126,46 @@ pub fn file(
     .into_iter()
     .collect();
 
+    // An id taken out once: sent twice in one batch, it is a resend the second time.
+    let created: Vec<bool> = rows.iter().map(|row| inserted.remove(&row.id)).collect();
+    // The rest were filed before: read back together, not one round trip each, since a
+    // phone that lost an answer sends its whole batch again.
+    let earlier: Vec<&str> = rows
+        .iter()
+        .zip(&created)
+        .filter(|(_, created)| !**created)
+        .map(|(row, _)| row.id.as_str())
+        .collect();
+    let mut stored: HashMap<String, (String, String, VisitView)> = HashMap::new();
+    if !earlier.is_empty() {
+        let found = visits::table
+            .filter(visits::id.eq_any(&earlier))
+            .select(VisitRow::as_select())
+            .load(conn)?;
+        // Who filed it and what it held, kept beside the view to tell a resend from a
+        // different visit under the same id.
+        let keys: Vec<(String, String)> = found
+            .iter()
+            .map(|row| (row.author_id.clone(), row.content_hash.clone()))
+            .collect();
+        for ((author_id, content_hash), view) in keys.into_iter().zip(hydrate(conn, found)?) {
+            stored.insert(view.id.clone(), (author_id, content_hash, view));
+        }
+    }
+
     let mut outcomes = Vec::with_capacity(rows.len());
-    for row in rows {
-        // Taken out once: an id sent twice in one batch is a resend the second time.
-        if inserted.remove(&row.id) {
+    for (row, created) in rows.into_iter().zip(created) {
+        if created {
             outcomes.push(Filed::Created(Box::new(VisitView::new(row, Vec::new()))));
             continue;
         }
-        let stored = visits::table
-            .find(&row.id)
-            .select(VisitRow::as_select())
-            .first(conn)?;
+        let (author_id, content_hash, view) =
+            stored.get(&row.id).ok_or(diesel::result::Error::NotFound)?;
         outcomes.push(
-            if stored.author_id != row.author_id || stored.content_hash != row.content_hash {
+            if *author_id != row.author_id || *content_hash != row.content_hash {
                 Filed::Conflict
             } else {
-                Filed::Replayed(Box::new(hydrate_one(conn, stored)?))
+                Filed::Replayed(Box::new(view.clone()))
             },
         );
     }
