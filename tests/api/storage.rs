@@ -27,18 +27,13 @@ async fn concurrent_writers_all_commit() {
                 db.write_blocking(move |conn| {
                     // Read, then write: the pattern that deadlocks a deferred SQLite transaction.
                     let _count: i64 = audit_log::table.count().get_result(conn)?;
-                    audit::record(
+                    record_test_entry(
                         conn,
-                        &ClientInfo::default(),
-                        AuditEntry {
-                            actor_id: None,
-                            action: "test.write",
-                            record_type: "test",
-                            record_id: Some(&format!("{worker}-{n}")),
-                            details: serde_json::json!({ "worker": worker }),
-                        },
-                    )?;
-                    Ok(())
+                        None,
+                        "test.write",
+                        &format!("{worker}-{n}"),
+                        serde_json::json!({ "worker": worker }),
+                    )
                 })
                 .expect("write committed");
             }
@@ -68,16 +63,12 @@ async fn a_write_is_stored_exactly_when_it_is_acknowledged() {
         async move {
             let answer = db
                 .write(move |conn| {
-                    audit::record(
+                    record_test_entry(
                         conn,
-                        &ClientInfo::default(),
-                        AuditEntry {
-                            actor_id: None,
-                            action: "test.group",
-                            record_type: "test",
-                            record_id: Some(&n.to_string()),
-                            details: serde_json::json!({}),
-                        },
+                        None,
+                        "test.group",
+                        &n.to_string(),
+                        serde_json::json!({}),
                     )?;
                     match n % 3 {
                         0 => Err(fieldweek::error::ApiError::NotFound),
@@ -166,21 +157,38 @@ fn disable_append_only(conn: &mut fieldweek::db::DbConnection) {
     conn.batch_execute(sql).unwrap();
 }
 
+/// Appends one audit entry of record type `test`, as a write's work.
+fn record_test_entry(
+    conn: &mut fieldweek::db::DbConnection,
+    actor_id: Option<&str>,
+    action: &str,
+    record_id: &str,
+    details: serde_json::Value,
+) -> Result<(), fieldweek::error::ApiError> {
+    audit::record(
+        conn,
+        &ClientInfo::default(),
+        AuditEntry {
+            actor_id,
+            action,
+            record_type: "test",
+            record_id: Some(record_id),
+            details,
+        },
+    )?;
+    Ok(())
+}
+
 fn write_entries(db: &Db, count: usize) {
     for n in 0..count {
         db.write_blocking(move |conn| {
-            audit::record(
+            record_test_entry(
                 conn,
-                &ClientInfo::default(),
-                AuditEntry {
-                    actor_id: Some("tester"),
-                    action: "test.chain",
-                    record_type: "test",
-                    record_id: Some(&n.to_string()),
-                    details: serde_json::json!({ "n": n }),
-                },
-            )?;
-            Ok(())
+                Some("tester"),
+                "test.chain",
+                &n.to_string(),
+                serde_json::json!({ "n": n }),
+            )
         })
         .unwrap();
     }
