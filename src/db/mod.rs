@@ -248,6 +248,22 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     )
 }
 
+/// Runs a query on the engine's own connection instead of through the `DbConnection`
+/// wrapper: `natively!(conn, |c| query.first(c))`. The wrapper renders a query's SQL
+/// text anew each time it runs (for its binds and for the statement cache, so two or
+/// three times a run); the engine's own connection finds its prepared statement by the
+/// query's type. Worth it on the paths every request takes; the body is compiled once
+/// per engine.
+#[macro_export]
+macro_rules! natively {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($inner) => $body,
+            $crate::db::DbConnection::Postgres($inner) => $body,
+        }
+    };
+}
+
 /// Keyset pagination on `(time, id)`: narrows a boxed query to the rows after the key
 /// `(at, id)` in ascending order (`after_key!(q, t, i, at, id)`) or before it in
 /// descending order (`after_key!(q, t, i, at, id, descending)`).

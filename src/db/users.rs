@@ -45,12 +45,13 @@ pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
     }
 }
 
+/// Read on every authenticated request, hence on the engine's own connection.
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table
+    crate::natively!(conn, |conn| users::table
         .find(id)
         .select(UserRow::as_select())
         .first(conn)
-        .optional()
+        .optional())
 }
 
 /// One user, only if inside `scope`.

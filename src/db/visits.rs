@@ -119,12 +119,11 @@ pub fn file(
         .values(&rows)
         .on_conflict_do_nothing()
         .returning(visits::id);
-    let mut inserted: HashSet<String> = match conn {
-        DbConnection::Sqlite(conn) => insert.get_results(conn)?,
-        DbConnection::Postgres(conn) => insert.get_results(conn)?,
-    }
-    .into_iter()
-    .collect();
+    // On the engine's own connection: RETURNING is only there on SQLite, and the wrapper
+    // would render this long statement's SQL again for every run.
+    let mut inserted: HashSet<String> = crate::natively!(conn, |conn| insert.get_results(conn))?
+        .into_iter()
+        .collect();
 
     // An id taken out once: sent twice in one batch, it is a resend the second time.
     let created: Vec<bool> = rows.iter().map(|row| inserted.remove(&row.id)).collect();
@@ -174,11 +173,11 @@ pub fn file(
 
 /// Adds its photos to one visit row (a statement prepared once, unlike an `IN` list).
 pub fn hydrate_one(conn: &mut DbConnection, row: VisitRow) -> QueryResult<VisitView> {
-    let photos = visit_photos::table
+    let photos = crate::natively!(conn, |conn| visit_photos::table
         .filter(visit_photos::visit_id.eq(&row.id))
         .order(visit_photos::created_at.asc())
         .select(PhotoRow::as_select())
-        .load(conn)?;
+        .load(conn))?;
     Ok(VisitView::new(row, photos))
 }
 
@@ -245,11 +244,11 @@ pub fn find_visible(
     id: &str,
     visibility: &Visibility,
 ) -> QueryResult<Option<VisitRow>> {
-    let row = visits::table
+    let row = crate::natively!(conn, |conn| visits::table
         .find(id)
         .select(VisitRow::as_select())
         .first(conn)
-        .optional()?;
+        .optional())?;
     Ok(row.filter(|row| visibility.allows(row)))
 }
 
