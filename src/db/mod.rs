@@ -120,9 +120,11 @@ impl Db {
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
-            // A PostgreSQL connection can die with its server; an SQLite one lives in
-            // this process, so pinging it at every checkout would only cost time.
-            .test_on_check_out(matches!(target, DatabaseTarget::Postgres { .. }))
+            // No ping at checkout: it would cost PostgreSQL a round trip per request.
+            // A connection that died with its server fails its next statement, which
+            // marks it broken (diesel sees libpq lose the transaction status), and the
+            // pool drops it on return; that request is answered 503.
+            .test_on_check_out(false)
             .build(ConnectionManager {
                 target: target.clone(),
             })
@@ -148,14 +150,25 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
+    /// Runs work on one pooled connection, here on this thread (already off the async
+    /// workers: a long export, say).
+    pub fn with_connection<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = self.pool.get()?;
+        let result = work(&mut conn);
+        retire_if_lost(&mut conn, result)
+    }
+
     /// Runs read-only work on the blocking pool.
     pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || work(&mut *pool.get()?)).await?
+        let db = self.clone();
+        actix_web::web::block(move || db.with_connection(work)).await?
     }
 
     /// Runs `work` in one write transaction: committed when it returns `Ok`, rolled back
@@ -169,8 +182,11 @@ impl Db {
         match &self.writer {
             Some(writer) => writer.write(work).await,
             None => {
-                let pool = self.pool.clone();
-                actix_web::web::block(move || write_transaction(&mut *pool.get()?, work)).await?
+                let db = self.clone();
+                actix_web::web::block(move || {
+                    db.with_connection(|conn| write_transaction(conn, work))
+                })
+                .await?
             }
         }
     }
@@ -183,7 +199,7 @@ impl Db {
     {
         match &self.writer {
             Some(writer) => writer.write_blocking(work),
-            None => write_transaction(&mut *self.pool.get()?, work),
+            None => self.with_connection(|conn| write_transaction(conn, work)),
         }
     }
 
@@ -196,6 +212,17 @@ impl Db {
         conn.ping()?;
         Ok(conn)
     }
+}
+
+/// Marks the connection broken when `result` says it was lost, so that the pool drops
+/// it instead of lending it out again: diesel goes on treating a PostgreSQL connection
+/// whose server has gone (restarted, or the backend ended) as usable, and every request
+/// after would fail on it.
+fn retire_if_lost<T>(conn: &mut DbConnection, result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if matches!(result, Err(ApiError::ServiceUnavailable(_))) {
+        DbConnection::transaction_manager_status_mut(conn).set_in_error();
+    }
+    result
 }
 
 /// A transaction that takes the write lock up front on SQLite (`BEGIN IMMEDIATE`), so a

@@ -281,29 +281,29 @@ fn stream_rows(
         if tx.blocking_send(Ok(head.into())).is_err() {
             return;
         }
-        let failed = |error: &dyn std::fmt::Display| {
-            tracing::error!(error = %error, "export stopped by a database error");
-            let _ = tx.blocking_send(Err(()));
-        };
-        let mut conn = match db.get() {
-            Ok(conn) => conn,
-            Err(error) => return failed(&error),
-        };
-        loop {
-            let rows = match source.next_chunk(&mut conn, &geography) {
-                Ok(Some(rows)) => rows,
-                Ok(None) => break,
-                Err(error) => return failed(&error),
-            };
-            let mut bytes = Vec::with_capacity(rows.len() * 256);
-            for row in &rows {
-                match format {
-                    ExportFormat::Csv => csv.row_into(row, &mut bytes),
-                    _ => geojson.row_into(row, &mut bytes),
+        // Ok when every chunk went out or the client left; Err when the database failed.
+        let streamed = db.with_connection(|conn| {
+            while let Some(rows) = source.next_chunk(conn, &geography)? {
+                let mut bytes = Vec::with_capacity(rows.len() * 256);
+                for row in &rows {
+                    match format {
+                        ExportFormat::Csv => csv.row_into(row, &mut bytes),
+                        _ => geojson.row_into(row, &mut bytes),
+                    }
+                }
+                if tx.blocking_send(Ok(bytes.into())).is_err() {
+                    tracing::info!("export abandoned: the client went away");
+                    return Ok(false);
                 }
             }
-            if tx.blocking_send(Ok(bytes.into())).is_err() {
-                tracing::info!("export abandoned: the client went away");
+            Ok(true)
+        });
+        match streamed {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(error) => {
+                tracing::error!(error = %error, "export stopped by a database error");
+                let _ = tx.blocking_send(Err(()));
                 return;
             }
         }
@@ -343,15 +343,17 @@ async fn write_xlsx(
         let sheets: Vec<_> = datasets.iter().map(|d| d.sheet()).collect();
         let mut workbook =
             XlsxWriter::new(&sheets, XlsxOptions::default()).map_err(ApiError::internal)?;
-        let mut conn = db.get()?;
-        for (index, dataset) in datasets.into_iter().enumerate() {
-            let mut source = Source::new(dataset, scope.clone(), report.as_ref());
-            while let Some(rows) = source.next_chunk(&mut conn, &geography)? {
-                for row in &rows {
-                    workbook.row(index, row).map_err(ApiError::internal)?;
+        db.with_connection(|conn| {
+            for (index, dataset) in datasets.into_iter().enumerate() {
+                let mut source = Source::new(dataset, scope.clone(), report.as_ref());
+                while let Some(rows) = source.next_chunk(conn, &geography)? {
+                    for row in &rows {
+                        workbook.row(index, row).map_err(ApiError::internal)?;
+                    }
                 }
             }
-        }
+            Ok(())
+        })?;
         let finished = workbook.finish(&written).map_err(ApiError::internal);
         // The database is done with: the file streams without holding a slot.
         drop(slot);
