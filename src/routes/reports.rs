@@ -16,7 +16,7 @@ use crate::domain::{AreaCode, IsoWeek};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;
 use crate::reports::datasets::{Dataset, ExportScope, Source};
-use crate::reports::export::{CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
+use crate::reports::export::{Cell, CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
 use crate::reports::slots::{ExportSlot, ExportSlots};
 use crate::reports::weekly::{self, WeeklyReport};
 
@@ -254,9 +254,11 @@ fn attachment(content_type: &str, filename: &str) -> actix_web::HttpResponseBuil
 
 type Chunk = Result<web::Bytes, actix_web::Error>;
 
-/// Streams CSV or GeoJSON: a producer task reads a chunk of rows at a time on the blocking
-/// pool and hands the encoded bytes over a small channel. When the client goes away the
-/// channel closes, and the producer stops at its next send.
+/// Streams CSV or GeoJSON with two blocking threads: a reader takes a chunk of rows at a
+/// time from one connection, an encoder turns the previous chunk into bytes meanwhile
+/// (on two cores the database's work and the encoding overlap), and the bytes go out
+/// over a small channel. When the client goes away the channel closes, the encoder stops
+/// at its next send and the reader at its next chunk.
 fn stream_rows(
     db: Db,
     geography: std::sync::Arc<Geography>,
@@ -265,11 +267,27 @@ fn stream_rows(
     format: ExportFormat,
     slot: ExportSlot,
 ) -> impl futures_util::Stream<Item = Chunk> {
-    // What the producer sends: bytes, or that it failed (the body then ends in an error).
+    // What the encoder sends: bytes, or that the export failed (the body then ends in an
+    // error).
     let (tx, rx) = mpsc::channel::<Result<web::Bytes, ()>>(4);
-    // One blocking thread and one connection for the whole export: a thread per chunk
-    // left a malloc arena per thread holding a chunk's worth of memory, and the export
-    // grew the server by tens of megabytes.
+    let (rows_tx, rows_rx) = std::sync::mpsc::sync_channel::<ReadChunk>(2);
+    // The reader keeps one thread and one connection for the whole export: a thread per
+    // chunk left a malloc arena per thread holding a chunk's worth of memory, and the
+    // export grew the server by tens of megabytes.
+    actix_web::rt::task::spawn_blocking(move || {
+        let streamed = db.with_connection(|conn| {
+            source.for_each_chunk(conn, &geography, &mut |rows| {
+                Ok(rows_tx.send(ReadChunk::Rows(rows)).is_ok())
+            })
+        });
+        match streamed {
+            Ok(true) => {
+                let _ = rows_tx.send(ReadChunk::End);
+            }
+            Ok(false) => tracing::info!("export abandoned: the client went away"),
+            Err(error) => tracing::error!(error = %error, "export stopped by a database error"),
+        }
+    });
     actix_web::rt::task::spawn_blocking(move || {
         let sheet = dataset.sheet();
         let mut csv = CsvWriter::new(&sheet.columns);
@@ -281,29 +299,25 @@ fn stream_rows(
         if tx.blocking_send(Ok(head.into())).is_err() {
             return;
         }
-        // Ok when every chunk went out or the client left; Err when the database failed.
-        let streamed = db.with_connection(|conn| {
-            while let Some(rows) = source.next_chunk(conn, &geography)? {
-                let mut bytes = Vec::with_capacity(rows.len() * 256);
-                for row in &rows {
-                    match format {
-                        ExportFormat::Csv => csv.row_into(row, &mut bytes),
-                        _ => geojson.row_into(row, &mut bytes),
-                    }
+        loop {
+            let rows = match rows_rx.recv() {
+                Ok(ReadChunk::Rows(rows)) => rows,
+                Ok(ReadChunk::End) => break,
+                // The reader failed (or panicked) before the last row: the body must not
+                // end as if it were complete.
+                Err(_) => {
+                    let _ = tx.blocking_send(Err(()));
+                    return;
                 }
-                if tx.blocking_send(Ok(bytes.into())).is_err() {
-                    tracing::info!("export abandoned: the client went away");
-                    return Ok(false);
+            };
+            let mut bytes = Vec::with_capacity(rows.len() * 256);
+            for row in &rows {
+                match format {
+                    ExportFormat::Csv => csv.row_into(row, &mut bytes),
+                    _ => geojson.row_into(row, &mut bytes),
                 }
             }
-            Ok(true)
-        });
-        match streamed {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(error) => {
-                tracing::error!(error = %error, "export stopped by a database error");
-                let _ = tx.blocking_send(Err(()));
+            if tx.blocking_send(Ok(bytes.into())).is_err() {
                 return;
             }
         }
@@ -320,6 +334,12 @@ fn stream_rows(
             .map_err(|()| actix_web::error::ErrorInternalServerError("export failed"));
         Some((chunk, (rx, slot)))
     })
+}
+
+/// What the export's reader hands its encoder. Without `End` the export did not finish.
+enum ReadChunk {
+    Rows(Vec<Vec<Cell>>),
+    End,
 }
 
 /// Writes every dataset to one workbook (constant memory) and returns the open file,
@@ -346,11 +366,12 @@ async fn write_xlsx(
         db.with_connection(|conn| {
             for (index, dataset) in datasets.into_iter().enumerate() {
                 let mut source = Source::new(dataset, scope.clone(), report.as_ref());
-                while let Some(rows) = source.next_chunk(conn, &geography)? {
+                source.for_each_chunk(conn, &geography, &mut |rows| {
                     for row in &rows {
                         workbook.row(index, row).map_err(ApiError::internal)?;
                     }
-                }
+                    Ok(true)
+                })?;
             }
             Ok(())
         })?;
