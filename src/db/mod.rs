@@ -191,6 +191,23 @@ impl Db {
         }
     }
 
+    /// [`Db::write`] for work whose only change is one statement (filing visits is one
+    /// `INSERT`, whatever it reads after). A statement is atomic and durable on its own,
+    /// so on PostgreSQL it runs without BEGIN and COMMIT: two round trips of a filing's
+    /// four. On SQLite it is `write`: the writer thread commits waiting writes together.
+    /// Work with a second writing statement must use `write`.
+    pub async fn write_one_statement<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.writer.is_some() {
+            return self.write(work).await;
+        }
+        let db = self.clone();
+        actix_web::web::block(move || db.with_connection(work)).await?
+    }
+
     /// [`Db::write`] for callers off the async workers (start-up, CLI commands, jobs).
     pub fn write_blocking<T, F>(&self, work: F) -> Result<T, ApiError>
     where

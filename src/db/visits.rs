@@ -106,6 +106,8 @@ impl NewVisit {
 /// one round trip, not one per visit. The primary key decides: of any number of
 /// concurrent identical submissions exactly one inserts, and the rest read it back. The
 /// outcomes are in the order given, as if the visits were filed one after another.
+/// That INSERT is its only change, which lets the routes file through
+/// `Db::write_one_statement`.
 pub fn file(
     conn: &mut DbConnection,
     visits: Vec<NewVisit>,

@@ -55,7 +55,7 @@ pub async fn submit(
         .map_err(ApiError::Validation)?;
     let id = visit.id.clone();
     let filed = db
-        .write(move |conn| Ok(visits::file(conn, vec![visit], crate::db::now())?))
+        .write_one_statement(move |conn| Ok(visits::file(conn, vec![visit], crate::db::now())?))
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("filing gave no outcome")))?;
@@ -149,7 +149,7 @@ pub async fn submit_batch(
         .unzip();
     let visits_to_file: Vec<NewVisit> = valid.into_iter().map(|(_, visit)| visit).collect();
     let filed = db
-        .write(move |conn| Ok(visits::file(conn, visits_to_file, crate::db::now())?))
+        .write_one_statement(move |conn| Ok(visits::file(conn, visits_to_file, crate::db::now())?))
         .await?;
     for ((index, id), outcome) in indexes.into_iter().zip(ids).zip(filed) {
         results[index] = Some(match outcome {
