@@ -121,9 +121,8 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
             // No ping at checkout: it would cost PostgreSQL a round trip per request.
-            // A connection that died with its server fails its next statement, which
-            // marks it broken (diesel sees libpq lose the transaction status), and the
-            // pool drops it on return; that request is answered 503.
+            // A connection that died with its server fails its next statement; that
+            // request is answered 503 and `with_connection` retires the connection.
             .test_on_check_out(false)
             .build(ConnectionManager {
                 target: target.clone(),
