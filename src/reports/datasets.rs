@@ -19,7 +19,6 @@ use crate::auth::AreaScope;
 use crate::db::grievances::GrievanceRow;
 use crate::db::reports::{Span, FIELD_ROLES};
 use crate::db::schema::{grievances, users, visits};
-use crate::db::visits::VisitRow;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::geo::Geography;
@@ -176,11 +175,11 @@ impl Source {
         &mut self,
         conn: &mut DbConnection,
         geography: &Geography,
-        take: &mut dyn FnMut(Vec<Vec<Cell>>) -> Result<bool, ApiError>,
+        take: &mut dyn FnMut(Chunk) -> Result<bool, ApiError>,
     ) -> Result<bool, ApiError> {
         match (&*self, conn) {
             (Source::Visits { scope, .. }, DbConnection::Postgres(pg)) => {
-                visits_through_cursor(pg, scope, geography, take)
+                visits_through_cursor(pg, scope, take)
             }
             (_, conn) => {
                 while let Some(rows) = self.next_chunk(conn, geography)? {
@@ -197,7 +196,7 @@ impl Source {
         &mut self,
         conn: &mut DbConnection,
         geography: &Geography,
-    ) -> QueryResult<Option<Vec<Vec<Cell>>>> {
+    ) -> QueryResult<Option<Chunk>> {
         match self {
             Source::Visits { scope, after, done } => {
                 if *done {
@@ -209,7 +208,7 @@ impl Source {
                 if rows.is_empty() {
                     return Ok(None);
                 }
-                Ok(Some(visit_cells(conn, rows, geography)?))
+                Ok(Some(Chunk(Rows::Visits(with_author_names(conn, rows)?))))
             }
             Source::Grievances { scope, after, done } => {
                 if *done {
@@ -222,11 +221,11 @@ impl Source {
                     return Ok(None);
                 }
                 let now = chrono::Utc::now();
-                Ok(Some(
+                Ok(Some(Chunk(Rows::Cells(
                     rows.into_iter()
                         .map(|row| grievance_cells(row, geography, now))
                         .collect(),
-                ))
+                ))))
             }
             Source::FieldWorkers { scope, after, done } => {
                 if *done {
@@ -238,9 +237,9 @@ impl Source {
                     Cell::Text(id) => Some(id),
                     _ => None,
                 });
-                Ok((!rows.is_empty()).then_some(rows))
+                Ok((!rows.is_empty()).then_some(Chunk(Rows::Cells(rows))))
             }
-            Source::Summary { rows } => Ok(rows.take()),
+            Source::Summary { rows } => Ok(rows.take().map(|rows| Chunk(Rows::Cells(rows)))),
         }
     }
 }
@@ -249,7 +248,7 @@ fn visits_after(
     conn: &mut DbConnection,
     export: &ExportScope,
     after: Option<(NaiveDateTime, String)>,
-) -> QueryResult<Vec<VisitRow>> {
+) -> QueryResult<Vec<ExportedVisit>> {
     let mut query = visits::table
         .filter(visits::visited_at.lt(export.span.end))
         .into_boxed();
@@ -262,15 +261,15 @@ fn visits_after(
     query
         .order((visits::visited_at.asc(), visits::id.asc()))
         .limit(CHUNK_ROWS)
-        .select(VisitRow::as_select())
+        .select(ExportedVisit::as_select())
         .load(conn)
 }
 
-fn visit_cells(
+/// Pairs each visit with its author's name, read in one query for the chunk.
+fn with_author_names(
     conn: &mut DbConnection,
-    rows: Vec<VisitRow>,
-    geography: &Geography,
-) -> QueryResult<Vec<Vec<Cell>>> {
+    rows: Vec<ExportedVisit>,
+) -> QueryResult<Vec<(ExportedVisit, Option<String>)>> {
     let mut authors: Vec<&str> = rows.iter().map(|r| r.author_id.as_str()).collect();
     authors.sort_unstable();
     authors.dedup();
@@ -284,12 +283,63 @@ fn visit_cells(
         .into_iter()
         .map(|row| {
             let author_name = names.get(&row.author_id).cloned();
-            visit_row_cells(row, author_name, geography)
+            (row, author_name)
         })
         .collect())
 }
 
-fn visit_row_cells(row: VisitRow, author_name: Option<String>, geography: &Geography) -> Vec<Cell> {
+/// A chunk of a dataset's rows as read. Visits become cells only where they are
+/// written ([`Chunk::into_cells`]): in a CSV or GeoJSON export that is the encoder's
+/// thread, so the reader's thread goes back to the database sooner.
+pub struct Chunk(Rows);
+
+enum Rows {
+    Cells(Vec<Vec<Cell>>),
+    Visits(Vec<(ExportedVisit, Option<String>)>),
+}
+
+impl Chunk {
+    pub fn into_cells(self, geography: &Geography) -> Vec<Vec<Cell>> {
+        match self.0 {
+            Rows::Cells(rows) => rows,
+            Rows::Visits(rows) => rows
+                .into_iter()
+                .map(|(visit, author_name)| visit_row_cells(visit, author_name, geography))
+                .collect(),
+        }
+    }
+}
+
+/// The columns of a visit that the export writes: the stored row has more (review notes,
+/// the content hash, the declared area...), and reading them for a million rows would
+/// only cost time.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = visits)]
+struct ExportedVisit {
+    id: String,
+    author_id: String,
+    visited_at: NaiveDateTime,
+    visited_on: String,
+    area_code: String,
+    lat: f64,
+    lon: f64,
+    accuracy_m: Option<f64>,
+    activity: String,
+    target_groups: i64,
+    households_visited: i64,
+    people_reached: i64,
+    summary: String,
+    needs: String,
+    follow_up_needed: bool,
+    review_status: String,
+    flags: String,
+}
+
+fn visit_row_cells(
+    row: ExportedVisit,
+    author_name: Option<String>,
+    geography: &Geography,
+) -> Vec<Cell> {
     let needs: Vec<String> = serde_json::from_str(&row.needs).unwrap_or_default();
     let mut groups: Vec<&str> = TargetGroup::from_bits(row.target_groups)
         .into_iter()
@@ -327,9 +377,9 @@ fn visit_row_cells(row: VisitRow, author_name: Option<String>, geography: &Geogr
 }
 
 /// The SQL types of what the export cursor returns: a visit row, then its author's name
-/// (the cursor's query selects `(VisitRow::as_select(), users::display_name)`).
+/// (the cursor's query selects `(ExportedVisit::as_select(), users::display_name)`).
 type VisitWithAuthorSql = (
-    diesel::dsl::SqlTypeOf<<VisitRow as Selectable<Pg>>::SelectExpression>,
+    diesel::dsl::SqlTypeOf<<ExportedVisit as Selectable<Pg>>::SelectExpression>,
     diesel::sql_types::Text,
 );
 
@@ -337,8 +387,7 @@ type VisitWithAuthorSql = (
 fn visits_through_cursor(
     pg: &mut PgConnection,
     export: &ExportScope,
-    geography: &Geography,
-    take: &mut dyn FnMut(Vec<Vec<Cell>>) -> Result<bool, ApiError>,
+    take: &mut dyn FnMut(Chunk) -> Result<bool, ApiError>,
 ) -> Result<bool, ApiError> {
     let query = visits::table
         .inner_join(users::table.on(users::id.eq(visits::author_id)))
@@ -347,7 +396,7 @@ fn visits_through_cursor(
         .into_boxed::<Pg>();
     let query = scoped!(query, visits, &export.scope)
         .order((visits::visited_at.asc(), visits::id.asc()))
-        .select((VisitRow::as_select(), users::display_name));
+        .select((ExportedVisit::as_select(), users::display_name));
     pg.build_transaction()
         .read_only()
         .repeatable_read()
@@ -360,15 +409,15 @@ fn visits_through_cursor(
             loop {
                 // Typed by position: `sql_query` would find every field by its name,
                 // a search through the columns for each value of a million rows.
-                let rows: Vec<(VisitRow, String)> =
+                let rows: Vec<(ExportedVisit, String)> =
                     diesel::dsl::sql::<VisitWithAuthorSql>(&fetch).load(pg)?;
                 let last = (rows.len() as i64) < CHUNK_ROWS;
                 if !rows.is_empty() {
-                    let cells = rows
+                    let rows = rows
                         .into_iter()
-                        .map(|(visit, author)| visit_row_cells(visit, Some(author), geography))
+                        .map(|(visit, author_name)| (visit, Some(author_name)))
                         .collect();
-                    if !take(cells)? {
+                    if !take(Chunk(Rows::Visits(rows)))? {
                         // Ending the transaction closes the cursor.
                         return Ok(false);
                     }

@@ -15,8 +15,8 @@ use crate::db::Db;
 use crate::domain::{AreaCode, IsoWeek};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;
-use crate::reports::datasets::{Dataset, ExportScope, Source};
-use crate::reports::export::{Cell, CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
+use crate::reports::datasets::{self, Dataset, ExportScope, Source};
+use crate::reports::export::{CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
 use crate::reports::slots::{ExportSlot, ExportSlots};
 use crate::reports::weekly::{self, WeeklyReport};
 
@@ -271,13 +271,14 @@ fn stream_rows(
     // error).
     let (tx, rx) = mpsc::channel::<Result<web::Bytes, ()>>(4);
     let (rows_tx, rows_rx) = std::sync::mpsc::sync_channel::<ReadChunk>(2);
+    let reader_geography = geography.clone();
     // The reader keeps one thread and one connection for the whole export: a thread per
     // chunk left a malloc arena per thread holding a chunk's worth of memory, and the
     // export grew the server by tens of megabytes.
     actix_web::rt::task::spawn_blocking(move || {
         let streamed = db.with_connection(|conn| {
-            source.for_each_chunk(conn, &geography, &mut |rows| {
-                Ok(rows_tx.send(ReadChunk::Rows(rows)).is_ok())
+            source.for_each_chunk(conn, &reader_geography, &mut |chunk| {
+                Ok(rows_tx.send(ReadChunk::Rows(chunk)).is_ok())
             })
         });
         match streamed {
@@ -301,7 +302,7 @@ fn stream_rows(
         }
         loop {
             let rows = match rows_rx.recv() {
-                Ok(ReadChunk::Rows(rows)) => rows,
+                Ok(ReadChunk::Rows(chunk)) => chunk.into_cells(&geography),
                 Ok(ReadChunk::End) => break,
                 // The reader failed (or panicked) before the last row: the body must not
                 // end as if it were complete.
@@ -338,7 +339,7 @@ fn stream_rows(
 
 /// What the export's reader hands its encoder. Without `End` the export did not finish.
 enum ReadChunk {
-    Rows(Vec<Vec<Cell>>),
+    Rows(datasets::Chunk),
     End,
 }
 
@@ -366,8 +367,8 @@ async fn write_xlsx(
         db.with_connection(|conn| {
             for (index, dataset) in datasets.into_iter().enumerate() {
                 let mut source = Source::new(dataset, scope.clone(), report.as_ref());
-                source.for_each_chunk(conn, &geography, &mut |rows| {
-                    for row in &rows {
+                source.for_each_chunk(conn, &geography, &mut |chunk| {
+                    for row in &chunk.into_cells(&geography) {
                         workbook.row(index, row).map_err(ApiError::internal)?;
                     }
                     Ok(true)
