@@ -166,6 +166,15 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        self.on_blocking_pool(work).await
+    }
+
+    /// Runs `work` on a pooled connection on the blocking pool.
+    async fn on_blocking_pool<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
         let db = self.clone();
         actix_web::web::block(move || db.with_connection(work)).await?
     }
@@ -181,11 +190,8 @@ impl Db {
         match &self.writer {
             Some(writer) => writer.write(work).await,
             None => {
-                let db = self.clone();
-                actix_web::web::block(move || {
-                    db.with_connection(|conn| write_transaction(conn, work))
-                })
-                .await?
+                self.on_blocking_pool(move |conn| write_transaction(conn, work))
+                    .await
             }
         }
     }
@@ -203,8 +209,7 @@ impl Db {
         if self.writer.is_some() {
             return self.write(work).await;
         }
-        let db = self.clone();
-        actix_web::web::block(move || db.with_connection(work)).await?
+        self.on_blocking_pool(work).await
     }
 
     /// [`Db::write`] for callers off the async workers (start-up, CLI commands, jobs).

@@ -172,12 +172,12 @@ impl Source {
     /// at random (1,000,000 rows took 15 s of queries), where one cursor is planned
     /// once and read straight through. Everything else is read in keyset pages.
     pub fn for_each_chunk(
-        &mut self,
+        mut self,
         conn: &mut DbConnection,
         geography: &Geography,
         take: &mut dyn FnMut(Chunk) -> Result<bool, ApiError>,
     ) -> Result<bool, ApiError> {
-        match (&*self, conn) {
+        match (&self, conn) {
             (Source::Visits { scope, .. }, DbConnection::Postgres(pg)) => {
                 visits_through_cursor(pg, scope, take)
             }

@@ -262,7 +262,7 @@ type Chunk = Result<web::Bytes, actix_web::Error>;
 fn stream_rows(
     db: Db,
     geography: std::sync::Arc<Geography>,
-    mut source: Source,
+    source: Source,
     dataset: Dataset,
     format: ExportFormat,
     slot: ExportSlot,
@@ -366,7 +366,7 @@ async fn write_xlsx(
             XlsxWriter::new(&sheets, XlsxOptions::default()).map_err(ApiError::internal)?;
         db.with_connection(|conn| {
             for (index, dataset) in datasets.into_iter().enumerate() {
-                let mut source = Source::new(dataset, scope.clone(), report.as_ref());
+                let source = Source::new(dataset, scope.clone(), report.as_ref());
                 source.for_each_chunk(conn, &geography, &mut |chunk| {
                     for row in &chunk.into_cells(&geography) {
                         workbook.row(index, row).map_err(ApiError::internal)?;
