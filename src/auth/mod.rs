@@ -8,7 +8,7 @@ pub mod scope;
 pub mod throttle;
 pub mod tokens;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, Credentials};
 pub use password::{NewPassword, PasswordHasher};
 pub use rate_limit::WriteRateLimiter;
 pub use scope::AreaScope;

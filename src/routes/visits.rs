@@ -6,7 +6,7 @@ use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AreaScope, AuthUser};
+use crate::auth::{AreaScope, AuthUser, Credentials};
 use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
 use crate::db::Db;
 use crate::domain::{AreaCode, IsoWeek};
@@ -373,15 +373,17 @@ async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<VisitRow, 
 )]
 #[get("/visits/{id}")]
 pub async fn get(
-    user: AuthUser,
+    credentials: Credentials,
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> Result<web::Json<VisitView>, ApiError> {
-    let visibility = visibility_for(&user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
     let id = id.into_inner();
-    // One trip to the blocking pool for the row and what hangs off it.
+    // One trip to the blocking pool for the caller's account, the row and what hangs off it.
     let view = db
         .read(move |conn| {
+            let user = credentials.confirm(conn)?;
+            let visibility =
+                visibility_for(&user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
             let row = visits::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound)?;
             Ok(visits::hydrate_one(conn, row)?)
         })

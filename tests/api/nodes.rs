@@ -161,7 +161,19 @@ async fn two_processes_behave_as_one() {
             .bearer_auth(&volunteer.token)
             .send()
     };
+    // A visit is read on the route that confirms the account inside its own database work.
+    let own_visit = |node: &Node| {
+        client
+            .get(format!(
+                "{}/api/v1/visits/{}",
+                node.url,
+                body["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&volunteer.token)
+            .send()
+    };
     assert_eq!(me(&b).await.unwrap().status(), 200);
+    assert_eq!(own_visit(&b).await.unwrap().status(), 200);
     let response = client
         .patch(format!("{}/api/v1/users/{}", a.url, volunteer.id))
         .bearer_auth(&admin.token)
@@ -171,6 +183,7 @@ async fn two_processes_behave_as_one() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(me(&b).await.unwrap().status(), 401);
+    assert_eq!(own_visit(&b).await.unwrap().status(), 401);
 
     // Personal data written on one node reads back on the other (shared key).
     let grievance = json!({
