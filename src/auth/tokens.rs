@@ -1,6 +1,8 @@
 //! Access tokens (short-lived HS256 JWTs) and refresh tokens (opaque, stored hashed).
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -19,8 +21,12 @@ pub const AUDIENCE: &str = "fieldweek-api";
 pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
 const SECRET_FILE: &str = "jwt-secret";
+/// Seconds of clock difference allowed when judging `exp`.
+const LEEWAY_SECONDS: i64 = 5;
+/// At most this many verified tokens are remembered (a few megabytes).
+const MAX_REMEMBERED_TOKENS: usize = 20_000;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
     pub aud: String,
@@ -36,6 +42,11 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Tokens this process has verified, with their claims. A phone sends the same access
+    /// token with every request for its fifteen minutes; checking its signature and
+    /// claims once is enough, since neither can change. (The account behind a token is
+    /// still read on every request.)
+    verified: Mutex<HashMap<String, Claims>>,
 }
 
 impl TokenKeys {
@@ -45,11 +56,12 @@ impl TokenKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECONDS as u64;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: Mutex::new(HashMap::new()),
         }
     }
 
@@ -85,12 +97,35 @@ impl TokenKeys {
     }
 
     pub fn verify_access(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        self.verify_access_at(token, Utc::now().timestamp())
+    }
+
+    fn verify_access_at(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
+        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(claims) = verified.get(token) {
+            if claims.exp < now - LEEWAY_SECONDS {
+                verified.remove(token);
+                return Err(ApiError::TokenExpired);
+            }
+            return Ok(claims.clone());
+        }
+        drop(verified);
+
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
                 ErrorKind::ExpiredSignature => ApiError::TokenExpired,
                 _ => ApiError::Unauthenticated("the access token is not valid".into()),
-            })
+            })?;
+        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= MAX_REMEMBERED_TOKENS {
+            verified.retain(|_, claims| claims.exp >= now - LEEWAY_SECONDS);
+            if verified.len() >= MAX_REMEMBERED_TOKENS {
+                verified.clear();
+            }
+        }
+        verified.insert(token.to_owned(), claims.clone());
+        Ok(claims)
     }
 }
 
@@ -159,6 +194,27 @@ mod tests {
         let other = TokenKeys::from_secret(&[8u8; 32]);
         assert!(matches!(
             other.verify_access(&token),
+            Err(ApiError::Unauthenticated(_))
+        ));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_a_forged_one_is_still_refused() {
+        let keys = TokenKeys::from_secret(&[7u8; 32]);
+        let (token, _) = keys.issue_access("user-1", 0).unwrap();
+        let claims = keys.verify_access(&token).unwrap();
+        // The second check answers from memory, with the same claims.
+        let again = keys.verify_access_at(&token, claims.iat + 60).unwrap();
+        assert_eq!((again.sub.as_str(), again.exp), ("user-1", claims.exp));
+        assert!(matches!(
+            keys.verify_access_at(&token, claims.exp + LEEWAY_SECONDS + 1),
+            Err(ApiError::TokenExpired)
+        ));
+        // Same claims, another signature: not in memory, so verified, and refused.
+        let (head_and_claims, _) = token.rsplit_once('.').unwrap();
+        let forged = format!("{head_and_claims}.{}", URL_SAFE_NO_PAD.encode([1u8; 32]));
+        assert!(matches!(
+            keys.verify_access(&forged),
             Err(ApiError::Unauthenticated(_))
         ));
     }
