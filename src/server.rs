@@ -19,6 +19,7 @@ use crate::http::{cors, observe, BodyLimits, CorsPolicy, Metrics};
 use crate::privacy::PiiCipher;
 use crate::reports::slots::ExportSlots;
 use crate::routes::grievances::GrievanceServices;
+use crate::visits::filing::FilingDesk;
 use crate::visits::input::VisitRules;
 use crate::visits::photos::PhotoStore;
 use crate::webhooks::{self, EventSink};
@@ -37,6 +38,7 @@ pub struct Services {
     pub photos: PhotoStore,
     pub cipher: PiiCipher,
     pub exports: ExportSlots,
+    pub filings: Arc<FilingDesk>,
 }
 
 impl Services {
@@ -76,6 +78,7 @@ impl Services {
         Ok(Self {
             hasher: PasswordHasher::new(config.hash_concurrency)?,
             exports: ExportSlots::new(config.export_slots()),
+            filings: Arc::new(FilingDesk::start(db.clone())?),
             write_limiter: Arc::new(WriteRateLimiter::new(config.writes_per_minute)),
             token_keys,
             photos,
@@ -126,6 +129,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     let week_start = web::Data::new(config.week_start);
     let photos = web::Data::new(services.photos.clone());
     let exports = web::Data::new(services.exports.clone());
+    let filings = web::Data::from(services.filings.clone());
     let cors_policy = web::Data::new(CorsPolicy {
         allowed_origins: config.cors_origins.clone(),
     });
@@ -161,6 +165,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(week_start.clone())
             .app_data(photos.clone())
             .app_data(exports.clone())
+            .app_data(filings.clone())
             .app_data(grievance_services.clone())
             .app_data(limits)
             .app_data(web::QueryConfig::default().error_handler(|error, _| {

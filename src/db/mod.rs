@@ -196,6 +196,11 @@ impl Db {
         }
     }
 
+    /// True when writes queue for one thread that commits them together (SQLite's writer).
+    pub fn groups_writes(&self) -> bool {
+        self.writer.is_some()
+    }
+
     /// [`Db::write`] for work whose only change is one statement (filing visits is one
     /// `INSERT`, whatever it reads after). A statement is atomic and durable on its own,
     /// so on PostgreSQL it runs without BEGIN and COMMIT: two round trips of a filing's

@@ -17,6 +17,7 @@ use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
     time_id_key,
 };
+use crate::visits::filing::FilingDesk;
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
 use crate::visits::photos::{ImageType, PhotoStore, MAX_PHOTOS_PER_VISIT, MAX_PHOTO_BYTES};
 use crate::visits::view::{PhotoView, VisitView};
@@ -46,7 +47,7 @@ fn id_conflict(id: &str) -> ApiError {
 #[post("/visits")]
 pub async fn submit(
     user: AuthUser,
-    db: web::Data<Db>,
+    filings: web::Data<FilingDesk>,
     geography: web::Data<Geography>,
     rules: web::Data<VisitRules>,
     input: ValidJson<VisitInput>,
@@ -54,12 +55,7 @@ pub async fn submit(
     let visit = NewVisit::parse(input.into_inner(), &user, &geography, &rules, Utc::now())
         .map_err(ApiError::Validation)?;
     let id = visit.id.clone();
-    let filed = db
-        .write_one_statement(move |conn| Ok(visits::file(conn, vec![visit], crate::db::now())?))
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("filing gave no outcome")))?;
-    match filed {
+    match filings.file(visit).await? {
         Filed::Created(view) => Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/visits/{}", view.id)))
             .json(view)),

@@ -4,6 +4,7 @@
 //! list of broken rules), `view` shapes the stored visit for the API, and `photos`
 //! stores the pictures taken on the visit.
 
+pub mod filing;
 pub mod input;
 pub mod photos;
 pub mod view;

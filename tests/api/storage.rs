@@ -289,3 +289,58 @@ async fn an_inserted_audit_entry_breaks_the_chain() {
         }
     );
 }
+
+/// Visits of different callers filed in one statement: one the database refuses (its
+/// author does not exist) gets its own error, and the others are filed all the same.
+#[tokio::test]
+async fn a_refused_visit_does_not_sink_those_filed_with_it() {
+    use fieldweek::auth::{AreaScope, AuthUser};
+    use fieldweek::db::visits::Filed;
+    use fieldweek::domain::{AreaCode, Role};
+    use fieldweek::visits::filing::file_together;
+    use fieldweek::visits::input::{NewVisit, VisitInput, VisitRules};
+
+    let app = spawn_app().await;
+    let volunteer = app.user("vol.refused", Role::Volunteer, "50").await;
+    let area = AreaCode::parse("50").unwrap();
+    let author = AuthUser {
+        id: volunteer.id.clone(),
+        username: "vol.refused".into(),
+        role: Role::Volunteer,
+        scope: AreaScope::of(&area),
+        area,
+        client: ClientInfo::default(),
+    };
+    let new_visit = || {
+        let input: VisitInput =
+            serde_json::from_value(crate::visits::visit(&uuid::Uuid::new_v4().to_string()))
+                .unwrap();
+        let rules = VisitRules::default();
+        NewVisit::parse(
+            input,
+            &author,
+            &app.services.geography,
+            &rules,
+            chrono::Utc::now(),
+        )
+        .unwrap()
+    };
+    let mut orphan = new_visit();
+    orphan.author_id = "no-such-user".into();
+    let visits = vec![new_visit(), orphan, new_visit()];
+    let ids: Vec<String> = visits.iter().map(|visit| visit.id.clone()).collect();
+
+    let db = app.services.db.clone();
+    let outcomes = tokio::task::spawn_blocking(move || file_together(&db, visits))
+        .await
+        .unwrap();
+    assert!(matches!(outcomes[0], Ok(Filed::Created(_))));
+    assert!(outcomes[1].is_err());
+    assert!(matches!(outcomes[2], Ok(Filed::Created(_))));
+
+    use fieldweek::db::schema::visits;
+    let mut conn = app.services.db.get().unwrap();
+    let stored: Vec<String> = visits::table.select(visits::id).load(&mut *conn).unwrap();
+    assert!(stored.contains(&ids[0]) && stored.contains(&ids[2]));
+    assert!(!stored.contains(&ids[1]));
+}

@@ -759,3 +759,49 @@ fn png(seed: u8) -> Vec<u8> {
     bytes.extend([seed; 64]);
     bytes
 }
+
+/// Single filings that arrive together may share one statement (on PostgreSQL): each
+/// caller still gets the answer for its own visit, and resends and conflicts are told
+/// apart as if the filings came one after another.
+#[tokio::test]
+async fn concurrent_single_filings_each_get_their_own_answer() {
+    let app = spawn_app().await;
+    let volunteer = app.user("vol.together", Role::Volunteer, "50").await;
+    let first = visit(&new_id());
+    file_ok(&app, &volunteer, &first).await;
+    let mut changed = first.clone();
+    changed["people_reached"] = json!(8);
+
+    let fresh: Vec<Value> = (0..20).map(|_| visit(&new_id())).collect();
+    let bodies: Vec<&Value> = fresh
+        .iter()
+        .chain(std::iter::repeat_n(&first, 5))
+        .chain(std::iter::repeat_n(&changed, 3))
+        .collect();
+    let answers = futures_util::future::join_all(bodies.iter().map(|body| async {
+        let response = file(&app, &volunteer, body).await;
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().await.unwrap())
+    }))
+    .await;
+
+    for (body, (status, answer)) in bodies.iter().zip(&answers) {
+        let expected = if fresh.iter().any(|visit| visit == *body) {
+            201
+        } else if *body == &first {
+            200
+        } else {
+            409
+        };
+        assert_eq!(*status, expected, "{answer}");
+        if expected != 409 {
+            assert_eq!(answer["id"], body["id"]);
+            assert_eq!(answer["people_reached"], json!(7));
+        }
+    }
+    for body in &fresh {
+        let path = format!("/api/v1/visits/{}", body["id"].as_str().unwrap());
+        let (status, _) = app.get_as(&volunteer, &path).await;
+        assert_eq!(status, 200);
+    }
+}

@@ -1,0 +1,145 @@
+//! How a single visit reaches the database: filed together with the others that arrive
+//! at the same moment.
+//!
+//! On PostgreSQL each statement is a round trip and a backend's turn on the CPU, and with
+//! thousands of phones filing at once most of a filing's cost was its own INSERT. The
+//! desk's thread takes every filing queued behind the one it was filing and files them
+//! all in one statement ([`visits::file`] takes many, keeps their order and tells each
+//! outcome apart, as for a phone's batch), then answers each caller with its own
+//! outcome. A group never waits for company: the thread files what is there as soon as
+//! it is free, so a lone filing goes at once.
+//!
+//! On SQLite the writer thread already commits concurrent writes together (see
+//! `db::writer`), so there the desk hands each filing straight to it.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use crate::db::visits::{self, Filed};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::visits::input::NewVisit;
+
+/// At most this many filings share a statement: a phone's batch holds as many.
+const MAX_GROUP: usize = 200;
+
+type Reply = tokio::sync::oneshot::Sender<Result<Filed, ApiError>>;
+
+struct Filing {
+    visit: NewVisit,
+    reply: Reply,
+}
+
+pub struct FilingDesk {
+    db: Db,
+    /// `None` on SQLite, where the writer thread groups writes itself.
+    queue: Option<mpsc::Sender<Filing>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for FilingDesk {
+    /// Ends the thread once the filings already queued are answered, and waits for that.
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl FilingDesk {
+    pub fn start(db: Db) -> anyhow::Result<Self> {
+        if db.groups_writes() {
+            return Ok(Self {
+                db,
+                queue: None,
+                thread: None,
+            });
+        }
+        let (queue, waiting) = mpsc::channel();
+        let desk_db = db.clone();
+        let thread = std::thread::Builder::new()
+            .name("visit-filing".into())
+            .spawn(move || file_as_they_come(&desk_db, waiting))?;
+        Ok(Self {
+            db,
+            queue: Some(queue),
+            thread: Some(thread),
+        })
+    }
+
+    /// Files one visit, idempotently on its id, and says what came of it once durable.
+    pub async fn file(&self, visit: NewVisit) -> Result<Filed, ApiError> {
+        let Some(queue) = &self.queue else {
+            return self
+                .db
+                .write_one_statement(move |conn| {
+                    Ok(visits::file(conn, vec![visit], crate::db::now())?)
+                })
+                .await?
+                .pop()
+                .ok_or_else(no_outcome);
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        queue
+            .send(Filing { visit, reply })
+            .map_err(|_| desk_closed())?;
+        answer.await.unwrap_or_else(|_| Err(desk_closed()))
+    }
+}
+
+fn file_as_they_come(db: &Db, waiting: mpsc::Receiver<Filing>) {
+    while let Ok(first) = waiting.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match waiting.try_recv() {
+                Ok(next) => group.push(next),
+                Err(_) => break,
+            }
+        }
+        file_group(db, group);
+    }
+}
+
+fn file_group(db: &Db, group: Vec<Filing>) {
+    let (visits, replies): (Vec<NewVisit>, Vec<Reply>) = group
+        .into_iter()
+        .map(|filing| (filing.visit, filing.reply))
+        .unzip();
+    for (reply, outcome) in replies.into_iter().zip(file_together(db, visits)) {
+        let _ = reply.send(outcome);
+    }
+}
+
+/// Files the visits of different callers in one statement, with one outcome each, in
+/// order. Should the statement fail, each is filed again on its own (nothing of a failed
+/// statement is stored), so that a visit the database refuses cannot sink the others.
+pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiError>> {
+    if visits.len() == 1 {
+        return vec![file_alone(db, visits)];
+    }
+    let count = visits.len();
+    let each = visits.clone();
+    match db.with_connection(|conn| Ok(visits::file(conn, visits, crate::db::now())?)) {
+        Ok(outcomes) if outcomes.len() == count => outcomes.into_iter().map(Ok).collect(),
+        Ok(_) => (0..count).map(|_| Err(no_outcome())).collect(),
+        Err(_) => each
+            .into_iter()
+            .map(|visit| file_alone(db, vec![visit]))
+            .collect(),
+    }
+}
+
+fn file_alone(db: &Db, visit: Vec<NewVisit>) -> Result<Filed, ApiError> {
+    db.with_connection(|conn| Ok(visits::file(conn, visit, crate::db::now())?))?
+        .pop()
+        .ok_or_else(no_outcome)
+}
+
+fn no_outcome() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("filing gave no outcome"))
+}
+
+fn desk_closed() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("the visit filing thread has stopped"))
+}
