@@ -376,7 +376,7 @@ pub async fn get(
     let id = id.into_inner();
     // One trip to the blocking pool for the caller's account, the row and what hangs off it.
     let view = db
-        .read(move |conn| {
+        .read_snapshot(move |conn| {
             let user = credentials.confirm(conn)?;
             let visibility =
                 visibility_for(&user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
