@@ -12,6 +12,7 @@
 //! On SQLite the writer thread already commits concurrent writes together (see
 //! `db::writer`), so there the desk hands each filing straight to it.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -83,8 +84,8 @@ impl FilingDesk {
         let (reply, answer) = tokio::sync::oneshot::channel();
         queue
             .send(Filing { visit, reply })
-            .map_err(|_| desk_closed())?;
-        answer.await.unwrap_or_else(|_| Err(desk_closed()))
+            .map_err(|_| unanswered())?;
+        answer.await.unwrap_or_else(|_| Err(unanswered()))
     }
 }
 
@@ -97,7 +98,9 @@ fn file_as_they_come(db: &Db, waiting: mpsc::Receiver<Filing>) {
                 Err(_) => break,
             }
         }
-        file_group(db, group);
+        // A panic answers its own group with errors (their replies are dropped unsent)
+        // and leaves the desk open for the next.
+        let _ = catch_unwind(AssertUnwindSafe(|| file_group(db, group)));
     }
 }
 
@@ -140,6 +143,7 @@ fn no_outcome() -> ApiError {
     ApiError::internal(anyhow::anyhow!("filing gave no outcome"))
 }
 
-fn desk_closed() -> ApiError {
-    ApiError::internal(anyhow::anyhow!("the visit filing thread has stopped"))
+/// The error a caller sees when the desk could not answer at all.
+fn unanswered() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("the visit filing desk gave no answer"))
 }
