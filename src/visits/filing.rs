@@ -115,8 +115,9 @@ fn file_group(db: &Db, group: Vec<Filing>) {
 }
 
 /// Files the visits of different callers in one statement, with one outcome each, in
-/// order. Should the statement fail, each is filed again on its own (nothing of a failed
-/// statement is stored), so that a visit the database refuses cannot sink the others.
+/// order. Should the database refuse the statement, each is filed again on its own
+/// (nothing of a failed statement is stored), so that a visit it refuses cannot sink the
+/// others; should there be no database to ask, all get that answer at once.
 pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiError>> {
     if visits.len() == 1 {
         return vec![file_alone(db, visits)];
@@ -126,10 +127,15 @@ pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiErr
     match db.with_connection(|conn| Ok(visits::file(conn, visits, crate::db::now())?)) {
         Ok(outcomes) if outcomes.len() == count => outcomes.into_iter().map(Ok).collect(),
         Ok(_) => (0..count).map(|_| Err(no_outcome())).collect(),
-        Err(_) => each
-            .into_iter()
-            .map(|visit| file_alone(db, vec![visit]))
+        Err(ApiError::ServiceUnavailable(why)) => (0..count)
+            .map(|_| Err(ApiError::ServiceUnavailable(why.clone())))
             .collect(),
+        Err(error) => {
+            tracing::warn!(%error, visits = count, "a group filing failed; filing each alone");
+            each.into_iter()
+                .map(|visit| file_alone(db, vec![visit]))
+                .collect()
+        }
     }
 }
 
