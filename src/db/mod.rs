@@ -20,6 +20,8 @@ pub mod users;
 pub mod visits;
 mod writer;
 
+pub(crate) use writer::next_group;
+
 use std::sync::Arc;
 use std::time::Duration;
 

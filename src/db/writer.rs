@@ -111,6 +111,19 @@ impl SqliteWriter {
     }
 }
 
+/// Waits for the next item, then takes every one queued behind it, up to `max`: a group
+/// never waits for company. `None` once every sender is gone and the queue is empty.
+pub(crate) fn next_group<T>(waiting: &mpsc::Receiver<T>, max: usize) -> Option<Vec<T>> {
+    let mut group = vec![waiting.recv().ok()?];
+    while group.len() < max {
+        match waiting.try_recv() {
+            Ok(next) => group.push(next),
+            Err(_) => break,
+        }
+    }
+    Some(group)
+}
+
 /// The error a caller sees when the writer could not answer at all.
 fn writer_gone() -> ApiError {
     ApiError::Internal(anyhow::anyhow!("the SQLite writer thread has stopped"))
@@ -176,14 +189,7 @@ struct Writer {
 
 impl Writer {
     fn run(mut self, waiting: mpsc::Receiver<Box<dyn PendingWrite>>) {
-        while let Ok(first) = waiting.recv() {
-            let mut group = vec![first];
-            while group.len() < MAX_GROUP {
-                match waiting.try_recv() {
-                    Ok(next) => group.push(next),
-                    Err(_) => break,
-                }
-            }
+        while let Some(group) = next_group(&waiting, MAX_GROUP) {
             self.commit(group);
         }
     }

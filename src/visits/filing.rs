@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use crate::db::visits::{self, Filed};
-use crate::db::Db;
+use crate::db::{next_group, Db};
 use crate::error::ApiError;
 use crate::visits::input::NewVisit;
 
@@ -90,14 +90,7 @@ impl FilingDesk {
 }
 
 fn file_as_they_come(db: &Db, waiting: mpsc::Receiver<Filing>) {
-    while let Ok(first) = waiting.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match waiting.try_recv() {
-                Ok(next) => group.push(next),
-                Err(_) => break,
-            }
-        }
+    while let Some(group) = next_group(&waiting, MAX_GROUP) {
         // A panic answers its own group with errors (their replies are dropped unsent)
         // and leaves the desk open for the next.
         let _ = catch_unwind(AssertUnwindSafe(|| file_group(db, group)));
