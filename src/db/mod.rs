@@ -233,7 +233,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        if self.writer.is_some() {
+        if self.groups_writes() {
             return self.write(work).await;
         }
         self.on_blocking_pool(work).await

@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use crate::db::visits::{self, Filed};
-use crate::db::{next_group, Db};
+use crate::db::{next_group, Db, DbConnection};
 use crate::error::ApiError;
 use crate::visits::input::NewVisit;
 
@@ -74,12 +74,8 @@ impl FilingDesk {
         let Some(queue) = &self.queue else {
             return self
                 .db
-                .write_one_statement(move |conn| {
-                    Ok(visits::file(conn, vec![visit], crate::db::now())?)
-                })
-                .await?
-                .pop()
-                .ok_or_else(no_outcome);
+                .write_one_statement(move |conn| file_one(conn, visit))
+                .await;
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
         queue
@@ -113,7 +109,10 @@ fn file_group(db: &Db, group: Vec<Filing>) {
 /// others; should there be no database to ask, all get that answer at once.
 pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiError>> {
     if visits.len() == 1 {
-        return vec![file_alone(db, visits)];
+        return visits
+            .into_iter()
+            .map(|visit| file_alone(db, visit))
+            .collect();
     }
     let count = visits.len();
     let each = visits.clone();
@@ -126,14 +125,18 @@ pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiErr
         Err(error) => {
             tracing::warn!(%error, visits = count, "a group filing failed; filing each alone");
             each.into_iter()
-                .map(|visit| file_alone(db, vec![visit]))
+                .map(|visit| file_alone(db, visit))
                 .collect()
         }
     }
 }
 
-fn file_alone(db: &Db, visit: Vec<NewVisit>) -> Result<Filed, ApiError> {
-    db.with_connection(|conn| Ok(visits::file(conn, visit, crate::db::now())?))?
+fn file_alone(db: &Db, visit: NewVisit) -> Result<Filed, ApiError> {
+    db.with_connection(|conn| file_one(conn, visit))
+}
+
+fn file_one(conn: &mut DbConnection, visit: NewVisit) -> Result<Filed, ApiError> {
+    visits::file(conn, vec![visit], crate::db::now())?
         .pop()
         .ok_or_else(no_outcome)
 }
