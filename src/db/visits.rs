@@ -173,16 +173,6 @@ pub fn file(
     Ok(outcomes)
 }
 
-/// Adds its photos to one visit row (a statement prepared once, unlike an `IN` list).
-pub fn hydrate_one(conn: &mut DbConnection, row: VisitRow) -> QueryResult<VisitView> {
-    let photos = crate::natively!(conn, |conn| visit_photos::table
-        .filter(visit_photos::visit_id.eq(&row.id))
-        .order(visit_photos::created_at.asc())
-        .select(PhotoRow::as_select())
-        .load(conn))?;
-    Ok(VisitView::new(row, photos))
-}
-
 /// Adds photos to visit rows, in one query for the whole set.
 pub fn hydrate(conn: &mut DbConnection, rows: Vec<VisitRow>) -> QueryResult<Vec<VisitView>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
@@ -252,6 +242,34 @@ pub fn find_visible(
         .first(conn)
         .optional())?;
     Ok(row.filter(|row| visibility.allows(row)))
+}
+
+/// A visit by key with its photos, if the caller may see it: one statement (a visit
+/// left-joined to its photos, a row per photo), so one round trip on PostgreSQL.
+pub fn find_visible_view(
+    conn: &mut DbConnection,
+    id: &str,
+    visibility: &Visibility,
+) -> QueryResult<Option<VisitView>> {
+    let rows: Vec<(VisitRow, Option<PhotoRow>)> = crate::natively!(conn, |conn| visits::table
+        .left_join(visit_photos::table)
+        .filter(visits::id.eq(id))
+        .select((VisitRow::as_select(), Option::<PhotoRow>::as_select()))
+        .load(conn))?;
+    let mut rows = rows.into_iter();
+    let Some((visit, first_photo)) = rows.next() else {
+        return Ok(None);
+    };
+    if !visibility.allows(&visit) {
+        return Ok(None);
+    }
+    let mut photos: Vec<PhotoRow> = first_photo
+        .into_iter()
+        .chain(rows.filter_map(|(_, photo)| photo))
+        .collect();
+    // Sorted here rather than in SQL, where SQLite would build a sorter for a few rows.
+    photos.sort_by_key(|photo| photo.created_at);
+    Ok(Some(VisitView::new(visit, photos)))
 }
 
 /// The filters of `GET /visits`, already validated.

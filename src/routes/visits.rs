@@ -380,8 +380,7 @@ pub async fn get(
             let user = credentials.confirm(conn)?;
             let visibility =
                 visibility_for(&user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
-            let row = visits::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound)?;
-            Ok(visits::hydrate_one(conn, row)?)
+            visits::find_visible_view(conn, &id, &visibility)?.ok_or(ApiError::NotFound)
         })
         .await?;
     Ok(web::Json(view))

@@ -651,10 +651,35 @@ async fn photos_are_checked_stored_once_and_served_back() {
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
+    let second = upload(&app, &volunteer, &id, "image/jpeg", jpeg(2, 1_000)).await;
+    assert_eq!(second.status(), 201);
+    let second_sha = second.json::<Value>().await.unwrap()["sha256"].clone();
+    // The visit and its photos come back in upload order, by key and in the list.
     let (_, stored) = app
         .get_as(&volunteer, &format!("/api/v1/visits/{id}"))
         .await;
-    assert_eq!(stored["photos"][0]["sha256"], sha);
+    let shas = |visit: &Value| -> Vec<Value> {
+        visit["photos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["sha256"].clone())
+            .collect()
+    };
+    assert_eq!(shas(&stored), vec![json!(sha), second_sha.clone()]);
+    let (_, page) = app.get_as(&volunteer, "/api/v1/visits").await;
+    let listed = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id.as_str());
+    assert_eq!(shas(listed.unwrap()), vec![json!(sha), second_sha]);
+    let response = app
+        .as_user(&other, Method::GET, &format!("/api/v1/visits/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
 
     // A PNG header sent as JPEG, an unsupported type, and someone else's visit.
     assert_problem(
