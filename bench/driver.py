@@ -32,7 +32,10 @@ WRK = BENCH / "wrk"
 BINARY = ROOT / "target" / "release" / "fieldweek"
 WORK = ROOT / "target" / "bench"
 PASSWORD = "demo password 2026"
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+# PostgreSQL runs on this host: TLS on the loopback would protect nothing and cost the
+# server, PostgreSQL and the baselines alike (libpq's default sslmode is prefer).
+PG_HOST = "postgres://postgres@127.0.0.1:5432"
+PG_ADMIN_URL = f"{PG_HOST}/postgres?sslmode=disable"
 PG_BENCH_DB = "fieldweek_bench"
 # Chiang Mai: the supervisor and volunteer whose requests the benchmark makes.
 PROVINCE = "50"
@@ -225,7 +228,7 @@ class Postgres:
 
     def __init__(self, work):
         self.data_dir = work / "data"
-        self.url = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+        self.url = f"{PG_HOST}/{PG_BENCH_DB}?sslmode=disable"
 
     def reset(self):
         shutil.rmtree(self.data_dir, ignore_errors=True)
