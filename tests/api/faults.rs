@@ -1,5 +1,6 @@
 //! Faults: a server killed mid-stream loses no acknowledged visit and doubles none; a
-//! full disk during a photo upload is a clean error that leaves no partial file.
+//! full disk during a photo upload is a clean error that leaves no partial file;
+//! PostgreSQL going away answers 503 and cuts an export short with an error.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -322,9 +323,11 @@ async fn postgres_down_under_load_is_503_and_recovers_without_a_restart() {
     assert_eq!(submit().await.unwrap().status(), 201);
 
     postgres.stop();
-    // Each waits out the pool's connection timeout (5 s) before answering.
-    for _ in 0..2 {
-        let response = submit().await.unwrap();
+    // Each waits out the pool's connection timeout (5 s) before answering; sent at
+    // once, every one of them gets the 503.
+    let answers = futures_util::future::join_all((0..3).map(|_| submit())).await;
+    for response in answers {
+        let response = response.unwrap();
         assert_eq!(response.status(), 503);
         let problem: Value = response.json().await.unwrap();
         assert_eq!(problem["code"], "service_unavailable");
@@ -355,4 +358,76 @@ async fn postgres_down_under_load_is_503_and_recovers_without_a_restart() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(ready().await.unwrap().status(), 200);
+}
+
+/// PostgreSQL gone in the middle of a CSV export: the download ends in an error, so no
+/// one mistakes a cut-off file for the whole week. Runs in the PostgreSQL pass.
+#[tokio::test]
+async fn an_export_cut_off_by_the_database_ends_in_an_error_not_a_short_file() {
+    if crate::helpers::engine() != "postgres" {
+        return;
+    }
+    let Some(postgres) = PrivatePostgres::create() else {
+        panic!("could not start a private PostgreSQL cluster");
+    };
+    let url = postgres.url();
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.database = fieldweek::config::DatabaseTarget::Postgres { url: url.clone() };
+    })
+    .await;
+    let volunteer = app.user("vol.export", Role::Volunteer, "50").await;
+    let admin = app.admin().await;
+    let filed = crate::visits::file_ok(
+        &app,
+        &volunteer,
+        &crate::visits::visit(&uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    // More rows than the export's buffers and the sockets between hold, so that most
+    // of them are still to be read when the database goes.
+    const COPIES: i64 = 100_000;
+    let mut conn = app.services.db.get().unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO visits SELECT (jsonb_populate_record(v, jsonb_build_object(
+             'id', v.id || '-' || n))).* FROM visits v, generate_series(1, {COPIES}) n"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    drop(conn);
+    let visited_at: chrono::DateTime<chrono::Utc> =
+        filed["visited_at"].as_str().unwrap().parse().unwrap();
+    let week = fieldweek::domain::IsoWeek::containing(visited_at, chrono::Weekday::Mon);
+    let node = start_node(&app);
+
+    let mut response = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/reports/weekly/export?week={}-W{:02}&format=csv&dataset=visits",
+            node.url,
+            week.year(),
+            week.week()
+        ))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Some rows in (the export is under way), then the database goes.
+    let mut received = 0;
+    while received < 1_000_000 {
+        received += response.chunk().await.unwrap().expect("more rows").len();
+    }
+    postgres.stop();
+    let ending = loop {
+        match response.chunk().await {
+            Ok(Some(bytes)) => received += bytes.len(),
+            Ok(None) => break Ok(()),
+            Err(error) => break Err(error),
+        }
+    };
+    assert!(
+        ending.is_err(),
+        "the body ended cleanly after {received} bytes"
+    );
+    // Far short of the whole week (each row is well over 100 bytes).
+    assert!(received < 100 * COPIES as usize, "{received} bytes");
 }

@@ -33,7 +33,7 @@ async fn file(app: &TestApp, user: &TestUser, body: &Value) -> reqwest::Response
         .await
 }
 
-async fn file_ok(app: &TestApp, user: &TestUser, body: &Value) -> Value {
+pub async fn file_ok(app: &TestApp, user: &TestUser, body: &Value) -> Value {
     let response = file(app, user, body).await;
     let status = response.status();
     let body: Value = response.json().await.unwrap();
