@@ -155,6 +155,18 @@ async fn weekly_visit_figures_match_the_hand_count() {
         .await;
     assert_eq!(country["visits"]["total"], 5);
     assert_eq!(country["area_code"], "TH");
+    let provinces: Vec<(&str, i64)> = country["visits"]["by_area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["area_code"].as_str().unwrap(),
+                a["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(provinces, vec![("50", 4), ("90", 1)], "by province");
     let (_, district) = app
         .get_as(
             &fx.official,
