@@ -291,21 +291,28 @@ impl Drop for PrivatePostgres {
     }
 }
 
+/// In the PostgreSQL pass, an app on a private cluster the test may stop; `None` in the
+/// SQLite pass.
+async fn app_on_private_postgres() -> Option<(PrivatePostgres, crate::helpers::TestApp)> {
+    if crate::helpers::engine() != "postgres" {
+        return None;
+    }
+    let postgres = PrivatePostgres::create().expect("start a private PostgreSQL cluster");
+    let url = postgres.url();
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.database = fieldweek::config::DatabaseTarget::Postgres { url };
+    })
+    .await;
+    Some((postgres, app))
+}
+
 /// PostgreSQL stopped under load: requests answer 503 (never 500) while it is down, and
 /// fieldweek recovers by itself when it comes back. Runs in the PostgreSQL pass.
 #[tokio::test]
 async fn postgres_down_under_load_is_503_and_recovers_without_a_restart() {
-    if crate::helpers::engine() != "postgres" {
+    let Some((postgres, app)) = app_on_private_postgres().await else {
         return;
-    }
-    let Some(postgres) = PrivatePostgres::create() else {
-        panic!("could not start a private PostgreSQL cluster");
     };
-    let url = postgres.url();
-    let app = crate::helpers::spawn_app_with(|config| {
-        config.database = fieldweek::config::DatabaseTarget::Postgres { url: url.clone() };
-    })
-    .await;
     let volunteer = app.user("vol.pg", Role::Volunteer, "50").await;
     let node = start_node(&app);
     let client = reqwest::Client::builder()
@@ -364,17 +371,9 @@ async fn postgres_down_under_load_is_503_and_recovers_without_a_restart() {
 /// one mistakes a cut-off file for the whole week. Runs in the PostgreSQL pass.
 #[tokio::test]
 async fn an_export_cut_off_by_the_database_ends_in_an_error_not_a_short_file() {
-    if crate::helpers::engine() != "postgres" {
+    let Some((postgres, app)) = app_on_private_postgres().await else {
         return;
-    }
-    let Some(postgres) = PrivatePostgres::create() else {
-        panic!("could not start a private PostgreSQL cluster");
     };
-    let url = postgres.url();
-    let app = crate::helpers::spawn_app_with(|config| {
-        config.database = fieldweek::config::DatabaseTarget::Postgres { url: url.clone() };
-    })
-    .await;
     let volunteer = app.user("vol.export", Role::Volunteer, "50").await;
     let admin = app.admin().await;
     let filed = crate::visits::file_ok(
