@@ -81,8 +81,8 @@ pub fn visit_counts(
 
     let mut counts = VisitCounts::default();
     let mut by_child_area: BTreeMap<String, i64> = BTreeMap::new();
-    for (area, province, district, visits, households, people) in places {
-        counts.total += visits;
+    for (area, province, district, count, households, people) in places {
+        counts.total += count;
         counts.households += households.unwrap_or(0);
         counts.people += people.unwrap_or(0);
         // Visits filed at province level (no subdistrict could be derived) do not count.
@@ -93,7 +93,7 @@ pub fn visit_counts(
             AreaScope::District(_) | AreaScope::Subdistrict(_) => Some(area),
         };
         if let Some(child) = child {
-            *by_child_area.entry(child).or_default() += visits;
+            *by_child_area.entry(child).or_default() += count;
         }
     }
     counts.by_child_area = by_child_area.into_iter().collect();
@@ -106,18 +106,18 @@ pub fn visit_counts(
         .into_boxed();
     let mut by_activity: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_target_group: BTreeMap<&str, i64> = BTreeMap::new();
-    for (activity, bits, visits) in
+    for (activity, bits, count) in
         scoped!(by_work, visits, scope).load::<(String, i64, i64)>(conn)?
     {
-        *by_activity.entry(activity).or_default() += visits;
+        *by_activity.entry(activity).or_default() += count;
         for group in TargetGroup::from_bits(bits) {
-            *by_target_group.entry(group.as_str()).or_default() += visits;
+            *by_target_group.entry(group.as_str()).or_default() += count;
         }
     }
     counts.by_activity = by_activity.into_iter().collect();
     counts.by_target_group = by_target_group
         .into_iter()
-        .map(|(group, visits)| (group.to_owned(), visits))
+        .map(|(group, count)| (group.to_owned(), count))
         .collect();
     Ok(counts)
 }

@@ -129,18 +129,18 @@ pub fn compute(
     let scope = AreaScope::of(area);
     let span = span_of(week, week_start);
 
-    let visits = reports::visit_counts(conn, &scope, span)?;
+    let counted = reports::visit_counts(conn, &scope, span)?;
     let mut by_target_group: BTreeMap<String, i64> = TargetGroup::ALL
         .iter()
         .map(|g| (g.as_str().to_owned(), 0))
         .collect();
-    by_target_group.extend(visits.by_target_group);
+    by_target_group.extend(counted.by_target_group);
     let mut by_activity: BTreeMap<String, i64> = Activity::ALL
         .iter()
         .map(|a| (a.as_str().to_owned(), 0))
         .collect();
-    by_activity.extend(visits.by_activity);
-    let by_area = visits
+    by_activity.extend(counted.by_activity);
+    let by_area = counted
         .by_child_area
         .into_iter()
         .map(|(area_code, count)| AreaCount {
@@ -179,12 +179,12 @@ pub fn compute(
         label_th: week.thai_label(week_start),
         area_code: area.as_str().to_owned(),
         visits: VisitFigures {
-            total: visits.total,
+            total: counted.total,
             by_target_group,
             by_activity,
             by_area,
-            households_visited: visits.households,
-            people_reached: visits.people,
+            households_visited: counted.households,
+            people_reached: counted.people,
         },
         field_workers: FieldWorkerFigures {
             registered,
@@ -216,7 +216,7 @@ pub fn compute(
         },
         coverage: Coverage {
             subdistricts_total: geography.subdistrict_count_under(area.as_str()) as i64,
-            subdistricts_visited: visits.subdistricts_visited,
+            subdistricts_visited: counted.subdistricts_visited,
         },
         hotspots,
     })
