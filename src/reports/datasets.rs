@@ -402,8 +402,12 @@ fn visits_through_cursor(
         .repeatable_read()
         .run(|pg| {
             // Plan for reading the whole result, not (as for cursors by default) for
-            // its first rows.
-            pg.batch_execute("SET LOCAL cursor_tuple_fraction = 1")?;
+            // its first rows. And read the week's rows in the table's own order, then
+            // sort them (a bitmap or sequential scan): walking the time index fetched
+            // each row's page at random, 60 % of PostgreSQL's time in an export.
+            pg.batch_execute(
+                "SET LOCAL cursor_tuple_fraction = 1; SET LOCAL enable_indexscan = off;",
+            )?;
             DeclareCursor(query).execute(pg)?;
             let fetch = format!("FETCH {CHUNK_ROWS} FROM {EXPORT_CURSOR}");
             loop {
