@@ -33,11 +33,11 @@ pub struct VisitCounts {
     pub households: i64,
     pub people: i64,
     pub subdistricts_visited: i64,
-    pub by_activity: Vec<(String, i64)>,
-    pub by_target_group: Vec<(String, i64)>,
+    pub by_activity: BTreeMap<String, i64>,
+    pub by_target_group: BTreeMap<String, i64>,
     /// Provinces of the country, districts of a province, subdistricts of a district (a
     /// subdistrict reports itself), by code.
-    pub by_child_area: Vec<(String, i64)>,
+    pub by_child_area: BTreeMap<String, i64>,
 }
 
 /// Every visit figure of the span in two passes over its visits, each grouped finely
@@ -80,7 +80,6 @@ pub fn visit_counts(
     let places: Vec<Place> = scoped!(by_place, visits, scope).load(conn)?;
 
     let mut counts = VisitCounts::default();
-    let mut by_child_area: BTreeMap<String, i64> = BTreeMap::new();
     for (area, province, district, count, households, people) in places {
         counts.total += count;
         counts.households += households.unwrap_or(0);
@@ -93,10 +92,9 @@ pub fn visit_counts(
             AreaScope::District(_) | AreaScope::Subdistrict(_) => Some(area),
         };
         if let Some(child) = child {
-            *by_child_area.entry(child).or_default() += count;
+            *counts.by_child_area.entry(child).or_default() += count;
         }
     }
-    counts.by_child_area = by_child_area.into_iter().collect();
 
     let by_work = visits::table
         .group_by((visits::activity, visits::target_groups))
@@ -104,21 +102,17 @@ pub fn visit_counts(
         .filter(visits::visited_at.ge(span.start))
         .filter(visits::visited_at.lt(span.end))
         .into_boxed();
-    let mut by_activity: BTreeMap<String, i64> = BTreeMap::new();
-    let mut by_target_group: BTreeMap<&str, i64> = BTreeMap::new();
     for (activity, bits, count) in
         scoped!(by_work, visits, scope).load::<(String, i64, i64)>(conn)?
     {
-        *by_activity.entry(activity).or_default() += count;
+        *counts.by_activity.entry(activity).or_default() += count;
         for group in TargetGroup::from_bits(bits) {
-            *by_target_group.entry(group.as_str()).or_default() += count;
+            *counts
+                .by_target_group
+                .entry(group.as_str().to_owned())
+                .or_default() += count;
         }
     }
-    counts.by_activity = by_activity.into_iter().collect();
-    counts.by_target_group = by_target_group
-        .into_iter()
-        .map(|(group, count)| (group.to_owned(), count))
-        .collect();
     Ok(counts)
 }
 
