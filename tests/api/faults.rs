@@ -1,6 +1,7 @@
 //! Faults: a server killed mid-stream loses no acknowledged visit and doubles none; a
 //! full disk during a photo upload is a clean error that leaves no partial file;
-//! PostgreSQL going away answers 503 and cuts an export short with an error.
+//! PostgreSQL going away answers 503 (also to filings already at the filing desk) and
+//! cuts an export short with an error.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -429,4 +430,74 @@ async fn an_export_cut_off_by_the_database_ends_in_an_error_not_a_short_file() {
     );
     // Far short of the whole week (each row is well over 100 bytes).
     assert!(received < 100 * COPIES as usize, "{received} bytes");
+}
+
+/// PostgreSQL gone while filings wait at the filing desk: the one being filed and the
+/// group queued behind it all answer 503, none 500, none left without an answer. Runs in
+/// the PostgreSQL pass.
+#[tokio::test]
+async fn postgres_down_while_filings_wait_at_the_desk_answers_each_503() {
+    let Some((postgres, app)) = app_on_private_postgres().await else {
+        return;
+    };
+    let volunteer = app.user("vol.desk", Role::Volunteer, "50").await;
+    let node = start_node(&app);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let submit = || {
+        client
+            .post(format!("{}/api/v1/visits", node.url))
+            .bearer_auth(&volunteer.token)
+            .json(&crate::visits::visit(&uuid::Uuid::new_v4().to_string()))
+            .send()
+    };
+    assert_eq!(submit().await.unwrap().status(), 201);
+
+    // A lock that lets the filings read their accounts but holds their INSERT: the
+    // first to reach the desk waits on it, and the others queue behind as one group.
+    let mut lock_holder = app.services.db.get().unwrap();
+    diesel::sql_query("BEGIN")
+        .execute(&mut *lock_holder)
+        .unwrap();
+    diesel::sql_query("LOCK TABLE visits IN EXCLUSIVE MODE")
+        .execute(&mut *lock_holder)
+        .unwrap();
+    let filings = tokio::spawn(futures_util::future::join_all((0..4).map(|_| submit())));
+    let started = std::time::Instant::now();
+    while waiting_on_visits(&mut lock_holder) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no filing reached the desk"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The others' account reads take milliseconds; give them ample time to queue.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    postgres.stop();
+
+    for response in filings.await.unwrap() {
+        let response = response.unwrap();
+        assert_eq!(response.status(), 503);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], "service_unavailable");
+    }
+}
+
+/// How many sessions wait for a lock on `visits` (pg_locks is read live, even inside the
+/// transaction that holds the lock).
+fn waiting_on_visits(conn: &mut fieldweek::db::DbConnection) -> i64 {
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    diesel::sql_query(
+        "SELECT count(*) AS count FROM pg_locks \
+         WHERE NOT granted AND relation = 'visits'::regclass",
+    )
+    .get_result::<Waiting>(conn)
+    .unwrap()
+    .count
 }
