@@ -1,0 +1,2 @@
+DROP INDEX visits_by_time;
+CREATE INDEX visits_by_time ON visits (visited_at, id);
