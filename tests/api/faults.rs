@@ -307,6 +307,60 @@ async fn app_on_private_postgres() -> Option<(PrivatePostgres, crate::helpers::T
     Some((postgres, app))
 }
 
+/// A volunteer filing new visits through a node of its own, as a phone would.
+struct Filer {
+    client: reqwest::Client,
+    token: String,
+    node: crate::nodes::Node,
+}
+
+impl Filer {
+    async fn start(app: &crate::helpers::TestApp, username: &str) -> Self {
+        let volunteer = app.user(username, Role::Volunteer, "50").await;
+        Self {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap(),
+            token: volunteer.token,
+            node: start_node(app),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.node.url)
+    }
+
+    fn submit(&self) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+        self.client
+            .post(self.url("/api/v1/visits"))
+            .bearer_auth(&self.token)
+            .json(&crate::visits::visit(&uuid::Uuid::new_v4().to_string()))
+            .send()
+    }
+
+    /// `count` new visits sent together, answered in any order; runs in the background
+    /// from the moment it is called.
+    fn submit_at_once(
+        &self,
+        count: usize,
+    ) -> impl std::future::Future<Output = Vec<reqwest::Result<reqwest::Response>>> {
+        let sent = tokio::spawn(futures_util::future::join_all(
+            (0..count).map(|_| self.submit()).collect::<Vec<_>>(),
+        ));
+        async move { sent.await.unwrap() }
+    }
+}
+
+async fn assert_each_unavailable(answers: Vec<reqwest::Result<reqwest::Response>>) {
+    for response in answers {
+        let response = response.unwrap();
+        assert_eq!(response.status(), 503);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], "service_unavailable");
+    }
+}
+
 /// PostgreSQL stopped under load: requests answer 503 (never 500) while it is down, and
 /// fieldweek recovers by itself when it comes back. Runs in the PostgreSQL pass.
 #[tokio::test]
@@ -314,36 +368,19 @@ async fn postgres_down_under_load_is_503_and_recovers_without_a_restart() {
     let Some((postgres, app)) = app_on_private_postgres().await else {
         return;
     };
-    let volunteer = app.user("vol.pg", Role::Volunteer, "50").await;
-    let node = start_node(&app);
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .build()
-        .unwrap();
-    let submit = || {
-        client
-            .post(format!("{}/api/v1/visits", node.url))
-            .bearer_auth(&volunteer.token)
-            .json(&crate::visits::visit(&uuid::Uuid::new_v4().to_string()))
-            .send()
-    };
-    let ready = || client.get(format!("{}/readyz", node.url)).send();
-    assert_eq!(submit().await.unwrap().status(), 201);
+    let volunteer = Filer::start(&app, "vol.pg").await;
+    let ready = || volunteer.client.get(volunteer.url("/readyz")).send();
+    assert_eq!(volunteer.submit().await.unwrap().status(), 201);
 
     postgres.stop();
     // Each waits out the pool's connection timeout (5 s) before answering; sent at
     // once, every one of them gets the 503.
-    let answers = futures_util::future::join_all((0..3).map(|_| submit())).await;
-    for response in answers {
-        let response = response.unwrap();
-        assert_eq!(response.status(), 503);
-        let problem: Value = response.json().await.unwrap();
-        assert_eq!(problem["code"], "service_unavailable");
-    }
+    assert_each_unavailable(volunteer.submit_at_once(3).await).await;
     assert_eq!(ready().await.unwrap().status(), 503);
     assert_eq!(
-        client
-            .get(format!("{}/healthz", node.url))
+        volunteer
+            .client
+            .get(volunteer.url("/healthz"))
             .send()
             .await
             .unwrap()
@@ -354,7 +391,7 @@ async fn postgres_down_under_load_is_503_and_recovers_without_a_restart() {
     postgres.start().expect("restart PostgreSQL");
     let started = std::time::Instant::now();
     loop {
-        let status = submit().await.unwrap().status().as_u16();
+        let status = volunteer.submit().await.unwrap().status().as_u16();
         if status == 201 {
             break;
         }
@@ -440,20 +477,8 @@ async fn postgres_down_while_filings_wait_at_the_desk_answers_each_503() {
     let Some((postgres, app)) = app_on_private_postgres().await else {
         return;
     };
-    let volunteer = app.user("vol.desk", Role::Volunteer, "50").await;
-    let node = start_node(&app);
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
-    let submit = || {
-        client
-            .post(format!("{}/api/v1/visits", node.url))
-            .bearer_auth(&volunteer.token)
-            .json(&crate::visits::visit(&uuid::Uuid::new_v4().to_string()))
-            .send()
-    };
-    assert_eq!(submit().await.unwrap().status(), 201);
+    let volunteer = Filer::start(&app, "vol.desk").await;
+    assert_eq!(volunteer.submit().await.unwrap().status(), 201);
 
     // A lock that lets the filings read their accounts but holds their INSERT: the
     // first to reach the desk waits on it, and the others queue behind as one group.
@@ -464,7 +489,7 @@ async fn postgres_down_while_filings_wait_at_the_desk_answers_each_503() {
     diesel::sql_query("LOCK TABLE visits IN EXCLUSIVE MODE")
         .execute(&mut *lock_holder)
         .unwrap();
-    let filings = tokio::spawn(futures_util::future::join_all((0..4).map(|_| submit())));
+    let filings = volunteer.submit_at_once(4);
     let started = std::time::Instant::now();
     while waiting_on_visits(&mut lock_holder) == 0 {
         assert!(
@@ -476,13 +501,7 @@ async fn postgres_down_while_filings_wait_at_the_desk_answers_each_503() {
     // The others' account reads take milliseconds; give them ample time to queue.
     tokio::time::sleep(Duration::from_millis(500)).await;
     postgres.stop();
-
-    for response in filings.await.unwrap() {
-        let response = response.unwrap();
-        assert_eq!(response.status(), 503);
-        let problem: Value = response.json().await.unwrap();
-        assert_eq!(problem["code"], "service_unavailable");
-    }
+    assert_each_unavailable(filings.await).await;
 }
 
 /// How many sessions wait for a lock on `visits` (pg_locks is read live, even inside the
