@@ -156,7 +156,6 @@ def wrk(target, seconds, connections, script=None, args=(), threads=1, warm_up=T
     return result
 
 
-
 class CpuWatch:
     """What the whole machine's CPUs did while a phase ran, from /proc/stat every half
     second: a stall in the server's answers with the cores stolen by the host (steal)
@@ -201,7 +200,6 @@ class CpuWatch:
             **{f"{k}_{f.__name__}": f(s[k] for s in self.samples)
                for k in ("iowait", "steal") for f in (statistics.mean, max)},
         }
-
 
 
 def alternate(reads, background, pairs):
