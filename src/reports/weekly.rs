@@ -130,16 +130,14 @@ pub fn compute(
     let span = span_of(week, week_start);
 
     let counted = reports::visit_counts(conn, &scope, span)?;
-    let mut by_target_group: BTreeMap<String, i64> = TargetGroup::ALL
-        .iter()
-        .map(|g| (g.as_str().to_owned(), 0))
-        .collect();
-    by_target_group.extend(counted.by_target_group);
-    let mut by_activity: BTreeMap<String, i64> = Activity::ALL
-        .iter()
-        .map(|a| (a.as_str().to_owned(), 0))
-        .collect();
-    by_activity.extend(counted.by_activity);
+    let by_target_group = every_name_counted(
+        TargetGroup::ALL.iter().map(|g| g.as_str()),
+        counted.by_target_group,
+    );
+    let by_activity = every_name_counted(
+        Activity::ALL.iter().map(|a| a.as_str()),
+        counted.by_activity,
+    );
     let by_area = counted
         .by_child_area
         .into_iter()
@@ -157,16 +155,14 @@ pub fn compute(
         reports::field_workers(conn, &scope, span, MAX_LISTED_WITHOUT_VISITS)?;
 
     let grievance_totals = reports::grievance_totals(conn, &scope, span)?;
-    let mut by_category: BTreeMap<String, i64> = Category::ALL
-        .iter()
-        .map(|c| (c.as_str().to_owned(), 0))
-        .collect();
-    by_category.extend(reports::new_grievances_by(conn, &scope, span, false)?);
-    let mut by_priority: BTreeMap<String, i64> = Priority::ALL
-        .iter()
-        .map(|p| (p.as_str().to_owned(), 0))
-        .collect();
-    by_priority.extend(reports::new_grievances_by(conn, &scope, span, true)?);
+    let by_category = every_name_counted(
+        Category::ALL.iter().map(|c| c.as_str()),
+        reports::new_grievances_by(conn, &scope, span, false)?,
+    );
+    let by_priority = every_name_counted(
+        Priority::ALL.iter().map(|p| p.as_str()),
+        reports::new_grievances_by(conn, &scope, span, true)?,
+    );
     let median = reports::median_seconds_to_resolve(conn, &scope, span)?;
 
     let points = reports::new_grievance_points(conn, &scope, span)?;
@@ -220,6 +216,17 @@ pub fn compute(
         },
         hotspots,
     })
+}
+
+/// The counts by name, with every name of its kind present (0 when nothing counted), so
+/// the phone app and dashboards see the same keys every week.
+fn every_name_counted<'a>(
+    names: impl Iterator<Item = &'a str>,
+    counts: impl IntoIterator<Item = (String, i64)>,
+) -> BTreeMap<String, i64> {
+    let mut counted: BTreeMap<String, i64> = names.map(|name| (name.to_owned(), 0)).collect();
+    counted.extend(counts);
+    counted
 }
 
 /// Density-based clusters of the week's grievances, largest first, each with its most
