@@ -5,9 +5,14 @@
 //! somebody's request: a quarter of the time of a batch sync went there. The server's
 //! connections turn that off and this thread checkpoints instead, every
 //! [`INTERVAL`], copying each page once however often it changed in between.
+//!
+//! When the database handle is dropped, the thread copies back what is left and empties
+//! the log before it closes its connection, and the drop waits for that: a process that
+//! ends (the server, `demo-data`) leaves no log behind to be read again at the next start.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Weak};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -15,30 +20,46 @@ use diesel::{Connection, SqliteConnection};
 
 const INTERVAL: Duration = Duration::from_millis(500);
 
-/// Keeps the checkpoint thread alive; it stops once every clone is dropped.
-#[derive(Clone)]
+/// Runs the checkpoint thread; dropping it ends the thread after a last, full checkpoint.
 pub struct Checkpointer {
-    _alive: Arc<()>,
+    /// Dropped to tell the thread to finish.
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Checkpointer {
     pub fn start(path: PathBuf) -> anyhow::Result<Self> {
         let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
         conn.batch_execute("PRAGMA busy_timeout = 5000;")?;
-        let alive = Arc::new(());
-        let watched: Weak<()> = Arc::downgrade(&alive);
-        std::thread::Builder::new()
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
-                while watched.upgrade().is_some() {
-                    std::thread::sleep(INTERVAL);
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
                     // PASSIVE never waits for readers or writers: what it cannot copy
                     // now, the next round does.
                     if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
                         tracing::warn!(%error, "SQLite checkpoint failed; retrying");
                     }
                 }
+                // TRUNCATE waits (up to the busy timeout) for anyone still writing, copies
+                // the whole log back and cuts the log file to nothing.
+                if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);") {
+                    tracing::warn!(%error, "SQLite's last checkpoint failed; the log stays");
+                }
             })?;
-        Ok(Self { _alive: alive })
+        Ok(Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 }

@@ -58,6 +58,11 @@ pub struct ConnectionManager {
 /// How long SQLite waits on a lock held by another process before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 
+/// What the write-ahead log file is cut back to once a checkpoint has emptied it. SQLite
+/// otherwise keeps the file at the largest it ever grew, so that after loading a million
+/// visits a log as large as the data itself would stay on the disk for good.
+const SQLITE_LOG_KEPT_BYTES: u64 = 64 * 1024 * 1024;
+
 impl r2d2::ManageConnection for ConnectionManager {
     type Connection = DbConnection;
     type Error = diesel::r2d2::Error;
@@ -76,7 +81,8 @@ impl r2d2::ManageConnection for ConnectionManager {
                      PRAGMA synchronous = FULL;
                      PRAGMA foreign_keys = ON;
                      PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
-                     PRAGMA wal_autocheckpoint = 0;"
+                     PRAGMA wal_autocheckpoint = 0;
+                     PRAGMA journal_size_limit = {SQLITE_LOG_KEPT_BYTES};"
                 ))
                 .map_err(Error::QueryError)?;
                 conn.set_instrumentation(sql_log::SqlLog::default());
@@ -112,7 +118,9 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     writer: Option<Arc<writer::SqliteWriter>>,
-    _checkpointer: Option<checkpoint::Checkpointer>,
+    /// Declared after `pool` and `writer`, so it is dropped after their connections
+    /// close and its last checkpoint finds nobody else in the log.
+    _checkpointer: Option<Arc<checkpoint::Checkpointer>>,
 }
 
 impl Db {
@@ -135,7 +143,7 @@ impl Db {
                 Some(Arc::new(writer::SqliteWriter::start(ConnectionManager {
                     target: target.clone(),
                 })?)),
-                Some(checkpoint::Checkpointer::start(path.clone())?),
+                Some(Arc::new(checkpoint::Checkpointer::start(path.clone())?)),
             ),
             DatabaseTarget::Postgres { .. } => (None, None),
         };

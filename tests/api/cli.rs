@@ -134,6 +134,8 @@ fn serve_starts_on_sqlite_with_no_setup_and_stops_on_sigterm() {
     assert!(logs
         .map_while(Result::ok)
         .any(|l| l.contains("fieldweek stopped")));
+    // A clean stop copies SQLite's log into the database and leaves none behind.
+    assert!(!dir.path().join("data/fieldweek.db-wal").exists());
 }
 
 /// A minimal HTTP/1.1 GET, so this test needs no async runtime.

@@ -416,6 +416,10 @@ fn the_command_line_reports_the_logins_and_refuses_a_second_run() {
     assert!(stdout.contains("50 visits"), "{stdout}");
     assert!(stdout.contains("demo.sup.50"), "{stdout}");
     assert!(stdout.contains("demo password 2026"), "{stdout}");
+    // The load is in the database file itself: no log is left to be read at the next
+    // start (a million visits would leave one as large as the data).
+    assert!(dir.path().join("data/fieldweek.db").exists());
+    assert!(!dir.path().join("data/fieldweek.db-wal").exists());
 
     let second = run();
     assert!(!second.status.success());

@@ -5,7 +5,7 @@ use fieldweek::db::audit::{self, AuditEntry, ClientInfo};
 use fieldweek::db::schema::audit_log;
 use fieldweek::db::Db;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{engine, spawn_app};
 
 /// Many threads, and a second pool standing in for a second process, write at once:
 /// every write commits, none fails with SQLITE_BUSY or a serialisation error.
@@ -343,4 +343,90 @@ async fn a_refused_visit_does_not_sink_those_filed_with_it() {
     let stored: Vec<String> = visits::table.select(visits::id).load(&mut *conn).unwrap();
     assert!(stored.contains(&ids[0]) && stored.contains(&ids[2]));
     assert!(!stored.contains(&ids[1]));
+}
+
+/// A burst of writes grows SQLite's log; once it has been copied into the database, the
+/// log file is cut back to the size SQLite keeps rather than staying as large for good.
+#[tokio::test]
+async fn sqlite_log_is_cut_back_after_a_burst() {
+    if engine() != "sqlite" {
+        return;
+    }
+    const KEPT_BYTES: u64 = 64 * 1024 * 1024;
+    let app = spawn_app().await;
+    let db = app.services.db.clone();
+    let fieldweek::config::DatabaseTarget::Sqlite { path } = &app.services.config.database else {
+        unreachable!("a SQLite test app")
+    };
+    let log = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    let log_size = || std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+
+    db.write(|conn| {
+        diesel::sql_query("CREATE TABLE ballast (b BLOB)").execute(conn)?;
+        // 80 MiB of pages, written to the log at commit.
+        diesel::sql_query("INSERT INTO ballast VALUES (zeroblob(80 * 1024 * 1024))")
+            .execute(conn)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let burst = log_size();
+    assert!(burst > KEPT_BYTES, "the burst made a log of {burst} bytes");
+
+    // The checkpoint thread copies the log back within a second; the first write after
+    // that starts the log again from the beginning and cuts the file.
+    let started = std::time::Instant::now();
+    while log_size() > KEPT_BYTES {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the log stayed at {} bytes",
+            log_size()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        db.write(|conn| Ok(diesel::sql_query("DELETE FROM ballast").execute(conn)?))
+            .await
+            .unwrap();
+    }
+}
+
+/// Dropping the last database handle copies SQLite's whole log into the database and
+/// removes it, even straight after a burst, while the checkpoint thread may still be
+/// copying: the process that ends (the server, `demo-data`) leaves nothing to replay.
+#[test]
+fn the_last_handle_leaves_no_sqlite_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("burst.db");
+    let target = fieldweek::config::DatabaseTarget::Sqlite { path: path.clone() };
+    for round in 0..3 {
+        let db = Db::connect(&target, 2).unwrap();
+        db.write_blocking(move |conn| {
+            diesel::sql_query("CREATE TABLE IF NOT EXISTS ballast (b BLOB)").execute(conn)?;
+            diesel::sql_query("INSERT INTO ballast VALUES (zeroblob(40 * 1024 * 1024))")
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        // Long enough for a checkpoint to start, too short for it to finish.
+        std::thread::sleep(std::time::Duration::from_millis(520));
+        drop(db);
+        assert!(
+            !dir.path().join("burst.db-wal").exists(),
+            "a log was left after round {round}"
+        );
+    }
+    assert_eq!(ballast_rows(&path), 3, "every burst is in the database");
+}
+
+/// The rows of `ballast`, read by a connection of its own.
+fn ballast_rows(path: &std::path::Path) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    diesel::sql_query("SELECT count(*) AS n FROM ballast")
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n
 }
