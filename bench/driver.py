@@ -869,6 +869,14 @@ def main():
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     options = parser.parse_args()
+    # A zero or negative count would fail later with a Python error, halfway through.
+    for name in ("visits", "volunteers", "seconds", "connections", "read_connections",
+                 "login_connections", "batch_connections", "runs", "flood_pairs"):
+        if getattr(options, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    unknown = set(options.engines.split(",")) - {"sqlite", "postgres"}
+    if unknown:
+        parser.error(f"--engines: unknown {', '.join(sorted(unknown))} (sqlite, postgres)")
 
     results = []
     for engine in options.engines.split(","):
