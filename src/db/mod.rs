@@ -61,7 +61,7 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 /// What the write-ahead log file is cut back to once a checkpoint has emptied it. SQLite
 /// otherwise keeps the file at the largest it ever grew, so that after loading a million
 /// visits a log as large as the data itself would stay on the disk for good.
-const SQLITE_LOG_KEPT_BYTES: u64 = 64 * 1024 * 1024;
+pub const SQLITE_LOG_KEPT_BYTES: u64 = 64 * 1024 * 1024;
 
 impl r2d2::ManageConnection for ConnectionManager {
     type Connection = DbConnection;
