@@ -375,7 +375,8 @@ class Postgres:
         rate = float(re.search(r"tps = ([\d.]+)", out).group(1)) * per_transaction
         self.psql(self.url, "DELETE FROM visits WHERE id LIKE 'raw-%'")
         synchronous = self.psql(self.url, "SHOW synchronous_commit").stdout.strip()
-        return rate, (f"rows into `visits`, pgbench, {connections} clients, "
+        clients = f"{connections} client" + ("s" if connections != 1 else "")
+        return rate, (f"rows into `visits`, pgbench, {clients}, "
                       f"synchronous_commit={synchronous}")
 
     def cli(self, sql_file):
