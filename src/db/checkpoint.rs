@@ -6,9 +6,11 @@
 //! connections turn that off and this thread checkpoints instead, every
 //! [`INTERVAL`], copying each page once however often it changed in between.
 //!
-//! When the database handle is dropped, the thread copies back what is left and empties
-//! the log before it closes its connection, and the drop waits for that: a process that
-//! ends (the server, `demo-data`) leaves no log behind to be read again at the next start.
+//! When the database handle is dropped, the thread closes its connection and the drop
+//! waits for that. The connection that closes last in the last process folds the whole
+//! log into the database and removes it (SQLite's own rule), so a process that ends (the
+//! server, `demo-data`) leaves no log to be read again at the next start. While another
+//! process still has the database open, the log stays for it, and nobody waits.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -20,7 +22,7 @@ use diesel::{Connection, SqliteConnection};
 
 const INTERVAL: Duration = Duration::from_millis(500);
 
-/// Runs the checkpoint thread; dropping it ends the thread after a last, full checkpoint.
+/// Runs the checkpoint thread; dropping it ends the thread and closes its connection.
 pub struct Checkpointer {
     /// Dropped to tell the thread to finish.
     stop: Option<mpsc::Sender<()>>,
@@ -50,11 +52,6 @@ impl Checkpointer {
                     if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
                         tracing::warn!(%error, "SQLite checkpoint failed; retrying");
                     }
-                }
-                // TRUNCATE waits (up to the busy timeout) for anyone still writing, copies
-                // the whole log back and cuts the log file to nothing.
-                if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);") {
-                    tracing::warn!(%error, "SQLite's last checkpoint failed; the log stays");
                 }
             })?;
         Ok(Self {

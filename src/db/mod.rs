@@ -118,8 +118,8 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     writer: Option<Arc<writer::SqliteWriter>>,
-    /// Declared after `pool` and `writer`, so it is dropped after their connections
-    /// close and its last checkpoint finds nobody else in the log.
+    /// Declared after `pool` and `writer`, so that its connection closes after theirs:
+    /// the last to close folds the log into the database.
     _checkpointer: Option<Arc<checkpoint::Checkpointer>>,
 }
 

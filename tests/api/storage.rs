@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use fieldweek::db::audit::{self, AuditEntry, ClientInfo};
 use fieldweek::db::schema::audit_log;
-use fieldweek::db::Db;
+use fieldweek::db::{Db, DbConnection};
 
 use crate::helpers::{engine, spawn_app};
 
@@ -415,19 +415,73 @@ fn the_last_handle_leaves_no_sqlite_log() {
             "a log was left after round {round}"
         );
     }
-    assert_eq!(ballast_rows(&path), 3, "every burst is in the database");
+    let mut conn =
+        DbConnection::Sqlite(diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap());
+    assert_eq!(ballast_rows(&mut conn), 3, "every burst is in the database");
 }
 
-/// The rows of `ballast`, read by a connection of its own.
-fn ballast_rows(path: &std::path::Path) -> i64 {
+/// While another process still has the database open (here a second handle, in the
+/// middle of a read), dropping a handle neither waits for that reader nor takes the log
+/// from under it; the last handle to go folds everything in.
+#[test]
+fn a_handle_dropped_beside_an_open_reader_leaves_it_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let target = fieldweek::config::DatabaseTarget::Sqlite { path: path.clone() };
+    let log = dir.path().join("shared.db-wal");
+    let add_row = |db: &Db| {
+        db.write_blocking(|conn| {
+            diesel::sql_query("CREATE TABLE IF NOT EXISTS ballast (b BLOB)").execute(conn)?;
+            diesel::sql_query("INSERT INTO ballast VALUES (zeroblob(1024 * 1024))")
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap()
+    };
+
+    let staying = Db::connect(&target, 2).unwrap();
+    add_row(&staying);
+    let mut reader = staying.get().unwrap();
+    diesel::sql_query("BEGIN").execute(&mut *reader).unwrap();
+    assert_eq!(ballast_rows(&mut reader), 1);
+
+    let leaving = Db::connect(&target, 2).unwrap();
+    add_row(&leaving);
+    let started = std::time::Instant::now();
+    drop(leaving);
+    // A checkpoint that waited for the reader would hold the drop for the checkpoint
+    // connection's whole busy timeout (5 s) and block every writer meanwhile.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the drop waited {:?} for the other reader",
+        started.elapsed()
+    );
+    assert!(
+        log.exists(),
+        "the log stays while the database is open elsewhere"
+    );
+
+    // The reader kept its snapshot; once it ends it sees the other handle's row.
+    assert_eq!(ballast_rows(&mut reader), 1);
+    diesel::sql_query("COMMIT").execute(&mut *reader).unwrap();
+    assert_eq!(ballast_rows(&mut reader), 2);
+    drop(reader);
+    drop(staying);
+    assert!(!log.exists(), "the last handle folds the log in");
+    let mut conn =
+        DbConnection::Sqlite(diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap());
+    assert_eq!(ballast_rows(&mut conn), 2);
+}
+
+/// The rows of `ballast`.
+fn ballast_rows(conn: &mut DbConnection) -> i64 {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
     diesel::sql_query("SELECT count(*) AS n FROM ballast")
-        .get_result::<Count>(&mut conn)
+        .get_result::<Count>(conn)
         .unwrap()
         .n
 }
