@@ -361,15 +361,8 @@ async fn sqlite_log_is_cut_back_after_a_burst() {
     let log = std::path::PathBuf::from(format!("{}-wal", path.display()));
     let log_size = || std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
 
-    db.write(|conn| {
-        diesel::sql_query("CREATE TABLE ballast (b BLOB)").execute(conn)?;
-        // 80 MiB of pages, more than the log keeps, written to the log at commit.
-        diesel::sql_query("INSERT INTO ballast VALUES (zeroblob(80 * 1024 * 1024))")
-            .execute(conn)?;
-        Ok(())
-    })
-    .await
-    .unwrap();
+    // 80 MiB of pages, more than the log keeps, written to the log at commit.
+    db.write(add_ballast(80)).await.unwrap();
     let burst = log_size();
     assert!(burst > KEPT_BYTES, "the burst made a log of {burst} bytes");
 
@@ -399,13 +392,7 @@ fn the_last_handle_leaves_no_sqlite_log() {
     let target = fieldweek::config::DatabaseTarget::Sqlite { path: path.clone() };
     for round in 0..3 {
         let db = Db::connect(&target, 2).unwrap();
-        db.write_blocking(move |conn| {
-            diesel::sql_query("CREATE TABLE IF NOT EXISTS ballast (b BLOB)").execute(conn)?;
-            diesel::sql_query("INSERT INTO ballast VALUES (zeroblob(40 * 1024 * 1024))")
-                .execute(conn)?;
-            Ok(())
-        })
-        .unwrap();
+        db.write_blocking(add_ballast(40)).unwrap();
         // Dropped about when the checkpoint thread wakes, so that the drop may find it
         // copying (before the thread was stopped and waited for, every round left a log).
         std::thread::sleep(std::time::Duration::from_millis(520));
@@ -429,24 +416,15 @@ fn a_handle_dropped_beside_an_open_reader_leaves_it_the_log() {
     let path = dir.path().join("shared.db");
     let target = fieldweek::config::DatabaseTarget::Sqlite { path: path.clone() };
     let log = dir.path().join("shared.db-wal");
-    let add_row = |db: &Db| {
-        db.write_blocking(|conn| {
-            diesel::sql_query("CREATE TABLE IF NOT EXISTS ballast (b BLOB)").execute(conn)?;
-            diesel::sql_query("INSERT INTO ballast VALUES (zeroblob(1024 * 1024))")
-                .execute(conn)?;
-            Ok(())
-        })
-        .unwrap()
-    };
 
     let staying = Db::connect(&target, 2).unwrap();
-    add_row(&staying);
+    staying.write_blocking(add_ballast(1)).unwrap();
     let mut reader = staying.get().unwrap();
     diesel::sql_query("BEGIN").execute(&mut *reader).unwrap();
     assert_eq!(ballast_rows(&mut reader), 1);
 
     let leaving = Db::connect(&target, 2).unwrap();
-    add_row(&leaving);
+    leaving.write_blocking(add_ballast(1)).unwrap();
     let started = std::time::Instant::now();
     drop(leaving);
     // A checkpoint that waited for the reader would hold the drop for the checkpoint
@@ -471,6 +449,20 @@ fn a_handle_dropped_beside_an_open_reader_leaves_it_the_log() {
     let mut conn =
         DbConnection::Sqlite(diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap());
     assert_eq!(ballast_rows(&mut conn), 2);
+}
+
+/// A write of one row of `mib` MiB of zeros into `ballast`, made on first use.
+fn add_ballast(
+    mib: u32,
+) -> impl FnOnce(&mut DbConnection) -> Result<(), fieldweek::error::ApiError> {
+    move |conn| {
+        diesel::sql_query("CREATE TABLE IF NOT EXISTS ballast (b BLOB)").execute(conn)?;
+        diesel::sql_query(format!(
+            "INSERT INTO ballast VALUES (zeroblob({mib} * 1024 * 1024))"
+        ))
+        .execute(conn)?;
+        Ok(())
+    }
 }
 
 /// The rows of `ballast`.
