@@ -165,7 +165,7 @@ pub fn parse_username(raw: &str) -> Result<String, String> {
 }
 
 pub fn parse_display_name(raw: &str) -> Result<String, String> {
-    crate::domain::bounded_text(raw, 1, 200)
+    crate::domain::bounded_text(raw, 1, 200).map_err(String::from)
 }
 
 /// A code of the bundled geography (or `TH`).

@@ -21,6 +21,9 @@ fn invalid(name: &'static str, message: impl Into<String>) -> ConfigError {
     }
 }
 
+/// The SQLite file's name inside the data directory when `DATABASE_URL` is unset.
+pub const DEFAULT_SQLITE_FILE: &str = "fieldweek.db";
+
 /// Where the data lives; the engine follows from the URL's scheme.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseTarget {
@@ -142,6 +145,12 @@ pub struct Config {
     /// Exports running at once; by default a quarter of the pool (at least one), since
     /// each holds a connection while it runs.
     pub max_exports: Option<usize>,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` name the real client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Open connections one client address may hold (per node); trusted proxies are exempt.
+    pub max_connections_per_address: usize,
+    /// Days a delivered webhook stays in the outbox before it is pruned.
+    pub webhook_keep_days: i64,
 }
 
 impl Config {
@@ -170,6 +179,9 @@ impl Config {
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             max_exports: None,
+            trusted_proxies: Vec::new(),
+            max_connections_per_address: 256,
+            webhook_keep_days: 30,
         }
     }
 
@@ -185,9 +197,14 @@ impl Config {
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
 
-        let database =
-            DatabaseTarget::parse(get("DATABASE_URL").unwrap_or("sqlite://data/fieldweek.db"))?;
         let data_dir = PathBuf::from(get("FIELDWEEK_DATA_DIR").unwrap_or("data"));
+        // Without a URL, the database lives in the data directory, wherever that is.
+        let database = match get("DATABASE_URL") {
+            Some(url) => DatabaseTarget::parse(url)?,
+            None => DatabaseTarget::Sqlite {
+                path: data_dir.join(DEFAULT_SQLITE_FILE),
+            },
+        };
         let mut config = Self::with_database(database, data_dir);
 
         if let Some(bind) = get("FIELDWEEK_BIND") {
@@ -312,6 +329,17 @@ impl Config {
                 config.cors_origins.push(origin.to_owned());
             }
         }
+        if let Some(list) = get("FIELDWEEK_TRUSTED_PROXIES") {
+            config.trusted_proxies = parse_networks("FIELDWEEK_TRUSTED_PROXIES", list)?;
+        }
+        if let Some(count) = get("FIELDWEEK_MAX_CONNECTIONS_PER_ADDRESS") {
+            config.max_connections_per_address =
+                parse_in_range("FIELDWEEK_MAX_CONNECTIONS_PER_ADDRESS", count, 1, 100_000)?;
+        }
+        if let Some(days) = get("FIELDWEEK_WEBHOOK_KEEP_DAYS") {
+            config.webhook_keep_days =
+                parse_in_range("FIELDWEEK_WEBHOOK_KEEP_DAYS", days, 1, 3650)?;
+        }
         if let Some(days) = get("FIELDWEEK_RETENTION_DAYS") {
             config.retention_days = parse_in_range("FIELDWEEK_RETENTION_DAYS", days, 1, 36_500)?;
         }
@@ -327,16 +355,39 @@ impl Config {
     }
 
     /// Creates the data directory (and the SQLite file's folder) and proves they are writable,
-    /// so a misconfigured deployment stops at start with one clear line.
+    /// so a misconfigured deployment stops at start with one clear line. What it creates,
+    /// and the SQLite file, only the server's own user may read.
     pub fn prepare_directories(&self) -> Result<(), ConfigError> {
         ensure_writable_dir(&self.data_dir)?;
         if let DatabaseTarget::Sqlite { path } = &self.database {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 ensure_writable_dir(parent)?;
             }
+            crate::private_files::ensure_private_file(path).map_err(|e| ConfigError::DataDir {
+                path: path.clone(),
+                message: format!("cannot create the database file: {e}"),
+            })?;
         }
         Ok(())
     }
+}
+
+/// Comma-separated addresses (`10.0.0.7`) or networks (`10.0.0.0/8`, `fd00::/8`).
+fn parse_networks(name: &'static str, list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        name,
+                        format!("{item:?} is not an address or a network like 10.0.0.0/8"),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn parse_in_range<T>(name: &'static str, value: &str, min: T, max: T) -> Result<T, ConfigError>
@@ -357,7 +408,8 @@ fn ensure_writable_dir(path: &Path) -> Result<(), ConfigError> {
         path: path.to_owned(),
         message,
     };
-    std::fs::create_dir_all(path).map_err(|e| fail(format!("cannot create it: {e}")))?;
+    crate::private_files::create_dir_all(path)
+        .map_err(|e| fail(format!("cannot create it: {e}")))?;
     let probe = path.join(format!(".write-probe-{}", std::process::id()));
     std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable: {e}")))?;
     let _ = std::fs::remove_file(probe);
@@ -386,6 +438,45 @@ mod tests {
         );
         assert_eq!(config.bind, "127.0.0.1:8080");
         assert_eq!(config.max_json_bytes, 65536);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let config = Config::from_vars(&vars(&[(
+            "FIELDWEEK_TRUSTED_PROXIES",
+            "10.0.0.7, 192.168.0.0/16,fd00::/8",
+        )]))
+        .unwrap();
+        let names: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(names, ["10.0.0.7/32", "192.168.0.0/16", "fd00::/8"]);
+        assert!(Config::from_vars(&vars(&[("FIELDWEEK_TRUSTED_PROXIES", "proxy.local")])).is_err());
+        assert!(Config::from_vars(&vars(&[("FIELDWEEK_TRUSTED_PROXIES", "10.0.0.0/33")])).is_err());
+    }
+
+    #[test]
+    fn without_a_url_the_database_follows_the_data_directory() {
+        let config = Config::from_vars(&vars(&[("FIELDWEEK_DATA_DIR", "/srv/fw")])).unwrap();
+        assert_eq!(
+            config.database,
+            DatabaseTarget::Sqlite {
+                path: "/srv/fw/fieldweek.db".into()
+            }
+        );
+        let config = Config::from_vars(&vars(&[
+            ("FIELDWEEK_DATA_DIR", "/srv/fw"),
+            ("DATABASE_URL", "sqlite://elsewhere.db"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.database,
+            DatabaseTarget::Sqlite {
+                path: "elsewhere.db".into()
+            }
+        );
     }
 
     #[test]

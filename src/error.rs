@@ -10,6 +10,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::TextError;
+
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// One rule broken by one field of the input, named by its JSON path (`location.lat`).
@@ -17,6 +19,9 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 pub struct FieldError {
     #[schema(example = "location.lat")]
     pub field: String,
+    /// Stable, machine-readable reason, where one has been given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<FieldCode>,
     #[schema(example = "must be between -90 and 90")]
     pub message: String,
 }
@@ -25,9 +30,54 @@ impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
+            code: None,
             message: message.into(),
         }
     }
+
+    pub fn coded(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: Some(code),
+            message: message.into(),
+        }
+    }
+
+    /// A free-text field refused by [`bounded_text`](crate::domain::bounded_text).
+    pub fn text(field: impl Into<String>, error: TextError) -> Self {
+        let code = match error {
+            TextError::Empty => FieldCode::Empty,
+            TextError::TooShort { .. } => FieldCode::OutOfRange,
+            TextError::TooLong { .. } => FieldCode::TooLong,
+            TextError::ControlCharacter => FieldCode::BadFormat,
+        };
+        Self::coded(field, code, error.to_string())
+    }
+}
+
+/// The stable codes of field errors (API.md, "Errors a phone can show").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldCode {
+    Required,
+    UnknownField,
+    /// The same key twice in one JSON object: parsers disagree on which one wins.
+    DuplicateKey,
+    WrongType,
+    BadFormat,
+    OutOfRange,
+    TooLong,
+    TooMany,
+    Empty,
+    NotAllowedValue,
+    OutsideThailand,
+    OutsideArea,
+    InFuture,
+    TooOld,
+    CheckDigit,
+    BuddhistEraYear,
+    ConsentRequired,
+    NotFoundReference,
 }
 
 /// The codes of a 409 answer.
@@ -76,6 +126,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    #[error("the request body arrived too slowly")]
+    RequestTimeout,
     #[error("too many requests, retry after {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
@@ -90,6 +142,11 @@ impl ApiError {
     /// A 422 for a single field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// A 422 for a single free-text field.
+    pub fn text_field(field: impl Into<String>, error: TextError) -> Self {
+        Self::Validation(vec![FieldError::text(field, error)])
     }
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
@@ -111,6 +168,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
+            Self::RequestTimeout => "request_timeout",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::ServiceUnavailable(_) => "service_unavailable",
             Self::InsufficientStorage => "insufficient_storage",
@@ -140,6 +198,9 @@ impl ApiError {
                 1 => "one field is invalid".to_owned(),
                 n => format!("{n} fields are invalid"),
             }),
+            Self::RequestTimeout => {
+                Some("the request body arrived too slowly; send it again".into())
+            }
             Self::TooManyRequests { retry_after_secs } => {
                 Some(format!("too many attempts; retry in {retry_after_secs} s"))
             }
@@ -181,6 +242,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
@@ -246,6 +308,7 @@ impl Problem {
             StatusCode::NOT_FOUND => ApiError::NotFound,
             StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: 0 },
+            StatusCode::REQUEST_TIMEOUT => ApiError::RequestTimeout,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {
                 ApiError::UnsupportedMediaType("this content type is not accepted here".into())
             }
@@ -295,6 +358,16 @@ impl From<diesel::result::Error> for ApiError {
                 Self::ServiceUnavailable("the database is unavailable; try again shortly".into())
             }
             other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<actix_web::error::PayloadError> for ApiError {
+    fn from(error: actix_web::error::PayloadError) -> Self {
+        if crate::http::is_too_slow(&error) {
+            Self::RequestTimeout
+        } else {
+            Self::MalformedRequest(format!("could not read the body: {error}"))
         }
     }
 }

@@ -8,6 +8,7 @@
 mod macros;
 
 pub mod accounts;
+pub mod audit_anchor;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -19,7 +20,9 @@ pub mod grievances;
 pub mod http;
 pub mod openapi;
 pub mod placement;
+pub mod policy;
 pub mod privacy;
+pub mod private_files;
 pub mod reports;
 pub mod routes;
 pub mod server;

@@ -186,15 +186,27 @@ fn run(command: Command) -> anyhow::Result<()> {
             let mut conn = database
                 .get()
                 .map_err(|_| anyhow::anyhow!("cannot connect to {:?}", config.database))?;
-            match db::audit::verify(&mut conn)? {
-                db::audit::Verdict::Intact { entries } => {
-                    println!("audit log intact: {entries} entries verified");
-                    Ok(())
-                }
+            let entries = match db::audit::verify(&mut conn)? {
+                db::audit::Verdict::Intact { entries } => entries,
                 db::audit::Verdict::Broken { id, reason } => {
                     anyhow::bail!("audit log broken at entry {id}: {reason}")
                 }
+            };
+            let keeper = fieldweek::audit_anchor::AnchorKeeper::open(&config.data_dir)?;
+            match fieldweek::audit_anchor::check_tail(&mut conn, &keeper)? {
+                fieldweek::audit_anchor::TailCheck::Missing { reason, .. } => {
+                    anyhow::bail!("audit log's tail is missing: {reason}")
+                }
+                fieldweek::audit_anchor::TailCheck::Holds { anchor } => println!(
+                    "audit log intact: {entries} entries verified, up to entry {} anchored at {}",
+                    anchor.head_id, anchor.at
+                ),
+                fieldweek::audit_anchor::TailCheck::Unanchored => println!(
+                    "audit log intact: {entries} entries verified (no anchor yet in {})",
+                    config.data_dir.display()
+                ),
             }
+            Ok(())
         }
         Command::Migrate => {
             let config = configure()?;

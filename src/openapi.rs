@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::{FieldError, Problem};
+use crate::error::{FieldCode, FieldError, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,7 +24,7 @@ use crate::error::{FieldError, Problem};
         (name = "privacy", description = "PDPA data-subject requests (admins)."),
         (name = "areas", description = "Thai administrative geography (bundled)."),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, FieldCode)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -10,12 +10,17 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::accounts;
+use crate::audit_anchor::AnchorKeeper;
 use crate::auth::{PasswordHasher, TokenKeys, WriteRateLimiter};
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::geo::Geography;
-use crate::http::{cors, observe, BodyLimits, CorsPolicy, Metrics};
+use crate::http::{
+    cors, observe, refuse_unknown_query, BodyLimits, CorsPolicy, KnownQueries, Metrics,
+    TrustedProxies,
+};
+use crate::http::{limit_connections_and_bodies, BodyPace, ConnectionCounter};
 use crate::privacy::PiiCipher;
 use crate::reports::slots::ExportSlots;
 use crate::routes::grievances::GrievanceServices;
@@ -39,6 +44,7 @@ pub struct Services {
     pub cipher: PiiCipher,
     pub exports: ExportSlots,
     pub filings: Arc<FilingDesk>,
+    pub audit_anchor: AnchorKeeper,
 }
 
 impl Services {
@@ -73,6 +79,8 @@ impl Services {
         }
         let token_keys = Arc::new(TokenKeys::load(&config)?);
         let photos = PhotoStore::open(&config.data_dir).context("preparing the photo store")?;
+        let audit_anchor =
+            AnchorKeeper::open(&config.data_dir).context("preparing the audit anchor")?;
         let cipher = PiiCipher::load(config.pii_key.as_deref(), &config.data_dir)
             .context("loading the key for complainants' personal data")?;
         Ok(Self {
@@ -82,6 +90,7 @@ impl Services {
             write_limiter: Arc::new(WriteRateLimiter::new(config.writes_per_minute)),
             token_keys,
             photos,
+            audit_anchor,
             cipher,
             config: Arc::new(config),
             db,
@@ -105,13 +114,17 @@ pub fn api_spec() -> utoipa::openapi::OpenApi {
 /// Binds nothing itself: the caller passes a listener, so tests can use port 0 and a port
 /// in use is reported before anything else starts.
 pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_web::dev::Server> {
+    let spec = api_spec();
+    let known_queries = web::Data::new(KnownQueries::from_spec(&spec));
     // Serialised once; each answer shares the same bytes.
-    let spec_json = web::Bytes::from(
-        api_spec()
-            .to_json()
-            .context("serialising the OpenAPI document")?,
-    );
+    let spec_json = web::Bytes::from(spec.to_json().context("serialising the OpenAPI document")?);
     let config = services.config.clone();
+    let trusted_proxies = web::Data::new(TrustedProxies(config.trusted_proxies.clone()));
+    let connections = ConnectionCounter::new(
+        config.max_connections_per_address,
+        TrustedProxies(config.trusted_proxies.clone()),
+    );
+    let body_pace = web::Data::new(BodyPace::default());
     let db = web::Data::new(services.db.clone());
     let geography = web::Data::from(services.geography.clone());
     let metrics = web::Data::from(services.metrics.clone());
@@ -141,9 +154,19 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     // Hourly: erase personal data past its retention period.
     tokio::spawn(crate::privacy::retention::run_forever(
         services.db.clone(),
-        config.retention_days,
+        crate::privacy::retention::Retention {
+            grievance_days: config.retention_days,
+            delivered_webhook_days: config.webhook_keep_days,
+        },
         std::time::Duration::from_secs(3600),
     ));
+    // Every few seconds: a signed note of the audit chain's head, outside the database.
+    tokio::spawn(
+        services
+            .audit_anchor
+            .clone()
+            .run_forever(services.db.clone(), std::time::Duration::from_secs(5)),
+    );
     if let Some(webhook) = config.webhook.clone() {
         // Runs beside the server until the process ends.
         tokio::spawn(webhooks::run_dispatcher(services.db.clone(), webhook));
@@ -152,9 +175,14 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     let mut server = HttpServer::new(move || {
         let spec_json = spec_json.clone();
         let (app, _) = App::new()
+            .wrap(from_fn(refuse_unknown_query))
+            .wrap(from_fn(limit_connections_and_bodies))
             .wrap(from_fn(cors))
             .wrap(from_fn(observe))
             .app_data(cors_policy.clone())
+            .app_data(known_queries.clone())
+            .app_data(trusted_proxies.clone())
+            .app_data(body_pace.clone())
             .app_data(db.clone())
             .app_data(geography.clone())
             .app_data(metrics.clone())
@@ -192,6 +220,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             Err::<HttpResponse, _>(ApiError::NotFound)
         }))
     })
+    .on_connect(move |io, data| connections.on_connect(io, data))
     .listen(listener)
     .context("starting the HTTP server")?
     .shutdown_timeout(config.shutdown_timeout.as_secs());

@@ -78,6 +78,7 @@ impl EventSink {
                 webhook_outbox::payload.eq(payload.to_string()),
                 webhook_outbox::created_at.eq(now),
                 webhook_outbox::next_attempt_at.eq(now),
+                webhook_outbox::grievance_id.eq(&row.id),
             ))
             .execute(conn)?;
         Ok(())

@@ -87,11 +87,16 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Reads the account behind the token on every request, so that deactivation, a role
-    /// change or a bumped token version takes effect at once, on every node.
+    /// Reads the account behind the token, and whether its login is still open, on every
+    /// request (one statement), so that deactivation, a role change, a bumped token
+    /// version, a logout or a detected refresh-token reuse takes effect at once, on every
+    /// node.
     pub fn confirm(self, conn: &mut DbConnection) -> Result<AuthUser, ApiError> {
-        let row = users::find(conn, &self.claims.sub)?
-            .filter(|row| row.active && row.token_version == self.claims.ver)
+        let row = users::find_with_open_login(conn, &self.claims.sub, &self.claims.sid)?
+            .filter(|(row, login_open)| {
+                *login_open && row.active && row.token_version == self.claims.ver
+            })
+            .map(|(row, _)| row)
             .ok_or_else(|| ApiError::Unauthenticated("this session has ended".into()))?;
         let role: Role = row
             .role

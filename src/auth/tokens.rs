@@ -1,7 +1,6 @@
 //! Access tokens (short-lived HS256 JWTs) and refresh tokens (opaque, stored hashed).
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Mutex;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,6 +35,9 @@ pub struct Claims {
     pub iat: i64,
     /// The user's token version when issued: a bump ends every token issued before it.
     pub ver: i64,
+    /// The login (refresh-token family) this token belongs to: logging out, or reuse of a
+    /// spent refresh token, revokes the family and with it every access token of it.
+    pub sid: String,
 }
 
 pub struct TokenKeys {
@@ -56,6 +58,7 @@ impl TokenKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        // `ver` and `sid` are required too: `Claims` has no default for either.
         validation.leeway = LEEWAY_SECONDS as u64;
         Self {
             encoding: EncodingKey::from_secret(secret),
@@ -72,7 +75,8 @@ impl TokenKeys {
         if let Some(secret) = &config.jwt_secret {
             return Ok(Self::from_secret(secret.as_bytes()));
         }
-        let secret = load_or_create_secret(&config.data_dir.join(SECRET_FILE))?;
+        let secret =
+            crate::private_files::load_or_create_secret(&config.data_dir.join(SECRET_FILE))?;
         Ok(Self::from_secret(&secret))
     }
 
@@ -81,6 +85,7 @@ impl TokenKeys {
         &self,
         user_id: &str,
         token_version: i64,
+        login_id: &str,
     ) -> Result<(String, i64), ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
@@ -90,6 +95,7 @@ impl TokenKeys {
             iat: now,
             exp: now + ACCESS_TOKEN_SECONDS,
             ver: token_version,
+            sid: login_id.into(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::Internal(e.into()))?;
@@ -129,42 +135,6 @@ impl TokenKeys {
     }
 }
 
-fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
-    match std::fs::read(path) {
-        Ok(secret) if secret.len() >= 32 => return Ok(secret),
-        Ok(_) => anyhow::bail!("{} is shorter than 32 bytes", path.display()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
-    }
-    let mut secret = [0u8; 48];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let encoded = URL_SAFE_NO_PAD.encode(secret);
-    write_private(path, encoded.as_bytes())?;
-    // Another process may have raced us; whichever file won is the secret.
-    Ok(std::fs::read(path)?)
-}
-
-/// Creates the file readable by its owner only, failing if it already exists.
-fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut file) => {
-            file.write_all(contents)?;
-            file.sync_all()?;
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(anyhow::anyhow!("cannot create {}: {e}", path.display())),
-    }
-}
-
 /// A new opaque refresh token and the hash under which it is stored.
 pub fn new_refresh_token() -> (String, String) {
     let mut bytes = [0u8; 32];
@@ -187,7 +157,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_carry_the_claims() {
         let keys = TokenKeys::from_secret(&[7u8; 32]);
-        let (token, ttl) = keys.issue_access("user-1", 3).unwrap();
+        let (token, ttl) = keys.issue_access("user-1", 3, "login-1").unwrap();
         assert_eq!(ttl, 900);
         let claims = keys.verify_access(&token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.ver), ("user-1", 3));
@@ -201,7 +171,7 @@ mod tests {
     #[test]
     fn a_remembered_token_still_expires_and_a_forged_one_is_still_refused() {
         let keys = TokenKeys::from_secret(&[7u8; 32]);
-        let (token, _) = keys.issue_access("user-1", 0).unwrap();
+        let (token, _) = keys.issue_access("user-1", 0, "login-1").unwrap();
         let claims = keys.verify_access(&token).unwrap();
         // The second check answers from memory, with the same claims.
         let again = keys.verify_access_at(&token, claims.iat + 60).unwrap();
@@ -217,22 +187,6 @@ mod tests {
             keys.verify_access(&forged),
             Err(ApiError::Unauthenticated(_))
         ));
-    }
-
-    #[test]
-    fn generated_secret_is_private_and_stable() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(SECRET_FILE);
-        let first = load_or_create_secret(&path).unwrap();
-        let second = load_or_create_secret(&path).unwrap();
-        assert_eq!(first, second);
-        assert!(first.len() >= 32);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
     }
 
     #[test]

@@ -150,6 +150,24 @@ pub fn record(conn: &mut DbConnection, client: &ClientInfo, entry: AuditEntry) -
     Ok(())
 }
 
+/// The id and hash of the chain's newest entry.
+pub fn head(conn: &mut DbConnection) -> QueryResult<Option<(i64, String)>> {
+    audit_log::table
+        .order(audit_log::id.desc())
+        .select((audit_log::id, audit_log::hash))
+        .first(conn)
+        .optional()
+}
+
+/// The hash of one entry, if it exists.
+pub fn hash_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    audit_log::table
+        .find(id)
+        .select(audit_log::hash)
+        .first(conn)
+        .optional()
+}
+
 /// The entries about one record, oldest first.
 pub fn for_record(
     conn: &mut DbConnection,

@@ -6,8 +6,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::grievances::GrievanceRow;
-use super::schema::{grievance_comments, grievances};
+use super::schema::{grievance_comments, grievance_events, grievances, webhook_outbox};
 use super::DbConnection;
+use crate::grievances::agency::departments;
 
 /// What stands in for erased free text.
 pub const REDACTED: &str = "[ลบข้อมูลส่วนบุคคลแล้ว / personal data removed]";
@@ -35,9 +36,11 @@ pub fn grievances_of_subject(
         .load(conn)
 }
 
-/// Erases the complainant's data, the free text and the comments of these grievances.
-/// Category, priority, area, status, dates and history stay: every figure of every report
-/// is unchanged. (History notes are append-only and are not rewritten.)
+/// Erases the complainant's data and every copy of the grievances' free text: title,
+/// description, a referral to an agency named in free text, the notes of their history,
+/// their comments, and the copies in webhook deliveries (sent or not). Category,
+/// priority, area, status, dates and the history's steps stay: every figure of every
+/// report is unchanged.
 pub fn anonymise(
     conn: &mut DbConnection,
     ids: &[String],
@@ -62,10 +65,72 @@ pub fn anonymise(
             grievances::updated_at.eq(now),
         ))
         .execute(conn)?;
+    let department_codes: Vec<&str> = departments().iter().map(|d| d.code).collect();
+    diesel::update(
+        grievances::table
+            .filter(grievances::id.eq_any(ids))
+            .filter(grievances::referred_to.is_not_null())
+            .filter(grievances::referred_to.ne_all(&department_codes)),
+    )
+    .set(grievances::referred_to.eq(REDACTED))
+    .execute(conn)?;
+    // The history keeps its steps; only what people wrote in it goes (the trigger that
+    // keeps the history append-only allows exactly this change).
+    diesel::update(
+        grievance_events::table
+            .filter(grievance_events::grievance_id.eq_any(ids))
+            .filter(grievance_events::note.is_not_null()),
+    )
+    .set(grievance_events::note.eq(REDACTED))
+    .execute(conn)?;
     diesel::update(grievance_comments::table.filter(grievance_comments::grievance_id.eq_any(ids)))
         .set(grievance_comments::body.eq(REDACTED))
         .execute(conn)?;
+    redact_webhook_copies(conn, ids, &department_codes)?;
     Ok(changed)
+}
+
+/// Webhook deliveries carry a grievance's title and referral: redact them in place, so
+/// a delivery still pending goes out without them.
+fn redact_webhook_copies(
+    conn: &mut DbConnection,
+    ids: &[String],
+    department_codes: &[&str],
+) -> QueryResult<()> {
+    let deliveries: Vec<(i64, String)> = webhook_outbox::table
+        .filter(webhook_outbox::grievance_id.eq_any(ids))
+        .select((webhook_outbox::id, webhook_outbox::payload))
+        .load(conn)?;
+    for (id, payload) in deliveries {
+        let Ok(mut payload) = serde_json::from_str::<serde_json::Value>(&payload) else {
+            continue;
+        };
+        let Some(grievance) = payload.get_mut("grievance").and_then(|g| g.as_object_mut()) else {
+            continue;
+        };
+        grievance.insert("title".into(), REDACTED.into());
+        let free_referral = grievance
+            .get("referred_to")
+            .and_then(|r| r.as_str())
+            .is_some_and(|r| !department_codes.contains(&r));
+        if free_referral {
+            grievance.insert("referred_to".into(), REDACTED.into());
+        }
+        diesel::update(webhook_outbox::table.find(id))
+            .set(webhook_outbox::payload.eq(payload.to_string()))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Removes webhook deliveries delivered before `cutoff`: the receiver has them, and
+/// each one holds a copy of what a grievance said.
+pub fn prune_delivered_webhooks(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(webhook_outbox::table.filter(webhook_outbox::delivered_at.lt(cutoff)))
+        .execute(conn)
 }
 
 /// Closed or rejected grievances, untouched since `cutoff` and not yet anonymised.

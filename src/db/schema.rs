@@ -215,6 +215,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         delivered_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        grievance_id -> Nullable<Text>,
     }
 }
 

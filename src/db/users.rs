@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::users;
+use super::schema::{refresh_tokens, users};
 use super::{is_unique_violation, DbConnection};
 use crate::auth::AreaScope;
 use crate::error::{ApiError, ConflictCode};
@@ -50,6 +50,25 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
     crate::natively!(conn, |conn| users::table
         .find(id)
         .select(UserRow::as_select())
+        .first(conn)
+        .optional())
+}
+
+/// One user, and whether the login `login_id` (a refresh-token family) is still open:
+/// it is until it is revoked (logout, refresh-token reuse, a password change, ...).
+pub fn find_with_open_login(
+    conn: &mut DbConnection,
+    id: &str,
+    login_id: &str,
+) -> QueryResult<Option<(UserRow, bool)>> {
+    let login_open = diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(login_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    );
+    crate::natively!(conn, |conn| users::table
+        .find(id)
+        .select((UserRow::as_select(), login_open))
         .first(conn)
         .optional())
 }

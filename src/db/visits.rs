@@ -221,11 +221,16 @@ impl Visibility {
     /// The same rule as the scoped queries, for one row already read: its area lies in
     /// the scope (the province and district columns are prefixes of the area code).
     pub fn allows(&self, row: &VisitRow) -> bool {
-        self.scope.covers_code(&row.area_code)
+        self.allows_record(&row.author_id, &row.area_code)
+    }
+
+    /// The same, from a record's author and area.
+    pub fn allows_record(&self, author_id: &str, area_code: &str) -> bool {
+        self.scope.covers_code(area_code)
             && self
                 .only_author
-                .as_ref()
-                .is_none_or(|author| *author == row.author_id)
+                .as_deref()
+                .is_none_or(|author| author == author_id)
     }
 }
 

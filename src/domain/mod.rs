@@ -31,5 +31,5 @@ pub use iso_week::IsoWeek;
 pub use near_query::NearQuery;
 pub use phone::PhoneE164;
 pub use role::Role;
-pub use text::bounded_text;
+pub use text::{bounded_text, TextError};
 pub use thai_national_id::ThaiNationalId;

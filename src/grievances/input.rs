@@ -95,6 +95,8 @@ impl NewGrievance {
         now: DateTime<Utc>,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
+        // Free-text errors carry their own code; they join `errors` at the end.
+        let mut text_errors: Vec<FieldError> = Vec::new();
         let placement = Placement::resolve(
             &input.location,
             input.area_code.as_deref(),
@@ -123,10 +125,10 @@ impl NewGrievance {
             );
         }
         let title = bounded_text(&input.title, 1, 200)
-            .map_err(|m| error("title", m))
+            .map_err(|e| text_errors.push(FieldError::text("title", e)))
             .unwrap_or_default();
         let description = bounded_text(&input.description, 1, 8000)
-            .map_err(|m| error("description", m))
+            .map_err(|e| text_errors.push(FieldError::text("description", e)))
             .unwrap_or_default();
         let mut target_groups = input.target_groups.clone();
         target_groups.sort();
@@ -146,7 +148,7 @@ impl NewGrievance {
             complainant.consent = Some(person.consent);
             if let Some(name) = person.name.as_deref().filter(|n| !n.trim().is_empty()) {
                 complainant.name = bounded_text(name, 1, 200)
-                    .map_err(|m| error("complainant.name", m))
+                    .map_err(|e| text_errors.push(FieldError::text("complainant.name", e)))
                     .ok();
             }
             if let Some(raw) = person.phone.as_deref().filter(|p| !p.trim().is_empty()) {
@@ -186,6 +188,7 @@ impl NewGrievance {
             }
         }
 
+        errors.extend(text_errors);
         let (Some(placement), true) = (placement, errors.is_empty()) else {
             return Err(errors);
         };

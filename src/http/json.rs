@@ -11,7 +11,7 @@ use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldCode, FieldError};
 
 /// Body caps, installed as app data.
 #[derive(Debug, Clone, Copy)]
@@ -124,8 +124,7 @@ fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
 pub async fn read_capped(payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::MalformedRequest(format!("could not read the body: {e}")))?;
+        let chunk = chunk?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }
@@ -136,14 +135,118 @@ pub async fn read_capped(payload: &mut Payload, limit: usize) -> Result<Vec<u8>,
 
 /// Parses a body that must be a JSON object into `T`.
 pub fn parse_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::MalformedRequest(format!("the body is not valid JSON: {e}")))?;
+    let value = parse_without_repeated_keys(body)?;
     if !value.is_object() {
         return Err(ApiError::MalformedRequest(
             "the body must be a JSON object".into(),
         ));
     }
     from_value(value).map_err(|error| ApiError::Validation(vec![error]))
+}
+
+/// Parses JSON, refusing an object that names one key twice (422): parsers disagree on
+/// which of the two wins, so a proxy or a log could read another record than we store.
+fn parse_without_repeated_keys(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let not_json = || ApiError::MalformedRequest("the body is not valid JSON".into());
+    let parsed: Result<NoRepeatedKeys, _> = serde_path_to_error::deserialize(&mut reader);
+    if parsed.is_ok() {
+        reader.end().map_err(|_| not_json())?;
+    }
+    parsed.map(|NoRepeatedKeys(value)| value).map_err(|error| {
+        let message = error.inner().to_string();
+        match message
+            .strip_prefix(REPEATED_KEY)
+            .and_then(|rest| rest.split_once('`'))
+        {
+            Some((key, _)) if error.inner().is_data() => {
+                let parent: Vec<String> = error.path().iter().map(|s| s.to_string()).collect();
+                let parent = join_path(&parent);
+                let field = if parent.is_empty() {
+                    key.to_owned()
+                } else {
+                    format!("{parent}.{key}")
+                };
+                ApiError::Validation(vec![FieldError::coded(
+                    field,
+                    FieldCode::DuplicateKey,
+                    "appears more than once in the same object",
+                )])
+            }
+            _ => not_json(),
+        }
+    })
+}
+
+const REPEATED_KEY: &str = "repeated key `";
+
+/// A JSON value whose objects were checked, while being read, for a key named twice.
+struct NoRepeatedKeys(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for NoRepeatedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(NoRepeatedKeysVisitor)
+            .map(NoRepeatedKeys)
+    }
+}
+
+struct NoRepeatedKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoRepeatedKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(NoRepeatedKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(items.into())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("{REPEATED_KEY}{key}`")));
+            }
+            let NoRepeatedKeys(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(object.into())
+    }
 }
 
 /// Deserialises an already-parsed value, naming the offending field on failure.
@@ -161,9 +264,13 @@ fn field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldEr
         segments.pop();
     }
     let parent = join_path(&segments);
-    for (prefix, what) in [
-        ("unknown field `", "is not a known field"),
-        ("missing field `", "is required"),
+    for (prefix, code, what) in [
+        (
+            "unknown field `",
+            FieldCode::UnknownField,
+            "is not a known field",
+        ),
+        ("missing field `", FieldCode::Required, "is required"),
     ] {
         if let Some(rest) = message.strip_prefix(prefix) {
             if let Some((name, _)) = rest.split_once('`') {
@@ -172,7 +279,7 @@ fn field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldEr
                 } else {
                     format!("{parent}.{name}")
                 };
-                return FieldError::new(field, what);
+                return FieldError::coded(field, code, what);
             }
         }
     }
@@ -247,6 +354,23 @@ mod tests {
             r#"{"location": {"lat": 1.0, "lon": 100.0}, "tags": [1]}"#,
         ));
         assert_eq!(error.field, "tags[0]");
+    }
+
+    #[test]
+    fn a_key_named_twice_is_refused_with_its_path() {
+        let error = single_field(errors_of(
+            r#"{"location": {"lat": 1.0, "lon": 2.0, "lat": 3.0}, "tags": []}"#,
+        ));
+        assert_eq!(error.field, "location.lat");
+        assert_eq!(error.code, Some(FieldCode::DuplicateKey));
+        let error = single_field(errors_of(r#"{"tags": [], "tags": ["x"]}"#));
+        assert_eq!(error.field, "tags");
+        let error = single_field(errors_of(r#"{"tags": [{"a": 1, "a": 2}]}"#));
+        assert_eq!(error.field, "tags[0].a");
+        // The same key in two different objects is fine.
+        assert!(parse_object::<serde_json::Value>(br#"{"a": {"k": 1}, "b": {"k": 2}}"#).is_ok());
+        // Trailing garbage is still not JSON.
+        assert!(matches!(errors_of("{} x"), ApiError::MalformedRequest(_)));
     }
 
     #[test]

@@ -8,7 +8,6 @@
 //! seconds.
 
 use std::fmt;
-use std::fs::OpenOptions;
 use std::io::{ErrorKind, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -268,14 +267,7 @@ fn create_key_file(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
     OsRng
         .try_fill_bytes(&mut secret)
         .context("cannot generate a PII key")?;
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = match options.open(path) {
+    let mut file = match crate::private_files::new_file_options().open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),

@@ -1,5 +1,6 @@
 //! The retention job: personal data of grievances closed or rejected longer ago than the
-//! configured period is erased, in batches, each batch audited.
+//! configured period is erased, in batches, each batch audited; webhook deliveries are
+//! pruned some days after they were delivered.
 
 use std::time::Duration;
 
@@ -9,8 +10,25 @@ use crate::error::ApiError;
 
 const BATCH: i64 = 500;
 
+/// How long each kind of personal data is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Days after closure (or rejection) before a grievance's personal data is erased.
+    pub grievance_days: i64,
+    /// Days after delivery before a webhook delivery is removed.
+    pub delivered_webhook_days: i64,
+}
+
 /// Erases what is past retention; returns how many grievances were anonymised.
-pub fn run_once(db: &Db, retention_days: i64) -> Result<usize, ApiError> {
+pub fn run_once(db: &Db, retention: Retention) -> Result<usize, ApiError> {
+    let pruned = db.write_blocking(move |conn| {
+        let cutoff = crate::db::now() - chrono::Duration::days(retention.delivered_webhook_days);
+        Ok(privacy::prune_delivered_webhooks(conn, cutoff)?)
+    })?;
+    if pruned > 0 {
+        tracing::info!(count = pruned, "retention: delivered webhooks pruned");
+    }
+    let retention_days = retention.grievance_days;
     let mut total = 0;
     loop {
         let done = db.write_blocking(move |conn| {
@@ -44,10 +62,10 @@ pub fn run_once(db: &Db, retention_days: i64) -> Result<usize, ApiError> {
 }
 
 /// Runs the job now and then every `interval`, until the process ends.
-pub async fn run_forever(db: Db, retention_days: i64, interval: Duration) {
+pub async fn run_forever(db: Db, retention: Retention, interval: Duration) {
     loop {
         let job_db = db.clone();
-        match actix_web::web::block(move || run_once(&job_db, retention_days)).await {
+        match actix_web::web::block(move || run_once(&job_db, retention)).await {
             Ok(Ok(0)) => {}
             Ok(Ok(count)) => tracing::info!(count, "retention: personal data erased"),
             Ok(Err(error)) => tracing::warn!(%error, "retention job failed"),

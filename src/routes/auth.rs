@@ -52,7 +52,7 @@ pub struct PasswordChangeInput {
 enum LoginOutcome {
     LoggedIn {
         user: Box<UserRow>,
-        refresh_token: String,
+        session: NewSession,
     },
     Disabled,
     Failed,
@@ -106,12 +106,15 @@ pub async fn login(
             let now = crate::db::now();
             let (outcome, reason) = match user {
                 Some(user) if matches && user.active => {
-                    let family = uuid::Uuid::new_v4().to_string();
-                    let refresh_token = sessions::issue(conn, &user.id, &family, now)?;
+                    let login_id = uuid::Uuid::new_v4().to_string();
+                    let refresh_token = sessions::issue(conn, &user.id, &login_id, now)?;
                     (
                         LoginOutcome::LoggedIn {
                             user: Box::new(user),
-                            refresh_token,
+                            session: NewSession {
+                                refresh_token,
+                                login_id,
+                            },
                         },
                         None,
                     )
@@ -148,10 +151,9 @@ pub async fn login(
         .await?;
 
     match outcome {
-        LoginOutcome::LoggedIn {
-            user,
-            refresh_token,
-        } => Ok(web::Json(token_pair(&keys, *user, refresh_token)?)),
+        LoginOutcome::LoggedIn { user, session } => {
+            Ok(web::Json(token_pair(&keys, *user, session)?))
+        }
         LoginOutcome::Disabled => Err(ApiError::AccountDisabled),
         LoginOutcome::Failed => Err(ApiError::InvalidCredentials),
     }
@@ -182,17 +184,20 @@ fn audit_login(
     Ok(())
 }
 
-fn token_pair(
-    keys: &TokenKeys,
-    user: UserRow,
+/// A refresh token just issued, and the login (refresh-token family) it belongs to.
+struct NewSession {
     refresh_token: String,
-) -> Result<TokenPair, ApiError> {
-    let (access_token, expires_in) = keys.issue_access(&user.id, user.token_version)?;
+    login_id: String,
+}
+
+fn token_pair(keys: &TokenKeys, user: UserRow, session: NewSession) -> Result<TokenPair, ApiError> {
+    let (access_token, expires_in) =
+        keys.issue_access(&user.id, user.token_version, &session.login_id)?;
     Ok(TokenPair {
         access_token,
         token_type: "Bearer",
         expires_in,
-        refresh_token,
+        refresh_token: session.refresh_token,
         user: user.into(),
     })
 }
@@ -200,7 +205,7 @@ fn token_pair(
 enum RefreshOutcome {
     Rotated {
         user: Box<UserRow>,
-        refresh_token: String,
+        session: NewSession,
     },
     Refused,
 }
@@ -235,7 +240,10 @@ pub async fn refresh(
                             let refresh_token = sessions::issue(conn, &user.id, &family_id, now)?;
                             Ok(RefreshOutcome::Rotated {
                                 user: Box::new(user),
-                                refresh_token,
+                                session: NewSession {
+                                    refresh_token,
+                                    login_id: family_id,
+                                },
                             })
                         }
                         None => {
@@ -263,17 +271,16 @@ pub async fn refresh(
         })
         .await?;
     match outcome {
-        RefreshOutcome::Rotated {
-            user,
-            refresh_token,
-        } => Ok(web::Json(token_pair(&keys, *user, refresh_token)?)),
+        RefreshOutcome::Rotated { user, session } => {
+            Ok(web::Json(token_pair(&keys, *user, session)?))
+        }
         RefreshOutcome::Refused => Err(ApiError::Unauthenticated(
             "the refresh token is not valid; log in again".into(),
         )),
     }
 }
 
-/// End this login: its refresh tokens stop working.
+/// End this login: its refresh tokens and its access tokens stop working.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshInput,

@@ -13,7 +13,7 @@ use crate::db::grievances::{
 };
 use crate::db::{users, Db, DbConnection};
 use crate::domain::{AreaCode, Role};
-use crate::error::{ApiError, ConflictCode, FieldError, Problem};
+use crate::error::{ApiError, ConflictCode, FieldCode, FieldError, Problem};
 use crate::geo::{haversine_m, Geography, LatLon};
 use crate::grievances::agency::parse_referral;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
@@ -38,17 +38,7 @@ pub struct GrievanceServices {
 }
 
 fn visibility(user: &AuthUser) -> Visibility {
-    if user.role.is_staff() {
-        Visibility {
-            scope: user.scope.clone(),
-            only_reporter: None,
-        }
-    } else {
-        Visibility {
-            scope: AreaScope::Everywhere,
-            only_reporter: Some(user.id.clone()),
-        }
-    }
+    crate::policy::visible_grievances(user)
 }
 
 /// The reporter, the assignee and supervisors in scope see the complainant's data in full.
@@ -125,6 +115,16 @@ pub async fn submit(
     let services = services.into_inner();
     let (created, view) = db
         .write(move |conn| {
+            if let Some(visit_id) = &grievance.visit_id {
+                let visits_seen = crate::policy::visible_visits(&user);
+                if crate::db::visits::find_visible(conn, visit_id, &visits_seen)?.is_none() {
+                    return Err(ApiError::Validation(vec![FieldError::coded(
+                        "visit_id",
+                        FieldCode::NotFoundReference,
+                        "names no visit you can see",
+                    )]));
+                }
+            }
             let now = crate::db::now();
             let (created, row) = match store::file(conn, grievance, now, &services.sla)? {
                 Filed::Created(row) => {
@@ -442,7 +442,8 @@ pub async fn transition(
         .filter(|n| !n.is_empty())
     {
         Some(note) => Some(
-            crate::domain::bounded_text(note, 1, 4000).map_err(|m| ApiError::field("note", m))?,
+            crate::domain::bounded_text(note, 1, 4000)
+                .map_err(|e| ApiError::text_field("note", e))?,
         ),
         None => None,
     };
@@ -610,7 +611,7 @@ pub async fn comment(
         ));
     }
     let body = crate::domain::bounded_text(&input.body, 1, 4000)
-        .map_err(|m| ApiError::field("body", m))?;
+        .map_err(|e| ApiError::text_field("body", e))?;
     let row = load(&user, &db, id.into_inner()).await?;
     let comment = db
         .write(move |conn| {

@@ -345,6 +345,13 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, ApiError> {
     user.require_supervisor()?;
     let target = find_managed(&user, &db, id.into_inner()).await?;
+    if target.id == user.id {
+        // A stolen access token alone must not be enough to take the account over.
+        return Err(ApiError::Forbidden(
+            "change your own password with PUT /api/v1/me/password and your current password"
+                .into(),
+        ));
+    }
     let password = NewPassword::parse(&input.into_inner().new_password, &target.username)
         .map_err(|message| ApiError::field("new_password", message))?;
     let hash = hasher.hash(password).await?;

@@ -326,18 +326,14 @@ fn list_near(
     }
 }
 
-/// Volunteers see their own visits wherever they are; staff see their area, optionally
+/// What `crate::policy` lets the caller see, optionally
 /// narrowed. `None` when the requested area lies outside one's own (nothing to see).
 fn visibility_for(
     user: &AuthUser,
     area: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> Option<Visibility> {
-    let (scope, only_author) = if user.role.is_staff() {
-        (user.scope.clone(), None)
-    } else {
-        (AreaScope::Everywhere, Some(user.id.clone()))
-    };
+    let Visibility { scope, only_author } = crate::policy::visible_visits(user);
     let scope = match area {
         None => scope,
         Some(raw) => match AreaCode::parse(raw) {
@@ -422,7 +418,8 @@ pub async fn review(
     } = input.into_inner();
     let note = match note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(note) => Some(
-            crate::domain::bounded_text(note, 1, 1000).map_err(|m| ApiError::field("note", m))?,
+            crate::domain::bounded_text(note, 1, 1000)
+                .map_err(|e| ApiError::text_field("note", e))?,
         ),
         None => None,
     };
@@ -601,7 +598,7 @@ pub async fn get_photo(
     let bytes = store.read(&photo.sha256).await?;
     Ok(HttpResponse::Ok()
         .content_type(photo.content_type)
-        .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+        // A photo of a citizen's home is personal data: like every answer, `no-store`.
         .insert_header((header::ETAG, format!("\"{}\"", photo.sha256)))
         .body(bytes))
 }

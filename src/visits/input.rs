@@ -143,8 +143,9 @@ impl NewVisit {
                 error(field, format!("must be from 0 to {MAX_COUNT}"));
             }
         }
+        let mut text_errors: Vec<FieldError> = Vec::new();
         let summary = bounded_text(&input.summary, 1, 4000)
-            .map_err(|message| error("summary", message))
+            .map_err(|e| text_errors.push(FieldError::text("summary", e)))
             .unwrap_or_default();
         if input.needs.len() > MAX_NEEDS {
             error("needs", format!("must list at most {MAX_NEEDS} needs"));
@@ -155,11 +156,12 @@ impl NewVisit {
             .enumerate()
             .filter_map(|(i, need)| {
                 bounded_text(need, 1, 200)
-                    .map_err(|message| error(&format!("needs[{i}]"), message))
+                    .map_err(|e| text_errors.push(FieldError::text(format!("needs[{i}]"), e)))
                     .ok()
             })
             .collect();
 
+        errors.extend(text_errors);
         let (Some(placement), true) = (placement, errors.is_empty()) else {
             return Err(errors);
         };

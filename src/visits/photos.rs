@@ -73,7 +73,7 @@ pub struct PhotoStore {
 impl PhotoStore {
     pub fn open(data_dir: &Path) -> std::io::Result<Self> {
         let root = data_dir.join("photos");
-        std::fs::create_dir_all(root.join("tmp"))?;
+        crate::private_files::create_dir_all(&root.join("tmp"))?;
         Ok(Self { root })
     }
 
@@ -99,15 +99,15 @@ impl PhotoStore {
             sha256: String::new(),
             bytes: 0,
         };
-        let mut file = tokio::fs::File::create(&path)
+        let mut file = tokio::fs::OpenOptions::from(crate::private_files::new_file_options())
+            .open(&path)
             .await
             .map_err(storage_error)?;
         let mut hasher = Sha256::new();
         let mut head: Vec<u8> = Vec::with_capacity(16);
         let mut total = 0usize;
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk
-                .map_err(|e| ApiError::MalformedRequest(format!("could not read the body: {e}")))?;
+            let chunk = chunk?;
             total += chunk.len();
             if total > MAX_PHOTO_BYTES {
                 return Err(ApiError::PayloadTooLarge {
@@ -144,7 +144,7 @@ impl PhotoStore {
             .parent()
             .map(Path::to_owned)
             .unwrap_or_else(|| self.root.clone());
-        tokio::fs::create_dir_all(&parent)
+        crate::private_files::create_dir_all_async(&parent)
             .await
             .map_err(storage_error)?;
         if tokio::fs::try_exists(&target).await.unwrap_or(false) {

@@ -187,11 +187,22 @@ fn forge(claims: Value, algorithm: Algorithm, secret: &str) -> String {
     .unwrap()
 }
 
+/// The login a real access token belongs to (its `sid` claim).
+fn login_id(token: &str) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(&payload).unwrap();
+    claims["sid"].as_str().unwrap().to_owned()
+}
+
 fn claims(user: &TestUser, overrides: Value) -> Value {
     let now = Utc::now().timestamp();
     let mut claims = json!({
         "iss": "fieldweek", "aud": "fieldweek-api", "sub": user.id,
-        "iat": now, "exp": now + 600, "ver": 0,
+        "iat": now, "exp": now + 600, "ver": 0, "sid": login_id(&user.token),
     });
     for (key, value) in overrides.as_object().unwrap() {
         if value.is_null() {
@@ -275,6 +286,22 @@ async fn every_bad_token_is_refused() {
             forge(claims(&admin, json!({})), Algorithm::HS512, JWT_SECRET),
         ),
         (
+            "no login",
+            forge(
+                claims(&admin, json!({"sid": null})),
+                Algorithm::HS256,
+                JWT_SECRET,
+            ),
+        ),
+        (
+            "unknown login",
+            forge(
+                claims(&admin, json!({"sid": "no-such-login"})),
+                Algorithm::HS256,
+                JWT_SECRET,
+            ),
+        ),
+        (
             "old version",
             forge(
                 claims(&admin, json!({"ver": -1})),
@@ -352,10 +379,19 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_login() {
     let reuse = app.audit_entries("auth.refresh_reuse");
     assert_eq!(reuse.len(), 1);
     assert_eq!(reuse[0].0.as_deref(), Some(user.id.as_str()));
+    // Every access token of that login, the first and the rotated one, ends with it.
+    for token in [&user.token, first["access_token"].as_str().unwrap()] {
+        assert_eq!(
+            me_status(&app, token).await,
+            401,
+            "an access token of the revoked login"
+        );
+    }
 
     // Another login of the same user is a different family and still works.
     let other = app.login("nok", PASSWORD).await;
     assert_eq!(refresh(&app, &other.refresh_token).await.status(), 200);
+    assert_eq!(me_status(&app, &other.token).await, 200);
     assert_problem(refresh(&app, "made-up-token").await, 401, "unauthenticated").await;
 }
 
@@ -379,6 +415,16 @@ async fn logout_ends_the_login() {
         "unauthenticated",
     )
     .await;
+    assert_eq!(
+        me_status(&app, &user.token).await,
+        401,
+        "the access token of the ended login"
+    );
+    assert_eq!(
+        me_status(&app, &other_login.token).await,
+        200,
+        "the access token of another login"
+    );
     assert_eq!(
         refresh(&app, &other_login.refresh_token).await.status(),
         200,

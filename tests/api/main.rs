@@ -8,6 +8,7 @@ mod demo;
 mod errors;
 mod faults;
 mod grievances;
+mod hardening;
 mod health;
 mod helpers;
 mod nodes;

@@ -97,6 +97,8 @@ async fn login(
 async fn two_processes_behave_as_one() {
     let app = spawn_app().await;
     let volunteer = app.user("vol.two", Role::Volunteer, "50").await;
+    // A second login of the same account, that outlives the first one's logout.
+    let second_login = app.login("vol.two", PASSWORD).await;
     let admin = app.admin().await;
     let (a, b) = (start_node(&app), start_node(&app));
     let client = reqwest::Client::new();
@@ -138,8 +140,26 @@ async fn two_processes_behave_as_one() {
     assert_eq!(login(&client, &b, "vol.two", PASSWORD).await.status(), 429);
     assert_eq!(login(&client, &a, "vol.two", PASSWORD).await.status(), 429);
 
-    // Revocation: a logout on one node ends the login on the other; a deactivation on one
-    // ends the access token on the other at once.
+    // Revocation: a logout on one node ends the login on the other, its access token
+    // included; a deactivation on one ends every access token on the other at once.
+    let me = |token: &str| {
+        client
+            .get(format!("{}/api/v1/me", b.url))
+            .bearer_auth(token)
+            .send()
+    };
+    // A visit is read on the route that confirms the account inside its own database work.
+    let own_visit = |token: &str| {
+        client
+            .get(format!(
+                "{}/api/v1/visits/{}",
+                b.url,
+                body["id"].as_str().unwrap()
+            ))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(me(&volunteer.token).await.unwrap().status(), 200);
     let response = client
         .post(format!("{}/api/v1/auth/logout", a.url))
         .bearer_auth(&volunteer.token)
@@ -155,25 +175,10 @@ async fn two_processes_behave_as_one() {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
-    let me = |node: &Node| {
-        client
-            .get(format!("{}/api/v1/me", node.url))
-            .bearer_auth(&volunteer.token)
-            .send()
-    };
-    // A visit is read on the route that confirms the account inside its own database work.
-    let own_visit = |node: &Node| {
-        client
-            .get(format!(
-                "{}/api/v1/visits/{}",
-                node.url,
-                body["id"].as_str().unwrap()
-            ))
-            .bearer_auth(&volunteer.token)
-            .send()
-    };
-    assert_eq!(me(&b).await.unwrap().status(), 200);
-    assert_eq!(own_visit(&b).await.unwrap().status(), 200);
+    assert_eq!(me(&volunteer.token).await.unwrap().status(), 401);
+    assert_eq!(own_visit(&volunteer.token).await.unwrap().status(), 401);
+    assert_eq!(me(&second_login.token).await.unwrap().status(), 200);
+    assert_eq!(own_visit(&second_login.token).await.unwrap().status(), 200);
     let response = client
         .patch(format!("{}/api/v1/users/{}", a.url, volunteer.id))
         .bearer_auth(&admin.token)
@@ -182,8 +187,8 @@ async fn two_processes_behave_as_one() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(me(&b).await.unwrap().status(), 401);
-    assert_eq!(own_visit(&b).await.unwrap().status(), 401);
+    assert_eq!(me(&second_login.token).await.unwrap().status(), 401);
+    assert_eq!(own_visit(&second_login.token).await.unwrap().status(), 401);
 
     // Personal data written on one node reads back on the other (shared key).
     let grievance = json!({

@@ -2,6 +2,7 @@
 //! retention job.
 
 use fieldweek::domain::Role;
+use fieldweek::privacy::retention::Retention;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -97,6 +98,11 @@ fn ids_of(body: &Value) -> Vec<String> {
     ids.sort();
     ids
 }
+
+const RETENTION: Retention = Retention {
+    grievance_days: 730,
+    delivered_webhook_days: 30,
+};
 
 #[tokio::test]
 async fn everything_held_about_a_complainant_is_exported_to_admins_only() {
@@ -269,11 +275,12 @@ async fn the_retention_job_erases_what_closed_long_ago() {
         }
     }
     let db = app.services.db.clone();
-    let erased =
-        tokio::task::spawn_blocking(move || fieldweek::privacy::retention::run_once(&db, 730))
-            .await
-            .unwrap()
-            .unwrap();
+    let erased = tokio::task::spawn_blocking(move || {
+        fieldweek::privacy::retention::run_once(&db, RETENTION)
+    })
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(erased, 1, "only the one closed long ago");
     let (_, gone) = app
         .get_as(

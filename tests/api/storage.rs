@@ -477,3 +477,73 @@ fn ballast_rows(conn: &mut DbConnection) -> i64 {
         .unwrap()
         .n
 }
+
+#[tokio::test]
+async fn the_anchor_reveals_entries_deleted_from_the_end_of_the_audit_log() {
+    use fieldweek::audit_anchor::{check_tail, TailCheck};
+    let app = spawn_app().await;
+    let db = app.services.db.clone();
+    write_entries(&db, 4);
+    let keeper = app.services.audit_anchor.clone();
+    let mut conn = db.get().unwrap();
+    let anchor = keeper.anchor_now(&mut conn).unwrap().expect("an anchor");
+    assert!(matches!(
+        check_tail(&mut conn, &keeper).unwrap(),
+        TailCheck::Holds { .. }
+    ));
+
+    // The last two entries deleted: still a chain, but the anchored head is gone.
+    disable_append_only(&mut conn);
+    let ids = chain_ids(&mut conn);
+    diesel::delete(audit_log::table.filter(audit_log::id.ge(ids[2])))
+        .execute(&mut *conn)
+        .unwrap();
+    assert!(matches!(
+        fieldweek::db::audit::verify(&mut conn).unwrap(),
+        fieldweek::db::audit::Verdict::Intact { .. }
+    ));
+    match check_tail(&mut conn, &keeper).unwrap() {
+        TailCheck::Missing {
+            anchor: found,
+            reason,
+        } => {
+            assert_eq!(found, anchor);
+            assert!(reason.contains("gone"), "{reason}");
+        }
+        other => panic!("a deleted tail went unnoticed: {other:?}"),
+    }
+    // The operator's command says so too, and fails.
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fieldweek"));
+    command
+        .args(["audit", "verify"])
+        .env("FIELDWEEK_DATA_DIR", app.data_dir.path())
+        .env("PGSSLMODE", "disable");
+    match &app.services.config.database {
+        fieldweek::config::DatabaseTarget::Sqlite { path } => {
+            command.env("DATABASE_URL", format!("sqlite://{}", path.display()))
+        }
+        fieldweek::config::DatabaseTarget::Postgres { url } => command.env("DATABASE_URL", url),
+    };
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("tail is missing"), "{stderr}");
+
+    // Everything deleted: the same.
+    diesel::delete(audit_log::table)
+        .execute(&mut *conn)
+        .unwrap();
+    assert!(matches!(
+        check_tail(&mut conn, &keeper).unwrap(),
+        TailCheck::Missing { .. }
+    ));
+
+    // An anchor file rewritten by hand no longer verifies.
+    let path = app.services.config.data_dir.join("audit-anchor.json");
+    let forged = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(&format!("\"head_id\":{}", anchor.head_id), "\"head_id\":1");
+    std::fs::write(&path, forged).unwrap();
+    let error = check_tail(&mut conn, &keeper).unwrap_err();
+    assert!(error.to_string().contains("altered"), "{error}");
+}
