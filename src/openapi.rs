@@ -48,6 +48,33 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Names every operation `<tag>_<handler>` (`grievances_list`, `visits_list`): the
+/// handlers' own names repeat across resources, and client generators refuse an
+/// operationId seen twice.
+pub fn name_operations_by_tag(spec: &mut utoipa::openapi::OpenApi) {
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ];
+        for operation in operations.into_iter().flatten() {
+            let tag = operation
+                .tags
+                .as_ref()
+                .and_then(|tags| tags.first())
+                .cloned();
+            if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                if !id.starts_with(&format!("{tag}_")) {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
+    }
+}
+
 /// Documents the problem answers any operation can give (bad syntax, no token, a body too
 /// large or of the wrong type, a rule broken, too many requests, the database away),
 /// where its own annotations do not already, so clients and schema-driven tests know
@@ -83,25 +110,25 @@ pub fn add_common_responses(spec: &mut utoipa::openapi::OpenApi) {
                 }),
             };
             let has_body = operation.request_body.is_some();
-            let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let mut common = vec![
                 ("400", "malformed_request: the request cannot be read"),
+                // Any route: a query parameter it does not document is `unknown_field`.
+                ("422", "validation_failed, with errors[] naming each field"),
+                // Any route: too many connections from one client address.
+                ("429", "too_many_requests, with Retry-After"),
                 ("500", "internal_error"),
                 ("503", "service_unavailable: the database does not answer"),
             ];
             if secured {
                 common.push(("401", "unauthenticated, token_expired"));
-                common.push(("429", "too_many_requests, with Retry-After"));
             }
             if path.contains('{') {
                 common.push(("404", "not_found: no such record, or not in your area"));
             }
             if has_body {
+                common.push(("408", "request_timeout: the body arrived too slowly"));
                 common.push(("413", "payload_too_large"));
                 common.push(("415", "unsupported_media_type"));
-            }
-            if has_body || has_parameters {
-                common.push(("422", "validation_failed, with errors[] naming each field"));
             }
             for (status, description) in common {
                 operation
@@ -111,5 +138,25 @@ pub fn add_common_responses(spec: &mut utoipa::openapi::OpenApi) {
                     .or_insert_with(|| problem(description).into());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_operation_has_an_id_of_its_own() {
+        let spec = crate::server::api_spec();
+        let mut ids: Vec<String> = Vec::new();
+        for (path, item) in &spec.paths.paths {
+            let operations = [&item.get, &item.put, &item.post, &item.delete, &item.patch];
+            for operation in operations.into_iter().flatten() {
+                let id = operation.operation_id.clone();
+                let id = id.unwrap_or_else(|| panic!("an operation of {path} has no id"));
+                assert!(!ids.contains(&id), "operationId {id} is used twice");
+                ids.push(id);
+            }
+        }
+        assert!(ids.contains(&"grievances_list".to_owned()), "{ids:?}");
+        assert!(ids.contains(&"visits_list".to_owned()), "{ids:?}");
     }
 }

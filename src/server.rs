@@ -107,6 +107,7 @@ pub fn api_spec() -> utoipa::openapi::OpenApi {
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
+    openapi::name_operations_by_tag(&mut spec);
     openapi::add_common_responses(&mut spec);
     spec
 }
