@@ -91,15 +91,20 @@ impl AnchorKeeper {
             head_hash,
             at,
         };
-        let temporary = self.path.with_extension("json.tmp");
-        let _ = std::fs::remove_file(&temporary);
+        // A name of this write's own: nodes may share a data directory.
+        let temporary = self
+            .path
+            .with_extension(format!("{}.tmp", uuid::Uuid::new_v4()));
         {
             use std::io::Write;
             let mut file = crate::private_files::new_file_options().open(&temporary)?;
             file.write_all(serde_json::to_string(&anchor)?.as_bytes())?;
             file.sync_all()?;
         }
-        std::fs::rename(&temporary, &self.path)?;
+        if let Err(error) = std::fs::rename(&temporary, &self.path) {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error.into());
+        }
         tracing::info!(
             head_id = anchor.head_id,
             head_hash = %anchor.head_hash,

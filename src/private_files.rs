@@ -4,7 +4,7 @@
 //! server creates depends on the umask it happens to start under: folders are 0700 and
 //! files 0600. (SQLite gives its log and shared-memory files the database file's mode.)
 
-use std::fs::{DirBuilder, File, OpenOptions};
+use std::fs::{DirBuilder, OpenOptions};
 use std::io;
 use std::path::Path;
 
@@ -52,7 +52,7 @@ pub fn ensure_private_file(path: &Path) -> io::Result<()> {
     }
     #[cfg(unix)]
     {
-        let mode = File::open(path)?.metadata()?.permissions().mode();
+        let mode = std::fs::metadata(path)?.permissions().mode();
         if mode & 0o077 != 0 {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
         }

@@ -120,11 +120,10 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     // Serialised once; each answer shares the same bytes.
     let spec_json = web::Bytes::from(spec.to_json().context("serialising the OpenAPI document")?);
     let config = services.config.clone();
-    let trusted_proxies = web::Data::new(TrustedProxies(config.trusted_proxies.clone()));
-    let connections = ConnectionCounter::new(
-        config.max_connections_per_address,
-        TrustedProxies(config.trusted_proxies.clone()),
-    );
+    let trusted_proxies = TrustedProxies(config.trusted_proxies.clone());
+    let connections =
+        ConnectionCounter::new(config.max_connections_per_address, trusted_proxies.clone());
+    let trusted_proxies = web::Data::new(trusted_proxies);
     let body_pace = web::Data::new(BodyPace::default());
     let db = web::Data::new(services.db.clone());
     let geography = web::Data::from(services.geography.clone());

@@ -51,11 +51,10 @@ pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<S
     {
         return Err(TextError::ControlCharacter);
     }
-    let length = text.chars().count();
-    let readable = text.chars().any(is_visible);
-    if min_chars > 0 && (length == 0 || !readable) {
+    if min_chars > 0 && !text.chars().any(is_visible) {
         return Err(TextError::Empty);
     }
+    let length = text.chars().count();
     if length < min_chars {
         return Err(TextError::TooShort { min_chars });
     }

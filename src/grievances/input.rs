@@ -8,8 +8,9 @@ use utoipa::ToSchema;
 use super::sla::{Priority, SlaPolicy};
 use super::Category;
 use crate::auth::AuthUser;
+use crate::db::DbConnection;
 use crate::domain::{bounded_text, PhoneE164, ThaiNationalId};
-use crate::error::FieldError;
+use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
 use crate::placement::{LocationInput, Placement};
 use crate::privacy::PiiCipher;
@@ -215,6 +216,27 @@ impl NewGrievance {
             complainant,
             content_hash,
         })
+    }
+
+    /// The visit a grievance was heard on must be one its filer can see: a made-up id,
+    /// or another volunteer's visit, is refused (`not_found_reference`).
+    pub fn check_visit_reference(
+        &self,
+        conn: &mut DbConnection,
+        filer: &AuthUser,
+    ) -> Result<(), ApiError> {
+        let Some(visit_id) = &self.visit_id else {
+            return Ok(());
+        };
+        let visible = crate::policy::visible_visits(filer);
+        match crate::db::visits::find_visible(conn, visit_id, &visible)? {
+            Some(_) => Ok(()),
+            None => Err(ApiError::Validation(vec![FieldError::coded(
+                "visit_id",
+                FieldCode::NotFoundReference,
+                "names no visit you can see",
+            )])),
+        }
     }
 
     pub fn due_at(&self, policy: &SlaPolicy, created_at: NaiveDateTime) -> NaiveDateTime {

@@ -14,15 +14,15 @@ use utoipa::openapi::path::ParameterIn;
 
 use crate::error::{ApiError, FieldCode, FieldError};
 
-/// The query parameters of each route, by method and path template.
+/// The query parameters of each route, by path template and method.
 #[derive(Debug, Default)]
 pub struct KnownQueries {
-    by_route: HashMap<(Method, String), Vec<String>>,
+    by_route: HashMap<String, HashMap<Method, Vec<String>>>,
 }
 
 impl KnownQueries {
     pub fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
-        let mut by_route = HashMap::new();
+        let mut by_route: HashMap<String, HashMap<Method, Vec<String>>> = HashMap::new();
         for (path, item) in &spec.paths.paths {
             let shared: Vec<String> = query_names(item.parameters.as_deref());
             let operations = [
@@ -36,7 +36,10 @@ impl KnownQueries {
                 if let Some(operation) = operation {
                     let mut names = shared.clone();
                     names.extend(query_names(operation.parameters.as_deref()));
-                    by_route.insert((method, path.clone()), names);
+                    by_route
+                        .entry(path.clone())
+                        .or_default()
+                        .insert(method, names);
                 }
             }
         }
@@ -46,7 +49,7 @@ impl KnownQueries {
     /// The parameters of `query` that the route does not take; `None` for a route the
     /// document does not describe (health checks, the document itself).
     fn unknown_in(&self, method: &Method, route: &str, query: &str) -> Option<Vec<String>> {
-        let known = self.by_route.get(&(method.clone(), route.to_owned()))?;
+        let known = self.by_route.get(route)?.get(method)?;
         let pairs = web::Query::<Vec<(String, String)>>::from_query(query).ok()?;
         let mut unknown: Vec<String> = Vec::new();
         for (name, _) in pairs.into_inner() {

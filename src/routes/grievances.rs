@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AreaScope, AuthUser};
 use crate::db::grievances::{
-    self as store, CommentRow, Filed, GrievanceFilter, GrievanceRow, NewEvent, Order, Visibility,
+    self as store, CommentRow, Filed, GrievanceFilter, GrievanceRow, NewEvent, Order,
 };
 use crate::db::{users, Db, DbConnection};
 use crate::domain::{AreaCode, Role};
-use crate::error::{ApiError, ConflictCode, FieldCode, FieldError, Problem};
+use crate::error::{ApiError, ConflictCode, FieldError, Problem};
 use crate::geo::{haversine_m, Geography, LatLon};
 use crate::grievances::agency::parse_referral;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
@@ -22,6 +22,7 @@ use crate::grievances::view::{has_sensitive_data, CommentView, Extras, Grievance
 use crate::grievances::workflow::{self, Action, Actor, Status, TransitionRequest, WorkflowError};
 use crate::grievances::Category;
 use crate::http::{Page, PageRequest, ValidJson};
+use crate::policy::visible_grievances;
 use crate::privacy::PiiCipher;
 use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
@@ -35,10 +36,6 @@ pub struct GrievanceServices {
     pub cipher: PiiCipher,
     pub sla: SlaPolicy,
     pub events: EventSink,
-}
-
-fn visibility(user: &AuthUser) -> Visibility {
-    crate::policy::visible_grievances(user)
 }
 
 /// The reporter, the assignee and supervisors in scope see the complainant's data in full.
@@ -59,7 +56,7 @@ pub(crate) fn views(
 ) -> Result<Vec<GrievanceView>, ApiError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let (mut events, mut comments) = store::events_and_comments(conn, &ids, user.role.is_staff())?;
-    let visibility = visibility(user);
+    let visibility = visible_grievances(user);
     let now = Utc::now();
     rows.into_iter()
         .map(|row| {
@@ -115,16 +112,7 @@ pub async fn submit(
     let services = services.into_inner();
     let (created, view) = db
         .write(move |conn| {
-            if let Some(visit_id) = &grievance.visit_id {
-                let visits_seen = crate::policy::visible_visits(&user);
-                if crate::db::visits::find_visible(conn, visit_id, &visits_seen)?.is_none() {
-                    return Err(ApiError::Validation(vec![FieldError::coded(
-                        "visit_id",
-                        FieldCode::NotFoundReference,
-                        "names no visit you can see",
-                    )]));
-                }
-            }
+            grievance.check_visit_reference(conn, &user)?;
             let now = crate::db::now();
             let (created, row) = match store::file(conn, grievance, now, &services.sla)? {
                 Filed::Created(row) => {
@@ -246,7 +234,7 @@ pub async fn list(
     if let Some(circle) = near {
         filter.bbox = Some(narrow_to_circle(filter.bbox, circle));
     }
-    let mut visibility = visibility(&user);
+    let mut visibility = visible_grievances(&user);
     if let Some(raw) = query.area.as_deref() {
         match AreaCode::parse(raw) {
             Ok(area) => match visibility.scope.narrowed_to(&area) {
@@ -323,7 +311,7 @@ pub async fn list(
 }
 
 async fn load(user: &AuthUser, db: &Db, id: String) -> Result<GrievanceRow, ApiError> {
-    let visibility = visibility(user);
+    let visibility = visible_grievances(user);
     db.read(move |conn| store::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound))
         .await
 }
@@ -452,8 +440,8 @@ pub async fn transition(
     let view = db
         .write(move |conn| {
             store::lock(conn, &id)?;
-            let mut row =
-                store::find_visible(conn, &id, &visibility(&user))?.ok_or(ApiError::NotFound)?;
+            let mut row = store::find_visible(conn, &id, &visible_grievances(&user))?
+                .ok_or(ApiError::NotFound)?;
             if let Some(expected) = expected {
                 if expected != row.version {
                     return Err(ApiError::VersionMismatch(format!(

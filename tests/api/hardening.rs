@@ -151,12 +151,6 @@ async fn webhook_receiver(accepted: usize) -> u16 {
 }
 
 #[derive(QueryableByName)]
-struct Name {
-    #[diesel(sql_type = Text)]
-    name: String,
-}
-
-#[derive(QueryableByName)]
 struct TableColumn {
     #[diesel(sql_type = Text)]
     table_name: String,
@@ -170,60 +164,36 @@ struct Count {
     n: i64,
 }
 
-/// Every `table.column` of the database whose text holds `needle`.
+/// Every `table.column` of the database whose text holds `needle` (a plain test string:
+/// no quote or LIKE wildcard in it).
 fn columns_holding(app: &TestApp, needle: &str) -> Vec<String> {
     use fieldweek::db::DbConnection;
+    assert!(!needle.contains(['\'', '%', '_']));
     let mut conn = app.services.db.get().unwrap();
-    let mut found = Vec::new();
-    match &mut *conn {
-        DbConnection::Sqlite(conn) => {
-            let tables: Vec<Name> = diesel::sql_query(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            )
-            .load(conn)
-            .unwrap();
-            for table in tables {
-                let columns: Vec<Name> = diesel::sql_query(format!(
-                    "SELECT name FROM pragma_table_info('{}')",
-                    table.name
-                ))
-                .load(conn)
-                .unwrap();
-                for column in columns {
-                    let sql = format!(
-                        "SELECT COUNT(*) AS n FROM \"{}\" WHERE instr(CAST(\"{}\" AS TEXT), ?) > 0",
-                        table.name, column.name
-                    );
-                    let count: Count = diesel::sql_query(sql)
-                        .bind::<Text, _>(needle)
-                        .get_result(conn)
-                        .unwrap();
-                    if count.n > 0 {
-                        found.push(format!("{}.{}", table.name, column.name));
-                    }
-                }
-            }
+    // Each engine lists its columns its own way; counting is the same SQL on both.
+    let list = match &*conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT m.name AS table_name, c.name AS column_name \
+             FROM sqlite_master m, pragma_table_info(m.name) c \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%'"
         }
-        DbConnection::Postgres(conn) => {
-            let columns: Vec<TableColumn> = diesel::sql_query(
-                "SELECT table_name::text AS table_name, column_name::text AS column_name \
-                 FROM information_schema.columns WHERE table_schema = 'public'",
-            )
-            .load(conn)
-            .unwrap();
-            for column in columns {
-                let sql = format!(
-                    "SELECT COUNT(*) AS n FROM \"{}\" WHERE strpos(\"{}\"::text, $1) > 0",
-                    column.table_name, column.column_name
-                );
-                let count: Count = diesel::sql_query(sql)
-                    .bind::<Text, _>(needle)
-                    .get_result(conn)
-                    .unwrap();
-                if count.n > 0 {
-                    found.push(format!("{}.{}", column.table_name, column.column_name));
-                }
-            }
+        DbConnection::Postgres(_) => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = 'public'"
+        }
+    };
+    let columns: Vec<TableColumn> =
+        fieldweek::natively!(&mut *conn, |c| diesel::sql_query(list).load(c)).unwrap();
+    let mut found = Vec::new();
+    for column in columns {
+        let count = format!(
+            "SELECT COUNT(*) AS n FROM \"{}\" WHERE CAST(\"{}\" AS TEXT) LIKE '%{needle}%'",
+            column.table_name, column.column_name
+        );
+        let count: Count =
+            fieldweek::natively!(&mut *conn, |c| diesel::sql_query(&count).get_result(c)).unwrap();
+        if count.n > 0 {
+            found.push(format!("{}.{}", column.table_name, column.column_name));
         }
     }
     found
