@@ -48,19 +48,27 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The operations of one path, of the methods the API uses.
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Names every operation `<tag>_<handler>` (`grievances_list`, `visits_list`): the
 /// handlers' own names repeat across resources, and client generators refuse an
 /// operationId seen twice.
 pub fn name_operations_by_tag(spec: &mut utoipa::openapi::OpenApi) {
     for item in spec.paths.paths.values_mut() {
-        let operations = [
-            item.get.as_mut(),
-            item.put.as_mut(),
-            item.post.as_mut(),
-            item.delete.as_mut(),
-            item.patch.as_mut(),
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_mut(item) {
             let tag = operation
                 .tags
                 .as_ref()
@@ -94,14 +102,7 @@ pub fn add_common_responses(spec: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     for (path, item) in spec.paths.paths.iter_mut() {
-        let operations = [
-            item.get.as_mut(),
-            item.put.as_mut(),
-            item.post.as_mut(),
-            item.delete.as_mut(),
-            item.patch.as_mut(),
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_mut(item) {
             let secured = match &operation.security {
                 None => path.starts_with("/api/"),
                 Some(requirements) => requirements.iter().any(|r| {

@@ -150,6 +150,21 @@ async fn webhook_receiver(accepted: usize) -> u16 {
     port
 }
 
+/// An app whose webhooks go to a receiver that accepts the first `accepted` deliveries;
+/// a failed one is retried only after an hour, so it stays pending through the test.
+async fn spawn_with_webhooks(accepted: usize) -> TestApp {
+    let port = webhook_receiver(accepted).await;
+    spawn_app_with(|config| {
+        config.webhook = Some(fieldweek::webhooks::WebhookConfig {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            secret: "webhook secret for tests".into(),
+            poll_interval: Duration::from_millis(50),
+            retry_base: Duration::from_secs(3600),
+        });
+    })
+    .await
+}
+
 #[derive(QueryableByName)]
 struct TableColumn {
     #[diesel(sql_type = Text)]
@@ -203,16 +218,7 @@ fn columns_holding(app: &TestApp, needle: &str) -> Vec<String> {
 async fn erasure_reaches_every_copy_of_what_a_grievance_said() {
     const MARKER: &str = "ร่องรอย-7f3a9c";
     const PHONE: &str = "0812345678";
-    let port = webhook_receiver(2).await;
-    let app = spawn_app_with(|config| {
-        config.webhook = Some(fieldweek::webhooks::WebhookConfig {
-            url: format!("http://127.0.0.1:{port}/hook"),
-            secret: "webhook secret for tests".into(),
-            poll_interval: Duration::from_millis(50),
-            retry_base: Duration::from_secs(3600),
-        });
-    })
-    .await;
+    let app = spawn_with_webhooks(2).await;
     let volunteer = app.user("vol", Role::Volunteer, "5001").await;
     let official = app.user("off", Role::Official, "5001").await;
     let supervisor = app.user("sup", Role::Supervisor, "50").await;
@@ -309,16 +315,7 @@ async fn erasure_reaches_every_copy_of_what_a_grievance_said() {
 
 #[tokio::test]
 async fn delivered_webhooks_are_pruned_after_their_keeping_period() {
-    let port = webhook_receiver(usize::MAX).await;
-    let app = spawn_app_with(|config| {
-        config.webhook = Some(fieldweek::webhooks::WebhookConfig {
-            url: format!("http://127.0.0.1:{port}/hook"),
-            secret: "webhook secret for tests".into(),
-            poll_interval: Duration::from_millis(50),
-            retry_base: Duration::from_secs(3600),
-        });
-    })
-    .await;
+    let app = spawn_with_webhooks(usize::MAX).await;
     let volunteer = app.user("vol", Role::Volunteer, "5001").await;
     for _ in 0..2 {
         let response = app
