@@ -1,12 +1,74 @@
-//! Who may see which records. Every route, export and background job that lists or opens
-//! visits or grievances asks here, so the rule is written once.
+//! Who may see and do what. Every route, export, background job (and the console and
+//! sync feed to come) asks here; none decides on its own. Pure functions of the caller
+//! and the record, tested from one table below.
+//!
+//! - A role's standing permissions: [`allows`] / [`require`].
+//! - Which records a list or a read may show: [`visible_visits`], [`visible_grievances`].
+//! - Per grievance: [`may_unmask`] its complainant's data, [`may_read_internal_comments`],
+//!   [`may_write_comment`], the [`actor`] the workflow judges (the workflow's own table in
+//!   `grievances::workflow` says which action each actor may take), and [`may_assign_to`].
+//! - Accounts: [`account_read_scope`], [`may_manage`], [`may_change_account`].
 //!
 //! Staff (officials, supervisors, admins) see every record of their area. Volunteers see
 //! what they filed themselves, and only while it lies in their current area: an account
 //! moved to another area leaves its old records behind with the area's staff.
 
-use crate::auth::AuthUser;
-use crate::db::{grievances, visits};
+use crate::auth::{AreaScope, AuthUser};
+use crate::db::grievances::{self, GrievanceRow};
+use crate::db::users::UserRow;
+use crate::db::visits;
+use crate::domain::{AreaCode, Role};
+use crate::error::ApiError;
+use crate::grievances::workflow::Actor;
+
+/// What a role may do whatever the record: each route that needs one names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Weekly summaries, compliance, hotspots and exports of one's area.
+    ReadReports,
+    /// The accounts of one's area.
+    ListAccounts,
+    /// Create, change and reset the accounts of roles one manages (see [`may_manage`]).
+    ManageAccounts,
+    /// Another account's plan and progress.
+    ReadOthersPlans,
+    /// Flag or clear a visit in review.
+    ReviewVisits,
+    /// A complainant's access request and erasure (PDPA).
+    AnswerDataSubjects,
+}
+
+impl Permission {
+    /// The least senior role that holds the permission: roles rank in order.
+    fn least_role(self) -> Role {
+        match self {
+            Self::ReadReports | Self::ListAccounts => Role::Official,
+            Self::ManageAccounts | Self::ReadOthersPlans | Self::ReviewVisits => Role::Supervisor,
+            Self::AnswerDataSubjects => Role::Admin,
+        }
+    }
+}
+
+/// Whether `role` holds `permission`.
+pub fn allows(role: Role, permission: Permission) -> bool {
+    role >= permission.least_role()
+}
+
+/// 403 unless the caller holds `permission`.
+pub fn require(user: &AuthUser, permission: Permission) -> Result<(), ApiError> {
+    if allows(user.role, permission) {
+        return Ok(());
+    }
+    let who = match permission.least_role() {
+        Role::Admin => "admins",
+        Role::Supervisor => "supervisors and admins",
+        Role::Official | Role::Volunteer => "officials and above",
+    };
+    Err(ApiError::Forbidden(format!(
+        "only {who} may do this; you are a {}",
+        user.role.as_str()
+    )))
+}
 
 /// The visits `user` may see.
 pub fn visible_visits(user: &AuthUser) -> visits::Visibility {
@@ -29,11 +91,104 @@ fn only_own(user: &AuthUser) -> Option<String> {
     (!user.role.is_staff()).then(|| user.id.clone())
 }
 
+/// Whether `user` sees a grievance's complainant data (phone, national ID) in full: its
+/// reporter, its assignee and supervisors of its area do. Everyone else sees it masked.
+pub fn may_unmask(user: &AuthUser, grievance: &GrievanceRow) -> bool {
+    grievance.reporter_id == user.id
+        || grievance.assignee_id.as_deref() == Some(user.id.as_str())
+        || (user.role.is_supervisor_or_above() && user.scope.covers_code(&grievance.area_code))
+}
+
+/// Internal comments are staff's notes to each other: volunteers neither read nor write them.
+pub fn may_read_internal_comments(user: &AuthUser) -> bool {
+    user.role.is_staff()
+}
+
+/// Anyone who may read a grievance may comment on it; internal comments are staff's.
+pub fn may_write_comment(user: &AuthUser, internal: bool) -> bool {
+    !internal || may_read_internal_comments(user)
+}
+
+/// The caller as the grievance workflow judges it.
+pub fn actor(user: &AuthUser, grievance: &GrievanceRow) -> Actor {
+    Actor {
+        role: user.role,
+        is_assignee: grievance.assignee_id.as_deref() == Some(user.id.as_str()),
+    }
+}
+
+/// A grievance goes to an active official or supervisor whose area covers it: volunteers
+/// file, admins administer, and nobody works a case outside their own area.
+pub fn may_assign_to(candidate: &UserRow, grievance_area: &str) -> bool {
+    candidate.active
+        && matches!(
+            candidate.role.parse(),
+            Ok(Role::Official | Role::Supervisor)
+        )
+        && AreaCode::parse(&candidate.area_code)
+            .is_ok_and(|area| AreaScope::of(&area).covers_code(grievance_area))
+}
+
+/// Where `user` may look up the account `account_id`: its own anywhere, staff's inside
+/// their area; volunteers see no one else (`None`).
+pub fn account_read_scope(user: &AuthUser, account_id: &str) -> Option<AreaScope> {
+    if account_id == user.id {
+        Some(AreaScope::Everywhere)
+    } else if user.role.is_staff() {
+        Some(user.scope.clone())
+    } else {
+        None
+    }
+}
+
+/// Whether an account with role `actor` may create or change accounts with role `target`:
+/// supervisors manage volunteers and officials (not peers, so no one grants their own
+/// level); admins manage everyone. The target must also lie in the actor's area, which
+/// the account's lookup through [`account_read_scope`] ensures.
+pub fn may_manage(actor: Role, target: Role) -> bool {
+    match actor {
+        Role::Admin => true,
+        Role::Supervisor => matches!(target, Role::Volunteer | Role::Official),
+        Role::Volunteer | Role::Official => false,
+    }
+}
+
+/// What a change to an account touches, for [`may_change_account`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Display name and phone.
+    Profile,
+    /// Role, area or whether the account is active.
+    Privileges,
+    /// A new password set by a manager.
+    Password,
+}
+
+/// Whether `user` may make `change` to the account `target_id` with role `target_role`
+/// (already found inside the user's area). Managers change the accounts of roles they
+/// manage. On their own account they change only the profile: nobody demotes, moves or
+/// locks out themselves, and a stolen access token alone must not be enough to set a new
+/// password (their own goes through `PUT /me/password` with the current one).
+pub fn may_change_account(
+    user: &AuthUser,
+    target_id: &str,
+    target_role: Role,
+    change: AccountChange,
+) -> bool {
+    if !allows(user.role, Permission::ManageAccounts) {
+        return false;
+    }
+    if target_id == user.id {
+        change == AccountChange::Profile
+    } else {
+        may_manage(user.role, target_role)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::AreaScope;
-    use crate::domain::{AreaCode, Role};
+    use chrono::NaiveDateTime;
 
     fn user(role: Role, area: &str) -> AuthUser {
         let area = AreaCode::parse(area).unwrap();
@@ -47,37 +202,246 @@ mod tests {
         }
     }
 
+    fn grievance(reporter: &str, assignee: Option<&str>, area: &str) -> GrievanceRow {
+        let at = NaiveDateTime::default();
+        GrievanceRow {
+            id: "g".into(),
+            reporter_id: reporter.into(),
+            reported_at: at,
+            created_at: at,
+            updated_at: at,
+            lat: 18.79,
+            lon: 98.98,
+            accuracy_m: None,
+            declared_area_code: None,
+            area_code: area.into(),
+            province_code: area[..2].into(),
+            district_code: None,
+            category: "elderly".into(),
+            priority: "normal".into(),
+            title: "t".into(),
+            description: "d".into(),
+            target_groups: "[]".into(),
+            visit_id: None,
+            complainant_name: None,
+            complainant_consent: None,
+            phone_cipher: None,
+            phone_hash: None,
+            phone_last4: None,
+            national_id_cipher: None,
+            national_id_hash: None,
+            national_id_last4: None,
+            status: "assigned".into(),
+            version: 1,
+            assignee_id: assignee.map(Into::into),
+            referred_to: None,
+            due_at: at,
+            resolved_at: None,
+            reopen_count: 0,
+            overdue_notified: false,
+            content_hash: String::new(),
+            anonymised_at: None,
+        }
+    }
+
+    fn account(role: &str, area: &str, active: bool) -> UserRow {
+        let at = NaiveDateTime::default();
+        UserRow {
+            id: "them".into(),
+            username: "them".into(),
+            username_key: "them".into(),
+            display_name: "them".into(),
+            role: role.into(),
+            area_code: area.into(),
+            province_code: None,
+            district_code: None,
+            phone: None,
+            password_hash: String::new(),
+            active,
+            token_version: 0,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    use Role::{Admin, Official, Supervisor, Volunteer};
+
     #[test]
-    fn who_sees_which_visit() {
+    fn standing_permissions_by_role() {
+        use Permission::*;
+        // (permission, [volunteer, official, supervisor, admin])
+        let table = [
+            (ReadReports, [false, true, true, true]),
+            (ListAccounts, [false, true, true, true]),
+            (ManageAccounts, [false, false, true, true]),
+            (ReadOthersPlans, [false, false, true, true]),
+            (ReviewVisits, [false, false, true, true]),
+            (AnswerDataSubjects, [false, false, false, true]),
+        ];
+        for (permission, row) in table {
+            for (role, expected) in Role::ALL.into_iter().zip(row) {
+                assert_eq!(allows(role, permission), expected, "{role} {permission:?}");
+                assert_eq!(require(&user(role, "50"), permission).is_ok(), expected);
+            }
+        }
+        let refusal = require(&user(Official, "50"), AnswerDataSubjects).unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            "forbidden: only admins may do this; you are a official"
+        );
+    }
+
+    #[test]
+    fn who_reads_which_record() {
         // (caller's role, caller's area, record's author, record's area, visible)
         let table = [
-            (Role::Volunteer, "500108", "me", "500108", true),
-            (Role::Volunteer, "500108", "other", "500108", false),
+            (Volunteer, "500108", "me", "500108", true),
+            (Volunteer, "500108", "other", "500108", false),
             // Moved away: its own old record stays behind.
-            (Role::Volunteer, "400101", "me", "500108", false),
-            (Role::Official, "50", "other", "500108", true),
-            (Role::Official, "40", "other", "500108", false),
-            (Role::Supervisor, "5001", "other", "500108", true),
-            (Role::Supervisor, "5002", "me", "500108", false),
-            (Role::Admin, "TH", "other", "960101", true),
+            (Volunteer, "400101", "me", "500108", false),
+            (Official, "50", "other", "500108", true),
+            (Official, "40", "other", "500108", false),
+            (Supervisor, "5001", "other", "500108", true),
+            (Supervisor, "5002", "me", "500108", false),
+            (Admin, "TH", "other", "960101", true),
         ];
         for (role, area, author, record_area, expected) in table {
-            let visibility = visible_visits(&user(role, area));
+            let caller = user(role, area);
+            let context = format!("{role:?} in {area} reading {author}'s record in {record_area}");
+            let visits = visible_visits(&caller);
             assert_eq!(
-                visibility.allows_record(author, record_area),
+                visits.allows_record(author, record_area),
                 expected,
-                "{role:?} in {area} reading {author}'s visit in {record_area}"
+                "visit: {context}"
+            );
+            let grievances = visible_grievances(&caller);
+            assert_eq!(
+                grievances.scope.covers_code(record_area)
+                    && grievances
+                        .only_reporter
+                        .as_deref()
+                        .is_none_or(|reporter| reporter == author),
+                expected,
+                "grievance: {context}"
             );
         }
     }
 
     #[test]
-    fn volunteers_are_limited_to_their_own_grievances_in_their_area() {
-        let volunteer = visible_grievances(&user(Role::Volunteer, "500108"));
-        assert_eq!(volunteer.only_reporter.as_deref(), Some("me"));
-        assert_eq!(volunteer.scope, AreaScope::Subdistrict("500108".into()));
-        let official = visible_grievances(&user(Role::Official, "50"));
-        assert_eq!(official.only_reporter, None);
-        assert_eq!(official.scope, AreaScope::Province("50".into()));
+    fn who_sees_a_complainants_data_and_internal_comments() {
+        // (caller's role, caller's area, reporter, assignee, grievance's area,
+        //  unmasks, reads internal comments, writes internal comments)
+        let table = [
+            (
+                Volunteer, "500108", "me", None, "500108", true, false, false,
+            ),
+            (
+                Volunteer, "500108", "other", None, "500108", false, false, false,
+            ),
+            (
+                Volunteer,
+                "500108",
+                "other",
+                Some("me"),
+                "500108",
+                true,
+                false,
+                false,
+            ),
+            (Official, "50", "other", None, "500108", false, true, true),
+            (
+                Official,
+                "50",
+                "other",
+                Some("me"),
+                "500108",
+                true,
+                true,
+                true,
+            ),
+            (Supervisor, "50", "other", None, "500108", true, true, true),
+            (Supervisor, "40", "other", None, "500108", false, true, true),
+            (Admin, "TH", "other", None, "500108", true, true, true),
+        ];
+        for (role, area, reporter, assignee, at, unmasks, reads, writes) in table {
+            let caller = user(role, area);
+            let row = grievance(reporter, assignee, at);
+            let context = format!("{role:?} in {area}, reporter {reporter}, assignee {assignee:?}");
+            assert_eq!(may_unmask(&caller, &row), unmasks, "{context}");
+            assert_eq!(may_read_internal_comments(&caller), reads, "{context}");
+            assert_eq!(may_write_comment(&caller, true), writes, "{context}");
+            assert!(may_write_comment(&caller, false), "{context}");
+            assert_eq!(
+                actor(&caller, &row).is_assignee,
+                assignee == Some("me"),
+                "{context}"
+            );
+        }
+    }
+
+    #[test]
+    fn who_may_be_assigned_a_grievance() {
+        // (candidate's role, area, active, grievance's area, eligible)
+        let table = [
+            ("official", "5001", true, "500108", true),
+            ("supervisor", "50", true, "500108", true),
+            ("official", "5001", false, "500108", false),
+            ("official", "5002", true, "500108", false),
+            ("volunteer", "500108", true, "500108", false),
+            ("admin", "TH", true, "500108", false),
+            ("superuser", "50", true, "500108", false),
+        ];
+        for (role, area, active, at, expected) in table {
+            assert_eq!(
+                may_assign_to(&account(role, area, active), at),
+                expected,
+                "{role} in {area}, active {active}, grievance in {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn who_reads_and_manages_which_account() {
+        assert_eq!(
+            account_read_scope(&user(Volunteer, "500108"), "me"),
+            Some(AreaScope::Everywhere)
+        );
+        assert_eq!(account_read_scope(&user(Volunteer, "500108"), "them"), None);
+        assert_eq!(
+            account_read_scope(&user(Official, "50"), "them"),
+            Some(AreaScope::Province("50".into()))
+        );
+        // (actor, [volunteer, official, supervisor, admin] it may manage)
+        let table = [
+            (Volunteer, [false, false, false, false]),
+            (Official, [false, false, false, false]),
+            (Supervisor, [true, true, false, false]),
+            (Admin, [true, true, true, true]),
+        ];
+        for (actor, row) in table {
+            for (target, expected) in Role::ALL.into_iter().zip(row) {
+                assert_eq!(may_manage(actor, target), expected, "{actor} -> {target}");
+            }
+        }
+        use AccountChange::{Password, Privileges, Profile};
+        // (caller, target, target's role, change, allowed)
+        let table = [
+            (Supervisor, "them", Official, Privileges, true),
+            (Supervisor, "them", Official, Password, true),
+            (Supervisor, "them", Supervisor, Profile, false),
+            (Official, "them", Volunteer, Profile, false),
+            (Supervisor, "me", Supervisor, Profile, true),
+            (Supervisor, "me", Supervisor, Privileges, false),
+            (Admin, "me", Admin, Password, false),
+            (Admin, "them", Admin, Privileges, true),
+            (Volunteer, "me", Volunteer, Profile, false),
+        ];
+        for (role, target, target_role, change, expected) in table {
+            assert_eq!(
+                may_change_account(&user(role, "50"), target, target_role, change),
+                expected,
+                "{role} changing {target} ({target_role}): {change:?}"
+            );
+        }
     }
 }

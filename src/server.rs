@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::geo::Geography;
+use crate::grievances::service::GrievanceServices;
 use crate::http::{
     cors, observe, refuse_unknown_query, BodyLimits, CorsPolicy, KnownQueries, Metrics,
     TrustedProxies,
@@ -23,7 +24,6 @@ use crate::http::{
 use crate::http::{limit_connections_and_bodies, BodyPace, ConnectionCounter};
 use crate::privacy::PiiCipher;
 use crate::reports::slots::ExportSlots;
-use crate::routes::grievances::GrievanceServices;
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::VisitRules;
 use crate::visits::photos::PhotoStore;

@@ -27,19 +27,6 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
-    /// Officials, supervisors and admins.
-    pub fn require_staff(&self) -> Result<(), ApiError> {
-        self.require(self.role.is_staff(), "officials and above")
-    }
-
-    pub fn require_supervisor(&self) -> Result<(), ApiError> {
-        self.require(self.role.is_supervisor_or_above(), "supervisors and admins")
-    }
-
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        self.require(self.role.is_admin(), "admins")
-    }
-
     /// Records something this user did, in the caller's transaction.
     pub fn audit(
         &self,
@@ -60,17 +47,6 @@ impl AuthUser {
                 details,
             },
         )
-    }
-
-    fn require(&self, allowed: bool, who: &str) -> Result<(), ApiError> {
-        if allowed {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "only {who} may do this; you are a {}",
-                self.role.as_str()
-            )))
-        }
     }
 }
 

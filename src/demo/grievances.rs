@@ -14,7 +14,7 @@ use super::world::{is_bangkok, mobile_phone, pick, thai_name, uuid, World};
 use crate::db::schema::{grievance_events, grievances};
 use crate::domain::{PhoneE164, ThaiNationalId};
 use crate::grievances::sla::{Priority, SlaPolicy};
-use crate::grievances::workflow::{self, Action, Actor, Status, TransitionRequest};
+use crate::grievances::workflow::{self, Action, Actor, Status, Tracking, TransitionRequest};
 use crate::grievances::Category;
 use crate::privacy::PiiCipher;
 
@@ -51,7 +51,7 @@ pub struct GrievanceRecord {
     pub status: &'static str,
     pub version: i64,
     pub assignee_id: Option<String>,
-    pub referred_to: Option<&'static str>,
+    pub referred_to: Option<String>,
     pub due_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
     pub reopen_count: i64,
@@ -278,14 +278,11 @@ struct Case<'a> {
 /// What a grievance's history leaves on it.
 struct History {
     events: Vec<EventRecord>,
-    status: Status,
     updated_at: NaiveDateTime,
-    /// Index into `World::people`.
+    /// What the workflow left on the grievance.
+    tracking: Tracking,
+    /// The assignee as an index into `World::people`, to pick who acts next.
     assignee: Option<usize>,
-    referred_to: Option<&'static str>,
-    resolved_at: Option<NaiveDateTime>,
-    reopen_count: i64,
-    due_at: NaiveDateTime,
 }
 
 /// What the complainant's columns hold.
@@ -375,6 +372,7 @@ impl<'a> GrievanceMaker<'a> {
             created_at,
         };
         let history = self.history(rng, &case, status)?;
+        let tracking = history.tracking;
 
         let mut groups = words::grievance_groups(category).to_vec();
         groups.sort();
@@ -409,15 +407,15 @@ impl<'a> GrievanceMaker<'a> {
             national_id_cipher,
             national_id_hash,
             national_id_last4,
-            status: history.status.as_str(),
+            status: tracking.status.as_str(),
             version: history.events.len() as i64,
-            assignee_id: history.assignee.map(|index| people[index].id.clone()),
-            referred_to: history.referred_to,
-            due_at: history.due_at,
-            resolved_at: history.resolved_at,
-            reopen_count: history.reopen_count,
+            assignee_id: tracking.assignee_id,
+            referred_to: tracking.referred_to,
+            due_at: tracking.due_at,
+            resolved_at: tracking.resolved_at,
+            reopen_count: tracking.reopen_count,
             // Already past due: announcing them all would flood a webhook receiver.
-            overdue_notified: history.status.is_open() && history.due_at < now,
+            overdue_notified: tracking.status.is_open() && tracking.due_at < now,
             content_hash,
             id,
         });
@@ -466,13 +464,18 @@ impl<'a> GrievanceMaker<'a> {
                 at: case.created_at,
                 elapsed_seconds: 0,
             }],
-            status: Status::Submitted,
             updated_at: case.created_at,
+            tracking: Tracking {
+                status: Status::Submitted,
+                priority: case.priority,
+                assignee_id: None,
+                referred_to: None,
+                due_at: self.due(case.created_at, case.priority),
+                resolved_at: None,
+                reopen_count: 0,
+                overdue_notified: false,
+            },
             assignee: None,
-            referred_to: None,
-            resolved_at: None,
-            reopen_count: 0,
-            due_at: self.due(case.created_at, case.priority),
         };
         for (action, delay) in actions.into_iter().zip(delays) {
             // Strictly after the previous event, so the history sorts the same everywhere.
@@ -499,10 +502,10 @@ impl<'a> GrievanceMaker<'a> {
             let agency = (action == Action::Refer)
                 .then(|| *pick(rng, words::referral_agencies(case.category)));
             let assignee_id = new_assignee.map(|index| people[index].id.as_str());
-            // The same rules as the API: a bug here fails loudly instead of writing
-            // a history the server itself would never produce.
-            let to = workflow::decide(
-                history.status,
+            // The same rules and effects as the API: a bug here fails loudly instead of
+            // writing a history the server itself would never produce.
+            let tracking = workflow::apply(
+                &history.tracking,
                 Actor {
                     role: people[actor].role,
                     is_assignee: history.assignee == Some(actor),
@@ -513,32 +516,25 @@ impl<'a> GrievanceMaker<'a> {
                     assignee_id,
                     referred_to: agency,
                 },
+                at,
+                &self.sla,
             )
             .map_err(|e| anyhow::anyhow!("demo grievance history: {e}"))?;
-            match action {
-                Action::Assign => history.assignee = new_assignee,
-                Action::Refer => history.referred_to = agency,
-                Action::Resolve => history.resolved_at = Some(at),
-                Action::Reopen => {
-                    history.reopen_count += 1;
-                    history.resolved_at = None;
-                    // Reopening starts a fresh deadline, as it does through the API.
-                    history.due_at = self.due(at, case.priority);
-                }
-                _ => {}
+            if new_assignee.is_some() {
+                history.assignee = new_assignee;
             }
             history.events.push(EventRecord {
                 id: uuid(rng),
                 grievance_id: case.id.to_owned(),
                 action: action.as_str(),
-                from_status: Some(history.status.as_str()),
-                to_status: to.as_str(),
+                from_status: Some(history.tracking.status.as_str()),
+                to_status: tracking.status.as_str(),
                 actor_id: people[actor].id.clone(),
                 note,
                 at,
                 elapsed_seconds: (at - case.created_at).num_seconds(),
             });
-            history.status = to;
+            history.tracking = tracking;
             history.updated_at = at;
         }
         Ok(history)

@@ -59,17 +59,6 @@ impl Role {
     pub fn is_admin(self) -> bool {
         self == Self::Admin
     }
-
-    /// Whether an account with this role may create or manage accounts with
-    /// `target` role: supervisors manage volunteers and officials (not peers,
-    /// so they cannot grant their own level); admins manage everyone.
-    pub fn can_manage(self, target: Role) -> bool {
-        match self {
-            Self::Admin => true,
-            Self::Supervisor => matches!(target, Self::Volunteer | Self::Official),
-            Self::Volunteer | Self::Official => false,
-        }
-    }
 }
 
 impl fmt::Display for Role {
@@ -146,22 +135,6 @@ mod tests {
         assert!(Role::Supervisor.is_supervisor_or_above());
         assert!(Role::Admin.is_admin());
         assert!(!Role::Supervisor.is_admin());
-    }
-
-    #[test]
-    fn management_matrix() {
-        use Role::*;
-        let expected = [
-            (Volunteer, [false, false, false, false]),
-            (Official, [false, false, false, false]),
-            (Supervisor, [true, true, false, false]),
-            (Admin, [true, true, true, true]),
-        ];
-        for (actor, row) in expected {
-            for (target, allowed) in Role::ALL.into_iter().zip(row) {
-                assert_eq!(actor.can_manage(target), allowed, "{actor} -> {target}");
-            }
-        }
     }
 
     #[test]

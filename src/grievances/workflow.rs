@@ -1,16 +1,21 @@
 //! The grievance state machine: which action moves a grievance from which
 //! status to which, and who may take it.
 //!
-//! Pure rules, no I/O: the route loads the grievance, builds an [`Actor`] and
-//! calls [`decide`]; the error says which HTTP answer to give (403, 409 or
-//! 422) and carries what the response needs.
+//! Pure rules, no I/O: `grievances::service` loads the grievance, asks the policy for
+//! the [`Actor`] and calls [`apply`], which decides ([`decide`]) and returns every change
+//! the transition makes ([`Tracking`]); the error says which HTTP answer to give (403,
+//! 409 or 422) and carries what the response needs. The demo's histories are built with
+//! the same two functions.
 
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::agency::parse_referral;
+use super::sla::{Priority, SlaPolicy};
 use crate::domain::{ParseError, Role};
 
 /// Where a grievance is in its life.
@@ -230,6 +235,12 @@ pub enum WorkflowError {
         field: &'static str,
         message: String,
     },
+    /// An input the action uses is present but not acceptable.
+    #[error("{field}: {message}")]
+    InvalidField {
+        field: &'static str,
+        message: String,
+    },
 }
 
 impl WorkflowError {
@@ -238,7 +249,7 @@ impl WorkflowError {
         match self {
             Self::Forbidden { .. } => "forbidden",
             Self::InvalidTransition { .. } => "invalid_transition",
-            Self::MissingField { .. } => "validation_failed",
+            Self::MissingField { .. } | Self::InvalidField { .. } => "validation_failed",
         }
     }
 }
@@ -316,6 +327,73 @@ pub fn allowed_actions(current: Status, actor: Actor) -> Vec<Action> {
             rule.who.permits(actor) && rule.from.contains(&current)
         })
         .collect()
+}
+
+/// The part of a grievance its workflow reads and changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracking {
+    pub status: Status,
+    /// Read only: a reopened grievance's new deadline depends on it.
+    pub priority: Priority,
+    pub assignee_id: Option<String>,
+    pub referred_to: Option<String>,
+    pub due_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub reopen_count: i64,
+    /// Whether the overdue webhook went out for the current deadline.
+    pub overdue_notified: bool,
+}
+
+/// Decides `request` for `actor` ([`decide`]), checks the inputs the action uses, and
+/// returns the grievance's tracking after the transition at `at`: every change a
+/// transition makes is made here.
+///
+/// The assignee's id is only checked to be an id; whether that account may take the
+/// grievance needs the database and is the policy's (`policy::may_assign_to`).
+pub fn apply(
+    before: &Tracking,
+    actor: Actor,
+    request: &TransitionRequest,
+    at: NaiveDateTime,
+    sla: &SlaPolicy,
+) -> Result<Tracking, WorkflowError> {
+    let to = decide(before.status, actor, request)?;
+    let mut after = Tracking {
+        status: to,
+        ..before.clone()
+    };
+    let input = |value: Option<&str>| value.unwrap_or_default().trim().to_owned();
+    match request.action {
+        Action::Assign => {
+            let id = uuid::Uuid::parse_str(&input(request.assignee_id)).map_err(|_| {
+                WorkflowError::InvalidField {
+                    field: Field::AssigneeId.name(),
+                    message: "must be a user id".into(),
+                }
+            })?;
+            after.assignee_id = Some(id.hyphenated().to_string());
+        }
+        Action::Refer => {
+            let referral = parse_referral(&input(request.referred_to)).map_err(|message| {
+                WorkflowError::InvalidField {
+                    field: Field::ReferredTo.name(),
+                    message,
+                }
+            })?;
+            after.referred_to = Some(referral.value);
+        }
+        Action::Resolve => after.resolved_at = Some(at),
+        Action::Reopen => {
+            after.reopen_count += 1;
+            after.resolved_at = None;
+            // A reopened grievance gets a fresh deadline from now, and may be announced
+            // as overdue again when it passes.
+            after.due_at = sla.due_at(at.and_utc(), before.priority).naive_utc();
+            after.overdue_notified = false;
+        }
+        Action::Accept | Action::Reject | Action::Start | Action::Close => {}
+    }
+    Ok(after)
 }
 
 struct Rule {
@@ -794,6 +872,157 @@ mod tests {
             assert!(bad.parse::<Action>().is_err(), "{bad}");
         }
         assert!(serde_json::from_str::<Status>("\"InProgress\"").is_err());
+    }
+
+    #[test]
+    fn apply_makes_every_change_of_a_transition() {
+        let sla = SlaPolicy::default();
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let supervisor = Actor {
+            role: Role::Supervisor,
+            is_assignee: false,
+        };
+        let before = Tracking {
+            status: Status::Resolved,
+            priority: Priority::Urgent,
+            assignee_id: Some("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3d".into()),
+            referred_to: Some("ผส.".into()),
+            due_at: at - chrono::Duration::days(1),
+            resolved_at: Some(at - chrono::Duration::hours(1)),
+            reopen_count: 2,
+            overdue_notified: true,
+        };
+        let reopened = apply(&before, supervisor, &full_request(Action::Reopen), at, &sla).unwrap();
+        assert_eq!(
+            reopened,
+            Tracking {
+                status: Status::Accepted,
+                due_at: sla.due_at(at.and_utc(), Priority::Urgent).naive_utc(),
+                resolved_at: None,
+                reopen_count: 3,
+                overdue_notified: false,
+                ..before.clone()
+            }
+        );
+
+        let assign = TransitionRequest {
+            assignee_id: Some(" 5B0C8F9E2F0E4D4C9D8E0A4C6B1F2E3E "),
+            ..TransitionRequest::new(Action::Assign)
+        };
+        let assigned = apply(&reopened, supervisor, &assign, at, &sla).unwrap();
+        assert_eq!(
+            assigned.assignee_id.as_deref(),
+            Some("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3e")
+        );
+        assert_eq!(
+            Tracking {
+                assignee_id: None,
+                ..assigned.clone()
+            },
+            Tracking {
+                status: Status::Assigned,
+                assignee_id: None,
+                ..reopened.clone()
+            }
+        );
+
+        let refer = TransitionRequest {
+            referred_to: Some(" ผส "),
+            ..full_request(Action::Refer)
+        };
+        let referred = apply(&assigned, supervisor, &refer, at, &sla).unwrap();
+        assert_eq!(referred.referred_to.as_deref(), Some("ผส."));
+        let resolved = apply(
+            &referred,
+            supervisor,
+            &full_request(Action::Resolve),
+            at,
+            &sla,
+        );
+        assert_eq!(resolved.unwrap().resolved_at, Some(at));
+
+        let accepted = Tracking {
+            status: Status::Submitted,
+            ..before.clone()
+        };
+        let after = apply(
+            &accepted,
+            supervisor,
+            &full_request(Action::Accept),
+            at,
+            &sla,
+        );
+        assert_eq!(
+            after.unwrap(),
+            Tracking {
+                status: Status::Accepted,
+                ..accepted
+            }
+        );
+    }
+
+    #[test]
+    fn apply_refuses_inputs_that_are_present_but_wrong() {
+        let sla = SlaPolicy::default();
+        let supervisor = Actor {
+            role: Role::Admin,
+            is_assignee: false,
+        };
+        let tracking = |status| Tracking {
+            status,
+            priority: Priority::Normal,
+            assignee_id: None,
+            referred_to: None,
+            due_at: NaiveDateTime::default(),
+            resolved_at: None,
+            reopen_count: 0,
+            overdue_notified: false,
+        };
+        let assign = TransitionRequest {
+            assignee_id: Some("somchai"),
+            ..TransitionRequest::new(Action::Assign)
+        };
+        let error = apply(
+            &tracking(Status::Accepted),
+            supervisor,
+            &assign,
+            NaiveDateTime::default(),
+            &sla,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            WorkflowError::InvalidField {
+                field: "assignee_id",
+                message: "must be a user id".into()
+            }
+        );
+        let refer = TransitionRequest {
+            referred_to: Some("x"),
+            ..full_request(Action::Refer)
+        };
+        let error = apply(
+            &tracking(Status::InProgress),
+            supervisor,
+            &refer,
+            NaiveDateTime::default(),
+            &sla,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                WorkflowError::InvalidField {
+                    field: "referred_to",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(error.code(), "validation_failed");
     }
 
     #[test]

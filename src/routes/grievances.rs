@@ -7,69 +7,25 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AreaScope, AuthUser};
-use crate::db::grievances::{
-    self as store, CommentRow, Filed, GrievanceFilter, GrievanceRow, NewEvent, Order,
-};
-use crate::db::{users, Db, DbConnection};
-use crate::domain::{AreaCode, Role};
-use crate::error::{ApiError, ConflictCode, FieldError, Problem};
+use crate::auth::AuthUser;
+use crate::db::grievances::{self as store, GrievanceFilter, Order};
+use crate::db::Db;
+use crate::domain::AreaCode;
+use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::{haversine_m, Geography, LatLon};
-use crate::grievances::agency::parse_referral;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
-use crate::grievances::sla::{Priority, SlaPolicy};
-use crate::grievances::view::{has_sensitive_data, CommentView, Extras, GrievanceView};
-use crate::grievances::workflow::{self, Action, Actor, Status, TransitionRequest, WorkflowError};
+use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
+use crate::grievances::sla::Priority;
+use crate::grievances::view::{CommentView, GrievanceView};
+use crate::grievances::workflow::{Action, Status};
 use crate::grievances::Category;
 use crate::http::{Page, PageRequest, ValidJson};
 use crate::policy::visible_grievances;
-use crate::privacy::PiiCipher;
 use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
     time_id_key,
 };
 use crate::visits::input::VisitRules;
-use crate::webhooks::EventSink;
-
-/// Shared state of the grievance routes.
-pub struct GrievanceServices {
-    pub cipher: PiiCipher,
-    pub sla: SlaPolicy,
-    pub events: EventSink,
-}
-
-/// The reporter, the assignee and supervisors in scope see the complainant's data in full.
-fn may_unmask(user: &AuthUser, row: &GrievanceRow) -> bool {
-    row.reporter_id == user.id
-        || row.assignee_id.as_deref() == Some(user.id.as_str())
-        || (user.role.is_supervisor_or_above() && user.scope.covers_code(&row.area_code))
-}
-
-/// Builds full views of rows for `user`: history, comments (internal ones only for
-/// staff), duplicates. `unmask` decides per row whether personal data is shown.
-pub(crate) fn views(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    rows: Vec<GrievanceRow>,
-    unmask: impl Fn(&GrievanceRow) -> bool,
-    services: &GrievanceServices,
-) -> Result<Vec<GrievanceView>, ApiError> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let (mut events, mut comments) = store::events_and_comments(conn, &ids, user.role.is_staff())?;
-    let visibility = visible_grievances(user);
-    let now = Utc::now();
-    rows.into_iter()
-        .map(|row| {
-            let extras = Extras {
-                history: events.remove(&row.id).unwrap_or_default(),
-                comments: comments.remove(&row.id).unwrap_or_default(),
-                possible_duplicates: store::possible_duplicates(conn, &row, &visibility)?,
-                unmasked: unmask(&row),
-            };
-            Ok(GrievanceView::new(row, extras, &services.cipher, now))
-        })
-        .collect()
-}
 
 fn with_etag(mut response: HttpResponse, version: i64) -> HttpResponse {
     if let Ok(value) = header::HeaderValue::from_str(&format!("\"{version}\"")) {
@@ -108,32 +64,9 @@ pub async fn submit(
         Utc::now(),
     )
     .map_err(ApiError::Validation)?;
-    let id = grievance.id.clone();
     let services = services.into_inner();
-    let (created, view) = db
-        .write(move |conn| {
-            grievance.check_visit_reference(conn, &user)?;
-            let now = crate::db::now();
-            let (created, row) = match store::file(conn, grievance, now, &services.sla)? {
-                Filed::Created(row) => {
-                    services
-                        .events
-                        .grievance(conn, "grievance.created", &row, now)?;
-                    (true, row)
-                }
-                Filed::Replayed(row) => (false, row),
-                Filed::Conflict => {
-                    return Err(ApiError::Conflict {
-                        code: ConflictCode::IdConflict,
-                        detail: format!("grievance {id} already exists with different content"),
-                    })
-                }
-            };
-            // The reporter is reading back what it just sent: not an unmasked read of
-            // someone else's data.
-            let mut views = views(conn, &user, vec![*row], |_| true, &services)?;
-            Ok((created, views.remove(0)))
-        })
+    let service::Filing { created, view } = db
+        .write(move |conn| service::file(conn, &user, grievance, &services))
         .await?;
     let version = view.version;
     let response = if created {
@@ -304,16 +237,12 @@ pub async fn list(
             } else {
                 None
             };
-            Ok((views(conn, &user, rows, |_| false, &services)?, next_key))
+            // Lists always mask: opening one grievance is the audited way to see more.
+            let views = service::views(conn, &user, rows, |_| false, &services)?;
+            Ok((views, next_key))
         })
         .await?;
     Ok(web::Json(Page::new(items, next_key)))
-}
-
-async fn load(user: &AuthUser, db: &Db, id: String) -> Result<GrievanceRow, ApiError> {
-    let visibility = visible_grievances(user);
-    db.read(move |conn| store::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound))
-        .await
 }
 
 /// One grievance with its history and comments. The complainant's data is shown in full
@@ -334,27 +263,19 @@ pub async fn get(
     services: web::Data<GrievanceServices>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = load(&user, &db, id.into_inner()).await?;
-    let unmasked = may_unmask(&user, &row);
     let services = services.into_inner();
-    let render = move |conn: &mut DbConnection| -> Result<GrievanceView, ApiError> {
-        if unmasked && has_sensitive_data(&row) {
-            user.audit(
-                conn,
-                "grievance.personal_data_read",
-                "grievance",
-                Some(&row.id),
-                serde_json::json!({ "fields": ["phone", "national_id"] }),
-            )?;
-        }
-        let mut views = views(conn, &user, vec![row], |_| unmasked, &services)?;
-        Ok(views.remove(0))
-    };
-    // An unmasked read writes its audit entry in the same transaction as the read.
-    let view = if unmasked {
-        db.write(render).await?
+    let id = id.into_inner();
+    let lookup = user.clone();
+    let row = db
+        .read(move |conn| service::find(conn, &lookup, &id))
+        .await?;
+    // A read that unmasks writes its audit entry in the same transaction as the read.
+    let view = if service::read_unmasks(&user, &row) {
+        db.write(move |conn| service::read(conn, &user, row, &services))
+            .await?
     } else {
-        db.read(render).await?
+        db.read(move |conn| service::read(conn, &user, row, &services))
+            .await?
     };
     let version = view.version;
     Ok(with_etag(HttpResponse::Ok().json(view), version))
@@ -421,7 +342,7 @@ pub async fn transition(
     id: web::Path<String>,
     input: ValidJson<TransitionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = expected_version(&req)?;
+    let expected_version = expected_version(&req)?;
     let input = input.into_inner();
     let note = match input
         .note
@@ -435,131 +356,20 @@ pub async fn transition(
         ),
         None => None,
     };
+    let command = TransitionCommand {
+        grievance_id: id.into_inner(),
+        expected_version,
+        action: input.action,
+        note,
+        assignee_id: input.assignee_id,
+        referred_to: input.referred_to,
+    };
     let services = services.into_inner();
-    let id = id.into_inner();
     let view = db
-        .write(move |conn| {
-            store::lock(conn, &id)?;
-            let mut row = store::find_visible(conn, &id, &visible_grievances(&user))?
-                .ok_or(ApiError::NotFound)?;
-            if let Some(expected) = expected {
-                if expected != row.version {
-                    return Err(ApiError::VersionMismatch(format!(
-                        "the grievance is at version {}, not {expected}; reload it",
-                        row.version
-                    )));
-                }
-            }
-            let from: Status = row.status.parse().map_err(|_| {
-                ApiError::internal(anyhow::anyhow!("stored status {:?}", row.status))
-            })?;
-            let actor = Actor {
-                role: user.role,
-                is_assignee: row.assignee_id.as_deref() == Some(user.id.as_str()),
-            };
-            let request = TransitionRequest {
-                action: input.action,
-                note: note.as_deref(),
-                assignee_id: input.assignee_id.as_deref(),
-                referred_to: input.referred_to.as_deref(),
-            };
-            let to = workflow::decide(from, actor, &request).map_err(workflow_error)?;
-            let now = crate::db::now();
-            match input.action {
-                Action::Assign => {
-                    let assignee = input.assignee_id.as_deref().unwrap_or_default();
-                    row.assignee_id = Some(check_assignee(conn, assignee, &row)?);
-                }
-                Action::Refer => {
-                    let referral = parse_referral(input.referred_to.as_deref().unwrap_or_default())
-                        .map_err(|m| ApiError::field("referred_to", m))?;
-                    row.referred_to = Some(referral.value);
-                }
-                Action::Resolve => row.resolved_at = Some(now),
-                Action::Reopen => {
-                    row.reopen_count += 1;
-                    row.resolved_at = None;
-                    // A reopened grievance gets a fresh deadline from now.
-                    let priority: Priority = row.priority.parse().unwrap_or(Priority::Normal);
-                    row.due_at = crate::db::to_micros(
-                        services.sla.due_at(now.and_utc(), priority).naive_utc(),
-                    );
-                    row.overdue_notified = false;
-                }
-                _ => {}
-            }
-            row.status = to.as_str().to_owned();
-            row.version += 1;
-            row.updated_at = now;
-            store::update(conn, &row)?;
-            let event = NewEvent {
-                action: input.action.as_str(),
-                from: Some(from),
-                to,
-                actor_id: &user.id,
-                note: note.as_deref(),
-            };
-            store::append_event(conn, &row, event, now)?;
-            let event = if input.action == Action::Assign {
-                "grievance.assigned"
-            } else {
-                "grievance.status_changed"
-            };
-            services.events.grievance(conn, event, &row, now)?;
-            user.audit(
-                conn,
-                "grievance.transition",
-                "grievance",
-                Some(&row.id),
-                serde_json::json!({
-                    "action": input.action, "from": from, "to": to, "version": row.version,
-                }),
-            )?;
-            let unmasked = may_unmask(&user, &row);
-            let mut views = views(conn, &user, vec![row], |_| unmasked, &services)?;
-            Ok(views.remove(0))
-        })
+        .write(move |conn| service::transition(conn, &user, &command, &services))
         .await?;
     let version = view.version;
     Ok(with_etag(HttpResponse::Ok().json(view), version))
-}
-
-fn workflow_error(error: WorkflowError) -> ApiError {
-    match error {
-        WorkflowError::Forbidden { .. } => ApiError::Forbidden(error.to_string()),
-        WorkflowError::InvalidTransition { .. } => ApiError::Conflict {
-            code: ConflictCode::InvalidTransition,
-            detail: error.to_string(),
-        },
-        WorkflowError::MissingField { field, message } => ApiError::field(field, message),
-    }
-}
-
-/// An active official or supervisor whose area covers the grievance.
-fn check_assignee(
-    conn: &mut DbConnection,
-    raw: &str,
-    row: &GrievanceRow,
-) -> Result<String, ApiError> {
-    let id = uuid::Uuid::parse_str(raw.trim())
-        .map_err(|_| ApiError::field("assignee_id", "must be a user id"))?
-        .hyphenated()
-        .to_string();
-    let assignee = users::find(conn, &id)?;
-    let eligible = assignee.as_ref().is_some_and(|u| {
-        u.active
-            && matches!(u.role.parse(), Ok(Role::Official | Role::Supervisor))
-            && AreaCode::parse(&u.area_code)
-                .is_ok_and(|area| AreaScope::of(&area).covers_code(&row.area_code))
-    });
-    if eligible {
-        Ok(id)
-    } else {
-        Err(ApiError::field(
-            "assignee_id",
-            "must be an active official or supervisor whose area covers the grievance",
-        ))
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -593,29 +403,9 @@ pub async fn comment(
     input: ValidJson<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input.into_inner();
-    if input.internal && !user.role.is_staff() {
-        return Err(ApiError::Forbidden(
-            "volunteers cannot write internal comments".into(),
-        ));
-    }
-    let body = crate::domain::bounded_text(&input.body, 1, 4000)
-        .map_err(|e| ApiError::text_field("body", e))?;
-    let row = load(&user, &db, id.into_inner()).await?;
+    let id = id.into_inner();
     let comment = db
-        .write(move |conn| {
-            let now = crate::db::now();
-            let comment = CommentRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                grievance_id: row.id.clone(),
-                author_id: user.id.clone(),
-                body,
-                internal: input.internal,
-                created_at: now,
-            };
-            store::add_comment(conn, &comment)?;
-            store::touch(conn, &row.id, now)?;
-            Ok(comment)
-        })
+        .write(move |conn| service::comment(conn, &user, &id, &input.body, input.internal))
         .await?;
-    Ok(HttpResponse::Created().json(CommentView::from(comment)))
+    Ok(HttpResponse::Created().json(comment))
 }

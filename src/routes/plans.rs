@@ -10,6 +10,7 @@ use crate::db::{users, Db};
 use crate::domain::FiscalYear;
 use crate::error::{ApiError, Problem};
 use crate::http::ValidJson;
+use crate::policy::{self, Permission};
 use crate::reports::plans::{Plan, PlanInput, Progress};
 use crate::routes::query::today_in_bangkok;
 
@@ -99,7 +100,7 @@ pub async fn progress(
         None => user.id.clone(),
         Some(other) if other == user.id => other,
         Some(other) => {
-            user.require_supervisor()?;
+            policy::require(&user, Permission::ReadOthersPlans)?;
             other
         }
     };

@@ -9,9 +9,10 @@ use crate::auth::AuthUser;
 use crate::db::{privacy, Db};
 use crate::domain::{PhoneE164, ThaiNationalId};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::grievances::service::{views, GrievanceServices};
 use crate::grievances::view::GrievanceView;
 use crate::http::ValidJson;
-use crate::routes::grievances::{views, GrievanceServices};
+use crate::policy::{self, Permission};
 
 /// Who the request is about: a national ID, a phone, or both.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -85,7 +86,7 @@ pub async fn subject_access(
     services: web::Data<GrievanceServices>,
     input: ValidJson<SubjectInput>,
 ) -> Result<web::Json<SubjectAccess>, ApiError> {
-    user.require_admin()?;
+    policy::require(&user, Permission::AnswerDataSubjects)?;
     let (national_id, phone) = lookup_hashes(&input.0, &services)?;
     let services = services.into_inner();
     let grievances = db
@@ -132,7 +133,7 @@ pub async fn erasure(
     services: web::Data<GrievanceServices>,
     input: ValidJson<SubjectInput>,
 ) -> Result<web::Json<Erasure>, ApiError> {
-    user.require_admin()?;
+    policy::require(&user, Permission::AnswerDataSubjects)?;
     let (national_id, phone) = lookup_hashes(&input.0, &services)?;
     let anonymised = db
         .write(move |conn| {

@@ -15,6 +15,7 @@ use crate::db::Db;
 use crate::domain::{AreaCode, IsoWeek};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;
+use crate::policy::{self, Permission};
 use crate::reports::datasets::{self, Dataset, ExportScope, Source};
 use crate::reports::export::{CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
 use crate::reports::slots::{ExportSlot, ExportSlots};
@@ -40,7 +41,7 @@ fn report_target(
     area: Option<&str>,
     week_start: Weekday,
 ) -> Result<(IsoWeek, AreaCode), ApiError> {
-    user.require_staff()?;
+    policy::require(user, Permission::ReadReports)?;
     let mut errors = Vec::new();
     let week = match week {
         None => Some(IsoWeek::containing(Utc::now(), week_start)),

@@ -8,13 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::{self, collect, CreateUserInput, NewAccount, UserView};
 use crate::auth::scope::prefixes;
-use crate::auth::{AreaScope, AuthUser, NewPassword, PasswordHasher};
+use crate::auth::{AuthUser, NewPassword, PasswordHasher};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
 use crate::domain::{AreaCode, PhoneE164, Role};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{Page, PageRequest, ValidJson};
+use crate::policy::{self, AccountChange, Permission};
 use crate::routes::auth::end_sessions_and_update;
 
 /// Create an account.
@@ -37,7 +38,7 @@ pub async fn create(
     hasher: web::Data<PasswordHasher>,
     input: ValidJson<CreateUserInput>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_supervisor()?;
+    policy::require(&user, Permission::ManageAccounts)?;
     let account = NewAccount::parse(input.into_inner(), &geography)?;
     ensure_may_manage(&user, account.role)?;
     ensure_in_area(&user, &account.area)?;
@@ -93,7 +94,7 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
-    user.require_staff()?;
+    policy::require(&user, Permission::ListAccounts)?;
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
     let scope = match query.area.as_deref() {
@@ -150,13 +151,7 @@ pub async fn get(
 
 /// Loads an account the caller may see, else 404 (never revealing that it exists).
 async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, ApiError> {
-    let scope = if id == user.id {
-        AreaScope::Everywhere
-    } else if user.role.is_staff() {
-        user.scope.clone()
-    } else {
-        return Err(ApiError::NotFound);
-    };
+    let scope = policy::account_read_scope(user, &id).ok_or(ApiError::NotFound)?;
     db.read(move |conn| users::find_in_scope(conn, &id, &scope)?.ok_or(ApiError::NotFound))
         .await
 }
@@ -204,10 +199,18 @@ pub async fn update(
     id: web::Path<String>,
     input: ValidJson<UpdateUserInput>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    user.require_supervisor()?;
-    let target = find_managed(&user, &db, id.into_inner()).await?;
+    policy::require(&user, Permission::ManageAccounts)?;
     let input = input.into_inner();
-    let changes = parse_changes(&user, &target, input, &geography)?;
+    let target = find_in_area(&user, &db, id.into_inner()).await?;
+    let touches_privileges =
+        input.role.is_some() || input.area_code.is_some() || input.active.is_some();
+    let change = if touches_privileges {
+        AccountChange::Privileges
+    } else {
+        AccountChange::Profile
+    };
+    ensure_may_change(&user, &target, change)?;
+    let changes = parse_changes(&user, input, &geography)?;
 
     let ends_sessions =
         changes.role.is_some() || changes.area_code.is_some() || changes.active == Some(false);
@@ -252,7 +255,6 @@ pub async fn update(
 
 fn parse_changes(
     user: &AuthUser,
-    target: &UserRow,
     input: UpdateUserInput,
     geography: &Geography,
 ) -> Result<UserChanges, ApiError> {
@@ -276,14 +278,6 @@ fn parse_changes(
                     .map_err(|e| e.to_string()),
             ),
         };
-    }
-    let touches_privileges =
-        input.role.is_some() || input.area_code.is_some() || input.active.is_some();
-    if touches_privileges && target.id == user.id {
-        // Nobody demotes, moves or locks out themselves; another admin must.
-        return Err(ApiError::Forbidden(
-            "you cannot change your own role, area or active state".into(),
-        ));
     }
     if let Some(role) = input.role {
         ensure_may_manage(user, role)?;
@@ -343,15 +337,9 @@ pub async fn reset_password(
     id: web::Path<String>,
     input: ValidJson<PasswordResetInput>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_supervisor()?;
-    let target = find_managed(&user, &db, id.into_inner()).await?;
-    if target.id == user.id {
-        // A stolen access token alone must not be enough to take the account over.
-        return Err(ApiError::Forbidden(
-            "change your own password with PUT /api/v1/me/password and your current password"
-                .into(),
-        ));
-    }
+    policy::require(&user, Permission::ManageAccounts)?;
+    let target = find_in_area(&user, &db, id.into_inner()).await?;
+    ensure_may_change(&user, &target, AccountChange::Password)?;
     let password = NewPassword::parse(&input.into_inner().new_password, &target.username)
         .map_err(|message| ApiError::field("new_password", message))?;
     let hash = hasher.hash(password).await?;
@@ -374,25 +362,45 @@ pub async fn reset_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// An account in the caller's area whose role the caller manages; 404 outside the area,
-/// 403 for an account of a role it may not manage.
-async fn find_managed(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, ApiError> {
+/// An account in the caller's area; 404 outside it, never revealing that it exists.
+async fn find_in_area(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, ApiError> {
     let scope = user.scope.clone();
-    let target = db
-        .read(move |conn| users::find_in_scope(conn, &id, &scope)?.ok_or(ApiError::NotFound))
-        .await?;
-    let role: Role = target
-        .role
+    db.read(move |conn| users::find_in_scope(conn, &id, &scope)?.ok_or(ApiError::NotFound))
+        .await
+}
+
+fn stored_role(row: &UserRow) -> Result<Role, ApiError> {
+    row.role
         .parse()
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("stored role {:?}", target.role)))?;
-    if target.id != user.id {
-        ensure_may_manage(user, role)?;
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("stored role {:?}", row.role)))
+}
+
+/// 403 unless the policy lets `user` make `change` to `target`, saying why not.
+fn ensure_may_change(
+    user: &AuthUser,
+    target: &UserRow,
+    change: AccountChange,
+) -> Result<(), ApiError> {
+    let role = stored_role(target)?;
+    if policy::may_change_account(user, &target.id, role, change) {
+        return Ok(());
     }
-    Ok(target)
+    Err(ApiError::Forbidden(
+        match change {
+            AccountChange::Privileges if target.id == user.id => {
+                "you cannot change your own role, area or active state"
+            }
+            AccountChange::Password if target.id == user.id => {
+                "change your own password with PUT /api/v1/me/password and your current password"
+            }
+            _ => return ensure_may_manage(user, role),
+        }
+        .into(),
+    ))
 }
 
 fn ensure_may_manage(user: &AuthUser, role: Role) -> Result<(), ApiError> {
-    if user.role.can_manage(role) {
+    if policy::may_manage(user.role, role) {
         Ok(())
     } else {
         Err(ApiError::Forbidden(format!(

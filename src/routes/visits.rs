@@ -13,6 +13,7 @@ use crate::domain::{AreaCode, IsoWeek};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
 use crate::geo::{haversine_m, Geography, LatLon};
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
+use crate::policy::{self, Permission};
 use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
     time_id_key,
@@ -411,7 +412,7 @@ pub async fn review(
     id: web::Path<String>,
     input: ValidJson<ReviewInput>,
 ) -> Result<web::Json<VisitView>, ApiError> {
-    user.require_supervisor()?;
+    policy::require(&user, Permission::ReviewVisits)?;
     let ReviewInput {
         review_status,
         note,
