@@ -33,7 +33,7 @@ pub struct UserView {
 impl From<UserRow> for UserView {
     fn from(row: UserRow) -> Self {
         Self {
-            role: row.role.parse().unwrap_or(Role::Volunteer),
+            role: row.role,
             id: row.id,
             username: row.username,
             display_name: row.display_name,
@@ -124,7 +124,7 @@ impl NewAccount {
             username_key: users::username_key(&self.username),
             username: self.username,
             display_name: self.display_name,
-            role: self.role.as_str().to_owned(),
+            role: self.role,
             area_code: self.area.into_string(),
             province_code,
             district_code,

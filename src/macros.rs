@@ -23,5 +23,21 @@ macro_rules! string_enum {
                 match text { $($text => Some($name::$variant),)+ _ => None }
             }
         }
+
+        named_by_as_str!($name, stringify!($name), $name::ALL);
+    };
+}
+
+/// Implements `domain::Named` for an enum with an `as_str` name.
+macro_rules! named_by_as_str {
+    ($name:ident, $what:expr, $values:expr) => {
+        impl $crate::domain::Named for $name {
+            const WHAT: &'static str = $what;
+            const VALUES: &'static [Self] = $values;
+
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+        }
     };
 }

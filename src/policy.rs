@@ -17,9 +17,8 @@ use crate::auth::{AreaScope, AuthUser};
 use crate::db::grievances::{self, GrievanceRow};
 use crate::db::users::UserRow;
 use crate::db::visits;
-use crate::domain::{AreaCode, Role};
+use crate::domain::{Actor, AreaCode, Role};
 use crate::error::ApiError;
-use crate::grievances::workflow::Actor;
 
 /// What a role may do whatever the record: each route that needs one names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,10 +120,7 @@ pub fn actor(user: &AuthUser, grievance: &GrievanceRow) -> Actor {
 /// file, admins administer, and nobody works a case outside their own area.
 pub fn may_assign_to(candidate: &UserRow, grievance_area: &str) -> bool {
     candidate.active
-        && matches!(
-            candidate.role.parse(),
-            Ok(Role::Official | Role::Supervisor)
-        )
+        && matches!(candidate.role, Role::Official | Role::Supervisor)
         && AreaCode::parse(&candidate.area_code)
             .is_ok_and(|area| AreaScope::of(&area).covers_code(grievance_area))
 }
@@ -217,8 +213,8 @@ mod tests {
             area_code: area.into(),
             province_code: area[..2].into(),
             district_code: None,
-            category: "elderly".into(),
-            priority: "normal".into(),
+            category: crate::domain::Category::Elderly,
+            priority: crate::domain::Priority::Normal,
             title: "t".into(),
             description: "d".into(),
             target_groups: "[]".into(),
@@ -231,7 +227,7 @@ mod tests {
             national_id_cipher: None,
             national_id_hash: None,
             national_id_last4: None,
-            status: "assigned".into(),
+            status: crate::domain::Status::Assigned,
             version: 1,
             assignee_id: assignee.map(Into::into),
             referred_to: None,
@@ -244,14 +240,14 @@ mod tests {
         }
     }
 
-    fn account(role: &str, area: &str, active: bool) -> UserRow {
+    fn account(role: Role, area: &str, active: bool) -> UserRow {
         let at = NaiveDateTime::default();
         UserRow {
             id: "them".into(),
             username: "them".into(),
             username_key: "them".into(),
             display_name: "them".into(),
-            role: role.into(),
+            role,
             area_code: area.into(),
             province_code: None,
             district_code: None,
@@ -383,13 +379,12 @@ mod tests {
     fn who_may_be_assigned_a_grievance() {
         // (candidate's role, area, active, grievance's area, eligible)
         let table = [
-            ("official", "5001", true, "500108", true),
-            ("supervisor", "50", true, "500108", true),
-            ("official", "5001", false, "500108", false),
-            ("official", "5002", true, "500108", false),
-            ("volunteer", "500108", true, "500108", false),
-            ("admin", "TH", true, "500108", false),
-            ("superuser", "50", true, "500108", false),
+            (Official, "5001", true, "500108", true),
+            (Supervisor, "50", true, "500108", true),
+            (Official, "5001", false, "500108", false),
+            (Official, "5002", true, "500108", false),
+            (Volunteer, "500108", true, "500108", false),
+            (Admin, "TH", true, "500108", false),
         ];
         for (role, area, active, at, expected) in table {
             assert_eq!(

@@ -74,10 +74,7 @@ impl Credentials {
             })
             .map(|(row, _)| row)
             .ok_or_else(|| ApiError::Unauthenticated("this session has ended".into()))?;
-        let role: Role = row
-            .role
-            .parse()
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("stored role {:?}", row.role)))?;
+        let role = row.role;
         let area = AreaCode::parse(&row.area_code)
             .map_err(|_| ApiError::internal(anyhow::anyhow!("stored area {:?}", row.area_code)))?;
         if let Some(limiter) = &self.write_limiter {

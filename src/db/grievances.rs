@@ -8,10 +8,10 @@ use diesel::prelude::*;
 use super::schema::{grievance_comments, grievance_events, grievances};
 use super::DbConnection;
 use crate::auth::AreaScope;
+use crate::domain::{Category, Priority, Status};
 use crate::geo::{bounding_box, haversine_m, LatLon};
 use crate::grievances::input::NewGrievance;
 use crate::grievances::sla::SlaPolicy;
-use crate::grievances::workflow::Status;
 use crate::grievances::{DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS};
 use crate::scoped;
 
@@ -30,8 +30,8 @@ pub struct GrievanceRow {
     pub area_code: String,
     pub province_code: String,
     pub district_code: Option<String>,
-    pub category: String,
-    pub priority: String,
+    pub category: Category,
+    pub priority: Priority,
     pub title: String,
     pub description: String,
     pub target_groups: String,
@@ -44,7 +44,7 @@ pub struct GrievanceRow {
     pub national_id_cipher: Option<String>,
     pub national_id_hash: Option<String>,
     pub national_id_last4: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub version: i64,
     pub assignee_id: Option<String>,
     pub referred_to: Option<String>,
@@ -62,8 +62,8 @@ pub struct EventRow {
     pub id: String,
     pub grievance_id: String,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
     pub actor_id: String,
     pub note: Option<String>,
     pub at: NaiveDateTime,
@@ -106,8 +106,8 @@ impl NewGrievance {
             area_code: place.area_code,
             province_code: place.province_code,
             district_code: place.district_code,
-            category: self.category.as_str().to_owned(),
-            priority: self.priority.as_str().to_owned(),
+            category: self.category,
+            priority: self.priority,
             title: self.title,
             description: self.description,
             target_groups: serde_json::to_string(&self.target_groups)
@@ -121,7 +121,7 @@ impl NewGrievance {
             national_id_cipher: person.national_id_cipher,
             national_id_hash: person.national_id_hash,
             national_id_last4: person.national_id_last4,
-            status: Status::Submitted.as_str().to_owned(),
+            status: Status::Submitted,
             version: 1,
             assignee_id: None,
             referred_to: None,
@@ -191,8 +191,8 @@ pub fn append_event(
             id: uuid::Uuid::new_v4().to_string(),
             grievance_id: grievance.id.clone(),
             action: event.action.to_owned(),
-            from_status: event.from.map(|s| s.as_str().to_owned()),
-            to_status: event.to.as_str().to_owned(),
+            from_status: event.from,
+            to_status: event.to,
             actor_id: event.actor_id.to_owned(),
             note: event.note.map(str::to_owned),
             at,
@@ -269,9 +269,9 @@ pub enum Order {
 
 #[derive(Debug, Clone, Default)]
 pub struct GrievanceFilter {
-    pub statuses: Vec<String>,
-    pub category: Option<String>,
-    pub priority: Option<String>,
+    pub statuses: Vec<Status>,
+    pub category: Option<Category>,
+    pub priority: Option<Priority>,
     pub assignee: Option<String>,
     /// Some(true): past due and still open; Some(false): not overdue.
     pub overdue: Option<bool>,
@@ -282,12 +282,13 @@ pub struct GrievanceFilter {
     pub bbox: Option<(f64, f64, f64, f64)>,
 }
 
-const OPEN: [&str; 5] = [
-    "submitted",
-    "accepted",
-    "assigned",
-    "in_progress",
-    "referred",
+/// The statuses that still need work (`Status::is_open`), for SQL filters.
+const OPEN: [Status; 5] = [
+    Status::Submitted,
+    Status::Accepted,
+    Status::Assigned,
+    Status::InProgress,
+    Status::Referred,
 ];
 
 pub fn list(
@@ -305,10 +306,10 @@ pub fn list(
         query = query.filter(grievances::status.eq_any(filter.statuses.clone()));
     }
     if let Some(category) = &filter.category {
-        query = query.filter(grievances::category.eq(category.clone()));
+        query = query.filter(grievances::category.eq(*category));
     }
     if let Some(priority) = &filter.priority {
-        query = query.filter(grievances::priority.eq(priority.clone()));
+        query = query.filter(grievances::priority.eq(*priority));
     }
     if let Some(assignee) = &filter.assignee {
         query = query.filter(grievances::assignee_id.eq(assignee.clone()));
@@ -492,4 +493,15 @@ pub fn take_newly_overdue(
         .set(grievances::overdue_notified.eq(true))
         .execute(conn)?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_statuses_of_sql_filters_are_the_workflows() {
+        let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(OPEN.to_vec(), open);
+    }
 }

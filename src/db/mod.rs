@@ -16,6 +16,7 @@ pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod sql_log;
+mod text_columns;
 pub mod users;
 pub mod visits;
 mod writer;

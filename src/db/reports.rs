@@ -12,8 +12,8 @@ use diesel::sql_types::{BigInt, Nullable};
 use super::schema::{grievance_events, grievances, users, visits};
 use super::DbConnection;
 use crate::auth::AreaScope;
+use crate::domain::{Role, TargetGroup};
 use crate::scoped;
-use crate::visits::TargetGroup;
 
 /// A half-open interval of stored (UTC) times.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +23,7 @@ pub struct Span {
 }
 
 /// The roles counted as field workers.
-pub const FIELD_ROLES: [&str; 2] = ["volunteer", "official"];
+pub const FIELD_ROLES: [Role; 2] = [Role::Volunteer, Role::Official];
 
 /// The visit figures of a report: totals, subdistricts reached, and counts per activity,
 /// per target group and per child area.

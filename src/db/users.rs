@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::{refresh_tokens, users};
 use super::{is_unique_violation, DbConnection};
 use crate::auth::AreaScope;
+use crate::domain::Role;
 use crate::error::{ApiError, ConflictCode};
 use crate::scoped;
 
@@ -16,7 +17,7 @@ pub struct UserRow {
     pub username: String,
     pub username_key: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub area_code: String,
     pub province_code: Option<String>,
     pub district_code: Option<String>,
@@ -100,7 +101,7 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 
 pub struct UserFilter {
     pub scope: AreaScope,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub active: Option<bool>,
 }
 
@@ -114,7 +115,7 @@ pub fn list(
     let mut query = users::table.into_boxed();
     query = scoped!(query, users, &filter.scope);
     if let Some(role) = &filter.role {
-        query = query.filter(users::role.eq(role.clone()));
+        query = query.filter(users::role.eq(*role));
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));
@@ -134,7 +135,7 @@ pub fn list(
 pub struct UserChanges {
     pub display_name: Option<String>,
     pub phone: Option<Option<String>>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub area_code: Option<String>,
     pub province_code: Option<Option<String>>,
     pub district_code: Option<Option<String>>,

@@ -8,10 +8,11 @@ use diesel::prelude::*;
 use super::schema::{visit_photos, visits};
 use super::DbConnection;
 use crate::auth::AreaScope;
+use crate::domain::Activity;
+use crate::domain::{ReviewStatus, TargetGroup};
 use crate::scoped;
 use crate::visits::input::NewVisit;
 use crate::visits::view::VisitView;
-use crate::visits::{ReviewStatus, TargetGroup};
 
 /// A `None` is written as NULL rather than left to a column default (none of these
 /// columns has one), which lets SQLite take many rows in one statement.
@@ -29,14 +30,14 @@ pub struct VisitRow {
     pub area_code: String,
     pub province_code: String,
     pub district_code: Option<String>,
-    pub activity: String,
+    pub activity: Activity,
     pub households_visited: i64,
     pub people_reached: i64,
     pub summary: String,
     pub needs: String,
     pub follow_up_needed: bool,
     pub flags: String,
-    pub review_status: String,
+    pub review_status: ReviewStatus,
     pub review_note: Option<String>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,
@@ -85,13 +86,13 @@ impl NewVisit {
             area_code: place.area_code,
             province_code: place.province_code,
             district_code: place.district_code,
-            activity: self.activity.as_str().to_owned(),
+            activity: self.activity,
             households_visited: self.households_visited,
             people_reached: self.people_reached,
             summary: self.summary,
             needs: serde_json::to_string(&self.needs).unwrap_or_else(|_| "[]".into()),
             follow_up_needed: self.follow_up_needed,
-            review_status: ReviewStatus::Pending.as_str().to_owned(),
+            review_status: ReviewStatus::Pending,
             review_note: None,
             reviewed_by: None,
             reviewed_at: None,

@@ -12,10 +12,12 @@ use super::field::{hex_digest, spot, Authors};
 use super::words;
 use super::world::{is_bangkok, mobile_phone, pick, thai_name, uuid, World};
 use crate::db::schema::{grievance_events, grievances};
+use crate::domain::Category;
+use crate::domain::Priority;
+use crate::domain::{Action, Actor, Status};
 use crate::domain::{PhoneE164, ThaiNationalId};
-use crate::grievances::sla::{Priority, SlaPolicy};
-use crate::grievances::workflow::{self, Action, Actor, Status, Tracking, TransitionRequest};
-use crate::grievances::Category;
+use crate::grievances::sla::SlaPolicy;
+use crate::grievances::workflow::{self, Tracking, TransitionRequest};
 use crate::privacy::PiiCipher;
 
 /// A grievance row as the demo writes it (see `VisitRecord` for why not `GrievanceRow`).

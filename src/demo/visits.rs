@@ -12,7 +12,7 @@ use super::words;
 use super::world::{pick, uuid, World};
 use crate::db::schema::visits;
 use crate::domain::bangkok_date;
-use crate::visits::{Activity, ReviewStatus, TargetGroup};
+use crate::domain::{Activity, ReviewStatus, TargetGroup};
 
 /// A visit row as the demo writes it. Unlike `VisitRow`, a `None` is bound as NULL
 /// rather than left to the column default: that lets SQLite take many rows in one

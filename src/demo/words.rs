@@ -2,8 +2,8 @@
 //! grievance titles and workflow notes. Small lists, combined at random, read like
 //! what volunteers actually type.
 
-use crate::grievances::Category;
-use crate::visits::TargetGroup;
+use crate::domain::Category;
+use crate::domain::TargetGroup;
 
 pub const GIVEN_NAMES: &[&str] = &[
     "สมชาย",

@@ -61,6 +61,8 @@ impl Role {
     }
 }
 
+named_by_as_str!(Role, "role", &Role::ALL);
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

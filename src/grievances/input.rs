@@ -5,17 +5,18 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::sla::{Priority, SlaPolicy};
-use super::Category;
+use super::sla::SlaPolicy;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
+use crate::domain::Category;
+use crate::domain::Priority;
+use crate::domain::TargetGroup;
 use crate::domain::{bounded_text, PhoneE164, ThaiNationalId};
 use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
 use crate::placement::{LocationInput, Placement};
 use crate::privacy::PiiCipher;
 use crate::visits::input::VisitRules;
-use crate::visits::TargetGroup;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -12,26 +12,6 @@ pub mod sla;
 pub mod view;
 pub mod workflow;
 
-string_enum! {
-    /// What the grievance is about: the 1300 hotline's issues plus what field staff meet most.
-    Category {
-        FamilyViolence => "family_violence",
-        TeenPregnancy => "teen_pregnancy",
-        HumanTrafficking => "human_trafficking",
-        Drugs => "drugs",
-        Homeless => "homeless",
-        Begging => "begging",
-        ChildrenYouth => "children_youth",
-        MissingPerson => "missing_person",
-        Elderly => "elderly",
-        Disability => "disability",
-        Poverty => "poverty",
-        Housing => "housing",
-        Debt => "debt",
-        Other => "other",
-    }
-}
-
 /// Open grievances of the same category within this distance are possible duplicates.
 pub const DUPLICATE_RADIUS_M: f64 = 200.0;
 /// ... if filed within this many days of each other.

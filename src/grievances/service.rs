@@ -9,10 +9,11 @@ use chrono::Utc;
 use super::input::NewGrievance;
 use super::sla::SlaPolicy;
 use super::view::{has_sensitive_data, CommentView, Extras, GrievanceView};
-use super::workflow::{self, Action, Tracking, TransitionRequest, WorkflowError};
+use super::workflow::{self, Tracking, TransitionRequest, WorkflowError};
 use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, CommentRow, Filed, GrievanceRow, NewEvent};
 use crate::db::{users, DbConnection};
+use crate::domain::Action;
 use crate::error::{ApiError, ConflictCode};
 use crate::policy;
 use crate::privacy::PiiCipher;
@@ -166,7 +167,7 @@ pub fn transition(
             )));
         }
     }
-    let before = tracking(&row)?;
+    let before = tracking(&row);
     let request = TransitionRequest {
         action: command.action,
         note: command.note.as_deref(),
@@ -214,29 +215,21 @@ pub fn transition(
 }
 
 /// The workflow's part of a stored grievance.
-fn tracking(row: &GrievanceRow) -> Result<Tracking, ApiError> {
-    let stored =
-        |what: &str, value: &str| ApiError::internal(anyhow::anyhow!("stored {what} {value:?}"));
-    Ok(Tracking {
-        status: row
-            .status
-            .parse()
-            .map_err(|_| stored("status", &row.status))?,
-        priority: row
-            .priority
-            .parse()
-            .map_err(|_| stored("priority", &row.priority))?,
+fn tracking(row: &GrievanceRow) -> Tracking {
+    Tracking {
+        status: row.status,
+        priority: row.priority,
         assignee_id: row.assignee_id.clone(),
         referred_to: row.referred_to.clone(),
         due_at: row.due_at,
         resolved_at: row.resolved_at,
         reopen_count: row.reopen_count,
         overdue_notified: row.overdue_notified,
-    })
+    }
 }
 
 fn write_tracking(row: &mut GrievanceRow, tracking: &Tracking) {
-    row.status = tracking.status.as_str().to_owned();
+    row.status = tracking.status;
     row.assignee_id.clone_from(&tracking.assignee_id);
     row.referred_to.clone_from(&tracking.referred_to);
     row.due_at = crate::db::to_micros(tracking.due_at);

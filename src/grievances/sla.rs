@@ -1,61 +1,10 @@
 //! Service-level deadlines: how long a grievance of each priority may stay
 //! open before it counts as overdue.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use crate::domain::ParseError;
-use crate::grievances::workflow::Status;
-
-/// How urgently a grievance needs an answer; sets its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    Urgent,
-    High,
-    Normal,
-    Low,
-}
-
-impl Priority {
-    pub const ALL: [Priority; 4] = [
-        Priority::Urgent,
-        Priority::High,
-        Priority::Normal,
-        Priority::Low,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Urgent => "urgent",
-            Self::High => "high",
-            Self::Normal => "normal",
-            Self::Low => "low",
-        }
-    }
-}
-
-impl fmt::Display for Priority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Priority {
-    type Err = ParseError;
-
-    /// Accepts exactly the serialized names, like the serde representation.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|priority| priority.as_str() == s)
-            .ok_or_else(|| ParseError::new("must be one of: urgent, high, normal, low"))
-    }
-}
+use crate::domain::Priority;
+use crate::domain::Status;
 
 /// The longest a policy may allow: one year, so a typo cannot switch the
 /// deadline off in practice.

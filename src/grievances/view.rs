@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::sla::Priority;
-use super::workflow::Status;
-use super::Category;
 use crate::db::grievances::{CommentRow, EventRow, GrievanceRow};
+use crate::domain::Category;
+use crate::domain::Priority;
+use crate::domain::Status;
+use crate::domain::TargetGroup;
 use crate::placement::LocationInput;
 use crate::privacy::PiiCipher;
-use crate::visits::TargetGroup;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Complainant)]
@@ -45,8 +45,8 @@ impl From<EventRow> for EventView {
         Self {
             id: row.id,
             action: row.action,
-            from: row.from_status.and_then(|s| s.parse().ok()),
-            to: row.to_status.parse().unwrap_or(Status::Submitted),
+            from: row.from_status,
+            to: row.to_status,
             actor_id: row.actor_id,
             note: row.note,
             at: row.at.and_utc(),
@@ -120,7 +120,7 @@ pub struct Extras {
 
 impl GrievanceView {
     pub fn new(row: GrievanceRow, extras: Extras, cipher: &PiiCipher, now: DateTime<Utc>) -> Self {
-        let status: Status = row.status.parse().unwrap_or(Status::Submitted);
+        let status = row.status;
         let due_at = row.due_at.and_utc();
         let complainant = complainant_view(&row, extras.unmasked, cipher);
         Self {
@@ -132,8 +132,8 @@ impl GrievanceView {
             reported_at: row.reported_at.and_utc(),
             area_code: row.area_code,
             declared_area_code: row.declared_area_code,
-            category: Category::parse(&row.category).unwrap_or(Category::Other),
-            priority: row.priority.parse().unwrap_or(Priority::Normal),
+            category: row.category,
+            priority: row.priority,
             title: row.title,
             description: row.description,
             target_groups: serde_json::from_str(&row.target_groups).unwrap_or_default(),

@@ -7,130 +7,14 @@
 //! 409 or 422) and carries what the response needs. The demo's histories are built with
 //! the same two functions.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::agency::parse_referral;
-use super::sla::{Priority, SlaPolicy};
-use crate::domain::{ParseError, Role};
-
-/// Where a grievance is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Submitted,
-    Accepted,
-    Rejected,
-    Assigned,
-    InProgress,
-    Referred,
-    Resolved,
-    Closed,
-}
-
-impl Status {
-    pub const ALL: [Status; 8] = [
-        Status::Submitted,
-        Status::Accepted,
-        Status::Rejected,
-        Status::Assigned,
-        Status::InProgress,
-        Status::Referred,
-        Status::Resolved,
-        Status::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submitted => "submitted",
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-            Self::Assigned => "assigned",
-            Self::InProgress => "in_progress",
-            Self::Referred => "referred",
-            Self::Resolved => "resolved",
-            Self::Closed => "closed",
-        }
-    }
-
-    /// Still needs work: neither resolved, closed nor rejected.
-    pub fn is_open(self) -> bool {
-        !self.is_terminal_for_sla()
-    }
-
-    /// Resolved, closed or rejected: the SLA clock stops, so such a grievance
-    /// is never overdue.
-    pub fn is_terminal_for_sla(self) -> bool {
-        matches!(self, Self::Resolved | Self::Closed | Self::Rejected)
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Status {
-    type Err = ParseError;
-
-    /// Accepts exactly the serialized names, like the serde representation.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| {
-                ParseError::new(
-                    "must be one of: submitted, accepted, rejected, assigned, in_progress, \
-                     referred, resolved, closed",
-                )
-            })
-    }
-}
-
-/// What a user asks to do with a grievance (`POST .../transitions`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Accept,
-    Reject,
-    Assign,
-    Start,
-    Refer,
-    Resolve,
-    Close,
-    Reopen,
-}
+use super::sla::SlaPolicy;
+use crate::domain::Priority;
+use crate::domain::{Action, Actor, Status};
 
 impl Action {
-    pub const ALL: [Action; 8] = [
-        Action::Accept,
-        Action::Reject,
-        Action::Assign,
-        Action::Start,
-        Action::Refer,
-        Action::Resolve,
-        Action::Close,
-        Action::Reopen,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accept => "accept",
-            Self::Reject => "reject",
-            Self::Assign => "assign",
-            Self::Start => "start",
-            Self::Refer => "refer",
-            Self::Resolve => "resolve",
-            Self::Close => "close",
-            Self::Reopen => "reopen",
-        }
-    }
-
     /// The statuses this action may be taken from.
     pub fn allowed_from(self) -> &'static [Status] {
         self.rule().from
@@ -163,36 +47,6 @@ impl Action {
                 .needs(&[Field::Note]),
         }
     }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Action {
-    type Err = ParseError;
-
-    /// Accepts exactly the serialized names, like the serde representation.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|action| action.as_str() == s)
-            .ok_or_else(|| {
-                ParseError::new(
-                    "must be one of: accept, reject, assign, start, refer, resolve, close, reopen",
-                )
-            })
-    }
-}
-
-/// The user acting on a grievance, as far as the rules care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Actor {
-    pub role: Role,
-    /// Whether the user is the grievance's current assignee.
-    pub is_assignee: bool,
 }
 
 /// The body of a transition request, borrowed from the parsed input.
@@ -465,6 +319,7 @@ impl Field {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Role;
 
     /// The API's transition table, transcribed separately from `Action::rule`
     /// so that the exhaustive test compares two independent statements of it.

@@ -20,12 +20,12 @@ use crate::db::grievances::GrievanceRow;
 use crate::db::reports::{Span, FIELD_ROLES};
 use crate::db::schema::{grievances, users, visits};
 use crate::db::DbConnection;
+use crate::domain::TargetGroup;
 use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::grievances::sla::is_overdue;
 use crate::placement::Flag;
 use crate::scoped;
-use crate::visits::TargetGroup;
 
 /// Rows read per database round trip.
 pub const CHUNK_ROWS: i64 = 2_000;
@@ -482,11 +482,7 @@ fn grievance_cells(
     geography: &Geography,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<Cell> {
-    let overdue = row
-        .status
-        .parse()
-        .map(|status| is_overdue(row.due_at.and_utc(), status, now))
-        .unwrap_or(false);
+    let overdue = is_overdue(row.due_at.and_utc(), row.status, now);
     vec![
         Cell::from(row.id),
         Cell::DateTime(row.created_at.and_utc()),
@@ -495,9 +491,9 @@ fn grievance_cells(
         Cell::from(geography.area(&row.area_code).map(|a| a.name_th.clone())),
         Cell::Float(row.lat),
         Cell::Float(row.lon),
-        Cell::from(row.category),
-        Cell::from(row.priority),
-        Cell::from(row.status),
+        Cell::from(row.category.as_str()),
+        Cell::from(row.priority.as_str()),
+        Cell::from(row.status.as_str()),
         Cell::from(row.title),
         Cell::from(row.reporter_id),
         Cell::from(row.assignee_id),

@@ -10,12 +10,12 @@ use utoipa::ToSchema;
 use crate::auth::AreaScope;
 use crate::db::reports::{self, Span};
 use crate::db::DbConnection;
+use crate::domain::Category;
+use crate::domain::Priority;
+use crate::domain::{Activity, TargetGroup};
 use crate::domain::{AreaCode, IsoWeek};
 use crate::error::ApiError;
 use crate::geo::{cluster_points, Geography, LatLon};
-use crate::grievances::sla::Priority;
-use crate::grievances::Category;
-use crate::visits::{Activity, TargetGroup};
 
 /// Grievances within this distance of each other form a hotspot...
 pub const HOTSPOT_RADIUS_M: f64 = 500.0;

@@ -11,14 +11,14 @@ use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, GrievanceFilter, Order};
 use crate::db::Db;
 use crate::domain::AreaCode;
+use crate::domain::Category;
+use crate::domain::Priority;
+use crate::domain::{Action, Status};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::{haversine_m, Geography, LatLon};
 use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
-use crate::grievances::sla::Priority;
 use crate::grievances::view::{CommentView, GrievanceView};
-use crate::grievances::workflow::{Action, Status};
-use crate::grievances::Category;
 use crate::http::{Page, PageRequest, ValidJson};
 use crate::policy::visible_grievances;
 use crate::routes::query::{
@@ -133,8 +133,8 @@ pub async fn list(
     let mut errors = Vec::new();
     let after = parse_time_id_key(&page)?;
     let mut filter = GrievanceFilter {
-        category: query.category.map(|c| c.as_str().to_owned()),
-        priority: query.priority.map(|p| p.as_str().to_owned()),
+        category: query.category,
+        priority: query.priority,
         overdue: query.overdue,
         from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
         to: parse_instant_bound(&mut errors, "to", query.to.as_deref(), true),
@@ -149,7 +149,7 @@ pub async fn list(
     if let Some(raw) = query.status.as_deref() {
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part.parse::<Status>() {
-                Ok(status) => filter.statuses.push(status.as_str().to_owned()),
+                Ok(status) => filter.statuses.push(status),
                 Err(_) => errors.push(FieldError::new(
                     "status",
                     format!("{part:?} is not a status"),

@@ -113,7 +113,7 @@ pub async fn list(
     };
     let filter = UserFilter {
         scope,
-        role: query.role.map(|r| r.as_str().to_owned()),
+        role: query.role,
         active: query.active,
     };
     let after = page.after.as_ref().map(|key| key[0].clone());
@@ -281,7 +281,7 @@ fn parse_changes(
     }
     if let Some(role) = input.role {
         ensure_may_manage(user, role)?;
-        changes.role = Some(role.as_str().to_owned());
+        changes.role = Some(role);
     }
     if let Some(raw) = input.area_code {
         if let Some(area) = collect(
@@ -369,19 +369,13 @@ async fn find_in_area(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, A
         .await
 }
 
-fn stored_role(row: &UserRow) -> Result<Role, ApiError> {
-    row.role
-        .parse()
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("stored role {:?}", row.role)))
-}
-
 /// 403 unless the policy lets `user` make `change` to `target`, saying why not.
 fn ensure_may_change(
     user: &AuthUser,
     target: &UserRow,
     change: AccountChange,
 ) -> Result<(), ApiError> {
-    let role = stored_role(target)?;
+    let role = target.role;
     if policy::may_change_account(user, &target.id, role, change) {
         return Ok(());
     }

@@ -10,6 +10,7 @@ use crate::auth::{AreaScope, AuthUser, Credentials};
 use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
 use crate::db::Db;
 use crate::domain::{AreaCode, IsoWeek};
+use crate::domain::{ReviewStatus, TargetGroup};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
 use crate::geo::{haversine_m, Geography, LatLon};
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
@@ -22,7 +23,6 @@ use crate::visits::filing::FilingDesk;
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
 use crate::visits::photos::{ImageType, PhotoStore, MAX_PHOTOS_PER_VISIT, MAX_PHOTO_BYTES};
 use crate::visits::view::{PhotoView, VisitView};
-use crate::visits::{ReviewStatus, TargetGroup};
 
 pub const MAX_BATCH: usize = 200;
 

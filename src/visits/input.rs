@@ -6,9 +6,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{Activity, TargetGroup};
 use crate::auth::AuthUser;
 use crate::domain::bounded_text;
+use crate::domain::{Activity, TargetGroup};
 use crate::error::FieldError;
 use crate::geo::Geography;
 use crate::placement::{LocationInput, Placement};

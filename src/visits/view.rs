@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Activity, Flag, ReviewStatus, TargetGroup};
+use super::Flag;
 use crate::db::visits::{PhotoRow, VisitRow};
+use crate::domain::{Activity, ReviewStatus, TargetGroup};
 use crate::placement::LocationInput;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -71,7 +72,7 @@ impl VisitView {
             area_code: row.area_code,
             declared_area_code: row.declared_area_code,
             target_groups: TargetGroup::from_bits(row.target_groups),
-            activity: Activity::parse(&row.activity).unwrap_or(Activity::Other),
+            activity: row.activity,
             households_visited: row.households_visited,
             people_reached: row.people_reached,
             summary: row.summary,
@@ -79,7 +80,7 @@ impl VisitView {
             follow_up_needed: row.follow_up_needed,
             author_id: row.author_id,
             received_at: row.received_at.and_utc(),
-            review_status: ReviewStatus::parse(&row.review_status).unwrap_or(ReviewStatus::Pending),
+            review_status: row.review_status,
             review_note: row.review_note,
             reviewed_by: row.reviewed_by,
             reviewed_at: row.reviewed_at.map(|t| t.and_utc()),

@@ -888,3 +888,55 @@ async fn webhooks_survive_a_receiver_that_is_down_for_a_while() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Enum columns are read back as the domain's enums: a value no variant names (written
+/// behind the server's back) is one clear internal error wherever it is read, never a
+/// silent default and never a panic.
+#[tokio::test]
+async fn an_unknown_stored_value_is_an_internal_error_wherever_it_is_read() {
+    use diesel::RunQueryDsl;
+
+    let app = spawn_app().await;
+    let volunteer = app.user("vol.unknown", Role::Volunteer, "5001").await;
+    let supervisor = app.user("sup.unknown", Role::Supervisor, "50").await;
+    let id = new_id();
+    file(&app, &volunteer, &grievance(&id)).await;
+    let mut conn = app.services.db.get().unwrap();
+    diesel::sql_query(format!(
+        "UPDATE grievances SET status = 'archived' WHERE id = '{id}'"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    diesel::sql_query(format!(
+        "UPDATE users SET role = 'superuser' WHERE id = '{}'",
+        volunteer.id
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    drop(conn);
+
+    for path in [
+        format!("/api/v1/grievances/{id}"),
+        "/api/v1/grievances".to_owned(),
+        format!("/api/v1/users/{}", volunteer.id),
+    ] {
+        let response = app
+            .as_user(&supervisor, Method::GET, &path)
+            .send()
+            .await
+            .unwrap();
+        let body = assert_problem(response, 500, "internal_error").await;
+        let text = body.to_string();
+        assert!(
+            !text.contains("archived") && !text.contains("superuser"),
+            "{text}"
+        );
+    }
+    // The account itself is refused the same way, not read as a volunteer.
+    let response = app
+        .as_user(&volunteer, Method::GET, "/api/v1/me")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 500, "internal_error").await;
+}

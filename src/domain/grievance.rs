@@ -1,0 +1,225 @@
+//! The vocabulary of grievances: where one is in its life, what can be done to it,
+//! what it is about and how urgent it is. The rules over them live in
+//! `grievances::workflow` and `grievances::sla`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ParseError, Role};
+
+/// Where a grievance is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Submitted,
+    Accepted,
+    Rejected,
+    Assigned,
+    InProgress,
+    Referred,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Submitted,
+        Status::Accepted,
+        Status::Rejected,
+        Status::Assigned,
+        Status::InProgress,
+        Status::Referred,
+        Status::Resolved,
+        Status::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Assigned => "assigned",
+            Self::InProgress => "in_progress",
+            Self::Referred => "referred",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Still needs work: neither resolved, closed nor rejected.
+    pub fn is_open(self) -> bool {
+        !self.is_terminal_for_sla()
+    }
+
+    /// Resolved, closed or rejected: the SLA clock stops, so such a grievance
+    /// is never overdue.
+    pub fn is_terminal_for_sla(self) -> bool {
+        matches!(self, Self::Resolved | Self::Closed | Self::Rejected)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = ParseError;
+
+    /// Accepts exactly the serialized names, like the serde representation.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "must be one of: submitted, accepted, rejected, assigned, in_progress, \
+                     referred, resolved, closed",
+                )
+            })
+    }
+}
+
+/// What a user asks to do with a grievance (`POST .../transitions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Accept,
+    Reject,
+    Assign,
+    Start,
+    Refer,
+    Resolve,
+    Close,
+    Reopen,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::Accept,
+        Action::Reject,
+        Action::Assign,
+        Action::Start,
+        Action::Refer,
+        Action::Resolve,
+        Action::Close,
+        Action::Reopen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Reject => "reject",
+            Self::Assign => "assign",
+            Self::Start => "start",
+            Self::Refer => "refer",
+            Self::Resolve => "resolve",
+            Self::Close => "close",
+            Self::Reopen => "reopen",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Action {
+    type Err = ParseError;
+
+    /// Accepts exactly the serialized names, like the serde representation.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.as_str() == s)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "must be one of: accept, reject, assign, start, refer, resolve, close, reopen",
+                )
+            })
+    }
+}
+
+/// The user acting on a grievance, as far as the rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Actor {
+    pub role: Role,
+    /// Whether the user is the grievance's current assignee.
+    pub is_assignee: bool,
+}
+
+string_enum! {
+    /// What the grievance is about: the 1300 hotline's issues plus what field staff meet most.
+    Category {
+        FamilyViolence => "family_violence",
+        TeenPregnancy => "teen_pregnancy",
+        HumanTrafficking => "human_trafficking",
+        Drugs => "drugs",
+        Homeless => "homeless",
+        Begging => "begging",
+        ChildrenYouth => "children_youth",
+        MissingPerson => "missing_person",
+        Elderly => "elderly",
+        Disability => "disability",
+        Poverty => "poverty",
+        Housing => "housing",
+        Debt => "debt",
+        Other => "other",
+    }
+}
+
+/// How urgently a grievance needs an answer; sets its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Urgent,
+    High,
+    Normal,
+    Low,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Urgent,
+        Priority::High,
+        Priority::Normal,
+        Priority::Low,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Urgent => "urgent",
+            Self::High => "high",
+            Self::Normal => "normal",
+            Self::Low => "low",
+        }
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Priority {
+    type Err = ParseError;
+
+    /// Accepts exactly the serialized names, like the serde representation.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|priority| priority.as_str() == s)
+            .ok_or_else(|| ParseError::new("must be one of: urgent, high, normal, low"))
+    }
+}
+
+named_by_as_str!(Status, "status", &Status::ALL);
+named_by_as_str!(Action, "action", &Action::ALL);
+named_by_as_str!(Priority, "priority", &Priority::ALL);
