@@ -10,6 +10,7 @@ pub mod audit;
 mod checkpoint;
 pub mod grievances;
 mod migrations;
+mod one_statement;
 pub mod plans;
 pub mod privacy;
 pub mod reports;
@@ -35,6 +36,7 @@ use crate::config::DatabaseTarget;
 use crate::error::ApiError;
 
 pub use migrations::{has_pending_migrations, run_migrations};
+pub use one_statement::{OneStatement, ReadOnly};
 
 /// A connection to either engine; queries written against it run on both.
 #[derive(diesel::MultiConnection)]
@@ -235,16 +237,19 @@ impl Db {
     /// `INSERT`, whatever it reads after). A statement is atomic and durable on its own,
     /// so on PostgreSQL it runs without BEGIN and COMMIT: two round trips of a filing's
     /// four. On SQLite it is `write`: the writer thread commits waiting writes together.
-    /// Work with a second writing statement must use `write`.
+    ///
+    /// The work is lent a [`OneStatement`], not the connection: it runs its one statement
+    /// and gets the connection back for reads only, so a second write does not compile.
     pub async fn write_one_statement<T, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(OneStatement<'_>) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        let lend = move |conn: &mut DbConnection| work(OneStatement::new(conn));
         if self.groups_writes() {
-            return self.write(work).await;
+            return self.write(lend).await;
         }
-        self.on_blocking_pool(work).await
+        self.on_blocking_pool(lend).await
     }
 
     /// [`Db::write`] for callers off the async workers (start-up, CLI commands, jobs).
