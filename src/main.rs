@@ -145,7 +145,9 @@ fn run(command: Command) -> anyhow::Result<()> {
             let geography = Geography::load()?;
             let database = db::Db::connect(&config.database, 1)?;
             {
-                let mut conn = database.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+                let mut conn = database
+                    .connection_for_cli_and_tests()
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 db::run_migrations(&mut conn)?;
             }
             let account = NewAccount::parse(input, &geography).map_err(accounts::describe)?;
@@ -184,7 +186,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             let config = configure()?;
             let database = db::Db::connect(&config.database, 1)?;
             let mut conn = database
-                .get()
+                .connection_for_cli_and_tests()
                 .map_err(|_| anyhow::anyhow!("cannot connect to {:?}", config.database))?;
             let entries = match db::audit::verify(&mut conn)? {
                 db::audit::Verdict::Intact { entries } => entries,
@@ -213,7 +215,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             config.prepare_directories()?;
             let database = db::Db::connect(&config.database, 1)?;
             let mut conn = database
-                .get()
+                .connection_for_cli_and_tests()
                 .map_err(|_| anyhow::anyhow!("cannot connect to {:?}", config.database))?;
             let applied = db::run_migrations(&mut conn)?;
             println!("{applied} migration(s) applied to {:?}", config.database);

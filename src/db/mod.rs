@@ -1,15 +1,44 @@
 //! Storage: one diesel schema on SQLite or PostgreSQL, chosen by the database URL.
 //!
 //! Diesel is synchronous, so no query runs on an actix worker: reads go to the blocking
-//! pool through [`Db::read`], writes through [`Db::write`] to the blocking pool on
-//! PostgreSQL and to the one writer thread on SQLite (`writer`, which commits the writes
-//! waiting for it together). A whole transaction lives inside one closure.
+//! pool, writes to the blocking pool on PostgreSQL and to the one writer thread on SQLite
+//! (`writer`, which commits the writes waiting for it together). A whole transaction
+//! lives inside one closure.
+//!
+//! # Which way in
+//!
+//! - [`Db::read`] reads; it is the default for reading.
+//! - [`Db::write`] changes; it is the default for anything that writes: one transaction,
+//!   committed when its work returns `Ok`, rolled back on `Err`.
+//!
+//! The other ways in each won a measured gain or serve a caller the defaults cannot
+//! (bench/NOTES.md). They are crate-private and right only here:
+//!
+//! - `Db::read_snapshot`: several reads on a hot path (`GET /visits/{id}`). On SQLite
+//!   they share one read transaction, so the file's lock is taken once and they see one
+//!   snapshot; on PostgreSQL a transaction would cost two round trips, so it is `read`.
+//! - `Db::write_one_statement`: a change that is one statement, read back after (filing
+//!   visits). On PostgreSQL it skips BEGIN and COMMIT, two of a filing's four round
+//!   trips; its work is lent a [`OneStatement`], which cannot write twice.
+//! - `Db::with_connection`: long work on a thread already off the async workers (an
+//!   export's reader, the PostgreSQL filing desk): one connection for the whole work, on
+//!   that thread, with no transaction of its own.
+//! - `Db::get`: a connection held across steps outside any request (migrations at
+//!   start-up, the demo's bulk load).
+//! - `Db::get_with_timeout`: the readiness probe, which must answer with the database down.
+//!
+//! [`Db::write_blocking`] is `write` for a thread that may block (start-up, the command
+//! line, the retention job), with the same transaction; it is public because the tests
+//! drive the writer from threads of their own. The command line and the end-to-end tests
+//! are crates of their own: they get a connection through
+//! [`Db::connection_for_cli_and_tests`], which nothing in the library calls.
 
 pub mod areas;
 pub mod audit;
 mod checkpoint;
 pub mod grievances;
 mod migrations;
+mod one_statement;
 pub mod plans;
 pub mod privacy;
 pub mod reports;
@@ -36,6 +65,7 @@ use crate::config::DatabaseTarget;
 use crate::error::ApiError;
 
 pub use migrations::{has_pending_migrations, run_migrations};
+pub use one_statement::{OneStatement, ReadOnly};
 
 /// A connection to either engine; queries written against it run on both.
 #[derive(diesel::MultiConnection)]
@@ -155,14 +185,27 @@ impl Db {
         })
     }
 
-    /// A connection for work outside a request (start-up, CLI commands, tests).
-    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+    /// A connection held across steps outside any request (migrations and the first
+    /// admin at start-up, the demo's bulk load). Blocking.
+    pub(crate) fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
         Ok(self.pool.get()?)
+    }
+
+    /// The door for the crates beside the library, the `fieldweek` command (migrations,
+    /// checking the audit log) and the end-to-end tests (which look into the database and
+    /// play the attacker there): a pooled connection with no transaction. Blocking, and
+    /// never for the library's own code, which has the ways in the module documentation
+    /// lists.
+    #[doc(hidden)]
+    pub fn connection_for_cli_and_tests(
+        &self,
+    ) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+        self.get()
     }
 
     /// Runs work on one pooled connection, here on this thread (already off the async
     /// workers: a long export, say).
-    pub fn with_connection<T>(
+    pub(crate) fn with_connection<T>(
         &self,
         work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
@@ -185,7 +228,7 @@ impl Db {
     /// statement (those locks were a tenth of a GET's CPU). On PostgreSQL each statement
     /// stays on its own, as a transaction there costs two more round trips. The work must
     /// not write: SQLite could refuse the upgrade to a write lock at once.
-    pub async fn read_snapshot<T, F>(&self, work: F) -> Result<T, ApiError>
+    pub(crate) async fn read_snapshot<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
@@ -228,7 +271,7 @@ impl Db {
     }
 
     /// True when writes queue for one thread that commits them together (SQLite's writer).
-    pub fn groups_writes(&self) -> bool {
+    pub(crate) fn groups_writes(&self) -> bool {
         self.writer.is_some()
     }
 
@@ -236,16 +279,19 @@ impl Db {
     /// `INSERT`, whatever it reads after). A statement is atomic and durable on its own,
     /// so on PostgreSQL it runs without BEGIN and COMMIT: two round trips of a filing's
     /// four. On SQLite it is `write`: the writer thread commits waiting writes together.
-    /// Work with a second writing statement must use `write`.
-    pub async fn write_one_statement<T, F>(&self, work: F) -> Result<T, ApiError>
+    ///
+    /// The work is lent a [`OneStatement`], not the connection: it runs its one statement
+    /// and gets the connection back for reads only, so a second write does not compile.
+    pub(crate) async fn write_one_statement<T, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(OneStatement<'_>) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        let lend = move |conn: &mut DbConnection| work(OneStatement::new(conn));
         if self.groups_writes() {
-            return self.write(work).await;
+            return self.write(lend).await;
         }
-        self.on_blocking_pool(work).await
+        self.on_blocking_pool(lend).await
     }
 
     /// [`Db::write`] for callers off the async workers (start-up, CLI commands, jobs).
@@ -261,7 +307,7 @@ impl Db {
     }
 
     /// A connection within `timeout`, checked alive (for readiness probes).
-    pub fn get_with_timeout(
+    pub(crate) fn get_with_timeout(
         &self,
         timeout: Duration,
     ) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
@@ -284,7 +330,7 @@ fn retire_if_lost<T>(conn: &mut DbConnection, result: Result<T, ApiError>) -> Re
 
 /// A transaction that takes the write lock up front on SQLite (`BEGIN IMMEDIATE`), so a
 /// transaction that reads before it writes cannot fail halfway with SQLITE_BUSY.
-pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+pub(crate) fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{visit_photos, visits};
-use super::DbConnection;
+use super::{DbConnection, OneStatement, ReadOnly};
 use crate::auth::AreaScope;
 use crate::domain::Activity;
 use crate::domain::{ReviewStatus, TargetGroup};
@@ -107,10 +107,10 @@ impl NewVisit {
 /// one round trip, not one per visit. The primary key decides: of any number of
 /// concurrent identical submissions exactly one inserts, and the rest read it back. The
 /// outcomes are in the order given, as if the visits were filed one after another.
-/// That INSERT is its only change, which lets the routes file through
-/// `Db::write_one_statement`.
+/// That INSERT is its only change: it takes a [`OneStatement`], so that the routes file
+/// through `Db::write_one_statement`.
 pub fn file(
-    conn: &mut DbConnection,
+    write: OneStatement<'_>,
     visits: Vec<NewVisit>,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<Filed>> {
@@ -122,11 +122,10 @@ pub fn file(
         .values(&rows)
         .on_conflict_do_nothing()
         .returning(visits::id);
-    // On the engine's own connection: RETURNING is only there on SQLite, and the wrapper
-    // would render this long statement's SQL again for every run.
-    let mut inserted: HashSet<String> = crate::natively!(conn, |conn| insert.get_results(conn))?
-        .into_iter()
-        .collect();
+    // On the engine's own connection (as `OneStatement` runs it): RETURNING is only there
+    // on SQLite, and the wrapper would render this long statement's SQL again every run.
+    let (inserted, mut reads) = write.get_results(insert)?;
+    let mut inserted: HashSet<String> = inserted.into_iter().collect();
 
     // An id taken out once: sent twice in one batch, it is a resend the second time.
     let created: Vec<bool> = rows.iter().map(|row| inserted.remove(&row.id)).collect();
@@ -140,17 +139,18 @@ pub fn file(
         .collect();
     let mut stored: HashMap<String, (String, String, VisitView)> = HashMap::new();
     if !earlier.is_empty() {
-        let found = visits::table
-            .filter(visits::id.eq_any(&earlier))
-            .select(VisitRow::as_select())
-            .load(conn)?;
+        let found = reads.load(
+            visits::table
+                .filter(visits::id.eq_any(&earlier))
+                .select(VisitRow::as_select()),
+        )?;
         // Who filed it and what it held, kept beside the view to tell a resend from a
         // different visit under the same id.
         let keys: Vec<(String, String)> = found
             .iter()
             .map(|row| (row.author_id.clone(), row.content_hash.clone()))
             .collect();
-        for ((author_id, content_hash), view) in keys.into_iter().zip(hydrate(conn, found)?) {
+        for ((author_id, content_hash), view) in keys.into_iter().zip(hydrate(&mut reads, found)?) {
             stored.insert(view.id.clone(), (author_id, content_hash, view));
         }
     }
@@ -175,15 +175,15 @@ pub fn file(
 }
 
 /// Adds photos to visit rows, in one query for the whole set.
-pub fn hydrate(conn: &mut DbConnection, rows: Vec<VisitRow>) -> QueryResult<Vec<VisitView>> {
+pub fn hydrate(conn: &mut ReadOnly<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<VisitView>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let mut photos: HashMap<String, Vec<PhotoRow>> = HashMap::new();
-    for photo in visit_photos::table
-        .filter(visit_photos::visit_id.eq_any(&ids))
-        .order(visit_photos::created_at.asc())
-        .select(PhotoRow::as_select())
-        .load(conn)?
-    {
+    for photo in conn.load(
+        visit_photos::table
+            .filter(visit_photos::visit_id.eq_any(&ids))
+            .order(visit_photos::created_at.asc())
+            .select(PhotoRow::as_select()),
+    )? {
         photos
             .entry(photo.visit_id.clone())
             .or_default()

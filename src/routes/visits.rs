@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AreaScope, AuthUser, Credentials};
 use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
-use crate::db::Db;
+use crate::db::{Db, ReadOnly};
 use crate::domain::{AreaCode, IsoWeek};
 use crate::domain::{ReviewStatus, TargetGroup};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
@@ -146,7 +146,9 @@ pub async fn submit_batch(
         .unzip();
     let visits_to_file: Vec<NewVisit> = valid.into_iter().map(|(_, visit)| visit).collect();
     let filed = db
-        .write_one_statement(move |conn| Ok(visits::file(conn, visits_to_file, crate::db::now())?))
+        .write_one_statement(move |write| {
+            Ok(visits::file(write, visits_to_file, crate::db::now())?)
+        })
         .await?;
     for ((index, id), outcome) in indexes.into_iter().zip(ids).zip(filed) {
         results[index] = Some(match outcome {
@@ -288,7 +290,7 @@ pub async fn list(
             } else {
                 None
             };
-            Ok((visits::hydrate(conn, rows)?, next_key))
+            Ok((visits::hydrate(&mut ReadOnly::new(conn), rows)?, next_key))
         })
         .await?;
     Ok(web::Json(Page::new(items, next_key)))
@@ -457,7 +459,7 @@ pub async fn review(
                 },
             )?
             .ok_or(ApiError::NotFound)?;
-            Ok(visits::hydrate(conn, vec![row])?)
+            Ok(visits::hydrate(&mut ReadOnly::new(conn), vec![row])?)
         })
         .await?;
     Ok(web::Json(views.remove(0)))

@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use crate::db::visits::{self, Filed};
-use crate::db::{next_group, Db, DbConnection};
+use crate::db::{next_group, Db, OneStatement};
 use crate::error::ApiError;
 use crate::visits::input::NewVisit;
 
@@ -74,7 +74,7 @@ impl FilingDesk {
         let Some(queue) = &self.queue else {
             return self
                 .db
-                .write_one_statement(move |conn| file_one(conn, visit))
+                .write_one_statement(move |write| file_one(write, visit))
                 .await;
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
@@ -116,7 +116,13 @@ pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiErr
     }
     let count = visits.len();
     let each = visits.clone();
-    match db.with_connection(|conn| Ok(visits::file(conn, visits, crate::db::now())?)) {
+    match db.with_connection(|conn| {
+        Ok(visits::file(
+            OneStatement::new(conn),
+            visits,
+            crate::db::now(),
+        )?)
+    }) {
         Ok(outcomes) if outcomes.len() == count => outcomes.into_iter().map(Ok).collect(),
         Ok(_) => (0..count).map(|_| Err(no_outcome())).collect(),
         Err(ApiError::ServiceUnavailable(why)) => (0..count)
@@ -132,11 +138,11 @@ pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiErr
 }
 
 fn file_alone(db: &Db, visit: NewVisit) -> Result<Filed, ApiError> {
-    db.with_connection(|conn| file_one(conn, visit))
+    db.with_connection(|conn| file_one(OneStatement::new(conn), visit))
 }
 
-fn file_one(conn: &mut DbConnection, visit: NewVisit) -> Result<Filed, ApiError> {
-    visits::file(conn, vec![visit], crate::db::now())?
+fn file_one(write: OneStatement<'_>, visit: NewVisit) -> Result<Filed, ApiError> {
+    visits::file(write, vec![visit], crate::db::now())?
         .pop()
         .ok_or_else(no_outcome)
 }

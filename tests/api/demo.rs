@@ -242,7 +242,7 @@ async fn a_demo_data_set_reads_back_through_the_api() {
 
 fn ids(app: &TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
     use fieldweek::db::schema::{grievances, users, visits};
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     let visits = visits::table
         .select(visits::id)
         .order(visits::id)
@@ -264,7 +264,7 @@ fn ids(app: &TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
 
 fn summaries(app: &TestApp) -> Vec<(String, String, String, String)> {
     use fieldweek::db::schema::visits;
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     visits::table
         .select((
             visits::id,

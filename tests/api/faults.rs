@@ -87,7 +87,7 @@ async fn kill_dash_nine_loses_no_acknowledged_visit() {
         .map(|(id, _)| id)
         .collect();
     let stored = || -> HashMap<String, i64> {
-        let mut conn = app.services.db.get().unwrap();
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
         visits::table
             .group_by(visits::id)
             .select((visits::id, diesel::dsl::count_star()))
@@ -423,7 +423,7 @@ async fn an_export_cut_off_by_the_database_ends_in_an_error_not_a_short_file() {
     // More rows than the export's buffers and the sockets between hold, so that most
     // of them are still to be read when the database goes.
     const COPIES: i64 = 100_000;
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     diesel::sql_query(format!(
         "INSERT INTO visits SELECT (jsonb_populate_record(v, jsonb_build_object(
              'id', v.id || '-' || n))).* FROM visits v, generate_series(1, {COPIES}) n"
@@ -482,7 +482,7 @@ async fn postgres_down_while_filings_wait_at_the_desk_answers_each_503() {
 
     // A lock that lets the filings read their accounts but holds their INSERT: the
     // first to reach the desk waits on it, and the others queue behind as one group.
-    let mut lock_holder = app.services.db.get().unwrap();
+    let mut lock_holder = app.services.db.connection_for_cli_and_tests().unwrap();
     diesel::sql_query("BEGIN")
         .execute(&mut *lock_holder)
         .unwrap();

@@ -141,7 +141,7 @@ async fn filing_sets_deadline_history_and_protects_personal_data() {
     // Never in plain text in the database.
     use diesel::prelude::*;
     use fieldweek::db::schema::grievances;
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     let (nid, phone): (Option<String>, Option<String>) = grievances::table
         .find(&id)
         .select((grievances::national_id_cipher, grievances::phone_cipher))
@@ -608,7 +608,7 @@ async fn overdue_is_computed_and_filterable() {
     {
         use diesel::prelude::*;
         use fieldweek::db::schema::grievances;
-        let mut conn = app.services.db.get().unwrap();
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
         diesel::update(grievances::table.find(&late))
             .set(grievances::due_at.eq(Utc::now().naive_utc() - chrono::Duration::hours(1)))
             .execute(&mut *conn)
@@ -826,7 +826,7 @@ async fn webhooks_survive_a_receiver_that_is_down_for_a_while() {
     let attempts = || {
         use diesel::prelude::*;
         use fieldweek::db::schema::webhook_outbox;
-        let mut conn = app.services.db.get().unwrap();
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
         webhook_outbox::table
             .select((
                 webhook_outbox::attempts,

@@ -184,7 +184,7 @@ struct Count {
 fn columns_holding(app: &TestApp, needle: &str) -> Vec<String> {
     use fieldweek::db::DbConnection;
     assert!(!needle.contains(['\'', '%', '_']));
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     // Each engine lists its columns its own way; counting is the same SQL on both.
     let list = match &*conn {
         DbConnection::Sqlite(_) => {
@@ -264,7 +264,7 @@ async fn erasure_reaches_every_copy_of_what_a_grievance_said() {
     // Some deliveries reach the receiver, the rest wait to be retried.
     let delivered = || {
         use fieldweek::db::schema::webhook_outbox;
-        let mut conn = app.services.db.get().unwrap();
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
         webhook_outbox::table
             .filter(webhook_outbox::delivered_at.is_not_null())
             .count()
@@ -330,7 +330,7 @@ async fn delivered_webhooks_are_pruned_after_their_keeping_period() {
     }
     use fieldweek::db::schema::webhook_outbox;
     let outbox = || {
-        let mut conn = app.services.db.get().unwrap();
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
         webhook_outbox::table
             .select((webhook_outbox::id, webhook_outbox::delivered_at))
             .order(webhook_outbox::id.asc())
@@ -345,7 +345,7 @@ async fn delivered_webhooks_are_pruned_after_their_keeping_period() {
     // One delivered 31 days ago, one just now.
     let first = outbox()[0].0;
     {
-        let mut conn = app.services.db.get().unwrap();
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
         let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(31);
         diesel::update(webhook_outbox::table.find(first))
             .set(webhook_outbox::delivered_at.eq(Some(long_ago)))
@@ -471,7 +471,7 @@ async fn behind_a_trusted_proxy_one_attacker_locks_out_only_itself() {
         401
     );
     use fieldweek::db::schema::audit_log;
-    let mut conn = direct.services.db.get().unwrap();
+    let mut conn = direct.services.db.connection_for_cli_and_tests().unwrap();
     let addresses: Vec<Option<String>> = audit_log::table
         .filter(audit_log::action.eq("auth.login_failed"))
         .select(audit_log::client_addr)

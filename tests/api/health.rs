@@ -20,7 +20,7 @@ async fn readyz_is_ready_once_migrated() {
 async fn readyz_is_unavailable_while_a_migration_is_pending() {
     use diesel::prelude::*;
     let app = spawn_app().await;
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     // Forget the newest migration: the schema is now "behind" the binary.
     diesel::sql_query(
         "DELETE FROM __diesel_schema_migrations WHERE version = \

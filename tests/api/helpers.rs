@@ -179,7 +179,7 @@ impl TestApp {
     /// The audit entries with this action, oldest first, as (actor, record id, details).
     pub fn audit_entries(&self, action: &str) -> Vec<(Option<String>, Option<String>, Value)> {
         use fieldweek::db::schema::audit_log;
-        let mut conn = self.services.db.get().unwrap();
+        let mut conn = self.services.db.connection_for_cli_and_tests().unwrap();
         audit_log::table
             .filter(audit_log::action.eq(action))
             .order(audit_log::id.asc())

@@ -264,7 +264,7 @@ async fn the_retention_job_erases_what_closed_long_ago() {
     )
     .await;
     {
-        let mut conn = app.services.db.get().unwrap();
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
         let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(800);
         // The first closed long ago; the open one was also last touched long ago.
         for id in [&fx.somsri[0], &fx.other] {

@@ -321,7 +321,7 @@ async fn weekly_grievance_figures_match_the_hand_count() {
     {
         use diesel::prelude::*;
         use fieldweek::db::schema::grievances;
-        let mut conn = app.services.db.get().unwrap();
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
         diesel::update(grievances::table.find(&ids[1]))
             .set(grievances::due_at.eq(Utc::now().naive_utc() - Duration::hours(2)))
             .execute(&mut *conn)

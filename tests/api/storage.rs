@@ -42,7 +42,7 @@ async fn concurrent_writers_all_commit() {
     for thread in threads {
         thread.join().unwrap();
     }
-    let mut conn = db.get().unwrap();
+    let mut conn = db.connection_for_cli_and_tests().unwrap();
     let written: i64 = audit_log::table
         .filter(audit_log::action.eq("test.write"))
         .count()
@@ -82,7 +82,7 @@ async fn a_write_is_stored_exactly_when_it_is_acknowledged() {
     });
     let answers = futures_util::future::join_all(writes).await;
 
-    let mut conn = db.get().unwrap();
+    let mut conn = db.connection_for_cli_and_tests().unwrap();
     let stored: std::collections::HashSet<String> = audit_log::table
         .filter(audit_log::action.eq("test.group"))
         .select(audit_log::record_id)
@@ -132,7 +132,7 @@ async fn the_audit_log_refuses_edits_and_deletions() {
         Ok(())
     })
     .unwrap();
-    let mut conn = db.get().unwrap();
+    let mut conn = db.connection_for_cli_and_tests().unwrap();
     let rows = audit::for_record(&mut conn, "test", "1").unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].request_id.as_deref(), Some("r-1"));
@@ -209,7 +209,7 @@ async fn the_audit_chain_reveals_edits_insertions_and_deletions() {
     let app = spawn_app().await;
     let db = app.services.db.clone();
     write_entries(&db, 6);
-    let mut conn = db.get().unwrap();
+    let mut conn = db.connection_for_cli_and_tests().unwrap();
     let total: i64 = audit_log::table.count().get_result(&mut *conn).unwrap();
     assert_eq!(
         verify(&mut conn).unwrap(),
@@ -258,7 +258,7 @@ async fn an_inserted_audit_entry_breaks_the_chain() {
     let app = spawn_app().await;
     let db = app.services.db.clone();
     write_entries(&db, 3);
-    let mut conn = db.get().unwrap();
+    let mut conn = db.connection_for_cli_and_tests().unwrap();
     let last_hash: String = audit_log::table
         .order(audit_log::id.desc())
         .select(audit_log::hash)
@@ -339,7 +339,7 @@ async fn a_refused_visit_does_not_sink_those_filed_with_it() {
     assert!(matches!(outcomes[2], Ok(Filed::Created(_))));
 
     use fieldweek::db::schema::visits;
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     let stored: Vec<String> = visits::table.select(visits::id).load(&mut *conn).unwrap();
     assert!(stored.contains(&ids[0]) && stored.contains(&ids[2]));
     assert!(!stored.contains(&ids[1]));
@@ -419,7 +419,7 @@ fn a_handle_dropped_beside_an_open_reader_leaves_it_the_log() {
 
     let staying = Db::connect(&target, 2).unwrap();
     staying.write_blocking(add_ballast(1)).unwrap();
-    let mut reader = staying.get().unwrap();
+    let mut reader = staying.connection_for_cli_and_tests().unwrap();
     diesel::sql_query("BEGIN").execute(&mut *reader).unwrap();
     assert_eq!(ballast_rows(&mut reader), 1);
 
@@ -485,7 +485,7 @@ async fn the_anchor_reveals_entries_deleted_from_the_end_of_the_audit_log() {
     let db = app.services.db.clone();
     write_entries(&db, 4);
     let keeper = app.services.audit_anchor.clone();
-    let mut conn = db.get().unwrap();
+    let mut conn = db.connection_for_cli_and_tests().unwrap();
     let anchor = keeper.anchor_now(&mut conn).unwrap().expect("an anchor");
     assert!(matches!(
         check_tail(&mut conn, &keeper).unwrap(),

@@ -44,7 +44,7 @@ pub async fn file_ok(app: &TestApp, user: &TestUser, body: &Value) -> Value {
 fn count_visits(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     use fieldweek::db::schema::visits;
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     visits::table.count().get_result(&mut *conn).unwrap()
 }
 
