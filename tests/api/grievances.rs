@@ -901,7 +901,7 @@ async fn an_unknown_stored_value_is_an_internal_error_wherever_it_is_read() {
     let supervisor = app.user("sup.unknown", Role::Supervisor, "50").await;
     let id = new_id();
     file(&app, &volunteer, &grievance(&id)).await;
-    let mut conn = app.services.db.get().unwrap();
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
     diesel::sql_query(format!(
         "UPDATE grievances SET status = 'archived' WHERE id = '{id}'"
     ))
