@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::domain::{AreaCode, AreaLevelKind, GeoPoint};
+use crate::domain::{AreaCode, AreaLevel, GeoPoint};
 use crate::error::FieldError;
 use crate::geo::{Geography, LatLon};
 
@@ -101,7 +101,7 @@ impl Placement {
             None | Some("") => None,
             Some(raw) => match AreaCode::parse(raw) {
                 Ok(code)
-                    if code.level() == AreaLevelKind::Subdistrict
+                    if code.level() == AreaLevel::Subdistrict
                         && geography.area(code.as_str()).is_some() =>
                 {
                     Some(code)

@@ -326,7 +326,7 @@ pub fn admin_row(rng: &mut impl Rng, password_hash: &str, window_start: NaiveDat
         username_key: ADMIN_USERNAME.to_owned(),
         display_name: "ผู้ดูแลระบบ (ข้อมูลตัวอย่าง)".to_owned(),
         role: Role::Admin.as_str().to_owned(),
-        area_code: crate::geo::COUNTRY_CODE.to_owned(),
+        area_code: AreaCode::COUNTRY.to_owned(),
         province_code: None,
         district_code: None,
         phone: None,

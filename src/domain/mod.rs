@@ -21,7 +21,7 @@ mod schema;
 mod text;
 mod thai_national_id;
 
-pub use area_code::{AreaCode, AreaLevelKind};
+pub use area_code::{AreaCode, AreaLevel};
 pub use bangkok::{bangkok_date, bangkok_start_of_day};
 pub use bbox::Bbox;
 pub use error::ParseError;

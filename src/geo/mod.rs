@@ -27,7 +27,7 @@ mod tests;
 
 use std::fmt;
 
-pub use areas::{Area, AreaLevel, COUNTRY_CODE};
+pub use areas::Area;
 pub use cluster::{cluster_points, Cluster};
 pub use distance::{bounding_box, haversine_m, BoundingBox, LatLon, EARTH_RADIUS_M};
 pub use locate::{
@@ -35,6 +35,7 @@ pub use locate::{
 };
 pub use outline::{COAST_TOLERANCE_M, LAND_BORDER_TOLERANCE_M, THAILAND_BOX};
 
+use crate::domain::AreaCode;
 use areas::AreaTable;
 use locate::Centroids;
 use outline::Outline;
@@ -165,7 +166,7 @@ impl Geography {
         if !point.is_valid() {
             return None;
         }
-        if code == COUNTRY_CODE {
+        if code == AreaCode::COUNTRY {
             return self.centroids.nearest(point).map(|(_, distance)| distance);
         }
         self.areas
