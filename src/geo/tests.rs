@@ -15,8 +15,8 @@ fn geography() -> &'static Geography {
     GEOGRAPHY.get_or_init(|| Geography::load().expect("compiled-in data loads"))
 }
 
-fn at(lat: f64, lon: f64) -> LatLon {
-    LatLon::new(lat, lon)
+fn at(lat: f64, lon: f64) -> GeoPoint {
+    GeoPoint::new(lat, lon)
 }
 
 fn codes(areas: &[&Area]) -> Vec<String> {

@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 use crate::auth::AreaScope;
 use crate::db::reports::{self, Span};
 use crate::db::DbConnection;
-use crate::domain::{AreaCode, IsoWeek};
+use crate::domain::{AreaCode, GeoPoint, IsoWeek};
 use crate::error::ApiError;
-use crate::geo::{cluster_points, Geography, LatLon};
+use crate::geo::{cluster_points, Geography};
 use crate::grievances::sla::Priority;
 use crate::grievances::Category;
 use crate::visits::{Activity, TargetGroup};
@@ -88,7 +88,7 @@ pub struct Coverage {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Hotspot {
-    pub center: LatLon,
+    pub center: GeoPoint,
     pub count: i64,
     pub top_category: Category,
 }
@@ -232,18 +232,10 @@ fn every_name_counted<'a>(
 /// Density-based clusters of the week's grievances, largest first, each with its most
 /// frequent category.
 fn hotspots(points: &[(f64, f64, String)]) -> Vec<Hotspot> {
-    let located: Vec<(LatLon, usize)> = points
+    let located: Vec<(GeoPoint, usize)> = points
         .iter()
         .enumerate()
-        .map(|(i, (lat, lon, _))| {
-            (
-                LatLon {
-                    lat: *lat,
-                    lon: *lon,
-                },
-                i,
-            )
-        })
+        .map(|(i, (lat, lon, _))| (GeoPoint::new(*lat, *lon), i))
         .collect();
     cluster_points(&located, HOTSPOT_RADIUS_M, HOTSPOT_MIN_GRIEVANCES)
         .into_iter()

@@ -12,9 +12,9 @@ use crate::db::grievances::{
     self as store, CommentRow, Filed, GrievanceFilter, GrievanceRow, NewEvent, Order,
 };
 use crate::db::{users, Db, DbConnection};
-use crate::domain::{AreaCode, Role};
+use crate::domain::{AreaCode, GeoPoint, Role};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
-use crate::geo::{haversine_m, Geography, LatLon};
+use crate::geo::{haversine_m, Geography};
 use crate::grievances::agency::parse_referral;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::sla::{Priority, SlaPolicy};
@@ -283,7 +283,7 @@ pub async fn list(
                     near.is_none_or(|(center, radius)| {
                         haversine_m(
                             center,
-                            LatLon {
+                            GeoPoint {
                                 lat: r.lat,
                                 lon: r.lon,
                             },

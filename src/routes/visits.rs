@@ -9,9 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AreaScope, AuthUser, Credentials};
 use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
 use crate::db::Db;
-use crate::domain::{AreaCode, IsoWeek};
+use crate::domain::{AreaCode, GeoPoint, IsoWeek};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
-use crate::geo::{haversine_m, Geography, LatLon};
+use crate::geo::{haversine_m, Geography};
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
 use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
@@ -301,7 +301,7 @@ fn list_near(
     mut filter: VisitFilter,
     mut after: Option<(NaiveDateTime, String)>,
     wanted: i64,
-    center: LatLon,
+    center: GeoPoint,
     radius_m: f64,
 ) -> Result<Vec<VisitRow>, ApiError> {
     filter.bbox = Some(narrow_to_circle(filter.bbox, (center, radius_m)));
@@ -313,7 +313,7 @@ fn list_near(
         found.extend(chunk.into_iter().filter(|r| {
             haversine_m(
                 center,
-                LatLon {
+                GeoPoint {
                     lat: r.lat,
                     lon: r.lon,
                 },

@@ -7,7 +7,7 @@ use chrono::{Datelike, Duration, TimeZone, Utc, Weekday};
 use fieldweek::auth::{AreaScope, AuthUser};
 use fieldweek::db::audit::ClientInfo;
 use fieldweek::domain::{
-    AreaCode, Bbox, FiscalYear, GeoPoint, IsoWeek, NearQuery, PhoneE164, Role, ThaiNationalId,
+    AreaCode, Bbox, FiscalYear, GeoPoint, GpsFix, IsoWeek, PhoneE164, Role, ThaiNationalId,
 };
 use fieldweek::error::ApiError;
 use fieldweek::geo::Geography;
@@ -111,7 +111,7 @@ proptest! {
         let _ = IsoWeek::parse(&input);
         let _ = FiscalYear::parse(&input);
         let _ = Bbox::parse(&input);
-        let _ = NearQuery::parse(&input);
+        let _ = GeoPoint::parse(&input);
         let _ = AreaCode::parse(&input);
         let _ = PageRequest::parse(None, Some(&input), 2);
     }
@@ -154,9 +154,9 @@ proptest! {
         let valid = lat.is_finite() && (-90.0..=90.0).contains(&lat)
             && lon.is_finite() && (-180.0..=180.0).contains(&lon)
             && accuracy.is_none_or(|a| a.is_finite() && (0.0..=10_000.0).contains(&a));
-        prop_assert_eq!(GeoPoint::new(lat, lon, accuracy).is_ok(), valid);
-        if let Ok(point) = GeoPoint::new(lat, lon, accuracy) {
-            let _ = geography().locate(fieldweek::geo::LatLon { lat: point.lat(), lon: point.lon() });
+        prop_assert_eq!(GpsFix::new(lat, lon, accuracy).is_ok(), valid);
+        if let Ok(fix) = GpsFix::new(lat, lon, accuracy) {
+            let _ = geography().locate(fix.point);
         }
     }
 
