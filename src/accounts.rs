@@ -221,7 +221,7 @@ pub fn bootstrap_admin(
             display_name: "Administrator".into(),
             password: password.to_owned(),
             role: Role::Admin,
-            area_code: "TH".into(),
+            area_code: AreaCode::COUNTRY.into(),
             phone: None,
         },
         geography,

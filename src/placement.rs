@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::domain::{AreaCode, AreaLevelKind, GeoPoint};
+use crate::domain::{AreaCode, AreaLevel, GeoPoint, GpsFix};
 use crate::error::FieldError;
-use crate::geo::{Geography, LatLon};
+use crate::geo::Geography;
 
 /// GPS fixes worse than this are flagged `low_accuracy`.
 pub const LOW_ACCURACY_M: f64 = 100.0;
@@ -81,11 +81,8 @@ impl Placement {
     ) -> Option<Self> {
         let before = errors.len();
         let mut flags = Vec::new();
-        let point = match GeoPoint::new(location.lat, location.lon, location.accuracy_m) {
-            Ok(point) => Some(LatLon {
-                lat: point.lat(),
-                lon: point.lon(),
-            }),
+        let fix = match GpsFix::new(location.lat, location.lon, location.accuracy_m) {
+            Ok(fix) => Some(fix),
             Err(problems) => {
                 for (field, message) in problems {
                     errors.push(FieldError::new(format!("location.{field}"), message));
@@ -101,7 +98,7 @@ impl Placement {
             None | Some("") => None,
             Some(raw) => match AreaCode::parse(raw) {
                 Ok(code)
-                    if code.level() == AreaLevelKind::Subdistrict
+                    if code.level() == AreaLevel::Subdistrict
                         && geography.area(code.as_str()).is_some() =>
                 {
                     Some(code)
@@ -116,7 +113,8 @@ impl Placement {
             },
         };
 
-        let point = point?;
+        let fix = fix?;
+        let point = fix.point;
         let located = match geography.locate(point) {
             Ok(located) => located,
             Err(_) => {
@@ -156,7 +154,7 @@ impl Placement {
         Some(Self {
             lat: point.lat,
             lon: point.lon,
-            accuracy_m: location.accuracy_m,
+            accuracy_m: fix.accuracy_m,
             declared_area_code: declared.map(AreaCode::into_string),
             province_code: area_code[..2].to_owned(),
             district_code: (area_code.len() >= 4).then(|| area_code[..4].to_owned()),
@@ -170,7 +168,7 @@ impl Placement {
 fn is_mismatch(
     geography: &Geography,
     declared: &AreaCode,
-    point: LatLon,
+    point: GeoPoint,
     located_province: &str,
 ) -> bool {
     match geography.distance_to_area_m(declared.as_str(), point) {

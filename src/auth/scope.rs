@@ -4,7 +4,7 @@
 //! so the scope is an indexed equality on one column whatever the engine or collation.
 //! Every area-scoped query applies [`scoped!`](crate::scoped) with the caller's scope.
 
-use crate::domain::{AreaCode, AreaLevelKind};
+use crate::domain::{AreaCode, AreaLevel};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AreaScope {
@@ -18,10 +18,10 @@ impl AreaScope {
     pub fn of(area: &AreaCode) -> Self {
         let code = area.as_str().to_owned();
         match area.level() {
-            AreaLevelKind::Country => Self::Everywhere,
-            AreaLevelKind::Province => Self::Province(code),
-            AreaLevelKind::District => Self::District(code),
-            AreaLevelKind::Subdistrict => Self::Subdistrict(code),
+            AreaLevel::Country => Self::Everywhere,
+            AreaLevel::Province => Self::Province(code),
+            AreaLevel::District => Self::District(code),
+            AreaLevel::Subdistrict => Self::Subdistrict(code),
         }
     }
 
@@ -59,9 +59,9 @@ impl AreaScope {
 pub fn prefixes(area: &AreaCode) -> (Option<String>, Option<String>) {
     let code = area.as_str();
     match area.level() {
-        AreaLevelKind::Country => (None, None),
-        AreaLevelKind::Province => (Some(code.to_owned()), None),
-        AreaLevelKind::District | AreaLevelKind::Subdistrict => {
+        AreaLevel::Country => (None, None),
+        AreaLevel::Province => (Some(code.to_owned()), None),
+        AreaLevel::District | AreaLevel::Subdistrict => {
             (Some(code[..2].to_owned()), Some(code[..4].to_owned()))
         }
     }

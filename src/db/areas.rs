@@ -5,7 +5,8 @@ use sha2::{Digest, Sha256};
 
 use super::schema::{app_meta, areas};
 use super::DbConnection;
-use crate::geo::{AreaLevel, Geography};
+use crate::domain::AreaLevel;
+use crate::geo::Geography;
 
 #[derive(Insertable)]
 #[diesel(table_name = areas)]
@@ -21,15 +22,6 @@ struct NewArea<'a> {
 
 const FINGERPRINT_KEY: &str = "areas_fingerprint";
 
-pub fn level_name(level: AreaLevel) -> &'static str {
-    match level {
-        AreaLevel::Country => "country",
-        AreaLevel::Province => "province",
-        AreaLevel::District => "district",
-        AreaLevel::Subdistrict => "subdistrict",
-    }
-}
-
 /// Makes the table match the geography this binary carries. A fingerprint in `app_meta`
 /// lets every later start skip the work; a new release with new codes reloads the table.
 /// Returns whether the table was (re)loaded.
@@ -41,7 +33,7 @@ pub fn sync(conn: &mut DbConnection, geography: &Geography) -> QueryResult<bool>
             let centroid = geography.centroid(&area.code);
             NewArea {
                 code: &area.code,
-                level: level_name(area.level),
+                level: area.level.as_str(),
                 name_th: &area.name_th,
                 name_en: &area.name_en,
                 parent_code: area.parent_code.as_deref(),

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use super::schema::{grievance_comments, grievance_events, grievances};
 use super::DbConnection;
 use crate::auth::AreaScope;
-use crate::domain::{Category, Priority, Status};
-use crate::geo::{bounding_box, haversine_m, LatLon};
+use crate::domain::{Bbox, Category, GeoPoint, Priority, Status};
+use crate::geo::{bounding_box, haversine_m};
 use crate::grievances::input::NewGrievance;
 use crate::grievances::sla::SlaPolicy;
 use crate::grievances::{DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS};
@@ -278,8 +278,7 @@ pub struct GrievanceFilter {
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub updated_since: Option<NaiveDateTime>,
-    /// (min_lat, max_lat, min_lon, max_lon)
-    pub bbox: Option<(f64, f64, f64, f64)>,
+    pub bbox: Option<Bbox>,
 }
 
 /// The statuses that still need work (`Status::is_open`), for SQL filters.
@@ -341,10 +340,10 @@ pub fn list(
     if let Some(since) = filter.updated_since.filter(|_| !updated_cursor) {
         query = query.filter(grievances::updated_at.gt(since));
     }
-    if let Some((min_lat, max_lat, min_lon, max_lon)) = filter.bbox {
+    if let Some(bbox) = filter.bbox {
         query = query
-            .filter(grievances::lat.between(min_lat, max_lat))
-            .filter(grievances::lon.between(min_lon, max_lon));
+            .filter(grievances::lat.between(bbox.min_lat, bbox.max_lat))
+            .filter(grievances::lon.between(bbox.min_lon, bbox.max_lon));
     }
     query = match (order, after) {
         (Order::NewestFirst, Some((at, id))) => crate::after_key!(
@@ -441,7 +440,7 @@ pub fn possible_duplicates(
     row: &GrievanceRow,
     visibility: &Visibility,
 ) -> QueryResult<Vec<String>> {
-    let center = LatLon {
+    let center = GeoPoint {
         lat: row.lat,
         lon: row.lon,
     };
@@ -464,7 +463,7 @@ pub fn possible_duplicates(
         .filter(|(_, lat, lon)| {
             haversine_m(
                 center,
-                LatLon {
+                GeoPoint {
                     lat: *lat,
                     lon: *lon,
                 },

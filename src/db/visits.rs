@@ -8,8 +8,7 @@ use diesel::prelude::*;
 use super::schema::{visit_photos, visits};
 use super::{DbConnection, OneStatement, ReadOnly};
 use crate::auth::AreaScope;
-use crate::domain::Activity;
-use crate::domain::{ReviewStatus, TargetGroup};
+use crate::domain::{Activity, Bbox, ReviewStatus, TargetGroup};
 use crate::scoped;
 use crate::visits::input::NewVisit;
 use crate::visits::view::VisitView;
@@ -286,8 +285,7 @@ pub struct VisitFilter {
     pub author: Option<String>,
     pub target_group: Option<TargetGroup>,
     pub review_status: Option<ReviewStatus>,
-    /// (min_lat, max_lat, min_lon, max_lon)
-    pub bbox: Option<(f64, f64, f64, f64)>,
+    pub bbox: Option<Bbox>,
 }
 
 /// One page of visits, newest first, strictly after the `(visited_at, id)` cursor.
@@ -319,10 +317,10 @@ pub fn list(
     if let Some(group) = filter.target_group {
         query = query.filter(has_bits(visits::target_groups, group.bit()).ne(0_i64));
     }
-    if let Some((min_lat, max_lat, min_lon, max_lon)) = filter.bbox {
+    if let Some(bbox) = filter.bbox {
         query = query
-            .filter(visits::lat.between(min_lat, max_lat))
-            .filter(visits::lon.between(min_lon, max_lon));
+            .filter(visits::lat.between(bbox.min_lat, bbox.max_lat))
+            .filter(visits::lon.between(bbox.min_lon, bbox.max_lon));
     }
     if let Some((at, id)) = after {
         query = crate::after_key!(query, visits::visited_at, visits::id, at, id, descending);

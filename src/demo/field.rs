@@ -5,8 +5,7 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 
 use super::world::{offset, World};
-use crate::domain::Role;
-use crate::geo::LatLon;
+use crate::domain::{GeoPoint, Role};
 use crate::placement::{Flag, LOW_ACCURACY_M};
 
 /// Records lie within this distance of their subdistrict's point.
@@ -73,7 +72,7 @@ impl Authors {
 pub struct Spot {
     pub area_code: String,
     pub name_th: String,
-    pub point: LatLon,
+    pub point: GeoPoint,
     pub accuracy_m: Option<f64>,
 }
 
@@ -118,10 +117,7 @@ pub fn spot(world: &World, author: usize, rng: &mut impl Rng) -> Spot {
     Spot {
         area_code: place.code.clone(),
         name_th: place.name_th.clone(),
-        point: LatLon {
-            lat: round_to(point.lat, 1e6),
-            lon: round_to(point.lon, 1e6),
-        },
+        point: GeoPoint::new(round_to(point.lat, 1e6), round_to(point.lon, 1e6)),
         accuracy_m,
     }
 }

@@ -242,18 +242,14 @@ fn delay_range(action: Action) -> std::ops::Range<i64> {
 
 /// A 13-digit Thai national ID with a valid check digit (first digit 1 to 8, as issued).
 pub fn national_id(rng: &mut impl Rng) -> String {
-    let mut digits = [0u32; 13];
+    let mut digits = [0u32; 12];
     digits[0] = rng.gen_range(1..=8);
-    for digit in &mut digits[1..12] {
+    for digit in &mut digits[1..] {
         *digit = rng.gen_range(0..10);
     }
-    let sum: u32 = digits[..12]
-        .iter()
-        .zip((2..=13).rev())
-        .map(|(digit, weight)| digit * weight)
-        .sum();
-    digits[12] = (11 - sum % 11) % 10;
-    digits.iter().map(|d| char::from(b'0' + *d as u8)).collect()
+    let first12: String = digits.iter().map(|d| char::from(b'0' + *d as u8)).collect();
+    let check = ThaiNationalId::check_digit(&first12).expect("twelve digits have a check digit");
+    format!("{first12}{check}")
 }
 
 pub struct GrievanceMaker<'a> {

@@ -8,8 +8,8 @@ use rand::Rng;
 use super::words;
 use crate::auth::scope::prefixes;
 use crate::db::users::{username_key, UserRow};
-use crate::domain::{AreaCode, Role};
-use crate::geo::{Area, Geography, LatLon, BANGKOK_CODE};
+use crate::domain::{AreaCode, GeoPoint, Role};
+use crate::geo::{Area, Geography, BANGKOK_CODE};
 
 /// Provinces in the order demo data takes them: big regional centres across the
 /// country first, so even a small data set is varied; then the rest by code.
@@ -20,15 +20,15 @@ const PREFERRED_PROVINCES: [&str; 20] = [
 
 /// Points well inside Bangkok's outline and far from any neighbouring province's
 /// subdistrict centroid, for Bangkok's subdistricts, which have no centroid of their own.
-const BANGKOK_ANCHORS: [(f64, f64); 8] = [
-    (13.7525, 100.4935), // Phra Nakhon
-    (13.7440, 100.5330), // Pathum Wan
-    (13.7590, 100.5400), // Ratchathewi
-    (13.7250, 100.5290), // Bang Rak
-    (13.7980, 100.5560), // Chatuchak
-    (13.7260, 100.4870), // Thon Buri
-    (13.7660, 100.5740), // Huai Khwang
-    (13.7700, 100.6400), // Bang Kapi
+const BANGKOK_ANCHORS: [GeoPoint; 8] = [
+    GeoPoint::new(13.7525, 100.4935), // Phra Nakhon
+    GeoPoint::new(13.7440, 100.5330), // Pathum Wan
+    GeoPoint::new(13.7590, 100.5400), // Ratchathewi
+    GeoPoint::new(13.7250, 100.5290), // Bang Rak
+    GeoPoint::new(13.7980, 100.5560), // Chatuchak
+    GeoPoint::new(13.7260, 100.4870), // Thon Buri
+    GeoPoint::new(13.7660, 100.5740), // Huai Khwang
+    GeoPoint::new(13.7700, 100.6400), // Bang Kapi
 ];
 
 const METRES_PER_DEGREE: f64 = 111_320.0;
@@ -37,7 +37,7 @@ const METRES_PER_DEGREE: f64 = 111_320.0;
 pub struct Place {
     pub code: String,
     pub name_th: String,
-    pub anchor: LatLon,
+    pub anchor: GeoPoint,
 }
 
 pub struct District {
@@ -103,11 +103,11 @@ pub fn pick<'a, T>(rng: &mut impl Rng, items: &'a [T]) -> &'a T {
 
 /// The point `distance_m` away from `from` in direction `bearing` (radians from north);
 /// flat-earth arithmetic is exact enough over a few kilometres.
-pub fn offset(from: LatLon, distance_m: f64, bearing: f64) -> LatLon {
+pub fn offset(from: GeoPoint, distance_m: f64, bearing: f64) -> GeoPoint {
     let lat = from.lat + distance_m * bearing.cos() / METRES_PER_DEGREE;
     let lon =
         from.lon + distance_m * bearing.sin() / (METRES_PER_DEGREE * from.lat.to_radians().cos());
-    LatLon { lat, lon }
+    GeoPoint::new(lat, lon)
 }
 
 /// `count` provinces: those of [`PREFERRED_PROVINCES`] first, then the rest by code.
@@ -137,7 +137,7 @@ pub fn pick_provinces(geography: &Geography, count: usize) -> anyhow::Result<Vec
 /// data gets one borrowed from elsewhere in its province (Bangkok: fixed city points),
 /// so records there still carry a plausible point while keeping their own area code.
 fn districts_of(geography: &Geography, province: &Area) -> anyhow::Result<Vec<Vec<Place>>> {
-    let borrowed: Vec<LatLon> = geography
+    let borrowed: Vec<GeoPoint> = geography
         .subdistricts_under(&province.code)
         .filter_map(|area| geography.centroid(&area.code))
         .collect();
@@ -184,16 +184,16 @@ fn districts_of(geography: &Geography, province: &Area) -> anyhow::Result<Vec<Ve
     Ok(result)
 }
 
-fn borrowed_anchor(borrowed: &[LatLon], district_index: usize, index: usize) -> LatLon {
+fn borrowed_anchor(borrowed: &[GeoPoint], district_index: usize, index: usize) -> GeoPoint {
     // A different borrowed centroid for each district, so they do not all coincide.
     if let Some(point) = borrowed.get(district_index.wrapping_mul(7) % borrowed.len().max(1)) {
         return *point;
     }
     // Bangkok: one of the city points, moved a little per subdistrict (golden-angle
     // spiral), so the subdistricts do not all stand on the same spot.
-    let (lat, lon) = BANGKOK_ANCHORS[index % BANGKOK_ANCHORS.len()];
+    let anchor = BANGKOK_ANCHORS[index % BANGKOK_ANCHORS.len()];
     let distance = 400.0 + (index * 211 % 1_100) as f64;
-    offset(LatLon { lat, lon }, distance, index as f64 * 2.399_963)
+    offset(anchor, distance, index as f64 * 2.399_963)
 }
 
 pub struct WorldOptions<'a> {
@@ -326,7 +326,7 @@ pub fn admin_row(rng: &mut impl Rng, password_hash: &str, window_start: NaiveDat
         username_key: ADMIN_USERNAME.to_owned(),
         display_name: "ผู้ดูแลระบบ (ข้อมูลตัวอย่าง)".to_owned(),
         role: Role::Admin,
-        area_code: crate::geo::COUNTRY_CODE.to_owned(),
+        area_code: AreaCode::COUNTRY.to_owned(),
         province_code: None,
         district_code: None,
         phone: None,

@@ -9,8 +9,6 @@ use utoipa::{PartialSchema, ToSchema};
 use super::error::ParseError;
 use super::schema::string_schema;
 
-const COUNTRY: &str = "TH";
-
 /// An administrative area: the whole country (`TH`) or a DOPA code of a
 /// province (2 digits), district (4) or subdistrict (6).
 ///
@@ -20,19 +18,26 @@ const COUNTRY: &str = "TH";
 #[serde(try_from = "String")]
 pub struct AreaCode(String);
 
-/// How deep in the administrative hierarchy an [`AreaCode`] sits.
+/// Level of an administrative area: `country` (code `TH`), `province`
+/// (2-digit code; Bangkok counts as one), `district` (4 digits) or
+/// `subdistrict` (6 digits).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum AreaLevelKind {
+pub enum AreaLevel {
+    /// The whole of Thailand (code `TH`).
     Country,
+    /// Province (จังหวัด), or Bangkok; 2-digit code.
     Province,
+    /// District (อำเภอ, or เขต in Bangkok); 4-digit code.
     District,
+    /// Subdistrict (ตำบล, or แขวง in Bangkok); 6-digit code.
     Subdistrict,
 }
 
-impl AreaLevelKind {
+impl AreaLevel {
+    /// The serialized name, e.g. for a database column.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Country => "country",
@@ -41,20 +46,33 @@ impl AreaLevelKind {
             Self::Subdistrict => "subdistrict",
         }
     }
+
+    /// Length of this level's DOPA codes; `None` for the country, whose code is `TH`.
+    pub fn code_len(self) -> Option<usize> {
+        match self {
+            Self::Country => None,
+            Self::Province => Some(2),
+            Self::District => Some(4),
+            Self::Subdistrict => Some(6),
+        }
+    }
 }
 
-impl fmt::Display for AreaLevelKind {
+impl fmt::Display for AreaLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl AreaCode {
+    /// The code of the whole country, the root of the hierarchy.
+    pub const COUNTRY: &'static str = "TH";
+
     /// Parses `TH` (any case) or a 2-, 4- or 6-digit DOPA code; surrounding
     /// whitespace is ignored.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let code = input.trim();
-        if code.eq_ignore_ascii_case(COUNTRY) {
+        if code.eq_ignore_ascii_case(Self::COUNTRY) {
             return Ok(Self::country());
         }
         if matches!(code.len(), 2 | 4 | 6) && code.bytes().all(|b| b.is_ascii_digit()) {
@@ -67,7 +85,7 @@ impl AreaCode {
 
     /// The whole of Thailand.
     pub fn country() -> Self {
-        Self(COUNTRY.to_owned())
+        Self(Self::COUNTRY.to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -79,15 +97,15 @@ impl AreaCode {
     }
 
     pub fn is_country(&self) -> bool {
-        self.0 == COUNTRY
+        self.0 == Self::COUNTRY
     }
 
-    pub fn level(&self) -> AreaLevelKind {
+    pub fn level(&self) -> AreaLevel {
         match self.0.len() {
-            2 if self.is_country() => AreaLevelKind::Country,
-            2 => AreaLevelKind::Province,
-            4 => AreaLevelKind::District,
-            _ => AreaLevelKind::Subdistrict,
+            2 if self.is_country() => AreaLevel::Country,
+            2 => AreaLevel::Province,
+            4 => AreaLevel::District,
+            _ => AreaLevel::Subdistrict,
         }
     }
 
@@ -100,9 +118,9 @@ impl AreaCode {
     /// `None` for `TH` itself.
     pub fn parent(&self) -> Option<AreaCode> {
         match self.level() {
-            AreaLevelKind::Country => None,
-            AreaLevelKind::Province => Some(Self::country()),
-            AreaLevelKind::District | AreaLevelKind::Subdistrict => {
+            AreaLevel::Country => None,
+            AreaLevel::Province => Some(Self::country()),
+            AreaLevel::District | AreaLevel::Subdistrict => {
                 Some(Self(self.0[..self.0.len() - 2].to_owned()))
             }
         }
@@ -174,10 +192,10 @@ mod tests {
 
     #[test]
     fn accepts_country_and_each_dopa_level() {
-        assert_eq!(code("TH").level(), AreaLevelKind::Country);
-        assert_eq!(code("50").level(), AreaLevelKind::Province);
-        assert_eq!(code("5001").level(), AreaLevelKind::District);
-        assert_eq!(code("500101").level(), AreaLevelKind::Subdistrict);
+        assert_eq!(code("TH").level(), AreaLevel::Country);
+        assert_eq!(code("50").level(), AreaLevel::Province);
+        assert_eq!(code("5001").level(), AreaLevel::District);
+        assert_eq!(code("500101").level(), AreaLevel::Subdistrict);
     }
 
     #[test]
@@ -255,10 +273,10 @@ mod tests {
     #[test]
     fn level_serializes_in_snake_case() {
         assert_eq!(
-            serde_json::to_string(&AreaLevelKind::Subdistrict).unwrap(),
+            serde_json::to_string(&AreaLevel::Subdistrict).unwrap(),
             "\"subdistrict\""
         );
-        assert_eq!(AreaLevelKind::District.to_string(), "district");
+        assert_eq!(AreaLevel::District.to_string(), "district");
     }
 
     #[test]

@@ -10,20 +10,27 @@ use super::error::ParseError;
 use super::geo_point::{is_valid_lat, is_valid_lon, GeoPoint};
 use super::schema::string_schema;
 
-/// A bounding box from a `bbox=minLon,minLat,maxLon,maxLat` query parameter
-/// (the GeoJSON / OGC order). Boxes crossing the antimeridian are not
-/// supported: min must not exceed max on either axis.
+/// A latitude/longitude rectangle in WGS 84 degrees, edges included: the one
+/// box type of the crate. Its text form, as in a
+/// `bbox=minLon,minLat,maxLon,maxLat` query parameter, is the GeoJSON / OGC
+/// order. Boxes crossing the antimeridian are not supported: [`parse`]
+/// refuses min above max on either axis, and a box built otherwise with min
+/// above max (an [`intersection`] of disjoint boxes) contains nothing.
+///
+/// [`parse`]: Self::parse
+/// [`intersection`]: Self::intersection
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Bbox {
-    min_lon: f64,
-    min_lat: f64,
-    max_lon: f64,
-    max_lat: f64,
+    /// Western edge.
+    pub min_lon: f64,
+    /// Southern edge.
+    pub min_lat: f64,
+    /// Eastern edge.
+    pub max_lon: f64,
+    /// Northern edge.
+    pub max_lat: f64,
 }
-
-// No field can be NaN, so equality is reflexive.
-impl Eq for Bbox {}
 
 const FORMAT_MESSAGE: &str = "must be four comma-separated numbers: minLon,minLat,maxLon,maxLat";
 
@@ -59,26 +66,21 @@ impl Bbox {
         })
     }
 
-    pub fn min_lon(&self) -> f64 {
-        self.min_lon
-    }
-
-    pub fn min_lat(&self) -> f64 {
-        self.min_lat
-    }
-
-    pub fn max_lon(&self) -> f64 {
-        self.max_lon
-    }
-
-    pub fn max_lat(&self) -> f64 {
-        self.max_lat
-    }
-
     /// Whether the point lies inside the box or on its edge.
-    pub fn contains(&self, point: &GeoPoint) -> bool {
-        (self.min_lat..=self.max_lat).contains(&point.lat())
-            && (self.min_lon..=self.max_lon).contains(&point.lon())
+    pub fn contains(&self, point: GeoPoint) -> bool {
+        (self.min_lat..=self.max_lat).contains(&point.lat)
+            && (self.min_lon..=self.max_lon).contains(&point.lon)
+    }
+
+    /// The part of the plane inside both boxes; empty (min above max) when
+    /// they do not overlap.
+    pub fn intersection(&self, other: &Bbox) -> Bbox {
+        Bbox {
+            min_lon: self.min_lon.max(other.min_lon),
+            min_lat: self.min_lat.max(other.min_lat),
+            max_lon: self.max_lon.min(other.max_lon),
+            max_lat: self.max_lat.min(other.max_lat),
+        }
     }
 }
 
@@ -142,21 +144,17 @@ impl ToSchema for Bbox {}
 mod tests {
     use super::*;
 
-    fn point(lat: f64, lon: f64) -> GeoPoint {
-        GeoPoint::new(lat, lon, None).unwrap()
-    }
-
     #[test]
     fn parses_four_numbers_in_lon_lat_order() {
         let bbox = Bbox::parse("98.9,18.7,99.1,18.9").unwrap();
         assert_eq!(
-            (
-                bbox.min_lon(),
-                bbox.min_lat(),
-                bbox.max_lon(),
-                bbox.max_lat()
-            ),
-            (98.9, 18.7, 99.1, 18.9)
+            bbox,
+            Bbox {
+                min_lon: 98.9,
+                min_lat: 18.7,
+                max_lon: 99.1,
+                max_lat: 18.9
+            }
         );
     }
 
@@ -238,11 +236,26 @@ mod tests {
     #[test]
     fn contains_points_inside_and_on_the_edge() {
         let bbox = Bbox::parse("98,18,99,19").unwrap();
-        assert!(bbox.contains(&point(18.5, 98.5)));
-        assert!(bbox.contains(&point(18.0, 98.0)));
-        assert!(bbox.contains(&point(19.0, 99.0)));
-        assert!(!bbox.contains(&point(19.01, 98.5)));
-        assert!(!bbox.contains(&point(18.5, 97.99)));
+        assert!(bbox.contains(GeoPoint::new(18.5, 98.5)));
+        assert!(bbox.contains(GeoPoint::new(18.0, 98.0)));
+        assert!(bbox.contains(GeoPoint::new(19.0, 99.0)));
+        assert!(!bbox.contains(GeoPoint::new(19.01, 98.5)));
+        assert!(!bbox.contains(GeoPoint::new(18.5, 97.99)));
+        assert!(!bbox.contains(GeoPoint::new(f64::NAN, 98.5)));
+    }
+
+    #[test]
+    fn intersection_is_the_overlap_and_empty_without_one() {
+        let west = Bbox::parse("98,18,99,19").unwrap();
+        let east = Bbox::parse("98.5,17,100,18.5").unwrap();
+        assert_eq!(
+            west.intersection(&east),
+            Bbox::parse("98.5,18,99,18.5").unwrap()
+        );
+        let far = Bbox::parse("100,10,101,11").unwrap();
+        let none = west.intersection(&far);
+        assert!(!none.contains(GeoPoint::new(18.5, 98.5)));
+        assert!(!none.contains(GeoPoint::new(10.5, 100.5)));
     }
 
     #[test]

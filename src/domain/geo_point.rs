@@ -1,31 +1,32 @@
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A WGS 84 position reported by a device, with the optional accuracy
-/// radius it claimed. Whether the point lies in Thailand is checked
-/// elsewhere; this type only guarantees sane, finite numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "GeoPointInput")]
-#[schema(example = json!({"lat": 18.7883, "lon": 98.9853, "accuracy_m": 12.5}))]
-pub struct GeoPoint {
-    /// Latitude in degrees, -90 to 90.
-    #[schema(minimum = -90, maximum = 90)]
-    lat: f64,
-    /// Longitude in degrees, -180 to 180.
-    #[schema(minimum = -180, maximum = 180)]
-    lon: f64,
-    /// Horizontal accuracy radius in metres, 0 to 10000; null when unknown.
-    #[schema(minimum = 0, maximum = 10000)]
-    accuracy_m: Option<f64>,
-}
+use super::bbox::parse_numbers;
+use super::error::ParseError;
 
-// No field can be NaN, so equality is reflexive.
-impl Eq for GeoPoint {}
+/// A WGS 84 position in decimal degrees: the one point type of the crate.
+///
+/// Any two numbers make one, so that the geography can compute with points
+/// (centroids, means, offsets); [`is_valid`](Self::is_valid) says whether a
+/// computed one is in range. What clients send goes through
+/// [`checked`](Self::checked) or [`parse`](Self::parse) instead.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+// Clients have always known this schema as `LatLon`.
+#[schema(as = LatLon, description = "A WGS84 position in decimal degrees.")]
+pub struct GeoPoint {
+    /// Latitude in degrees, positive north.
+    #[schema(example = 13.7563)]
+    pub lat: f64,
+    /// Longitude in degrees, positive east.
+    #[schema(example = 100.5018)]
+    pub lon: f64,
+}
 
 pub(super) const LAT_MESSAGE: &str = "must be a finite number between -90 and 90";
 pub(super) const LON_MESSAGE: &str = "must be a finite number between -180 and 180";
 const ACCURACY_MESSAGE: &str = "must be a finite number of metres between 0 and 10000";
 const MAX_ACCURACY_M: f64 = 10_000.0;
+const FORMAT_MESSAGE: &str = "must be two comma-separated numbers: lat,lon";
 
 pub(super) fn is_valid_lat(lat: f64) -> bool {
     lat.is_finite() && (-90.0..=90.0).contains(&lat)
@@ -36,14 +37,15 @@ pub(super) fn is_valid_lon(lon: f64) -> bool {
 }
 
 impl GeoPoint {
-    /// Checks every field and reports all problems at once as
-    /// `(field, message)` pairs, with fields `lat`, `lon` and `accuracy_m`,
-    /// so the caller can prefix its own path (e.g. `location.lat`).
-    pub fn new(
-        lat: f64,
-        lon: f64,
-        accuracy_m: Option<f64>,
-    ) -> Result<Self, Vec<(&'static str, String)>> {
+    /// A point from latitude and longitude, in that order, unchecked.
+    pub const fn new(lat: f64, lon: f64) -> Self {
+        Self { lat, lon }
+    }
+
+    /// Checks both coordinates and reports every problem as `(field, message)`
+    /// pairs, with fields `lat` and `lon`, so the caller can prefix its own
+    /// path (e.g. `location.lat`).
+    pub fn checked(lat: f64, lon: f64) -> Result<Self, Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
         if !is_valid_lat(lat) {
             errors.push(("lat", LAT_MESSAGE.to_owned()));
@@ -51,63 +53,64 @@ impl GeoPoint {
         if !is_valid_lon(lon) {
             errors.push(("lon", LON_MESSAGE.to_owned()));
         }
-        if let Some(accuracy) = accuracy_m {
-            if !(accuracy.is_finite() && (0.0..=MAX_ACCURACY_M).contains(&accuracy)) {
-                errors.push(("accuracy_m", ACCURACY_MESSAGE.to_owned()));
-            }
-        }
         if errors.is_empty() {
-            Ok(Self {
-                lat,
-                lon,
-                accuracy_m,
-            })
+            Ok(Self { lat, lon })
         } else {
             Err(errors)
         }
     }
 
-    /// For callers in this module that have already checked the coordinates.
-    pub(super) fn from_checked(lat: f64, lon: f64) -> Self {
-        Self {
-            lat,
-            lon,
-            accuracy_m: None,
+    /// Parses `lat,lon`, as in a `near=` query parameter. Note the order is
+    /// latitude first, unlike a [`Bbox`](super::Bbox)'s.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let [lat, lon] =
+            parse_numbers::<2>(input).ok_or_else(|| ParseError::new(FORMAT_MESSAGE))?;
+        if !is_valid_lat(lat) {
+            return Err(ParseError::new(format!("lat {LAT_MESSAGE}")));
         }
+        if !is_valid_lon(lon) {
+            return Err(ParseError::new(format!("lon {LON_MESSAGE}")));
+        }
+        Ok(Self { lat, lon })
     }
 
-    pub fn lat(&self) -> f64 {
-        self.lat
-    }
-
-    pub fn lon(&self) -> f64 {
-        self.lon
-    }
-
-    pub fn accuracy_m(&self) -> Option<f64> {
-        self.accuracy_m
+    /// Whether both coordinates are finite and within their ranges.
+    pub fn is_valid(self) -> bool {
+        is_valid_lat(self.lat) && is_valid_lon(self.lon)
     }
 }
 
-/// The unchecked wire shape; deserialization goes through [`GeoPoint::new`].
-#[derive(Deserialize)]
-struct GeoPointInput {
-    lat: f64,
-    lon: f64,
-    accuracy_m: Option<f64>,
+/// A position as a device reports it: the point and the accuracy radius it
+/// claimed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GpsFix {
+    pub point: GeoPoint,
+    /// Horizontal accuracy radius in metres, 0 to 10000; `None` when unknown.
+    pub accuracy_m: Option<f64>,
 }
 
-impl TryFrom<GeoPointInput> for GeoPoint {
-    type Error = String;
-
-    fn try_from(input: GeoPointInput) -> Result<Self, Self::Error> {
-        GeoPoint::new(input.lat, input.lon, input.accuracy_m).map_err(|errors| {
-            errors
-                .iter()
-                .map(|(field, message)| format!("{field}: {message}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
+impl GpsFix {
+    /// Checks every field and reports all problems at once as `(field, message)`
+    /// pairs, with fields `lat`, `lon` and `accuracy_m`, so the caller can
+    /// prefix its own path (e.g. `location.lat`).
+    pub fn new(
+        lat: f64,
+        lon: f64,
+        accuracy_m: Option<f64>,
+    ) -> Result<Self, Vec<(&'static str, String)>> {
+        let (point, mut errors) = match GeoPoint::checked(lat, lon) {
+            Ok(point) => (Some(point), Vec::new()),
+            Err(errors) => (None, errors),
+        };
+        if let Some(accuracy) = accuracy_m {
+            if !(accuracy.is_finite() && (0.0..=MAX_ACCURACY_M).contains(&accuracy)) {
+                errors.push(("accuracy_m", ACCURACY_MESSAGE.to_owned()));
+            }
+        }
+        match point {
+            Some(point) if errors.is_empty() => Ok(Self { point, accuracy_m }),
+            _ => Err(errors),
+        }
     }
 }
 
@@ -118,16 +121,17 @@ mod tests {
 
     #[test]
     fn accepts_valid_points_including_the_limits() {
-        let point = GeoPoint::new(18.7883, 98.9853, Some(12.5)).unwrap();
+        let fix = GpsFix::new(18.7883, 98.9853, Some(12.5)).unwrap();
         assert_eq!(
-            (point.lat(), point.lon(), point.accuracy_m()),
+            (fix.point.lat, fix.point.lon, fix.accuracy_m),
             (18.7883, 98.9853, Some(12.5))
         );
         for (lat, lon) in [(90.0, 180.0), (-90.0, -180.0), (0.0, 0.0), (-0.0, -0.0)] {
-            assert!(GeoPoint::new(lat, lon, None).is_ok(), "{lat},{lon}");
+            assert!(GeoPoint::checked(lat, lon).is_ok(), "{lat},{lon}");
+            assert!(GeoPoint::new(lat, lon).is_valid(), "{lat},{lon}");
         }
-        assert!(GeoPoint::new(13.75, 100.5, Some(0.0)).is_ok());
-        assert!(GeoPoint::new(13.75, 100.5, Some(10_000.0)).is_ok());
+        assert!(GpsFix::new(13.75, 100.5, Some(0.0)).is_ok());
+        assert!(GpsFix::new(13.75, 100.5, Some(10_000.0)).is_ok());
     }
 
     #[test]
@@ -139,23 +143,25 @@ mod tests {
             f64::INFINITY,
             f64::NEG_INFINITY,
         ] {
-            let errors = GeoPoint::new(lat, 100.0, None).unwrap_err();
+            let errors = GeoPoint::checked(lat, 100.0).unwrap_err();
             assert_eq!(errors, vec![("lat", LAT_MESSAGE.to_owned())], "{lat}");
+            assert!(!GeoPoint::new(lat, 100.0).is_valid(), "{lat}");
         }
     }
 
     #[test]
     fn rejects_out_of_range_and_non_finite_longitude() {
         for lon in [180.000_001, -181.0, f64::NAN, f64::INFINITY] {
-            let errors = GeoPoint::new(13.0, lon, None).unwrap_err();
+            let errors = GeoPoint::checked(13.0, lon).unwrap_err();
             assert_eq!(errors, vec![("lon", LON_MESSAGE.to_owned())], "{lon}");
+            assert!(!GeoPoint::new(13.0, lon).is_valid(), "{lon}");
         }
     }
 
     #[test]
     fn rejects_bad_accuracy() {
         for accuracy in [-0.1, 10_000.1, f64::NAN, f64::INFINITY] {
-            let errors = GeoPoint::new(13.0, 100.0, Some(accuracy)).unwrap_err();
+            let errors = GpsFix::new(13.0, 100.0, Some(accuracy)).unwrap_err();
             assert_eq!(
                 errors,
                 vec![("accuracy_m", ACCURACY_MESSAGE.to_owned())],
@@ -166,52 +172,65 @@ mod tests {
 
     #[test]
     fn reports_every_bad_field_at_once() {
-        let errors = GeoPoint::new(91.0, 200.0, Some(-1.0)).unwrap_err();
+        let errors = GpsFix::new(91.0, 200.0, Some(-1.0)).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(field, _)| *field).collect();
         assert_eq!(fields, ["lat", "lon", "accuracy_m"]);
     }
 
     #[test]
-    fn serializes_accuracy_as_null_when_absent() {
-        let point = GeoPoint::new(13.75, 100.5, None).unwrap();
+    fn parses_latitude_then_longitude() {
+        let near = GeoPoint::parse("18.7883,98.9853").unwrap();
+        assert_eq!(near, GeoPoint::new(18.7883, 98.9853));
+        let near = GeoPoint::parse(" -90 , 180 ").unwrap();
+        assert_eq!(near, GeoPoint::new(-90.0, 180.0));
+    }
+
+    #[test]
+    fn parse_rejects_wrong_shapes() {
+        for bad in [
+            "",
+            "13.75",
+            "13.75,100.5,3",
+            "13.75;100.5",
+            "a,b",
+            ",100.5",
+            "13.75,",
+        ] {
+            assert_eq!(
+                GeoPoint::parse(bad).unwrap_err().message(),
+                FORMAT_MESSAGE,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_rejects_out_of_range_or_non_finite_coordinates() {
         assert_eq!(
-            serde_json::to_value(point).unwrap(),
-            json!({"lat": 13.75, "lon": 100.5, "accuracy_m": null})
+            GeoPoint::parse("100.5,13.75").unwrap_err().message(),
+            "lat must be a finite number between -90 and 90"
         );
-        let point = GeoPoint::new(13.75, 100.5, Some(5.0)).unwrap();
         assert_eq!(
-            serde_json::to_value(point).unwrap(),
-            json!({"lat": 13.75, "lon": 100.5, "accuracy_m": 5.0})
+            GeoPoint::parse("13.75,180.5").unwrap_err().message(),
+            "lon must be a finite number between -180 and 180"
+        );
+        assert!(GeoPoint::parse("NaN,100").is_err());
+        assert!(GeoPoint::parse("13,inf").is_err());
+    }
+
+    #[test]
+    fn serializes_as_lat_and_lon() {
+        assert_eq!(
+            serde_json::to_value(GeoPoint::new(13.75, 100.5)).unwrap(),
+            json!({"lat": 13.75, "lon": 100.5})
         );
     }
 
     #[test]
-    fn deserializes_through_the_validating_constructor() {
-        let point: GeoPoint = serde_json::from_value(json!({"lat": 13.75, "lon": 100.5})).unwrap();
-        assert_eq!(point.accuracy_m(), None);
-        let point: GeoPoint =
-            serde_json::from_value(json!({"lat": 13.75, "lon": 100.5, "accuracy_m": null}))
-                .unwrap();
-        assert_eq!(point.accuracy_m(), None);
-        let error =
-            serde_json::from_value::<GeoPoint>(json!({"lat": 95, "lon": 100.5, "accuracy_m": -3}))
-                .unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            format!("lat: {LAT_MESSAGE}; accuracy_m: {ACCURACY_MESSAGE}")
-        );
-        assert!(serde_json::from_value::<GeoPoint>(json!({"lat": 13.75})).is_err());
-        assert!(serde_json::from_value::<GeoPoint>(json!({"lat": "13", "lon": 100})).is_err());
-    }
-
-    #[test]
-    fn schema_is_an_object_with_the_three_fields() {
+    fn schema_keeps_its_name_and_both_fields() {
+        assert_eq!(<GeoPoint as ToSchema>::name(), "LatLon");
         let schema = serde_json::to_value(<GeoPoint as utoipa::PartialSchema>::schema()).unwrap();
-        let properties = &schema["properties"];
-        assert!(properties.get("lat").is_some());
-        assert!(properties.get("lon").is_some());
-        assert!(properties.get("accuracy_m").is_some());
-        assert_eq!(properties["lat"]["minimum"], -90.0);
         assert_eq!(schema["required"], json!(["lat", "lon"]));
+        assert_eq!(schema["properties"]["lat"]["example"], 13.7563);
     }
 }

@@ -2,6 +2,10 @@
 //!
 //! Every type here can only be built through a constructor that checks its
 //! invariants, so code that receives one may trust it without re-checking.
+//! The exceptions are the geometry values [`GeoPoint`] and [`Bbox`]: the
+//! geography computes new ones (centroids, means, search boxes), so their
+//! fields are public, and input from clients goes through their checking
+//! constructors instead.
 //! Error messages are plain English meant for API clients; callers prefix
 //! them with the JSON field path.
 //!
@@ -16,7 +20,6 @@ mod geo_point;
 mod grievance;
 mod iso_week;
 mod named;
-mod near_query;
 mod phone;
 mod role;
 mod schema;
@@ -24,16 +27,15 @@ mod text;
 mod thai_national_id;
 mod visit;
 
-pub use area_code::{AreaCode, AreaLevelKind};
+pub use area_code::{AreaCode, AreaLevel};
 pub use bangkok::{bangkok_date, bangkok_start_of_day};
 pub use bbox::Bbox;
 pub use error::ParseError;
 pub use fiscal_year::FiscalYear;
-pub use geo_point::GeoPoint;
+pub use geo_point::{GeoPoint, GpsFix};
 pub use grievance::{Action, Actor, Category, Priority, Status};
 pub use iso_week::IsoWeek;
 pub use named::Named;
-pub use near_query::NearQuery;
 pub use phone::PhoneE164;
 pub use role::Role;
 pub use text::{bounded_text, TextError};

@@ -36,13 +36,28 @@ impl ThaiNationalId {
                 "must be a 13-digit Thai national ID; it cannot start with 0",
             ));
         }
-        let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
-        if check_digit(&values[..12]) != values[12] {
+        let (first12, last) = digits.split_at(12);
+        if Self::check_digit(first12) != last.parse().ok() {
             return Err(ParseError::new(
                 "is not a valid Thai national ID: the check digit does not match",
             ));
         }
         Ok(Self(digits))
+    }
+
+    /// The check digit that completes twelve digits into an ID: weights 13
+    /// down to 2, then `(11 - sum mod 11) mod 10`. `None` unless `first12` is
+    /// exactly twelve ASCII digits.
+    pub fn check_digit(first12: &str) -> Option<u32> {
+        if first12.len() != 12 || !first12.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let sum: u32 = first12
+            .bytes()
+            .zip((2..=13).rev())
+            .map(|(digit, weight)| u32::from(digit - b'0') * weight)
+            .sum();
+        Some((11 - sum % 11) % 10)
     }
 
     /// The 13 digits, without separators.
@@ -62,17 +77,6 @@ impl ThaiNationalId {
     pub fn masked(&self) -> String {
         format!("*********{}", self.last4())
     }
-}
-
-/// The check digit for the first twelve digits: weights 13 down to 2, then
-/// `(11 - sum mod 11) mod 10`.
-fn check_digit(first12: &[u32]) -> u32 {
-    let sum: u32 = first12
-        .iter()
-        .zip((2..=13).rev())
-        .map(|(digit, weight)| digit * weight)
-        .sum();
-    (11 - sum % 11) % 10
 }
 
 impl fmt::Debug for ThaiNationalId {
@@ -134,21 +138,48 @@ impl ToSchema for ThaiNationalId {}
 mod tests {
     use super::*;
 
-    /// Appends the check digit, computed independently of `check_digit`.
-    fn with_check_digit(first12: &str) -> String {
-        let sum: u32 = first12
-            .chars()
-            .enumerate()
-            .map(|(i, c)| c.to_digit(10).unwrap() * (13 - i as u32))
-            .sum();
-        format!("{first12}{}", (11 - sum % 11) % 10)
+    /// Twelve digits completed with their check digit.
+    fn complete(first12: &str) -> String {
+        let check = ThaiNationalId::check_digit(first12).expect("twelve digits");
+        format!("{first12}{check}")
     }
 
     #[test]
-    fn test_helper_matches_a_hand_computed_id() {
-        // 1*13 + 1*12 + 0*11 + 3*10 + 7*9 + 0*8 + 2*7 + 0*6 + 7*5 + 1*4 + 1*3
-        // + 8*2 = 190; 190 mod 11 = 3; (11 - 3) mod 10 = 8.
-        assert_eq!(with_check_digit("110370207118"), "1103702071188");
+    fn check_digit_matches_known_valid_ids() {
+        for id in [
+            // By hand: 1*13 + 1*12 + 0*11 + 3*10 + 7*9 + 0*8 + 2*7 + 0*6 + 7*5
+            // + 1*4 + 1*3 + 8*2 = 190; 190 mod 11 = 3; (11 - 3) mod 10 = 8.
+            "1103702071188",
+            // Published as valid in the test cases of the stdnum validators.
+            "3100600445635",
+            "1234545678781",
+            "1112034563562",
+        ] {
+            let (first12, last) = id.split_at(12);
+            assert_eq!(
+                ThaiNationalId::check_digit(first12),
+                last.parse().ok(),
+                "{id}"
+            );
+            assert_eq!(ThaiNationalId::parse(id).unwrap().as_str(), id);
+        }
+        // Published by the same validators as a wrong check digit (it should be 8).
+        assert_eq!(ThaiNationalId::check_digit("110170023070"), Some(8));
+        assert!(ThaiNationalId::parse("1101700230705").is_err());
+    }
+
+    #[test]
+    fn check_digit_needs_exactly_twelve_digits() {
+        for bad in [
+            "",
+            "11037020711",
+            "1103702071188",
+            "11037020711x",
+            "1-1037-02071-18",
+            "๑๑๐๓๗๐๒๐๗๑๑๘",
+        ] {
+            assert_eq!(ThaiNationalId::check_digit(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -159,7 +190,7 @@ mod tests {
             "555555555555",
             "899999999999",
         ] {
-            let id = with_check_digit(first12);
+            let id = complete(first12);
             assert_eq!(ThaiNationalId::parse(&id).unwrap().as_str(), id);
         }
     }
@@ -170,7 +201,7 @@ mod tests {
         // remainder 1 gives 10 -> 0.
         let mut seen = [false; 2];
         for n in 100_000_000_000u64..100_000_000_200 {
-            let id = with_check_digit(&n.to_string());
+            let id = complete(&n.to_string());
             let parsed = ThaiNationalId::parse(&id).unwrap();
             let last = parsed.as_str().as_bytes()[12];
             if last == b'1' {
@@ -208,7 +239,7 @@ mod tests {
 
     #[test]
     fn rejects_a_leading_zero_even_with_a_valid_check_digit() {
-        let id = with_check_digit("010370207118");
+        let id = complete("010370207118");
         let error = ThaiNationalId::parse(&id).unwrap_err();
         assert!(error.message().contains("cannot start with 0"));
     }

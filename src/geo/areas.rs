@@ -4,49 +4,10 @@ use std::ops::Range;
 
 use anyhow::{bail, ensure, Context};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Code of the whole country, the root of the hierarchy.
-pub const COUNTRY_CODE: &str = "TH";
-
-/// Level of an administrative area: `country` (code `TH`), `province`
-/// (2-digit code; Bangkok counts as one), `district` (4 digits) or
-/// `subdistrict` (6 digits).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AreaLevel {
-    /// The whole of Thailand (code `TH`).
-    Country,
-    /// Province (จังหวัด), or Bangkok; 2-digit code.
-    Province,
-    /// District (อำเภอ, or เขต in Bangkok); 4-digit code.
-    District,
-    /// Subdistrict (ตำบล, or แขวง in Bangkok); 6-digit code.
-    Subdistrict,
-}
-
-impl AreaLevel {
-    /// The serialized name, e.g. for a database column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Country => "country",
-            Self::Province => "province",
-            Self::District => "district",
-            Self::Subdistrict => "subdistrict",
-        }
-    }
-
-    /// Length of this level's codes, for the numbered levels.
-    fn code_len(self) -> Option<usize> {
-        match self {
-            Self::Country => None,
-            Self::Province => Some(2),
-            Self::District => Some(4),
-            Self::Subdistrict => Some(6),
-        }
-    }
-}
+use crate::domain::{AreaCode, AreaLevel};
 
 /// An administrative area of Thailand.
 ///
@@ -112,7 +73,7 @@ impl AreaTable {
 
         let table = Self {
             country: Area {
-                code: COUNTRY_CODE.to_owned(),
+                code: AreaCode::COUNTRY.to_owned(),
                 level: AreaLevel::Country,
                 name_th: "ประเทศไทย".to_owned(),
                 name_en: "Thailand".to_owned(),
@@ -146,7 +107,7 @@ impl AreaTable {
 
     /// The area with this code, `TH` included.
     pub(super) fn get(&self, code: &str) -> Option<&Area> {
-        if code == COUNTRY_CODE {
+        if code == AreaCode::COUNTRY {
             return Some(&self.country);
         }
         let level = level_of(code)?;
@@ -167,7 +128,7 @@ impl AreaTable {
     /// The areas one level below `parent` (`None` meaning the country), or
     /// `None` when `parent` is not a known code.
     pub(super) fn children(&self, parent: Option<&str>) -> Option<&[Area]> {
-        let parent = self.get(parent.unwrap_or(COUNTRY_CODE))?;
+        let parent = self.get(parent.unwrap_or(AreaCode::COUNTRY))?;
         Some(match parent.level {
             AreaLevel::Country => &self.provinces,
             AreaLevel::Province => &self.districts[under(&self.districts, &parent.code)],

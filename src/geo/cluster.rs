@@ -4,13 +4,14 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use serde::Serialize;
 
-use super::distance::{chord_2_for_distance, LatLon};
+use super::distance::{chord_2_for_distance, unit_vector};
+use crate::domain::GeoPoint;
 
 /// A group of nearby points.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster<T> {
     /// Mean latitude and longitude of the members.
-    pub center: LatLon,
+    pub center: GeoPoint,
     /// The members' payloads, in input order.
     pub members: Vec<T>,
 }
@@ -38,7 +39,7 @@ enum Label {
 /// members keep input order, and equally large clusters keep the order in which
 /// they were formed.
 pub fn cluster_points<T: Copy>(
-    points: &[(LatLon, T)],
+    points: &[(GeoPoint, T)],
     eps_m: f64,
     min_points: usize,
 ) -> Vec<Cluster<T>> {
@@ -49,14 +50,14 @@ pub fn cluster_points<T: Copy>(
             .iter()
             .enumerate()
             .filter(|(_, (point, _))| point.is_valid())
-            .map(|(index, (point, _))| GeomWithData::new(point.to_unit_vector(), index))
+            .map(|(index, (point, _))| GeomWithData::new(unit_vector(*point), index))
             .collect(),
     );
     let radius_2 = chord_2_for_distance(eps_m);
     let mut neighbours = Vec::new();
     let find_neighbours = |index: usize, found: &mut Vec<usize>| {
         found.clear();
-        let center = points[index].0.to_unit_vector();
+        let center = unit_vector(points[index].0);
         found.extend(
             tree.locate_within_distance(center, radius_2)
                 .map(|entry| entry.data),
@@ -122,7 +123,7 @@ fn claim(labels: &mut [Label], neighbours: &[usize], cluster: Label, pending: &m
     }
 }
 
-fn summarize<T: Copy>(points: &[(LatLon, T)], indices: &[usize]) -> Cluster<T> {
+fn summarize<T: Copy>(points: &[(GeoPoint, T)], indices: &[usize]) -> Cluster<T> {
     // Plain means of the coordinates: clusters span at most a few kilometres
     // and Thailand is far from the antimeridian.
     let count = indices.len() as f64;
@@ -130,7 +131,7 @@ fn summarize<T: Copy>(points: &[(LatLon, T)], indices: &[usize]) -> Cluster<T> {
         (lat + points[index].0.lat, lon + points[index].0.lon)
     });
     Cluster {
-        center: LatLon::new(lat_sum / count, lon_sum / count),
+        center: GeoPoint::new(lat_sum / count, lon_sum / count),
         members: indices.iter().map(|&index| points[index].1).collect(),
     }
 }
@@ -141,9 +142,9 @@ mod tests {
     use super::*;
 
     /// A point `north_m` and `east_m` metres from `origin` (flat approximation).
-    fn offset(origin: LatLon, north_m: f64, east_m: f64) -> LatLon {
+    fn offset(origin: GeoPoint, north_m: f64, east_m: f64) -> GeoPoint {
         let metres_per_degree = EARTH_RADIUS_M.to_radians();
-        LatLon::new(
+        GeoPoint::new(
             origin.lat + north_m / metres_per_degree,
             origin.lon + east_m / (metres_per_degree * origin.lat.to_radians().cos()),
         )
@@ -151,8 +152,8 @@ mod tests {
 
     #[test]
     fn finds_two_groups_and_drops_noise() {
-        let bangkok = LatLon::new(13.75, 100.5);
-        let chiang_mai = LatLon::new(18.79, 98.98);
+        let bangkok = GeoPoint::new(13.75, 100.5);
+        let chiang_mai = GeoPoint::new(18.79, 98.98);
         let mut points = Vec::new();
         // Interleave the groups and the noise so that input order matters.
         for i in 0..30 {
@@ -189,7 +190,7 @@ mod tests {
 
     #[test]
     fn chains_core_points_and_attaches_border_points() {
-        let start = LatLon::new(7.0, 100.47);
+        let start = GeoPoint::new(7.0, 100.47);
         // A border point first in input order: it is seen as noise before the
         // cluster reaches it, and must still join it.
         let mut points = vec![(offset(start, 0.0, -100.0), 'b')];
@@ -207,8 +208,8 @@ mod tests {
 
     #[test]
     fn equal_clusters_keep_input_order() {
-        let a = LatLon::new(9.5, 100.0);
-        let b = LatLon::new(16.4, 102.8);
+        let a = GeoPoint::new(9.5, 100.0);
+        let b = GeoPoint::new(16.4, 102.8);
         let points: Vec<_> = (0..6)
             .map(|i| {
                 let origin = if i % 2 == 0 { b } else { a };
@@ -227,13 +228,13 @@ mod tests {
         // 10,000 isolated points on a 2 km grid across the Khorat plateau.
         let mut points = Vec::with_capacity(50_000);
         for hotspot in 0..25_u32 {
-            let origin = LatLon::new(14.0 + 0.2 * f64::from(hotspot), 100.0);
+            let origin = GeoPoint::new(14.0 + 0.2 * f64::from(hotspot), 100.0);
             for i in 0..1_600 {
                 let (row, column) = (f64::from(i / 40), f64::from(i % 40));
                 points.push((offset(origin, 20.0 * row, 20.0 * column), hotspot));
             }
         }
-        let corner = LatLon::new(14.0, 101.0);
+        let corner = GeoPoint::new(14.0, 101.0);
         for i in 0..10_000 {
             let (row, column) = (f64::from(i / 100), f64::from(i % 100));
             points.push((offset(corner, 2_000.0 * row, 2_000.0 * column), 100));
@@ -255,12 +256,12 @@ mod tests {
 
     #[test]
     fn degenerate_inputs_do_not_panic() {
-        let empty: [(LatLon, u8); 0] = [];
+        let empty: [(GeoPoint, u8); 0] = [];
         assert!(cluster_points(&empty, 100.0, 3).is_empty());
 
-        let p = LatLon::new(13.0, 100.0);
-        let bad = LatLon::new(f64::NAN, 100.0);
-        let points = [(p, 1), (bad, 2), (p, 3), (LatLon::new(200.0, 0.0), 4)];
+        let p = GeoPoint::new(13.0, 100.0);
+        let bad = GeoPoint::new(f64::NAN, 100.0);
+        let points = [(p, 1), (bad, 2), (p, 3), (GeoPoint::new(200.0, 0.0), 4)];
         let clusters = cluster_points(&points, 10.0, 2);
         assert_eq!(clusters.len(), 1);
         assert_eq!(clusters[0].members, vec![1, 3]);

@@ -1,53 +1,26 @@
-//! Points on the Earth, great-circle distances and search boxes.
+//! Great-circle distances and the search boxes around them.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use crate::domain::{Bbox, GeoPoint};
 
 /// Mean Earth radius (IUGG), in metres.
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// A WGS84 position in decimal degrees.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct LatLon {
-    /// Latitude in degrees, positive north.
-    #[schema(example = 13.7563)]
-    pub lat: f64,
-    /// Longitude in degrees, positive east.
-    #[schema(example = 100.5018)]
-    pub lon: f64,
-}
-
-impl LatLon {
-    /// A position from latitude and longitude, in that order.
-    pub const fn new(lat: f64, lon: f64) -> Self {
-        Self { lat, lon }
-    }
-
-    /// Whether both coordinates are finite and within their valid ranges.
-    pub fn is_valid(self) -> bool {
-        self.lat.is_finite()
-            && self.lon.is_finite()
-            && (-90.0..=90.0).contains(&self.lat)
-            && (-180.0..=180.0).contains(&self.lon)
-    }
-
-    /// The point as a unit vector from the Earth's centre.
-    ///
-    /// Straight-line (chord) distance between unit vectors grows strictly with
-    /// the great-circle distance, so a Euclidean R-tree over these vectors gives
-    /// exact great-circle nearest neighbours, with no projection distortion.
-    pub(crate) fn to_unit_vector(self) -> [f64; 3] {
-        let (lat, lon) = (self.lat.to_radians(), self.lon.to_radians());
-        [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
-    }
+/// The point as a unit vector from the Earth's centre.
+///
+/// Straight-line (chord) distance between unit vectors grows strictly with
+/// the great-circle distance, so a Euclidean R-tree over these vectors gives
+/// exact great-circle nearest neighbours, with no projection distortion.
+pub(super) fn unit_vector(point: GeoPoint) -> [f64; 3] {
+    let (lat, lon) = (point.lat.to_radians(), point.lon.to_radians());
+    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
 }
 
 /// Squared chord length on the unit sphere matching a great-circle distance.
 ///
-/// Used as the radius for R-tree queries over [`LatLon::to_unit_vector`] points.
+/// Used as the radius for R-tree queries over [`unit_vector`] points.
 /// Negative or NaN distances give 0; anything past the antipode gives the full
 /// diameter.
-pub(crate) fn chord_2_for_distance(distance_m: f64) -> f64 {
+pub(super) fn chord_2_for_distance(distance_m: f64) -> f64 {
     let angle = (distance_m / EARTH_RADIUS_M).clamp(0.0, std::f64::consts::PI);
     // `clamp` passes NaN through; treat it as "no distance at all".
     let angle = if angle.is_nan() { 0.0 } else { angle };
@@ -56,34 +29,13 @@ pub(crate) fn chord_2_for_distance(distance_m: f64) -> f64 {
 }
 
 /// Great-circle distance in metres between two points (haversine formula).
-pub fn haversine_m(a: LatLon, b: LatLon) -> f64 {
+pub fn haversine_m(a: GeoPoint, b: GeoPoint) -> f64 {
     let (lat_a, lat_b) = (a.lat.to_radians(), b.lat.to_radians());
     let d_lat = lat_b - lat_a;
     let d_lon = (b.lon - a.lon).to_radians();
     let h = (d_lat / 2.0).sin().powi(2) + lat_a.cos() * lat_b.cos() * (d_lon / 2.0).sin().powi(2);
     // Rounding can push `h` a hair above 1 for antipodal points.
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
-}
-
-/// A latitude/longitude rectangle, in degrees, edges included.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BoundingBox {
-    /// Southern edge.
-    pub min_lat: f64,
-    /// Northern edge.
-    pub max_lat: f64,
-    /// Western edge.
-    pub min_lon: f64,
-    /// Eastern edge.
-    pub max_lon: f64,
-}
-
-impl BoundingBox {
-    /// Whether the point lies inside the box (edges included).
-    pub fn contains(&self, point: LatLon) -> bool {
-        (self.min_lat..=self.max_lat).contains(&point.lat)
-            && (self.min_lon..=self.max_lon).contains(&point.lon)
-    }
 }
 
 /// Slack added on every side so that points exactly on the circle survive
@@ -100,7 +52,7 @@ const BOX_SLACK_DEG: f64 = 1e-8;
 /// When the circle reaches a pole or crosses the antimeridian the box spans all
 /// longitudes, since a single min/max pair cannot express the wrap. A negative
 /// or NaN radius is taken as 0.
-pub fn bounding_box(center: LatLon, radius_m: f64) -> BoundingBox {
+pub fn bounding_box(center: GeoPoint, radius_m: f64) -> Bbox {
     let radius_m = if radius_m.is_nan() {
         0.0
     } else {
@@ -111,7 +63,7 @@ pub fn bounding_box(center: LatLon, radius_m: f64) -> BoundingBox {
     let min_lat = center.lat - d_lat;
     let max_lat = center.lat + d_lat;
 
-    let all_longitudes = BoundingBox {
+    let all_longitudes = Bbox {
         min_lat: min_lat.max(-90.0),
         max_lat: max_lat.min(90.0),
         min_lon: -180.0,
@@ -132,7 +84,7 @@ pub fn bounding_box(center: LatLon, radius_m: f64) -> BoundingBox {
     if min_lon < -180.0 || max_lon > 180.0 {
         return all_longitudes;
     }
-    BoundingBox {
+    Bbox {
         min_lat,
         max_lat,
         min_lon,
@@ -147,16 +99,16 @@ mod tests {
     #[test]
     fn haversine_matches_known_distances() {
         // Suvarnabhumi to Don Mueang airport: 29.19 km great-circle.
-        let bkk = LatLon::new(13.6900, 100.7501);
-        let dmk = LatLon::new(13.9126, 100.6068);
+        let bkk = GeoPoint::new(13.6900, 100.7501);
+        let dmk = GeoPoint::new(13.9126, 100.6068);
         assert!((haversine_m(bkk, dmk) - 29_190.99).abs() < 0.01);
 
         // One degree of latitude along a meridian is R * pi / 180.
-        let one_degree = haversine_m(LatLon::new(10.0, 100.0), LatLon::new(11.0, 100.0));
+        let one_degree = haversine_m(GeoPoint::new(10.0, 100.0), GeoPoint::new(11.0, 100.0));
         assert!((one_degree - EARTH_RADIUS_M.to_radians()).abs() < 1e-6);
 
         // Antipodes are half a circumference apart, and never NaN.
-        let antipodes = haversine_m(LatLon::new(0.0, 0.0), LatLon::new(0.0, 180.0));
+        let antipodes = haversine_m(GeoPoint::new(0.0, 0.0), GeoPoint::new(0.0, 180.0));
         assert!((antipodes - EARTH_RADIUS_M * std::f64::consts::PI).abs() < 1e-3);
 
         assert_eq!(haversine_m(bkk, bkk), 0.0);
@@ -173,7 +125,7 @@ mod tests {
             ((0.0, 0.0), (-33.9, 151.2)),
         ];
         for ((lat_a, lon_a), (lat_b, lon_b)) in pairs {
-            let ours = haversine_m(LatLon::new(lat_a, lon_a), LatLon::new(lat_b, lon_b));
+            let ours = haversine_m(GeoPoint::new(lat_a, lon_a), GeoPoint::new(lat_b, lon_b));
             let theirs = Haversine.distance(Point::new(lon_a, lat_a), Point::new(lon_b, lat_b));
             // geo uses the GRS80 mean radius, within 0.03 m of ours.
             assert!((ours - theirs).abs() / theirs < 1e-8, "{ours} vs {theirs}");
@@ -182,10 +134,10 @@ mod tests {
 
     #[test]
     fn chord_radius_is_monotonic_with_distance() {
-        let a = LatLon::new(13.0, 100.0);
-        let b = LatLon::new(13.01, 100.02);
-        let [ax, ay, az] = a.to_unit_vector();
-        let [bx, by, bz] = b.to_unit_vector();
+        let a = GeoPoint::new(13.0, 100.0);
+        let b = GeoPoint::new(13.01, 100.02);
+        let [ax, ay, az] = unit_vector(a);
+        let [bx, by, bz] = unit_vector(b);
         let chord_2 = (ax - bx).powi(2) + (ay - by).powi(2) + (az - bz).powi(2);
         let expected = chord_2_for_distance(haversine_m(a, b));
         assert!((chord_2 - expected).abs() / expected < 1e-9);
@@ -203,7 +155,7 @@ mod tests {
             (0.0, 0.0),
             (70.0, 20.0),
         ] {
-            let center = LatLon::new(lat, lon);
+            let center = GeoPoint::new(lat, lon);
             for &radius in &[10.0, 5_000.0, 250_000.0] {
                 let bbox = bounding_box(center, radius);
                 // Walk the circle's edge in 1-degree steps of bearing.
@@ -215,7 +167,7 @@ mod tests {
                     );
                 }
                 // The box is tight: its extreme latitudes are on the circle.
-                let north = haversine_m(center, LatLon::new(bbox.max_lat, lon));
+                let north = haversine_m(center, GeoPoint::new(bbox.max_lat, lon));
                 assert!((north - radius).abs() < 0.01, "{north} vs {radius}");
             }
         }
@@ -223,8 +175,8 @@ mod tests {
 
     #[test]
     fn bounding_box_widens_with_latitude() {
-        let equator = bounding_box(LatLon::new(0.0, 100.0), 10_000.0);
-        let north = bounding_box(LatLon::new(60.0, 100.0), 10_000.0);
+        let equator = bounding_box(GeoPoint::new(0.0, 100.0), 10_000.0);
+        let north = bounding_box(GeoPoint::new(60.0, 100.0), 10_000.0);
         let equator_span = equator.max_lon - equator.min_lon;
         let north_span = north.max_lon - north.min_lon;
         // cos(60°) = 0.5, so a degree of longitude is half as long there.
@@ -233,29 +185,29 @@ mod tests {
 
     #[test]
     fn bounding_box_degenerate_inputs() {
-        let p = LatLon::new(13.0, 100.0);
+        let p = GeoPoint::new(13.0, 100.0);
         assert!(bounding_box(p, 0.0).contains(p));
         assert!(bounding_box(p, -1.0).contains(p));
         assert!(bounding_box(p, f64::NAN).contains(p));
-        let polar = bounding_box(LatLon::new(89.99, 0.0), 5_000.0);
+        let polar = bounding_box(GeoPoint::new(89.99, 0.0), 5_000.0);
         assert_eq!(
             (polar.min_lon, polar.max_lon, polar.max_lat),
             (-180.0, 180.0, 90.0)
         );
-        let wrapping = bounding_box(LatLon::new(0.0, 179.99), 5_000.0);
+        let wrapping = bounding_box(GeoPoint::new(0.0, 179.99), 5_000.0);
         assert_eq!((wrapping.min_lon, wrapping.max_lon), (-180.0, 180.0));
         let huge = bounding_box(p, f64::INFINITY);
         assert_eq!((huge.min_lat, huge.max_lat), (-90.0, 90.0));
     }
 
     /// The point reached by travelling `distance_m` from `start` on `bearing_deg`.
-    fn destination(start: LatLon, bearing_deg: f64, distance_m: f64) -> LatLon {
+    fn destination(start: GeoPoint, bearing_deg: f64, distance_m: f64) -> GeoPoint {
         let angle = distance_m / EARTH_RADIUS_M;
         let (lat, lon) = (start.lat.to_radians(), start.lon.to_radians());
         let bearing = bearing_deg.to_radians();
         let lat2 = (lat.sin() * angle.cos() + lat.cos() * angle.sin() * bearing.cos()).asin();
         let lon2 = lon
             + (bearing.sin() * angle.sin() * lat.cos()).atan2(angle.cos() - lat.sin() * lat2.sin());
-        LatLon::new(lat2.to_degrees(), lon2.to_degrees())
+        GeoPoint::new(lat2.to_degrees(), lon2.to_degrees())
     }
 }

@@ -10,7 +10,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::areas::{Area, AreaTable};
-use super::distance::{chord_2_for_distance, haversine_m, LatLon};
+use super::distance::{chord_2_for_distance, haversine_m, unit_vector};
+use crate::domain::GeoPoint;
 
 /// Bangkok's province code.
 pub const BANGKOK_CODE: &str = "10";
@@ -102,7 +103,7 @@ pub struct Located {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OutsideThailand {
     /// The rejected point.
-    pub point: LatLon,
+    pub point: GeoPoint,
 }
 
 impl fmt::Display for OutsideThailand {
@@ -126,7 +127,7 @@ type CentroidEntry = GeomWithData<[f64; 3], usize>;
 #[derive(Debug)]
 pub(super) struct Centroids {
     /// Parallel to [`AreaTable::subdistricts`]; `None` where the data has none.
-    by_subdistrict: Vec<Option<LatLon>>,
+    by_subdistrict: Vec<Option<GeoPoint>>,
     tree: RTree<CentroidEntry>,
     bangkok: Polygon<f64>,
 }
@@ -166,7 +167,7 @@ impl Centroids {
             .iter()
             .enumerate()
             .filter_map(|(index, point)| {
-                Some(CentroidEntry::new(point.as_ref()?.to_unit_vector(), index))
+                point.map(|point| CentroidEntry::new(unit_vector(point), index))
             })
             .collect();
         ensure!(!entries.is_empty(), "no centroid matches a subdistrict");
@@ -186,7 +187,7 @@ impl Centroids {
     }
 
     /// Centroid of the subdistrict at `index` in [`AreaTable::subdistricts`].
-    pub(super) fn get(&self, index: usize) -> Option<LatLon> {
+    pub(super) fn get(&self, index: usize) -> Option<GeoPoint> {
         self.by_subdistrict.get(index).copied().flatten()
     }
 
@@ -202,17 +203,21 @@ impl Centroids {
     }
 
     /// The centroids within `radius_m` metres (great-circle) of the point.
-    pub(super) fn within(&self, point: LatLon, radius_m: f64) -> impl Iterator<Item = LatLon> + '_ {
+    pub(super) fn within(
+        &self,
+        point: GeoPoint,
+        radius_m: f64,
+    ) -> impl Iterator<Item = GeoPoint> + '_ {
         self.tree
-            .locate_within_distance(point.to_unit_vector(), chord_2_for_distance(radius_m))
+            .locate_within_distance(unit_vector(point), chord_2_for_distance(radius_m))
             .filter_map(|entry| self.get(entry.data))
     }
 
     /// The subdistrict (index) whose centroid is nearest, and its distance.
-    pub(super) fn nearest(&self, point: LatLon) -> Option<(usize, f64)> {
+    pub(super) fn nearest(&self, point: GeoPoint) -> Option<(usize, f64)> {
         // Chord length grows with great-circle distance, so the Euclidean
         // nearest neighbour of the unit vectors is the true nearest centroid.
-        let entry = self.tree.nearest_neighbor(&point.to_unit_vector())?;
+        let entry = self.tree.nearest_neighbor(&unit_vector(point))?;
         let centroid = self.get(entry.data)?;
         Some((entry.data, haversine_m(point, centroid)))
     }
@@ -221,7 +226,7 @@ impl Centroids {
     ///
     /// Returns `None` only if the data has no centroid at all, which the loader
     /// rules out.
-    pub(super) fn locate(&self, areas: &AreaTable, point: LatLon) -> Option<Located> {
+    pub(super) fn locate(&self, areas: &AreaTable, point: GeoPoint) -> Option<Located> {
         let nearest = self.nearest(point);
         let in_bangkok = self.bangkok.intersects(&Coord {
             x: point.lon,
@@ -255,7 +260,7 @@ impl Centroids {
 }
 
 /// Parses `code,lat,lon`.
-fn parse_row(line: &str) -> anyhow::Result<(&str, LatLon)> {
+fn parse_row(line: &str) -> anyhow::Result<(&str, GeoPoint)> {
     let mut fields = line.split(',').map(str::trim);
     let (Some(code), Some(lat), Some(lon), None) =
         (fields.next(), fields.next(), fields.next(), fields.next())
@@ -266,7 +271,7 @@ fn parse_row(line: &str) -> anyhow::Result<(&str, LatLon)> {
         code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
         "{code:?} is not a 6-digit subdistrict code"
     );
-    let point = LatLon::new(
+    let point = GeoPoint::new(
         lat.parse().context("latitude")?,
         lon.parse().context("longitude")?,
     );
@@ -281,7 +286,7 @@ mod tests {
     #[test]
     fn parse_row_accepts_only_well_formed_rows() {
         let (code, point) = parse_row("100101, 13.75,100.5").unwrap();
-        assert_eq!((code, point), ("100101", LatLon::new(13.75, 100.5)));
+        assert_eq!((code, point), ("100101", GeoPoint::new(13.75, 100.5)));
         assert!(parse_row("100101,13.75").is_err());
         assert!(parse_row("10010,13.75,100.5").is_err());
         assert!(parse_row("code,lat,lon").is_err());

@@ -27,14 +27,15 @@ mod tests;
 
 use std::fmt;
 
-pub use areas::{Area, AreaLevel, COUNTRY_CODE};
+pub use areas::Area;
 pub use cluster::{cluster_points, Cluster};
-pub use distance::{bounding_box, haversine_m, BoundingBox, LatLon, EARTH_RADIUS_M};
+pub use distance::{bounding_box, haversine_m, EARTH_RADIUS_M};
 pub use locate::{
     LocateMethod, Located, OutsideThailand, BANGKOK_CODE, BANGKOK_NEIGHBOUR_RADIUS_M,
 };
 pub use outline::{COAST_TOLERANCE_M, LAND_BORDER_TOLERANCE_M, THAILAND_BOX};
 
+use crate::domain::{AreaCode, GeoPoint};
 use areas::AreaTable;
 use locate::Centroids;
 use outline::Outline;
@@ -102,7 +103,7 @@ impl Geography {
     }
 
     /// The centroid of a subdistrict, if the data has one.
-    pub fn centroid(&self, subdistrict_code: &str) -> Option<LatLon> {
+    pub fn centroid(&self, subdistrict_code: &str) -> Option<GeoPoint> {
         self.centroids
             .get(self.areas.subdistrict_index(subdistrict_code)?)
     }
@@ -118,7 +119,7 @@ impl Geography {
     /// Ko Sukon, Mu Ko Ang Thong and others. Islands far from both are
     /// wrongly outside: Ko Tao (whose centroid is missing), Ko Phi Phi,
     /// Ko Lipe, Ko Mak.
-    pub fn contains(&self, point: LatLon) -> bool {
+    pub fn contains(&self, point: GeoPoint) -> bool {
         // Cheapest test first: the box rejects most foreign points (and NaNs),
         // the polygon accepts inland points; only points off the outline need
         // the distance searches.
@@ -132,7 +133,7 @@ impl Geography {
     ///
     /// Both must face the sea, so that a point across a land border never
     /// counts, however near a Thai centroid.
-    fn is_near_island(&self, point: LatLon) -> bool {
+    fn is_near_island(&self, point: GeoPoint) -> bool {
         // The radius search is cheapest and usually empty, so it goes first.
         self.centroids
             .within(point, COAST_TOLERANCE_M)
@@ -146,7 +147,7 @@ impl Geography {
     /// Inside Bangkok's approximate outline, the point is put in Bangkok unless
     /// a neighbouring province's subdistrict centroid is within
     /// [`BANGKOK_NEIGHBOUR_RADIUS_M`].
-    pub fn locate(&self, point: LatLon) -> Result<Located, OutsideThailand> {
+    pub fn locate(&self, point: GeoPoint) -> Result<Located, OutsideThailand> {
         if !self.contains(point) {
             return Err(OutsideThailand { point });
         }
@@ -161,11 +162,11 @@ impl Geography {
     /// centroid for a subdistrict, to the nearest of its subdistricts' centroids
     /// for a larger area. `None` for an unknown code, an invalid point, or an
     /// area without any centroid (such as everything in Bangkok).
-    pub fn distance_to_area_m(&self, code: &str, point: LatLon) -> Option<f64> {
+    pub fn distance_to_area_m(&self, code: &str, point: GeoPoint) -> Option<f64> {
         if !point.is_valid() {
             return None;
         }
-        if code == COUNTRY_CODE {
+        if code == AreaCode::COUNTRY {
             return self.centroids.nearest(point).map(|(_, distance)| distance);
         }
         self.areas

@@ -8,15 +8,16 @@ use rstar::primitives::{CachedEnvelope, GeomWithData, Line};
 use rstar::{RTree, AABB};
 use serde::Deserialize;
 
-use super::distance::{bounding_box, haversine_m, BoundingBox, LatLon};
+use super::distance::{bounding_box, haversine_m};
+use crate::domain::{Bbox, GeoPoint};
 
 /// Coarse box around Thailand, checked before anything else: it rejects most
 /// points from elsewhere with four comparisons.
-pub const THAILAND_BOX: BoundingBox = BoundingBox {
-    min_lat: 5.60,
-    max_lat: 20.50,
+pub const THAILAND_BOX: Bbox = Bbox {
     min_lon: 97.30,
+    min_lat: 5.60,
     max_lon: 105.70,
+    max_lat: 20.50,
 };
 
 /// How far outside the outline a point may be and still count as in Thailand,
@@ -39,15 +40,18 @@ pub const LAND_BORDER_TOLERANCE_M: f64 = 1_000.0;
 /// The stretches of the mainland ring that are land borders rather than coast,
 /// each from the vertex where it leaves the sea to the vertex where it meets the
 /// sea again, in the ring's stored order.
-const LAND_BORDERS: [(LatLon, LatLon); 2] = [
+const LAND_BORDERS: [(GeoPoint, GeoPoint); 2] = [
     // Malaysia: from the mouth of the Kolok river (Tak Bai, Narathiwat) to the
     // coast at the Satun-Perlis border.
-    (LatLon::new(6.2584, 102.0736), LatLon::new(6.4425, 100.1260)),
+    (
+        GeoPoint::new(6.2584, 102.0736),
+        GeoPoint::new(6.4425, 100.1260),
+    ),
     // Myanmar, Laos and Cambodia: from the head of the Kraburi estuary, north
     // of Ranong town and port, to Hat Lek (Trat).
     (
-        LatLon::new(10.0695, 98.6464),
-        LatLon::new(11.6467, 102.9124),
+        GeoPoint::new(10.0695, 98.6464),
+        GeoPoint::new(11.6467, 102.9124),
     ),
 ];
 
@@ -171,7 +175,7 @@ impl Outline {
     }
 
     /// Whether the point is inside the outline or on its edge.
-    pub(super) fn covers(&self, point: LatLon) -> bool {
+    pub(super) fn covers(&self, point: GeoPoint) -> bool {
         let coord = Coord {
             x: point.lon,
             y: point.lat,
@@ -186,7 +190,7 @@ impl Outline {
     ///
     /// "Nearest" is measured in plain degrees here, which is close enough to
     /// tell a coast from a land border.
-    pub(super) fn faces_sea(&self, point: LatLon) -> bool {
+    pub(super) fn faces_sea(&self, point: GeoPoint) -> bool {
         self.edges
             .nearest_neighbor(&[point.lon, point.lat])
             .is_some_and(|edge| edge.data == EdgeKind::Coast)
@@ -195,7 +199,7 @@ impl Outline {
     /// Whether the point is within the tolerance of the part of the outline
     /// nearest to it: [`COAST_TOLERANCE_M`] of a coast, or
     /// [`LAND_BORDER_TOLERANCE_M`] of a land border.
-    pub(super) fn is_near_edge(&self, point: LatLon) -> bool {
+    pub(super) fn is_near_edge(&self, point: GeoPoint) -> bool {
         let search = bounding_box(point, COAST_TOLERANCE_M.max(LAND_BORDER_TOLERANCE_M));
         let envelope = AABB::from_corners(
             [search.min_lon, search.min_lat],
@@ -213,7 +217,7 @@ impl Outline {
 
 /// The ring and vertex nearest to `landmark`, if one is within
 /// [`LANDMARK_MATCH_M`]. The closing vertex is skipped: it repeats the first.
-fn nearest_vertex(rings: &[&[[f64; 2]]], landmark: LatLon) -> Option<(usize, usize)> {
+fn nearest_vertex(rings: &[&[[f64; 2]]], landmark: GeoPoint) -> Option<(usize, usize)> {
     rings
         .iter()
         .enumerate()
@@ -222,7 +226,7 @@ fn nearest_vertex(rings: &[&[[f64; 2]]], landmark: LatLon) -> Option<(usize, usi
                 .iter()
                 .enumerate()
                 .map(move |(vertex, &[lon, lat])| {
-                    (ring, vertex, haversine_m(landmark, LatLon::new(lat, lon)))
+                    (ring, vertex, haversine_m(landmark, GeoPoint::new(lat, lon)))
                 })
         })
         .filter(|&(.., distance)| distance <= LANDMARK_MATCH_M)
@@ -252,7 +256,7 @@ fn check_ring(positions: &[[f64; 2]]) -> anyhow::Result<()> {
     ensure!(positions.first() == positions.last(), "ring is not closed");
     if let Some(bad) = positions
         .iter()
-        .find(|&&[lon, lat]| !LatLon::new(lat, lon).is_valid())
+        .find(|&&[lon, lat]| !GeoPoint::new(lat, lon).is_valid())
     {
         bail!("invalid position {bad:?}");
     }
@@ -264,7 +268,7 @@ fn check_ring(positions: &[[f64; 2]]) -> anyhow::Result<()> {
 /// The closest point is found in a flat frame centred on `point` (longitude
 /// scaled by cos(lat)), which is accurate for the few-kilometre distances this
 /// is used for; the distance to it is then measured exactly.
-fn distance_to_segment_m(point: LatLon, edge: &Line<[f64; 2]>) -> f64 {
+fn distance_to_segment_m(point: GeoPoint, edge: &Line<[f64; 2]>) -> f64 {
     let scale = point.lat.to_radians().cos();
     let local = |[lon, lat]: [f64; 2]| ((lon - point.lon) * scale, lat - point.lat);
     let (ax, ay) = local(edge.from);
@@ -279,7 +283,7 @@ fn distance_to_segment_m(point: LatLon, edge: &Line<[f64; 2]>) -> f64 {
     };
     let [from_lon, from_lat] = edge.from;
     let [to_lon, to_lat] = edge.to;
-    let closest = LatLon::new(
+    let closest = GeoPoint::new(
         from_lat + t * (to_lat - from_lat),
         from_lon + t * (to_lon - from_lon),
     );
@@ -294,16 +298,16 @@ mod tests {
     fn segment_distance_handles_ends_and_middle() {
         let edge = Line::new([100.0, 13.0], [100.0, 14.0]);
         // Beside the middle: the perpendicular distance.
-        let beside = LatLon::new(13.5, 100.01);
-        let expected = haversine_m(beside, LatLon::new(13.5, 100.0));
+        let beside = GeoPoint::new(13.5, 100.01);
+        let expected = haversine_m(beside, GeoPoint::new(13.5, 100.0));
         assert!((distance_to_segment_m(beside, &edge) - expected).abs() < 1.0);
         // Past an end: the distance to that end.
-        let past = LatLon::new(14.1, 100.0);
-        let expected = haversine_m(past, LatLon::new(14.0, 100.0));
+        let past = GeoPoint::new(14.1, 100.0);
+        let expected = haversine_m(past, GeoPoint::new(14.0, 100.0));
         assert!((distance_to_segment_m(past, &edge) - expected).abs() < 1e-6);
         // A zero-length edge is a point.
         let dot = Line::new([100.0, 13.0], [100.0, 13.0]);
-        let expected = haversine_m(beside, LatLon::new(13.0, 100.0));
+        let expected = haversine_m(beside, GeoPoint::new(13.0, 100.0));
         assert!((distance_to_segment_m(beside, &dot) - expected).abs() < 1e-6);
     }
 

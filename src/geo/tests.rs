@@ -7,6 +7,7 @@ use std::time::Instant;
 use geo::{Coord, Intersects};
 
 use super::*;
+use crate::domain::AreaLevel;
 
 /// Loaded once and shared: loading is what `geography_loads_quickly` measures.
 fn geography() -> &'static Geography {
@@ -14,8 +15,8 @@ fn geography() -> &'static Geography {
     GEOGRAPHY.get_or_init(|| Geography::load().expect("compiled-in data loads"))
 }
 
-fn at(lat: f64, lon: f64) -> LatLon {
-    LatLon::new(lat, lon)
+fn at(lat: f64, lon: f64) -> GeoPoint {
+    GeoPoint::new(lat, lon)
 }
 
 fn codes(areas: &[&Area]) -> Vec<String> {
@@ -34,7 +35,7 @@ fn geography_loads_quickly() {
     let geography = Geography::load().unwrap();
     let elapsed = started.elapsed();
     eprintln!("Geography::load took {elapsed:?}");
-    assert_eq!(geography.subdistrict_count_under(COUNTRY_CODE), 7_436);
+    assert_eq!(geography.subdistrict_count_under(AreaCode::COUNTRY), 7_436);
     // Generous, for unoptimised builds on a busy machine.
     assert!(elapsed.as_secs_f64() < 2.0, "{elapsed:?}");
 }

@@ -10,12 +10,9 @@ use utoipa::ToSchema;
 use crate::auth::AreaScope;
 use crate::db::reports::{self, Span};
 use crate::db::DbConnection;
-use crate::domain::Category;
-use crate::domain::Priority;
-use crate::domain::{Activity, TargetGroup};
-use crate::domain::{AreaCode, IsoWeek};
+use crate::domain::{Activity, AreaCode, Category, GeoPoint, IsoWeek, Priority, TargetGroup};
 use crate::error::ApiError;
-use crate::geo::{cluster_points, Geography, LatLon};
+use crate::geo::{cluster_points, Geography};
 
 /// Grievances within this distance of each other form a hotspot...
 pub const HOTSPOT_RADIUS_M: f64 = 500.0;
@@ -88,7 +85,7 @@ pub struct Coverage {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Hotspot {
-    pub center: LatLon,
+    pub center: GeoPoint,
     pub count: i64,
     pub top_category: Category,
 }
@@ -232,18 +229,10 @@ fn every_name_counted<'a>(
 /// Density-based clusters of the week's grievances, largest first, each with its most
 /// frequent category.
 fn hotspots(points: &[(f64, f64, String)]) -> Vec<Hotspot> {
-    let located: Vec<(LatLon, usize)> = points
+    let located: Vec<(GeoPoint, usize)> = points
         .iter()
         .enumerate()
-        .map(|(i, (lat, lon, _))| {
-            (
-                LatLon {
-                    lat: *lat,
-                    lon: *lon,
-                },
-                i,
-            )
-        })
+        .map(|(i, (lat, lon, _))| (GeoPoint::new(*lat, *lon), i))
         .collect();
     cluster_points(&located, HOTSPOT_RADIUS_M, HOTSPOT_MIN_GRIEVANCES)
         .into_iter()

@@ -5,8 +5,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
+use crate::domain::GeoPoint;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::geo::{Area, Geography, LatLon, Located};
+use crate::geo::{Area, Geography, Located};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -88,7 +89,7 @@ pub async fn locate(
     geography: web::Data<Geography>,
     query: web::Query<LocateQuery>,
 ) -> Result<web::Json<Located>, ApiError> {
-    let point = crate::domain::GeoPoint::new(query.lat, query.lon, None).map_err(|errors| {
+    let point = GeoPoint::checked(query.lat, query.lon).map_err(|errors| {
         ApiError::Validation(
             errors
                 .into_iter()
@@ -96,10 +97,6 @@ pub async fn locate(
                 .collect(),
         )
     })?;
-    let point = LatLon {
-        lat: point.lat(),
-        lon: point.lon(),
-    };
     let located = geography.locate(point).map_err(|_| {
         ApiError::Validation(vec![
             FieldError::new("lat", "the point lies outside Thailand"),

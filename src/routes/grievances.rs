@@ -10,12 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, GrievanceFilter, Order};
 use crate::db::Db;
-use crate::domain::AreaCode;
-use crate::domain::Category;
-use crate::domain::Priority;
-use crate::domain::{Action, Status};
+use crate::domain::{Action, AreaCode, Category, GeoPoint, Priority, Status};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::geo::{haversine_m, Geography, LatLon};
+use crate::geo::{haversine_m, Geography};
 use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
 use crate::grievances::view::{CommentView, GrievanceView};
@@ -216,7 +213,7 @@ pub async fn list(
                     near.is_none_or(|(center, radius)| {
                         haversine_m(
                             center,
-                            LatLon {
+                            GeoPoint {
                                 lat: r.lat,
                                 lon: r.lon,
                             },

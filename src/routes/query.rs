@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use crate::domain::{bangkok_date, bangkok_start_of_day, Bbox, NearQuery};
+use crate::domain::{bangkok_date, bangkok_start_of_day, Bbox, GeoPoint};
 use crate::error::{ApiError, FieldError};
-use crate::geo::{bounding_box, LatLon};
+use crate::geo::bounding_box;
 use crate::http::PageRequest;
 
 /// An RFC 3339 instant, or a calendar day in Bangkok. As an upper bound (`end_of_day`),
@@ -46,16 +46,13 @@ pub fn today_in_bangkok() -> NaiveDate {
     bangkok_date(Utc::now())
 }
 
-/// A box of (min_lat, max_lat, min_lon, max_lon), the order the queries filter in.
-pub type LatLonBox = (f64, f64, f64, f64);
-
 /// The largest `radius_m` a list accepts.
 pub const MAX_RADIUS_M: f64 = 100_000.0;
 
 /// `bbox=minLon,minLat,maxLon,maxLat`.
-pub fn parse_bbox(errors: &mut Vec<FieldError>, raw: Option<&str>) -> Option<LatLonBox> {
+pub fn parse_bbox(errors: &mut Vec<FieldError>, raw: Option<&str>) -> Option<Bbox> {
     match Bbox::parse(raw?) {
-        Ok(b) => Some((b.min_lat(), b.max_lat(), b.min_lon(), b.max_lon())),
+        Ok(bbox) => Some(bbox),
         Err(e) => {
             errors.push(FieldError::new("bbox", e.to_string()));
             None
@@ -68,7 +65,7 @@ pub fn parse_near(
     errors: &mut Vec<FieldError>,
     near: Option<&str>,
     radius: Option<f64>,
-) -> Option<(LatLon, f64)> {
+) -> Option<(GeoPoint, f64)> {
     match (near, radius) {
         (None, None) => None,
         (Some(_), Some(radius))
@@ -80,14 +77,8 @@ pub fn parse_near(
             ));
             None
         }
-        (Some(raw), Some(radius)) => match NearQuery::parse(raw) {
-            Ok(near) => Some((
-                LatLon {
-                    lat: near.lat(),
-                    lon: near.lon(),
-                },
-                radius,
-            )),
+        (Some(raw), Some(radius)) => match GeoPoint::parse(raw) {
+            Ok(center) => Some((center, radius)),
             Err(e) => {
                 errors.push(FieldError::new("near", e.to_string()));
                 None
@@ -105,17 +96,9 @@ pub fn parse_near(
 }
 
 /// The box SQL narrows by: the circle's bounding box, within `bbox` if one was given.
-pub fn narrow_to_circle(bbox: Option<LatLonBox>, (center, radius_m): (LatLon, f64)) -> LatLonBox {
-    let b = bounding_box(center, radius_m);
-    match bbox {
-        Some((min_lat, max_lat, min_lon, max_lon)) => (
-            min_lat.max(b.min_lat),
-            max_lat.min(b.max_lat),
-            min_lon.max(b.min_lon),
-            max_lon.min(b.max_lon),
-        ),
-        None => (b.min_lat, b.max_lat, b.min_lon, b.max_lon),
-    }
+pub fn narrow_to_circle(bbox: Option<Bbox>, (center, radius_m): (GeoPoint, f64)) -> Bbox {
+    let around = bounding_box(center, radius_m);
+    bbox.map_or(around, |bbox| bbox.intersection(&around))
 }
 
 const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";

@@ -9,10 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AreaScope, AuthUser, Credentials};
 use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
 use crate::db::{Db, ReadOnly};
-use crate::domain::{AreaCode, IsoWeek};
-use crate::domain::{ReviewStatus, TargetGroup};
+use crate::domain::{AreaCode, GeoPoint, IsoWeek, ReviewStatus, TargetGroup};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
-use crate::geo::{haversine_m, Geography, LatLon};
+use crate::geo::{haversine_m, Geography};
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
 use crate::policy::{self, Permission};
 use crate::routes::query::{
@@ -304,7 +303,7 @@ fn list_near(
     mut filter: VisitFilter,
     mut after: Option<(NaiveDateTime, String)>,
     wanted: i64,
-    center: LatLon,
+    center: GeoPoint,
     radius_m: f64,
 ) -> Result<Vec<VisitRow>, ApiError> {
     filter.bbox = Some(narrow_to_circle(filter.bbox, (center, radius_m)));
@@ -316,7 +315,7 @@ fn list_near(
         found.extend(chunk.into_iter().filter(|r| {
             haversine_m(
                 center,
-                LatLon {
+                GeoPoint {
                     lat: r.lat,
                     lon: r.lon,
                 },

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use fieldweek::domain::Role;
+use fieldweek::domain::{Role, ThaiNationalId};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -13,12 +13,8 @@ use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TestApp, TestUse
 
 /// A valid Thai national ID: twelve digits and their check digit.
 fn national_id(first12: &str) -> String {
-    let sum: u32 = first12
-        .chars()
-        .enumerate()
-        .map(|(i, c)| c.to_digit(10).unwrap() * (13 - i as u32))
-        .sum();
-    format!("{first12}{}", (11 - sum % 11) % 10)
+    let check = ThaiNationalId::check_digit(first12).unwrap();
+    format!("{first12}{check}")
 }
 
 fn grievance(id: &str) -> Value {

@@ -1,7 +1,7 @@
 //! PDPA: what is held about a complainant, its erasure with statistics intact, and the
 //! retention job.
 
-use fieldweek::domain::Role;
+use fieldweek::domain::{Role, ThaiNationalId};
 use fieldweek::privacy::retention::Retention;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -9,12 +9,8 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, spawn_app, TestApp, TestUser};
 
 fn national_id(first12: &str) -> String {
-    let sum: u32 = first12
-        .chars()
-        .enumerate()
-        .map(|(i, c)| c.to_digit(10).unwrap() * (13 - i as u32))
-        .sum();
-    format!("{first12}{}", (11 - sum % 11) % 10)
+    let check = ThaiNationalId::check_digit(first12).unwrap();
+    format!("{first12}{check}")
 }
 
 async fn file(app: &TestApp, user: &TestUser, category: &str, complainant: Value) -> String {
