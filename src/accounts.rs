@@ -5,11 +5,11 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::scope::prefixes;
 use crate::auth::{password, NewPassword};
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::users::{self, UserRow};
 use crate::db::Db;
+use crate::domain::prefixes;
 use crate::domain::{AreaCode, PhoneE164, Role};
 use crate::error::{ApiError, FieldError};
 use crate::geo::Geography;

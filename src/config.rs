@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use chrono::Weekday;
 
+pub use crate::db::DatabaseTarget;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name}: {message}")]
@@ -24,68 +26,63 @@ fn invalid(name: &'static str, message: impl Into<String>) -> ConfigError {
 /// The SQLite file's name inside the data directory when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_FILE: &str = "fieldweek.db";
 
-/// Where the data lives; the engine follows from the URL's scheme.
-#[derive(Clone, PartialEq, Eq)]
-pub enum DatabaseTarget {
-    Sqlite { path: PathBuf },
-    Postgres { url: String },
+/// `sqlite://relative/path.db`, `sqlite:///absolute/path.db`, `postgres://...`.
+/// Anything else is refused rather than silently becoming a SQLite file name.
+pub fn parse_database_url(url: &str) -> Result<DatabaseTarget, ConfigError> {
+    let url = url.trim();
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        if rest.is_empty() || rest.contains('?') || rest == ":memory:" {
+            return Err(invalid(
+                "DATABASE_URL",
+                "a SQLite URL names a file, e.g. sqlite://data/fieldweek.db",
+            ));
+        }
+        return Ok(DatabaseTarget::Sqlite {
+            path: PathBuf::from(rest),
+        });
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(DatabaseTarget::Postgres {
+            url: url.to_owned(),
+        });
+    }
+    let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
+    Err(invalid(
+        "DATABASE_URL",
+        format!("unknown scheme {scheme:?}: use sqlite://PATH or postgres://..."),
+    ))
 }
 
-impl DatabaseTarget {
-    /// `sqlite://relative/path.db`, `sqlite:///absolute/path.db`, `postgres://...`.
-    /// Anything else is refused rather than silently becoming a SQLite file name.
-    pub fn parse(url: &str) -> Result<Self, ConfigError> {
-        let url = url.trim();
-        if let Some(rest) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
-            if rest.is_empty() || rest.contains('?') || rest == ":memory:" {
-                return Err(invalid(
-                    "DATABASE_URL",
-                    "a SQLite URL names a file, e.g. sqlite://data/fieldweek.db",
-                ));
-            }
-            return Ok(Self::Sqlite {
-                path: PathBuf::from(rest),
-            });
-        }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self::Postgres {
-                url: url.to_owned(),
-            });
-        }
-        let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
-        Err(invalid(
-            "DATABASE_URL",
-            format!("unknown scheme {scheme:?}: use sqlite://PATH or postgres://..."),
-        ))
-    }
-
-    pub fn engine(&self) -> &'static str {
-        match self {
-            Self::Sqlite { .. } => "sqlite",
-            Self::Postgres { .. } => "postgres",
-        }
-    }
+/// Where events go when webhooks are configured.
+#[derive(Clone)]
+pub struct WebhookConfig {
+    pub url: String,
+    pub secret: String,
+    /// How often the dispatcher looks for work.
+    pub poll_interval: Duration,
+    /// The first retry's delay; each later one doubles, up to an hour.
+    pub retry_base: Duration,
 }
 
-// Never print a PostgreSQL password into a log.
-impl std::fmt::Debug for DatabaseTarget {
+impl std::fmt::Debug for WebhookConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Sqlite { path } => write!(f, "sqlite://{}", path.display()),
-            Self::Postgres { url } => {
-                let redacted = match (url.find("://"), url.rfind('@')) {
-                    (Some(start), Some(at)) if at > start => {
-                        format!("{}://***@{}", &url[..start], &url[at + 1..])
-                    }
-                    _ => url.clone(),
-                };
-                f.write_str(&redacted)
-            }
-        }
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
+}
+
+/// Hours a grievance of each priority may stay open (`FIELDWEEK_SLA_HOURS`); the
+/// grievance rules check and apply them (`grievances::sla::SlaPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaHours {
+    pub urgent: i64,
+    pub high: i64,
+    pub normal: i64,
+    pub low: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,12 +127,12 @@ pub struct Config {
     pub writes_per_minute: u32,
     /// How many days back a visit may be filed.
     pub backfill_days: i64,
-    /// Grievance deadlines by priority.
-    pub sla: crate::grievances::sla::SlaPolicy,
+    /// Grievance deadlines by priority; the ministry's standard when unset.
+    pub sla_hours: Option<SlaHours>,
     /// Key material for the complainant's personal data; else generated in the data dir.
     pub pii_key: Option<String>,
     /// Where grievance events are POSTed, if anywhere.
-    pub webhook: Option<crate::webhooks::WebhookConfig>,
+    pub webhook: Option<WebhookConfig>,
     /// Browser origins allowed to call the API (CORS); none by default.
     pub cors_origins: Vec<String>,
     /// Days after closure (or rejection) before a grievance's personal data is erased.
@@ -170,7 +167,7 @@ impl Config {
             week_start: Weekday::Mon,
             writes_per_minute: 300,
             backfill_days: 60,
-            sla: crate::grievances::sla::SlaPolicy::default(),
+            sla_hours: None,
             pii_key: None,
             cors_origins: Vec::new(),
             retention_days: 730,
@@ -200,7 +197,7 @@ impl Config {
         let data_dir = PathBuf::from(get("FIELDWEEK_DATA_DIR").unwrap_or("data"));
         // Without a URL, the database lives in the data directory, wherever that is.
         let database = match get("DATABASE_URL") {
-            Some(url) => DatabaseTarget::parse(url)?,
+            Some(url) => parse_database_url(url)?,
             None => DatabaseTarget::Sqlite {
                 path: data_dir.join(DEFAULT_SQLITE_FILE),
             },
@@ -290,8 +287,12 @@ impl Config {
                     "four whole numbers of hours: urgent,high,normal,low",
                 ));
             };
-            config.sla = crate::grievances::sla::SlaPolicy::from_hours(urgent, high, normal, low)
-                .map_err(|m| invalid("FIELDWEEK_SLA_HOURS", m))?;
+            config.sla_hours = Some(SlaHours {
+                urgent,
+                high,
+                normal,
+                low,
+            });
         }
         config.pii_key = get("FIELDWEEK_PII_KEY").map(str::to_owned);
         if let Some(url) = get("FIELDWEEK_WEBHOOK_URL") {
@@ -310,7 +311,7 @@ impl Config {
                 Some(secs) => parse_in_range("FIELDWEEK_WEBHOOK_RETRY_SECONDS", secs, 1, 3600)?,
                 None => 5,
             };
-            config.webhook = Some(crate::webhooks::WebhookConfig {
+            config.webhook = Some(WebhookConfig {
                 url: url.to_owned(),
                 secret: secret.to_owned(),
                 poll_interval: Duration::from_secs(1),
@@ -497,13 +498,13 @@ mod tests {
             error.to_string().contains("unknown scheme \"mysql\""),
             "{error}"
         );
-        assert!(DatabaseTarget::parse("fieldweek.db").is_err());
-        assert!(DatabaseTarget::parse("sqlite::memory:").is_err());
+        assert!(parse_database_url("fieldweek.db").is_err());
+        assert!(parse_database_url("sqlite::memory:").is_err());
     }
 
     #[test]
     fn postgres_password_is_redacted_in_debug() {
-        let target = DatabaseTarget::parse("postgres://app:s3cret@db:5432/fw").unwrap();
+        let target = parse_database_url("postgres://app:s3cret@db:5432/fw").unwrap();
         assert_eq!(format!("{target:?}"), "postgres://***@db:5432/fw");
     }
 

@@ -362,16 +362,6 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-impl From<actix_web::error::PayloadError> for ApiError {
-    fn from(error: actix_web::error::PayloadError) -> Self {
-        if crate::http::is_too_slow(&error) {
-            Self::RequestTimeout
-        } else {
-            Self::MalformedRequest(format!("could not read the body: {error}"))
-        }
-    }
-}
-
 impl From<r2d2::Error> for ApiError {
     fn from(error: r2d2::Error) -> Self {
         tracing::warn!(error = %error, "no database connection available");

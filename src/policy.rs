@@ -13,10 +13,11 @@
 //! what they filed themselves, and only while it lies in their current area: an account
 //! moved to another area leaves its old records behind with the area's staff.
 
-use crate::auth::{AreaScope, AuthUser};
+use crate::auth::AuthUser;
 use crate::db::grievances::{self, GrievanceRow};
 use crate::db::users::UserRow;
 use crate::db::visits;
+use crate::domain::AreaScope;
 use crate::domain::{Actor, AreaCode, Role};
 use crate::error::ApiError;
 

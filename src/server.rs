@@ -17,6 +17,7 @@ use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::grievances::service::GrievanceServices;
+use crate::grievances::sla::SlaPolicy;
 use crate::http::{
     cors, observe, refuse_unknown_query, BodyLimits, CorsPolicy, KnownQueries, Metrics,
     TrustedProxies,
@@ -45,6 +46,7 @@ pub struct Services {
     pub exports: ExportSlots,
     pub filings: Arc<FilingDesk>,
     pub audit_anchor: AnchorKeeper,
+    pub sla: SlaPolicy,
 }
 
 impl Services {
@@ -52,6 +54,8 @@ impl Services {
     /// loads the geography into it. Every failure is one clear message.
     pub fn prepare(config: Config) -> anyhow::Result<Self> {
         config.prepare_directories()?;
+        let sla = SlaPolicy::configured(config.sla_hours)
+            .map_err(|m| anyhow::anyhow!("FIELDWEEK_SLA_HOURS: {m}"))?;
         let geography = Arc::new(Geography::load().context("loading the bundled geography")?);
         let db = Db::connect(&config.database, config.db_pool_size)?;
         {
@@ -91,6 +95,7 @@ impl Services {
             token_keys,
             photos,
             audit_anchor,
+            sla,
             cipher,
             config: Arc::new(config),
             db,
@@ -148,7 +153,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     });
     let grievance_services = web::Data::new(GrievanceServices {
         cipher: services.cipher.clone(),
-        sla: config.sla,
+        sla: services.sla,
         events: EventSink::new(config.webhook.is_some()),
     });
     // Hourly: erase personal data past its retention period.

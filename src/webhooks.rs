@@ -14,29 +14,11 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use crate::config::WebhookConfig;
 use crate::db::grievances::{self, GrievanceRow};
 use crate::db::schema::webhook_outbox;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
-
-/// Where events go when webhooks are configured.
-#[derive(Clone)]
-pub struct WebhookConfig {
-    pub url: String,
-    pub secret: String,
-    /// How often the dispatcher looks for work.
-    pub poll_interval: Duration,
-    /// The first retry's delay; each later one doubles, up to an hour.
-    pub retry_base: Duration,
-}
-
-impl std::fmt::Debug for WebhookConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookConfig")
-            .field("url", &self.url)
-            .finish_non_exhaustive()
-    }
-}
 
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const CLAIM_SECONDS: i64 = 60;

@@ -8,9 +8,10 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use super::tokens::Claims;
-use super::{AreaScope, TokenKeys, WriteRateLimiter};
+use super::{TokenKeys, WriteRateLimiter};
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::{users, Db, DbConnection};
+use crate::domain::AreaScope;
 use crate::domain::{AreaCode, Role};
 use crate::error::ApiError;
 use crate::http::ClientInfoExt;

@@ -1,15 +1,13 @@
-//! Identity and access: passwords, tokens, the authenticated-user extractor, area scoping,
-//! login throttling and the per-user write rate limit.
+//! Identity and access: passwords, tokens, the authenticated-user extractor, login
+//! throttling and the per-user write rate limit.
 
 mod extractor;
 pub mod password;
 mod rate_limit;
-pub mod scope;
 pub mod throttle;
 pub mod tokens;
 
 pub use extractor::{AuthUser, Credentials};
 pub use password::{NewPassword, PasswordHasher};
 pub use rate_limit::WriteRateLimiter;
-pub use scope::AreaScope;
 pub use tokens::TokenKeys;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
+use crate::db::{sessions, DbConnection};
 use crate::error::ApiError;
 
 pub const ISSUER: &str = "fieldweek";
@@ -142,6 +143,20 @@ pub fn new_refresh_token() -> (String, String) {
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let hash = hash_refresh_token(&token);
     (token, hash)
+}
+
+/// Issues a new refresh token in the login `family_id` and returns it; only its hash is
+/// stored.
+pub fn issue_refresh_token(
+    conn: &mut DbConnection,
+    user_id: &str,
+    family_id: &str,
+    now: chrono::NaiveDateTime,
+) -> diesel::QueryResult<String> {
+    let (token, hash) = new_refresh_token();
+    let expires_at = now + chrono::Duration::days(REFRESH_TOKEN_DAYS);
+    sessions::issue(conn, user_id, family_id, &hash, expires_at, now)?;
+    Ok(token)
 }
 
 /// Refresh tokens carry 256 random bits, so a fast unsalted hash is enough to make a

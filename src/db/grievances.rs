@@ -6,12 +6,10 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{grievance_comments, grievance_events, grievances};
-use super::DbConnection;
-use crate::auth::AreaScope;
+use super::{DbConnection, Filed};
+use crate::domain::AreaScope;
 use crate::domain::{Bbox, Category, GeoPoint, Priority, Status};
 use crate::geo::{bounding_box, haversine_m};
-use crate::grievances::input::NewGrievance;
-use crate::grievances::sla::SlaPolicy;
 use crate::grievances::{DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS};
 use crate::scoped;
 
@@ -82,67 +80,9 @@ pub struct CommentRow {
     pub created_at: NaiveDateTime,
 }
 
-pub enum Filed {
-    Created(Box<GrievanceRow>),
-    Replayed(Box<GrievanceRow>),
-    Conflict,
-}
-
-impl NewGrievance {
-    fn into_row(self, now: NaiveDateTime, sla: &SlaPolicy) -> GrievanceRow {
-        let due_at = self.due_at(sla, now);
-        let place = self.placement;
-        let person = self.complainant;
-        GrievanceRow {
-            id: self.id,
-            reporter_id: self.reporter_id,
-            reported_at: self.reported_at,
-            created_at: now,
-            updated_at: now,
-            lat: place.lat,
-            lon: place.lon,
-            accuracy_m: place.accuracy_m,
-            declared_area_code: place.declared_area_code,
-            area_code: place.area_code,
-            province_code: place.province_code,
-            district_code: place.district_code,
-            category: self.category,
-            priority: self.priority,
-            title: self.title,
-            description: self.description,
-            target_groups: serde_json::to_string(&self.target_groups)
-                .unwrap_or_else(|_| "[]".into()),
-            visit_id: self.visit_id,
-            complainant_name: person.name,
-            complainant_consent: person.consent,
-            phone_cipher: person.phone_cipher,
-            phone_hash: person.phone_hash,
-            phone_last4: person.phone_last4,
-            national_id_cipher: person.national_id_cipher,
-            national_id_hash: person.national_id_hash,
-            national_id_last4: person.national_id_last4,
-            status: Status::Submitted,
-            version: 1,
-            assignee_id: None,
-            referred_to: None,
-            due_at,
-            resolved_at: None,
-            reopen_count: 0,
-            overdue_notified: false,
-            content_hash: self.content_hash,
-            anonymised_at: None,
-        }
-    }
-}
-
 /// Files a grievance, idempotently on its id (see `visits::file`), with its first event.
-pub fn file(
-    conn: &mut DbConnection,
-    grievance: NewGrievance,
-    now: NaiveDateTime,
-    sla: &SlaPolicy,
-) -> QueryResult<Filed> {
-    let row = grievance.into_row(now, sla);
+pub fn file(conn: &mut DbConnection, row: GrievanceRow) -> QueryResult<Filed<GrievanceRow>> {
+    let now = row.created_at;
     let insert = diesel::insert_into(grievances::table)
         .values(&row)
         .on_conflict_do_nothing();

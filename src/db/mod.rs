@@ -52,6 +52,7 @@ mod writer;
 
 pub(crate) use writer::next_group;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,11 +62,45 @@ use diesel::connection::{
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
-use crate::config::DatabaseTarget;
 use crate::error::ApiError;
 
 pub use migrations::{has_pending_migrations, run_migrations};
 pub use one_statement::{OneStatement, ReadOnly};
+
+/// Filters a (boxed) diesel query on `$table` to an [`AreaScope`].
+#[macro_export]
+macro_rules! scoped {
+    ($query:expr, $table:ident, $scope:expr) => {{
+        use $crate::domain::AreaScope;
+        match $scope {
+            AreaScope::Everywhere => $query,
+            AreaScope::Province(code) => $query.filter($table::province_code.eq(code.clone())),
+            AreaScope::District(code) => $query.filter($table::district_code.eq(code.clone())),
+            AreaScope::Subdistrict(code) => $query.filter($table::area_code.eq(code.clone())),
+        }
+    }};
+}
+
+/// What filing a record idempotently on its client-made id came to.
+pub enum Filed<T> {
+    /// A new record: 201.
+    Created(Box<T>),
+    /// The same record sent again: 200 with what is stored.
+    Replayed(Box<T>),
+    /// The id is taken by different content or by someone else's record: 409.
+    Conflict,
+}
+
+impl<T> Filed<T> {
+    /// The same outcome, with the record shown another way.
+    pub fn map<U>(self, show: impl FnOnce(T) -> U) -> Filed<U> {
+        match self {
+            Self::Created(record) => Filed::Created(Box::new(show(*record))),
+            Self::Replayed(record) => Filed::Replayed(Box::new(show(*record))),
+            Self::Conflict => Filed::Conflict,
+        }
+    }
+}
 
 /// A connection to either engine; queries written against it run on both.
 #[derive(diesel::MultiConnection)]
@@ -77,6 +112,40 @@ pub enum DbConnection {
 impl DbConnection {
     pub fn is_sqlite(&self) -> bool {
         matches!(self, Self::Sqlite(_))
+    }
+}
+
+/// Where the data lives; the engine follows from the URL's scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite { path: PathBuf },
+    Postgres { url: String },
+}
+
+impl DatabaseTarget {
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "sqlite",
+            Self::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+// Never print a PostgreSQL password into a log.
+impl std::fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite { path } => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres { url } => {
+                let redacted = match (url.find("://"), url.rfind('@')) {
+                    (Some(start), Some(at)) if at > start => {
+                        format!("{}://***@{}", &url[..start], &url[at + 1..])
+                    }
+                    _ => url.clone(),
+                };
+                f.write_str(&redacted)
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::grievances::GrievanceRow;
 use super::schema::{grievance_comments, grievance_events, grievances, webhook_outbox};
 use super::DbConnection;
-use crate::grievances::agency::departments;
+use crate::domain::departments;
 
 /// What stands in for erased free text.
 pub const REDACTED: &str = "[ลบข้อมูลส่วนบุคคลแล้ว / personal data removed]";

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Nullable};
 
 use super::schema::{grievance_events, grievances, users, visits};
 use super::DbConnection;
-use crate::auth::AreaScope;
+use crate::domain::AreaScope;
 use crate::domain::{Role, TargetGroup};
 use crate::scoped;
 

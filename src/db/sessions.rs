@@ -1,32 +1,32 @@
 //! Refresh tokens: one family per login, rotated on every use, with reuse detection.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::refresh_tokens;
 use super::DbConnection;
-use crate::auth::tokens::{hash_refresh_token, new_refresh_token, REFRESH_TOKEN_DAYS};
 
-/// Issues a refresh token in `family_id` (a new login passes a new family) and returns it.
-/// Only its hash is stored.
+/// Stores a refresh token, by its hash only, in `family_id` (a new login passes a new
+/// family).
 pub fn issue(
     conn: &mut DbConnection,
     user_id: &str,
     family_id: &str,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
     now: NaiveDateTime,
-) -> QueryResult<String> {
-    let (token, hash) = new_refresh_token();
+) -> QueryResult<()> {
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::id.eq(uuid::Uuid::new_v4().to_string()),
-            refresh_tokens::token_hash.eq(hash),
+            refresh_tokens::token_hash.eq(token_hash),
             refresh_tokens::family_id.eq(family_id),
             refresh_tokens::user_id.eq(user_id),
             refresh_tokens::created_at.eq(now),
-            refresh_tokens::expires_at.eq(now + Duration::days(REFRESH_TOKEN_DAYS)),
+            refresh_tokens::expires_at.eq(expires_at),
         ))
         .execute(conn)?;
-    Ok(token)
+    Ok(())
 }
 
 pub enum Rotation {
@@ -38,14 +38,9 @@ pub enum Rotation {
     Invalid,
 }
 
-/// Spends a presented refresh token. The conditional update makes two concurrent uses of
+/// Spends a presented refresh token, found by its hash. The conditional update makes two concurrent uses of
 /// one token count as reuse: only one of them can flip `spent_at`.
-pub fn spend(
-    conn: &mut DbConnection,
-    presented: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Rotation> {
-    let hash = hash_refresh_token(presented);
+pub fn spend(conn: &mut DbConnection, hash: &str, now: NaiveDateTime) -> QueryResult<Rotation> {
     type Row = (
         String,
         String,
@@ -99,12 +94,9 @@ pub fn spend(
 }
 
 /// The family and owner of a token, if it exists.
-pub fn family_of(
-    conn: &mut DbConnection,
-    presented: &str,
-) -> QueryResult<Option<(String, String)>> {
+pub fn family_of(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<(String, String)>> {
     refresh_tokens::table
-        .filter(refresh_tokens::token_hash.eq(hash_refresh_token(presented)))
+        .filter(refresh_tokens::token_hash.eq(hash))
         .select((refresh_tokens::family_id, refresh_tokens::user_id))
         .first(conn)
         .optional()

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{refresh_tokens, users};
 use super::{is_unique_violation, DbConnection};
-use crate::auth::AreaScope;
+use crate::domain::AreaScope;
 use crate::domain::Role;
 use crate::error::{ApiError, ConflictCode};
 use crate::scoped;

@@ -6,12 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{visit_photos, visits};
-use super::{DbConnection, OneStatement, ReadOnly};
-use crate::auth::AreaScope;
+use super::{DbConnection, Filed, OneStatement, ReadOnly};
+use crate::domain::AreaScope;
 use crate::domain::{Activity, Bbox, ReviewStatus, TargetGroup};
 use crate::scoped;
-use crate::visits::input::NewVisit;
-use crate::visits::view::VisitView;
 
 /// A `None` is written as NULL rather than left to a column default (none of these
 /// columns has one), which lets SQLite take many rows in one statement.
@@ -59,47 +57,10 @@ pub struct PhotoRow {
     pub created_at: NaiveDateTime,
 }
 
-/// What filing a visit came to.
-pub enum Filed {
-    /// A new visit: 201.
-    Created(Box<VisitView>),
-    /// The same visit sent again: 200 with what is stored.
-    Replayed(Box<VisitView>),
-    /// The id is taken by different content or by someone else's visit: 409.
-    Conflict,
-}
-
-impl NewVisit {
-    fn into_row(self, received_at: NaiveDateTime) -> VisitRow {
-        let place = self.placement;
-        VisitRow {
-            id: self.id,
-            author_id: self.author_id,
-            visited_at: self.visited_at,
-            received_at,
-            flags: crate::placement::Flag::join(&place.flags),
-            lat: place.lat,
-            lon: place.lon,
-            accuracy_m: place.accuracy_m,
-            declared_area_code: place.declared_area_code,
-            area_code: place.area_code,
-            province_code: place.province_code,
-            district_code: place.district_code,
-            activity: self.activity,
-            households_visited: self.households_visited,
-            people_reached: self.people_reached,
-            summary: self.summary,
-            needs: serde_json::to_string(&self.needs).unwrap_or_else(|_| "[]".into()),
-            follow_up_needed: self.follow_up_needed,
-            review_status: ReviewStatus::Pending,
-            review_note: None,
-            reviewed_by: None,
-            reviewed_at: None,
-            content_hash: self.content_hash,
-            visited_on: crate::domain::bangkok_date(self.visited_at.and_utc()).to_string(),
-            target_groups: TargetGroup::bits_of(&self.target_groups),
-        }
-    }
+/// A visit as stored, with its photos.
+pub struct StoredVisit {
+    pub row: VisitRow,
+    pub photos: Vec<PhotoRow>,
 }
 
 /// Files visits, idempotently on their ids, in one statement: a batch from a phone costs
@@ -108,15 +69,10 @@ impl NewVisit {
 /// outcomes are in the order given, as if the visits were filed one after another.
 /// That INSERT is its only change: it takes a [`OneStatement`], so that the routes file
 /// through `Db::write_one_statement`.
-pub fn file(
-    write: OneStatement<'_>,
-    visits: Vec<NewVisit>,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<Filed>> {
-    if visits.is_empty() {
+pub fn file(write: OneStatement<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<Filed<StoredVisit>>> {
+    if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<VisitRow> = visits.into_iter().map(|v| v.into_row(now)).collect();
     let insert = diesel::insert_into(visits::table)
         .values(&rows)
         .on_conflict_do_nothing()
@@ -136,37 +92,38 @@ pub fn file(
         .filter(|(_, created)| !**created)
         .map(|(row, _)| row.id.as_str())
         .collect();
-    let mut stored: HashMap<String, (String, String, VisitView)> = HashMap::new();
+    let mut stored: HashMap<String, StoredVisit> = HashMap::new();
     if !earlier.is_empty() {
         let found = reads.load(
             visits::table
                 .filter(visits::id.eq_any(&earlier))
                 .select(VisitRow::as_select()),
         )?;
-        // Who filed it and what it held, kept beside the view to tell a resend from a
-        // different visit under the same id.
-        let keys: Vec<(String, String)> = found
-            .iter()
-            .map(|row| (row.author_id.clone(), row.content_hash.clone()))
-            .collect();
-        for ((author_id, content_hash), view) in keys.into_iter().zip(hydrate(&mut reads, found)?) {
-            stored.insert(view.id.clone(), (author_id, content_hash, view));
+        for visit in hydrate(&mut reads, found)? {
+            stored.insert(visit.row.id.clone(), visit);
         }
     }
 
     let mut outcomes = Vec::with_capacity(rows.len());
     for (row, created) in rows.into_iter().zip(created) {
         if created {
-            outcomes.push(Filed::Created(Box::new(VisitView::new(row, Vec::new()))));
+            let photos = Vec::new();
+            outcomes.push(Filed::Created(Box::new(StoredVisit { row, photos })));
             continue;
         }
-        let (author_id, content_hash, view) =
-            stored.get(&row.id).ok_or(diesel::result::Error::NotFound)?;
+        let earlier = stored.get(&row.id).ok_or(diesel::result::Error::NotFound)?;
+        // Who filed it and what it held tell a resend from a different visit under the
+        // same id. (A batch may hold the same visit twice: each answer is a copy.)
         outcomes.push(
-            if *author_id != row.author_id || *content_hash != row.content_hash {
+            if earlier.row.author_id != row.author_id
+                || earlier.row.content_hash != row.content_hash
+            {
                 Filed::Conflict
             } else {
-                Filed::Replayed(Box::new(view.clone()))
+                Filed::Replayed(Box::new(StoredVisit {
+                    row: earlier.row.clone(),
+                    photos: earlier.photos.clone(),
+                }))
             },
         );
     }
@@ -174,7 +131,7 @@ pub fn file(
 }
 
 /// Adds photos to visit rows, in one query for the whole set.
-pub fn hydrate(conn: &mut ReadOnly<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<VisitView>> {
+pub fn hydrate(conn: &mut ReadOnly<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<StoredVisit>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let mut photos: HashMap<String, Vec<PhotoRow>> = HashMap::new();
     for photo in conn.load(
@@ -192,7 +149,7 @@ pub fn hydrate(conn: &mut ReadOnly<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<
         .into_iter()
         .map(|row| {
             let photos = photos.remove(&row.id).unwrap_or_default();
-            VisitView::new(row, photos)
+            StoredVisit { row, photos }
         })
         .collect())
 }
@@ -251,11 +208,11 @@ pub fn find_visible(
 
 /// A visit by key with its photos, if the caller may see it: one statement (a visit
 /// left-joined to its photos, a row per photo), so one round trip on PostgreSQL.
-pub fn find_visible_view(
+pub fn find_visible_with_photos(
     conn: &mut DbConnection,
     id: &str,
     visibility: &Visibility,
-) -> QueryResult<Option<VisitView>> {
+) -> QueryResult<Option<StoredVisit>> {
     let rows: Vec<(VisitRow, Option<PhotoRow>)> = crate::natively!(conn, |conn| visits::table
         .left_join(visit_photos::table)
         .filter(visits::id.eq(id))
@@ -274,7 +231,7 @@ pub fn find_visible_view(
         .collect();
     // Sorted here rather than in SQL, where SQLite would build a sorter for a few rows.
     photos.sort_by_key(|photo| photo.created_at);
-    Ok(Some(VisitView::new(visit, photos)))
+    Ok(Some(StoredVisit { row: visit, photos }))
 }
 
 /// The filters of `GET /visits`, already validated.

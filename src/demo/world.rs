@@ -6,8 +6,8 @@ use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
 
 use super::words;
-use crate::auth::scope::prefixes;
 use crate::db::users::{username_key, UserRow};
+use crate::domain::prefixes;
 use crate::domain::{AreaCode, GeoPoint, Role};
 use crate::geo::{Area, Geography, BANGKOK_CODE};
 

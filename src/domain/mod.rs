@@ -12,8 +12,10 @@
 //! This module is self-contained: it depends on nothing else in the crate.
 
 mod area_code;
+mod area_scope;
 mod bangkok;
 mod bbox;
+mod department;
 mod error;
 mod fiscal_year;
 mod geo_point;
@@ -28,8 +30,10 @@ mod thai_national_id;
 mod visit;
 
 pub use area_code::{AreaCode, AreaLevel};
+pub use area_scope::{prefixes, AreaScope};
 pub use bangkok::{bangkok_date, bangkok_start_of_day};
 pub use bbox::Bbox;
+pub use department::{departments, Department};
 pub use error::ParseError;
 pub use fiscal_year::FiscalYear;
 pub use geo_point::{GeoPoint, GpsFix};

@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 
 use super::sla::SlaPolicy;
 use crate::auth::AuthUser;
+use crate::db::grievances::GrievanceRow;
 use crate::db::DbConnection;
-use crate::domain::Category;
-use crate::domain::Priority;
-use crate::domain::TargetGroup;
-use crate::domain::{bounded_text, PhoneE164, ThaiNationalId};
+use crate::domain::{
+    bounded_text, Category, PhoneE164, Priority, Status, TargetGroup, ThaiNationalId,
+};
 use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
 use crate::placement::{LocationInput, Placement};
@@ -296,4 +296,51 @@ fn content_hash(
         },
     });
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+impl NewGrievance {
+    /// The row this grievance is stored as, filed at `now` with its deadline under `sla`.
+    pub fn into_row(self, now: NaiveDateTime, sla: &SlaPolicy) -> GrievanceRow {
+        let due_at = self.due_at(sla, now);
+        let place = self.placement;
+        let person = self.complainant;
+        GrievanceRow {
+            id: self.id,
+            reporter_id: self.reporter_id,
+            reported_at: self.reported_at,
+            created_at: now,
+            updated_at: now,
+            lat: place.lat,
+            lon: place.lon,
+            accuracy_m: place.accuracy_m,
+            declared_area_code: place.declared_area_code,
+            area_code: place.area_code,
+            province_code: place.province_code,
+            district_code: place.district_code,
+            category: self.category,
+            priority: self.priority,
+            title: self.title,
+            description: self.description,
+            target_groups: serde_json::to_string(&self.target_groups)
+                .unwrap_or_else(|_| "[]".into()),
+            visit_id: self.visit_id,
+            complainant_name: person.name,
+            complainant_consent: person.consent,
+            phone_cipher: person.phone_cipher,
+            phone_hash: person.phone_hash,
+            phone_last4: person.phone_last4,
+            national_id_cipher: person.national_id_cipher,
+            national_id_hash: person.national_id_hash,
+            national_id_last4: person.national_id_last4,
+            status: Status::Submitted,
+            version: 1,
+            assignee_id: None,
+            referred_to: None,
+            due_at,
+            resolved_at: None,
+            reopen_count: 0,
+            overdue_notified: false,
+            content_hash: self.content_hash,
+            anonymised_at: None,
+        }
+    }
 }

@@ -11,8 +11,8 @@ use super::sla::SlaPolicy;
 use super::view::{has_sensitive_data, CommentView, Extras, GrievanceView};
 use super::workflow::{self, Tracking, TransitionRequest, WorkflowError};
 use crate::auth::AuthUser;
-use crate::db::grievances::{self as store, CommentRow, Filed, GrievanceRow, NewEvent};
-use crate::db::{users, DbConnection};
+use crate::db::grievances::{self as store, CommentRow, GrievanceRow, NewEvent};
+use crate::db::{users, DbConnection, Filed};
 use crate::domain::Action;
 use crate::error::{ApiError, ConflictCode};
 use crate::policy;
@@ -72,7 +72,7 @@ pub fn file(
     grievance.check_visit_reference(conn, user)?;
     let id = grievance.id.clone();
     let now = crate::db::now();
-    let (created, row) = match store::file(conn, grievance, now, &services.sla)? {
+    let (created, row) = match store::file(conn, grievance.into_row(now, &services.sla))? {
         Filed::Created(row) => {
             services
                 .events

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::config::SlaHours;
 use crate::domain::Priority;
 use crate::domain::Status;
 
@@ -51,6 +52,14 @@ impl SlaPolicy {
             normal: hours("normal", normal)?,
             low: hours("low", low)?,
         })
+    }
+
+    /// The configured deadlines, or the ministry's standard when none are configured.
+    pub fn configured(hours: Option<SlaHours>) -> Result<Self, String> {
+        match hours {
+            None => Ok(Self::default()),
+            Some(h) => Self::from_hours(h.urgent, h.high, h.normal, h.low),
+        }
     }
 
     /// The time allowed for a grievance of `priority`.

@@ -231,6 +231,17 @@ pub fn is_too_slow(error: &PayloadError) -> bool {
     matches!(error, PayloadError::Io(e) if e.kind() == io::ErrorKind::TimedOut)
 }
 
+/// A body cut off for its pace is a 408; any other failure to read it, a malformed request.
+impl From<actix_web::error::PayloadError> for ApiError {
+    fn from(error: actix_web::error::PayloadError) -> Self {
+        if is_too_slow(&error) {
+            Self::RequestTimeout
+        } else {
+            Self::MalformedRequest(format!("could not read the body: {error}"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,11 +15,11 @@ use diesel::sql_types::{BigInt, Nullable};
 
 use super::export::{Cell, Column, Sheet};
 use super::weekly::WeeklyReport;
-use crate::auth::AreaScope;
 use crate::db::grievances::GrievanceRow;
 use crate::db::reports::{Span, FIELD_ROLES};
 use crate::db::schema::{grievances, users, visits};
 use crate::db::DbConnection;
+use crate::domain::AreaScope;
 use crate::domain::TargetGroup;
 use crate::error::ApiError;
 use crate::geo::Geography;

@@ -7,9 +7,9 @@ use chrono::{NaiveDate, Weekday};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::AreaScope;
 use crate::db::reports::{self, Span};
 use crate::db::DbConnection;
+use crate::domain::AreaScope;
 use crate::domain::{Activity, AreaCode, Category, GeoPoint, IsoWeek, Priority, TargetGroup};
 use crate::error::ApiError;
 use crate::geo::{cluster_points, Geography};

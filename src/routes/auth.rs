@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::accounts::UserView;
+use crate::auth::tokens::{hash_refresh_token, issue_refresh_token};
 use crate::auth::{throttle, AuthUser, NewPassword, PasswordHasher, TokenKeys};
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::users::{self, UserChanges, UserRow};
@@ -107,7 +108,7 @@ pub async fn login(
             let (outcome, reason) = match user {
                 Some(user) if matches && user.active => {
                     let login_id = uuid::Uuid::new_v4().to_string();
-                    let refresh_token = sessions::issue(conn, &user.id, &login_id, now)?;
+                    let refresh_token = issue_refresh_token(conn, &user.id, &login_id, now)?;
                     (
                         LoginOutcome::LoggedIn {
                             user: Box::new(user),
@@ -233,11 +234,12 @@ pub async fn refresh(
     let outcome = db
         .write(move |conn| {
             let now = crate::db::now();
-            match sessions::spend(conn, &presented, now)? {
+            match sessions::spend(conn, &hash_refresh_token(&presented), now)? {
                 sessions::Rotation::Rotated { user_id, family_id } => {
                     match users::find(conn, &user_id)?.filter(|u| u.active) {
                         Some(user) => {
-                            let refresh_token = sessions::issue(conn, &user.id, &family_id, now)?;
+                            let refresh_token =
+                                issue_refresh_token(conn, &user.id, &family_id, now)?;
                             Ok(RefreshOutcome::Rotated {
                                 user: Box::new(user),
                                 session: NewSession {
@@ -299,7 +301,9 @@ pub async fn logout(
     let presented = input.into_inner().refresh_token;
     db.write(move |conn| {
         // Only one's own login can be ended this way; anything else is quietly ignored.
-        if let Some((family_id, owner)) = sessions::family_of(conn, &presented)? {
+        if let Some((family_id, owner)) =
+            sessions::family_of(conn, &hash_refresh_token(&presented))?
+        {
             if owner == user.id {
                 sessions::revoke_family(conn, &family_id, crate::db::now())?;
                 user.audit(

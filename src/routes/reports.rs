@@ -9,9 +9,10 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
-use crate::auth::{AreaScope, AuthUser};
+use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::Db;
+use crate::domain::AreaScope;
 use crate::domain::{AreaCode, IsoWeek};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;

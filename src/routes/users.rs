@@ -7,10 +7,10 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::{self, collect, CreateUserInput, NewAccount, UserView};
-use crate::auth::scope::prefixes;
 use crate::auth::{AuthUser, NewPassword, PasswordHasher};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
+use crate::domain::prefixes;
 use crate::domain::{AreaCode, PhoneE164, Role};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;

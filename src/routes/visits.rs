@@ -6,9 +6,10 @@ use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AreaScope, AuthUser, Credentials};
-use crate::db::visits::{self, Filed, PhotoRow, Visibility, VisitFilter, VisitRow};
-use crate::db::{Db, ReadOnly};
+use crate::auth::{AuthUser, Credentials};
+use crate::db::visits::{self, PhotoRow, Visibility, VisitFilter, VisitRow};
+use crate::db::{Db, Filed, ReadOnly};
+use crate::domain::AreaScope;
 use crate::domain::{AreaCode, GeoPoint, IsoWeek, ReviewStatus, TargetGroup};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
 use crate::geo::{haversine_m, Geography};
@@ -145,9 +146,7 @@ pub async fn submit_batch(
         .unzip();
     let visits_to_file: Vec<NewVisit> = valid.into_iter().map(|(_, visit)| visit).collect();
     let filed = db
-        .write_one_statement(move |write| {
-            Ok(visits::file(write, visits_to_file, crate::db::now())?)
-        })
+        .write_one_statement(move |write| Ok(crate::visits::filing::file(write, visits_to_file)?))
         .await?;
     for ((index, id), outcome) in indexes.into_iter().zip(ids).zip(filed) {
         results[index] = Some(match outcome {
@@ -289,7 +288,8 @@ pub async fn list(
             } else {
                 None
             };
-            Ok((visits::hydrate(&mut ReadOnly::new(conn), rows)?, next_key))
+            let visits = visits::hydrate(&mut ReadOnly::new(conn), rows)?;
+            Ok((visits.into_iter().map(VisitView::from).collect(), next_key))
         })
         .await?;
     Ok(web::Json(Page::new(items, next_key)))
@@ -378,7 +378,8 @@ pub async fn get(
             let user = credentials.confirm(conn)?;
             let visibility =
                 visibility_for(&user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
-            visits::find_visible_view(conn, &id, &visibility)?.ok_or(ApiError::NotFound)
+            let visit = visits::find_visible_with_photos(conn, &id, &visibility)?;
+            visit.map(VisitView::from).ok_or(ApiError::NotFound)
         })
         .await?;
     Ok(web::Json(view))
@@ -458,7 +459,8 @@ pub async fn review(
                 },
             )?
             .ok_or(ApiError::NotFound)?;
-            Ok(visits::hydrate(&mut ReadOnly::new(conn), vec![row])?)
+            let visits = visits::hydrate(&mut ReadOnly::new(conn), vec![row])?;
+            Ok(visits.into_iter().map(VisitView::from).collect::<Vec<_>>())
         })
         .await?;
     Ok(web::Json(views.remove(0)))

@@ -16,15 +16,16 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use crate::db::visits::{self, Filed};
-use crate::db::{next_group, Db, OneStatement};
+use crate::db::visits as store;
+use crate::db::{next_group, Db, Filed, OneStatement};
 use crate::error::ApiError;
 use crate::visits::input::NewVisit;
+use crate::visits::view::VisitView;
 
 /// At most this many filings share a statement: a phone's batch holds as many.
 const MAX_GROUP: usize = 200;
 
-type Reply = tokio::sync::oneshot::Sender<Result<Filed, ApiError>>;
+type Reply = tokio::sync::oneshot::Sender<Result<Filed<VisitView>, ApiError>>;
 
 struct Filing {
     visit: NewVisit,
@@ -70,7 +71,7 @@ impl FilingDesk {
     }
 
     /// Files one visit, idempotently on its id, and says what came of it once durable.
-    pub async fn file(&self, visit: NewVisit) -> Result<Filed, ApiError> {
+    pub async fn file(&self, visit: NewVisit) -> Result<Filed<VisitView>, ApiError> {
         let Some(queue) = &self.queue else {
             return self
                 .db
@@ -103,11 +104,29 @@ fn file_group(db: &Db, group: Vec<Filing>) {
     }
 }
 
+/// Files visits received now in one statement (see `db::visits::file`), answering each
+/// with what the API shows of it.
+pub fn file(
+    write: OneStatement<'_>,
+    visits: Vec<NewVisit>,
+) -> diesel::QueryResult<Vec<Filed<VisitView>>> {
+    let now = crate::db::now();
+    let rows = visits
+        .into_iter()
+        .map(|visit| visit.into_row(now))
+        .collect();
+    let filed = store::file(write, rows)?;
+    Ok(filed
+        .into_iter()
+        .map(|outcome| outcome.map(VisitView::from))
+        .collect())
+}
+
 /// Files the visits of different callers in one statement, with one outcome each, in
 /// order. Should the database refuse the statement, each is filed again on its own
 /// (nothing of a failed statement is stored), so that a visit it refuses cannot sink the
 /// others; should there be no database to ask, all get that answer at once.
-pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiError>> {
+pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed<VisitView>, ApiError>> {
     if visits.len() == 1 {
         return visits
             .into_iter()
@@ -116,13 +135,7 @@ pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiErr
     }
     let count = visits.len();
     let each = visits.clone();
-    match db.with_connection(|conn| {
-        Ok(visits::file(
-            OneStatement::new(conn),
-            visits,
-            crate::db::now(),
-        )?)
-    }) {
+    match db.with_connection(|conn| Ok(file(OneStatement::new(conn), visits)?)) {
         Ok(outcomes) if outcomes.len() == count => outcomes.into_iter().map(Ok).collect(),
         Ok(_) => (0..count).map(|_| Err(no_outcome())).collect(),
         Err(ApiError::ServiceUnavailable(why)) => (0..count)
@@ -137,14 +150,12 @@ pub fn file_together(db: &Db, visits: Vec<NewVisit>) -> Vec<Result<Filed, ApiErr
     }
 }
 
-fn file_alone(db: &Db, visit: NewVisit) -> Result<Filed, ApiError> {
+fn file_alone(db: &Db, visit: NewVisit) -> Result<Filed<VisitView>, ApiError> {
     db.with_connection(|conn| file_one(OneStatement::new(conn), visit))
 }
 
-fn file_one(write: OneStatement<'_>, visit: NewVisit) -> Result<Filed, ApiError> {
-    visits::file(write, vec![visit], crate::db::now())?
-        .pop()
-        .ok_or_else(no_outcome)
+fn file_one(write: OneStatement<'_>, visit: NewVisit) -> Result<Filed<VisitView>, ApiError> {
+    file(write, vec![visit])?.pop().ok_or_else(no_outcome)
 }
 
 fn no_outcome() -> ApiError {

@@ -7,8 +7,9 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
+use crate::db::visits::VisitRow;
 use crate::domain::bounded_text;
-use crate::domain::{Activity, TargetGroup};
+use crate::domain::{Activity, ReviewStatus, TargetGroup};
 use crate::error::FieldError;
 use crate::geo::Geography;
 use crate::placement::{LocationInput, Placement};
@@ -208,4 +209,37 @@ fn content_hash(
         "follow_up_needed": input.follow_up_needed,
     });
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+impl NewVisit {
+    /// The row this visit is stored as, received at `received_at`.
+    pub fn into_row(self, received_at: NaiveDateTime) -> VisitRow {
+        let place = self.placement;
+        VisitRow {
+            id: self.id,
+            author_id: self.author_id,
+            visited_at: self.visited_at,
+            received_at,
+            flags: crate::placement::Flag::join(&place.flags),
+            lat: place.lat,
+            lon: place.lon,
+            accuracy_m: place.accuracy_m,
+            declared_area_code: place.declared_area_code,
+            area_code: place.area_code,
+            province_code: place.province_code,
+            district_code: place.district_code,
+            activity: self.activity,
+            households_visited: self.households_visited,
+            people_reached: self.people_reached,
+            summary: self.summary,
+            needs: serde_json::to_string(&self.needs).unwrap_or_else(|_| "[]".into()),
+            follow_up_needed: self.follow_up_needed,
+            review_status: ReviewStatus::Pending,
+            review_note: None,
+            reviewed_by: None,
+            reviewed_at: None,
+            content_hash: self.content_hash,
+            visited_on: crate::domain::bangkok_date(self.visited_at.and_utc()).to_string(),
+            target_groups: TargetGroup::bits_of(&self.target_groups),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Flag;
-use crate::db::visits::{PhotoRow, VisitRow};
+use crate::db::visits::{PhotoRow, StoredVisit, VisitRow};
 use crate::domain::{Activity, ReviewStatus, TargetGroup};
 use crate::placement::LocationInput;
 
@@ -58,6 +58,12 @@ pub struct VisitView {
     pub reviewed_at: Option<DateTime<Utc>>,
     pub flags: Vec<Flag>,
     pub photos: Vec<PhotoView>,
+}
+
+impl From<StoredVisit> for VisitView {
+    fn from(visit: StoredVisit) -> Self {
+        Self::new(visit.row, visit.photos)
+    }
 }
 
 impl VisitView {

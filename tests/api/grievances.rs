@@ -796,7 +796,7 @@ async fn webhooks_survive_a_receiver_that_is_down_for_a_while() {
         .unwrap()
         .port();
     let app = spawn_app_with(|config| {
-        config.webhook = Some(fieldweek::webhooks::WebhookConfig {
+        config.webhook = Some(fieldweek::config::WebhookConfig {
             url: format!("http://127.0.0.1:{port}/hook"),
             secret: SECRET.into(),
             poll_interval: Duration::from_millis(50),

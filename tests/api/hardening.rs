@@ -155,7 +155,7 @@ async fn webhook_receiver(accepted: usize) -> u16 {
 async fn spawn_with_webhooks(accepted: usize) -> TestApp {
     let port = webhook_receiver(accepted).await;
     spawn_app_with(|config| {
-        config.webhook = Some(fieldweek::webhooks::WebhookConfig {
+        config.webhook = Some(fieldweek::config::WebhookConfig {
             url: format!("http://127.0.0.1:{port}/hook"),
             secret: "webhook secret for tests".into(),
             poll_interval: Duration::from_millis(50),

@@ -4,8 +4,9 @@
 use std::sync::OnceLock;
 
 use chrono::{Datelike, Duration, TimeZone, Utc, Weekday};
-use fieldweek::auth::{AreaScope, AuthUser};
+use fieldweek::auth::AuthUser;
 use fieldweek::db::audit::ClientInfo;
+use fieldweek::domain::AreaScope;
 use fieldweek::domain::{
     AreaCode, Bbox, FiscalYear, GeoPoint, GpsFix, IsoWeek, PhoneE164, Role, ThaiNationalId,
 };

@@ -294,8 +294,9 @@ async fn an_inserted_audit_entry_breaks_the_chain() {
 /// author does not exist) gets its own error, and the others are filed all the same.
 #[tokio::test]
 async fn a_refused_visit_does_not_sink_those_filed_with_it() {
-    use fieldweek::auth::{AreaScope, AuthUser};
-    use fieldweek::db::visits::Filed;
+    use fieldweek::auth::AuthUser;
+    use fieldweek::db::Filed;
+    use fieldweek::domain::AreaScope;
     use fieldweek::domain::{AreaCode, Role};
     use fieldweek::visits::filing::file_together;
     use fieldweek::visits::input::{NewVisit, VisitInput, VisitRules};

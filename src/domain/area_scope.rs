@@ -2,7 +2,7 @@
 //!
 //! Scoped tables carry `area_code` plus its `province_code` and `district_code` prefixes,
 //! so the scope is an indexed equality on one column whatever the engine or collation.
-//! Every area-scoped query applies [`scoped!`](crate::scoped) with the caller's scope.
+//! Every area-scoped query applies `scoped!` (in `db`) with the caller's scope.
 
 use crate::domain::{AreaCode, AreaLevel};
 
@@ -65,20 +65,6 @@ pub fn prefixes(area: &AreaCode) -> (Option<String>, Option<String>) {
             (Some(code[..2].to_owned()), Some(code[..4].to_owned()))
         }
     }
-}
-
-/// Filters a (boxed) diesel query on `$table` to an [`AreaScope`].
-#[macro_export]
-macro_rules! scoped {
-    ($query:expr, $table:ident, $scope:expr) => {{
-        use $crate::auth::AreaScope;
-        match $scope {
-            AreaScope::Everywhere => $query,
-            AreaScope::Province(code) => $query.filter($table::province_code.eq(code.clone())),
-            AreaScope::District(code) => $query.filter($table::district_code.eq(code.clone())),
-            AreaScope::Subdistrict(code) => $query.filter($table::area_code.eq(code.clone())),
-        }
-    }};
 }
 
 #[cfg(test)]
