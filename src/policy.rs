@@ -3,7 +3,7 @@
 //! and the record, tested from one table below.
 //!
 //! - A role's standing permissions: [`allows`] / [`require`].
-//! - Which records a list or a read may show: [`visible_visits`], [`visible_grievances`].
+//! - Which records a list or a read may show: [`visibility`].
 //! - Per grievance: [`may_unmask`] its complainant's data, [`may_read_internal_comments`],
 //!   [`may_write_comment`], the [`actor`] the workflow judges (the workflow's own table in
 //!   `grievances::workflow` says which action each actor may take), and [`may_assign_to`].
@@ -14,11 +14,10 @@
 //! moved to another area leaves its old records behind with the area's staff.
 
 use crate::auth::AuthUser;
-use crate::db::grievances::{self, GrievanceRow};
+use crate::db::grievances::GrievanceRow;
 use crate::db::users::UserRow;
-use crate::db::visits;
 use crate::domain::AreaScope;
-use crate::domain::{Actor, AreaCode, Role};
+use crate::domain::{Actor, AreaCode, Role, Visibility};
 use crate::error::ApiError;
 
 /// What a role may do whatever the record: each route that needs one names it.
@@ -70,25 +69,12 @@ pub fn require(user: &AuthUser, permission: Permission) -> Result<(), ApiError> 
     )))
 }
 
-/// The visits `user` may see.
-pub fn visible_visits(user: &AuthUser) -> visits::Visibility {
-    visits::Visibility {
+/// The visits and grievances `user` may see.
+pub fn visibility(user: &AuthUser) -> Visibility {
+    Visibility {
         scope: user.scope.clone(),
-        only_author: only_own(user),
+        only_owner: (!user.role.is_staff()).then(|| user.id.clone()),
     }
-}
-
-/// The grievances `user` may see.
-pub fn visible_grievances(user: &AuthUser) -> grievances::Visibility {
-    grievances::Visibility {
-        scope: user.scope.clone(),
-        only_reporter: only_own(user),
-    }
-}
-
-/// Volunteers are limited to their own records; staff are not.
-fn only_own(user: &AuthUser) -> Option<String> {
-    (!user.role.is_staff()).then(|| user.id.clone())
 }
 
 /// Whether `user` sees a grievance's complainant data (phone, national ID) in full: its
@@ -305,21 +291,10 @@ mod tests {
         for (role, area, author, record_area, expected) in table {
             let caller = user(role, area);
             let context = format!("{role:?} in {area} reading {author}'s record in {record_area}");
-            let visits = visible_visits(&caller);
             assert_eq!(
-                visits.allows_record(author, record_area),
+                visibility(&caller).allows(author, record_area),
                 expected,
-                "visit: {context}"
-            );
-            let grievances = visible_grievances(&caller);
-            assert_eq!(
-                grievances.scope.covers_code(record_area)
-                    && grievances
-                        .only_reporter
-                        .as_deref()
-                        .is_none_or(|reporter| reporter == author),
-                expected,
-                "grievance: {context}"
+                "{context}"
             );
         }
     }

@@ -7,8 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{grievance_comments, grievance_events, grievances};
 use super::{DbConnection, Filed};
-use crate::domain::AreaScope;
-use crate::domain::{Bbox, Category, GeoPoint, Priority, Status};
+use crate::domain::{Bbox, Category, GeoPoint, Priority, Status, Visibility};
 use crate::geo::{bounding_box, haversine_m};
 use crate::grievances::{DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS};
 use crate::scoped;
@@ -142,17 +141,11 @@ pub fn append_event(
     Ok(())
 }
 
-/// Who may see which grievances: staff their area, volunteers what they filed.
-#[derive(Debug, Clone)]
-pub struct Visibility {
-    pub scope: AreaScope,
-    pub only_reporter: Option<String>,
-}
-
+/// Filters a (boxed) query of grievances to what a reader may see ([`Visibility`]).
 macro_rules! visible {
     ($query:expr, $visibility:expr) => {{
         let mut query = scoped!($query, grievances, &$visibility.scope);
-        if let Some(reporter) = &$visibility.only_reporter {
+        if let Some(reporter) = &$visibility.only_owner {
             query = query.filter(grievances::reporter_id.eq(reporter.clone()));
         }
         query

@@ -7,8 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{visit_photos, visits};
 use super::{DbConnection, Filed, OneStatement, ReadOnly};
-use crate::domain::AreaScope;
-use crate::domain::{Activity, Bbox, ReviewStatus, TargetGroup};
+use crate::domain::{Activity, Bbox, ReviewStatus, TargetGroup, Visibility};
 use crate::scoped;
 
 /// A `None` is written as NULL rather than left to a column default (none of these
@@ -167,30 +166,6 @@ where
     BitAnd::new(column, bits.into_sql::<diesel::sql_types::BigInt>())
 }
 
-/// Who may see which visits: staff see their area, volunteers their own visits.
-#[derive(Debug, Clone)]
-pub struct Visibility {
-    pub scope: AreaScope,
-    pub only_author: Option<String>,
-}
-
-impl Visibility {
-    /// The same rule as the scoped queries, for one row already read: its area lies in
-    /// the scope (the province and district columns are prefixes of the area code).
-    pub fn allows(&self, row: &VisitRow) -> bool {
-        self.allows_record(&row.author_id, &row.area_code)
-    }
-
-    /// The same, from a record's author and area.
-    pub fn allows_record(&self, author_id: &str, area_code: &str) -> bool {
-        self.scope.covers_code(area_code)
-            && self
-                .only_author
-                .as_deref()
-                .is_none_or(|author| author == author_id)
-    }
-}
-
 /// A visit the caller may see. Read by key, a statement prepared once per connection
 /// (a scoped query is built anew each time and compiled again by SQLite), then judged.
 pub fn find_visible(
@@ -203,7 +178,7 @@ pub fn find_visible(
         .select(VisitRow::as_select())
         .first(conn)
         .optional())?;
-    Ok(row.filter(|row| visibility.allows(row)))
+    Ok(row.filter(|row| visibility.allows(&row.author_id, &row.area_code)))
 }
 
 /// A visit by key with its photos, if the caller may see it: one statement (a visit
@@ -222,7 +197,7 @@ pub fn find_visible_with_photos(
     let Some((visit, first_photo)) = rows.next() else {
         return Ok(None);
     };
-    if !visibility.allows(&visit) {
+    if !visibility.allows(&visit.author_id, &visit.area_code) {
         return Ok(None);
     }
     let mut photos: Vec<PhotoRow> = first_photo
@@ -255,7 +230,7 @@ pub fn list(
 ) -> QueryResult<Vec<VisitRow>> {
     let mut query = visits::table.into_boxed();
     query = scoped!(query, visits, &visibility.scope);
-    if let Some(author) = &visibility.only_author {
+    if let Some(author) = &visibility.only_owner {
         query = query.filter(visits::author_id.eq(author.clone()));
     }
     if let Some(author) = &filter.author {

@@ -27,6 +27,7 @@ mod role;
 mod schema;
 mod text;
 mod thai_national_id;
+mod visibility;
 mod visit;
 
 pub use area_code::{AreaCode, AreaLevel};
@@ -44,4 +45,5 @@ pub use phone::PhoneE164;
 pub use role::Role;
 pub use text::{bounded_text, TextError};
 pub use thai_national_id::ThaiNationalId;
+pub use visibility::Visibility;
 pub use visit::{Activity, ReviewStatus, TargetGroup};

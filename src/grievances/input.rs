@@ -229,7 +229,7 @@ impl NewGrievance {
         let Some(visit_id) = &self.visit_id else {
             return Ok(());
         };
-        let visible = crate::policy::visible_visits(filer);
+        let visible = crate::policy::visibility(filer);
         match crate::db::visits::find_visible(conn, visit_id, &visible)? {
             Some(_) => Ok(()),
             None => Err(ApiError::Validation(vec![FieldError::coded(

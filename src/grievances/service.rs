@@ -40,7 +40,7 @@ pub fn views(
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let (mut events, mut comments) =
         store::events_and_comments(conn, &ids, policy::may_read_internal_comments(user))?;
-    let visibility = policy::visible_grievances(user);
+    let visibility = policy::visibility(user);
     let now = Utc::now();
     rows.into_iter()
         .map(|row| {
@@ -101,7 +101,7 @@ pub fn read_unmasks(user: &AuthUser, row: &GrievanceRow) -> bool {
 
 /// One grievance `user` may see, or 404.
 pub fn find(conn: &mut DbConnection, user: &AuthUser, id: &str) -> Result<GrievanceRow, ApiError> {
-    store::find_visible(conn, id, &policy::visible_grievances(user))?.ok_or(ApiError::NotFound)
+    store::find_visible(conn, id, &policy::visibility(user))?.ok_or(ApiError::NotFound)
 }
 
 /// Shows `row` to `user`. A read that shows the complainant's data in full is audited in

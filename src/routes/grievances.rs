@@ -17,7 +17,7 @@ use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
 use crate::grievances::view::{CommentView, GrievanceView};
 use crate::http::{Page, PageRequest, ValidJson};
-use crate::policy::visible_grievances;
+use crate::policy;
 use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
     time_id_key,
@@ -164,11 +164,11 @@ pub async fn list(
     if let Some(circle) = near {
         filter.bbox = Some(narrow_to_circle(filter.bbox, circle));
     }
-    let mut visibility = visible_grievances(&user);
+    let mut visibility = policy::visibility(&user);
     if let Some(raw) = query.area.as_deref() {
         match AreaCode::parse(raw) {
-            Ok(area) => match visibility.scope.narrowed_to(&area) {
-                Some(scope) => visibility.scope = scope,
+            Ok(area) => match visibility.narrowed_to(&area) {
+                Some(narrowed) => visibility = narrowed,
                 None if errors.is_empty() => {
                     return Ok(web::Json(Page {
                         items: Vec::new(),

@@ -7,10 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, Credentials};
-use crate::db::visits::{self, PhotoRow, Visibility, VisitFilter, VisitRow};
+use crate::db::visits::{self, PhotoRow, VisitFilter, VisitRow};
 use crate::db::{Db, Filed, ReadOnly};
-use crate::domain::AreaScope;
-use crate::domain::{AreaCode, GeoPoint, IsoWeek, ReviewStatus, TargetGroup};
+use crate::domain::{AreaCode, GeoPoint, IsoWeek, ReviewStatus, TargetGroup, Visibility};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
 use crate::geo::{haversine_m, Geography};
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
@@ -335,18 +334,17 @@ fn visibility_for(
     area: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> Option<Visibility> {
-    let Visibility { scope, only_author } = crate::policy::visible_visits(user);
-    let scope = match area {
-        None => scope,
+    let visibility = crate::policy::visibility(user);
+    match area {
+        None => Some(visibility),
         Some(raw) => match AreaCode::parse(raw) {
-            Ok(area) => scope.narrowed_to(&area)?,
+            Ok(area) => visibility.narrowed_to(&area),
             Err(e) => {
                 errors.push(FieldError::new("area", e.to_string()));
-                return None;
+                None
             }
         },
-    };
-    Some(Visibility { scope, only_author })
+    }
 }
 
 async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<VisitRow, ApiError> {
@@ -450,15 +448,8 @@ pub async fn review(
                 Some(&row.id),
                 serde_json::json!({ "review_status": review_status, "note": note }),
             )?;
-            let row = visits::find_visible(
-                conn,
-                &row.id,
-                &Visibility {
-                    scope: AreaScope::Everywhere,
-                    only_author: None,
-                },
-            )?
-            .ok_or(ApiError::NotFound)?;
+            let row = visits::find_visible(conn, &row.id, &Visibility::everything())?
+                .ok_or(ApiError::NotFound)?;
             let visits = visits::hydrate(&mut ReadOnly::new(conn), vec![row])?;
             Ok(visits.into_iter().map(VisitView::from).collect::<Vec<_>>())
         })
