@@ -12,7 +12,11 @@ pub mod sla;
 pub mod view;
 pub mod workflow;
 
-/// Open grievances of the same category within this distance are possible duplicates.
-pub const DUPLICATE_RADIUS_M: f64 = 200.0;
-/// ... if filed within this many days of each other.
-pub const DUPLICATE_WINDOW_DAYS: i64 = 14;
+use crate::db::grievances::Nearness;
+
+/// Open grievances of the same category within 200 m of each other, filed within 14 days
+/// of each other, are possible duplicates.
+pub const DUPLICATES: Nearness = Nearness {
+    radius_m: 200.0,
+    window: chrono::Duration::days(14),
+};

@@ -40,19 +40,21 @@ pub fn views(
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let (mut events, mut comments) =
         store::events_and_comments(conn, &ids, policy::may_read_internal_comments(user))?;
-    let visibility = policy::visibility(user);
+    let mut duplicates =
+        store::possible_duplicates(conn, &rows, &policy::visibility(user), super::DUPLICATES)?;
     let now = Utc::now();
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|row| {
             let extras = Extras {
                 history: events.remove(&row.id).unwrap_or_default(),
                 comments: comments.remove(&row.id).unwrap_or_default(),
-                possible_duplicates: store::possible_duplicates(conn, &row, &visibility)?,
+                possible_duplicates: duplicates.remove(&row.id).unwrap_or_default(),
                 unmasked: unmask(&row),
             };
-            Ok(GrievanceView::new(row, extras, &services.cipher, now))
+            GrievanceView::new(row, extras, &services.cipher, now)
         })
-        .collect()
+        .collect())
 }
 
 /// The answer to a filing: whether it created the grievance, and what is stored.
