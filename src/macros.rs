@@ -28,7 +28,8 @@ macro_rules! string_enum {
     };
 }
 
-/// Implements `domain::Named` for an enum with an `as_str` name.
+/// Implements `domain::Named` for an enum with an `as_str` name, and shows and parses it
+/// by that name (accepting exactly the names serde uses).
 macro_rules! named_by_as_str {
     ($name:ident, $what:expr, $values:expr) => {
         impl $crate::domain::Named for $name {
@@ -37,6 +38,23 @@ macro_rules! named_by_as_str {
 
             fn as_str(self) -> &'static str {
                 $name::as_str(self)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($name::as_str(*self))
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::ParseError;
+
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
+                <Self as $crate::domain::Named>::from_name(name).ok_or_else(|| {
+                    let names: Vec<&str> = ($values).iter().map(|v| $name::as_str(*v)).collect();
+                    $crate::domain::ParseError::new(format!("must be one of: {}", names.join(", ")))
+                })
             }
         }
     };

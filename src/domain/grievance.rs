@@ -2,13 +2,10 @@
 //! what it is about and how urgent it is. The rules over them live in
 //! `grievances::workflow` and `grievances::sla`.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ParseError, Role};
+use super::Role;
 
 /// Where a grievance is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -61,29 +58,6 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Status {
-    type Err = ParseError;
-
-    /// Accepts exactly the serialized names, like the serde representation.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| {
-                ParseError::new(
-                    "must be one of: submitted, accepted, rejected, assigned, in_progress, \
-                     referred, resolved, closed",
-                )
-            })
-    }
-}
-
 /// What a user asks to do with a grievance (`POST .../transitions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -121,28 +95,6 @@ impl Action {
             Self::Close => "close",
             Self::Reopen => "reopen",
         }
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Action {
-    type Err = ParseError;
-
-    /// Accepts exactly the serialized names, like the serde representation.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|action| action.as_str() == s)
-            .ok_or_else(|| {
-                ParseError::new(
-                    "must be one of: accept, reject, assign, start, refer, resolve, close, reopen",
-                )
-            })
     }
 }
 
@@ -199,24 +151,6 @@ impl Priority {
             Self::Normal => "normal",
             Self::Low => "low",
         }
-    }
-}
-
-impl fmt::Display for Priority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Priority {
-    type Err = ParseError;
-
-    /// Accepts exactly the serialized names, like the serde representation.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|priority| priority.as_str() == s)
-            .ok_or_else(|| ParseError::new("must be one of: urgent, high, normal, low"))
     }
 }
 

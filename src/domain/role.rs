@@ -1,10 +1,5 @@
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use super::error::ParseError;
 
 /// An account's role. Variants are declared in rank order, so the derived
 /// ordering compares seniority (`Volunteer < Official < Supervisor < Admin`).
@@ -62,26 +57,6 @@ impl Role {
 }
 
 named_by_as_str!(Role, "role", &Role::ALL);
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = ParseError;
-
-    /// Accepts exactly the serialized names, like the serde representation.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| {
-                ParseError::new("must be one of: volunteer, official, supervisor, admin")
-            })
-    }
-}
 
 #[cfg(test)]
 mod tests {
