@@ -12,7 +12,7 @@ use crate::db::grievances::{self as store, GrievanceFilter, Order};
 use crate::db::Db;
 use crate::domain::{Action, AreaCode, Category, GeoPoint, Priority, Status};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::geo::{haversine_m, Geography};
+use crate::geo::Geography;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
 use crate::grievances::view::{CommentView, GrievanceView};
@@ -20,7 +20,7 @@ use crate::http::{Page, PageRequest, ValidJson};
 use crate::policy;
 use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
-    time_id_key,
+    read_page,
 };
 use crate::visits::input::VisitRules;
 
@@ -192,48 +192,18 @@ pub async fn list(
     let services = services.into_inner();
     let (items, next_key) = db
         .read(move |conn| {
-            let wanted = page.fetch_limit();
-            let mut rows = Vec::new();
-            let mut cursor = after;
-            // With `near`, rows outside the circle are dropped after the bounding-box
-            // query, so keep reading until the page is full or the rows run out.
-            loop {
-                let chunk = store::list(
-                    conn,
-                    &visibility,
-                    &filter,
-                    order,
-                    cursor.clone(),
-                    wanted,
-                    crate::db::now(),
-                )?;
-                let exhausted = (chunk.len() as i64) < wanted;
-                cursor = chunk.last().map(|r| store::order_key(r, order));
-                rows.extend(chunk.into_iter().filter(|r| {
-                    near.is_none_or(|(center, radius)| {
-                        haversine_m(
-                            center,
-                            GeoPoint {
-                                lat: r.lat,
-                                lon: r.lon,
-                            },
-                        ) <= radius
-                    })
-                }));
-                if exhausted || rows.len() as i64 >= wanted {
-                    break;
-                }
-            }
-            let more = rows.len() as i64 > page.limit;
-            rows.truncate(page.limit as usize);
-            let next_key = if more {
-                rows.last().map(|r| {
-                    let (at, id) = store::order_key(r, order);
-                    time_id_key(at, &id)
-                })
-            } else {
-                None
-            };
+            let now = crate::db::now();
+            let (rows, next_key) = read_page(
+                &page,
+                after,
+                near,
+                |row| store::order_key(row, order),
+                |row| GeoPoint::new(row.lat, row.lon),
+                |after, count| {
+                    let rows = store::list(conn, &visibility, &filter, order, after, count, now)?;
+                    Ok(rows)
+                },
+            )?;
             // Lists always mask: opening one grievance is the audited way to see more.
             let views = service::views(conn, &user, rows, |_| false, &services)?;
             Ok((views, next_key))

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use crate::domain::{bangkok_date, bangkok_start_of_day, Bbox, GeoPoint};
 use crate::error::{ApiError, FieldError};
-use crate::geo::bounding_box;
+use crate::geo::{bounding_box, haversine_m};
 use crate::http::PageRequest;
 
 /// An RFC 3339 instant, or a calendar day in Bangkok. As an upper bound (`end_of_day`),
@@ -99,6 +99,41 @@ pub fn parse_near(
 pub fn narrow_to_circle(bbox: Option<Bbox>, (center, radius_m): (GeoPoint, f64)) -> Bbox {
     let around = bounding_box(center, radius_m);
     bbox.map_or(around, |bbox| bbox.intersection(&around))
+}
+
+/// One page of a list ordered by (time, id), read by `read(after, count)`. With a circle,
+/// the SQL narrowed only by the circle's box ([`narrow_to_circle`]) and the rows outside
+/// the circle are dropped here, so reading goes on until the page is full or the rows run
+/// out. Answers the page (at most `page.limit` rows) and the cursor of the next one.
+pub fn read_page<R>(
+    page: &PageRequest,
+    mut after: Option<(NaiveDateTime, String)>,
+    near: Option<(GeoPoint, f64)>,
+    key_of: impl Fn(&R) -> (NaiveDateTime, String),
+    point_of: impl Fn(&R) -> GeoPoint,
+    mut read: impl FnMut(Option<(NaiveDateTime, String)>, i64) -> Result<Vec<R>, ApiError>,
+) -> Result<(Vec<R>, Option<Vec<String>>), ApiError> {
+    // One more than the page, to tell whether another page follows.
+    let wanted = page.fetch_limit();
+    let mut rows = Vec::new();
+    loop {
+        let chunk = read(after.take(), wanted)?;
+        let exhausted = (chunk.len() as i64) < wanted;
+        after = chunk.last().map(&key_of);
+        rows.extend(chunk.into_iter().filter(|row| {
+            near.is_none_or(|(center, radius_m)| haversine_m(center, point_of(row)) <= radius_m)
+        }));
+        if exhausted || rows.len() as i64 >= wanted {
+            break;
+        }
+    }
+    let more = rows.len() as i64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let next = more
+        .then(|| rows.last().map(&key_of))
+        .flatten()
+        .map(|(at, id)| time_id_key(at, &id));
+    Ok((rows, next))
 }
 
 const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";

@@ -2,7 +2,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,12 +11,12 @@ use crate::db::visits::{self, PhotoRow, VisitFilter, VisitRow};
 use crate::db::{Db, Filed, ReadOnly};
 use crate::domain::{AreaCode, GeoPoint, IsoWeek, ReviewStatus, TargetGroup, Visibility};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
-use crate::geo::{haversine_m, Geography};
+use crate::geo::Geography;
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
 use crate::policy::{self, Permission};
 use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
-    time_id_key,
+    read_page,
 };
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
@@ -266,65 +266,25 @@ pub async fn list(
         return Err(ApiError::Validation(errors));
     }
 
+    if let Some(circle) = near {
+        filter.bbox = Some(narrow_to_circle(filter.bbox, circle));
+    }
+
     let (items, next_key) = db
         .read(move |conn| {
-            let mut rows = match near {
-                None => visits::list(conn, &visibility, &filter, after, page.fetch_limit())?,
-                Some((center, radius)) => list_near(
-                    conn,
-                    &visibility,
-                    filter,
-                    after,
-                    page.fetch_limit(),
-                    center,
-                    radius,
-                )?,
-            };
-            let more = rows.len() as i64 > page.limit;
-            rows.truncate(page.limit as usize);
-            let next_key = if more {
-                rows.last().map(|r| time_id_key(r.visited_at, &r.id))
-            } else {
-                None
-            };
+            let (rows, next_key) = read_page(
+                &page,
+                after,
+                near,
+                |row: &VisitRow| (row.visited_at, row.id.clone()),
+                |row| GeoPoint::new(row.lat, row.lon),
+                |after, count| Ok(visits::list(conn, &visibility, &filter, after, count)?),
+            )?;
             let visits = visits::hydrate(&mut ReadOnly::new(conn), rows)?;
             Ok((visits.into_iter().map(VisitView::from).collect(), next_key))
         })
         .await?;
     Ok(web::Json(Page::new(items, next_key)))
-}
-
-/// Narrows by bounding box in SQL, then keeps the rows truly within the radius, reading
-/// further pages until the page is full or the rows run out.
-fn list_near(
-    conn: &mut crate::db::DbConnection,
-    visibility: &Visibility,
-    mut filter: VisitFilter,
-    mut after: Option<(NaiveDateTime, String)>,
-    wanted: i64,
-    center: GeoPoint,
-    radius_m: f64,
-) -> Result<Vec<VisitRow>, ApiError> {
-    filter.bbox = Some(narrow_to_circle(filter.bbox, (center, radius_m)));
-    let mut found = Vec::new();
-    loop {
-        let chunk = visits::list(conn, visibility, &filter, after.clone(), wanted * 2)?;
-        let exhausted = (chunk.len() as i64) < wanted * 2;
-        after = chunk.last().map(|r| (r.visited_at, r.id.clone()));
-        found.extend(chunk.into_iter().filter(|r| {
-            haversine_m(
-                center,
-                GeoPoint {
-                    lat: r.lat,
-                    lon: r.lon,
-                },
-            ) <= radius_m
-        }));
-        if exhausted || found.len() as i64 >= wanted {
-            found.truncate(wanted as usize);
-            return Ok(found);
-        }
-    }
 }
 
 /// What `crate::policy` lets the caller see, optionally
