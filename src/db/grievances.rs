@@ -13,8 +13,15 @@ use crate::domain::{Bbox, Category, GeoPoint, Priority, Status, Visibility};
 use crate::geo::{bounding_box, haversine_m};
 use crate::scoped;
 
+/// A `None` is written as NULL, both when inserted (rather than left to a column default:
+/// none of these columns has one, and so SQLite takes many rows in one statement) and when
+/// updated.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = grievances, treat_none_as_null = true)]
+#[diesel(
+    table_name = grievances,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct GrievanceRow {
     pub id: String,
     pub reporter_id: String,

@@ -11,7 +11,8 @@ use super::calendar::{sync_delay, whole_seconds, Calendar};
 use super::field::{hex_digest, spot, Authors};
 use super::words;
 use super::world::{is_bangkok, mobile_phone, pick, thai_name, uuid, World};
-use crate::db::schema::{grievance_events, grievances};
+use crate::db::grievances::GrievanceRow;
+use crate::db::schema::grievance_events;
 use crate::domain::Category;
 use crate::domain::Priority;
 use crate::domain::{Action, Actor, Status};
@@ -19,47 +20,6 @@ use crate::domain::{PhoneE164, ThaiNationalId};
 use crate::grievances::sla::SlaPolicy;
 use crate::grievances::workflow::{self, Tracking, TransitionRequest};
 use crate::privacy::PiiCipher;
-
-/// A grievance row as the demo writes it (see `VisitRecord` for why not `GrievanceRow`).
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = grievances, treat_none_as_default_value = false)]
-pub struct GrievanceRecord {
-    pub id: String,
-    pub reporter_id: String,
-    pub reported_at: NaiveDateTime,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub lat: f64,
-    pub lon: f64,
-    pub accuracy_m: Option<f64>,
-    pub declared_area_code: Option<String>,
-    pub area_code: String,
-    pub province_code: String,
-    pub district_code: Option<String>,
-    pub category: &'static str,
-    pub priority: &'static str,
-    pub title: String,
-    pub description: String,
-    pub target_groups: String,
-    pub visit_id: Option<String>,
-    pub complainant_name: Option<String>,
-    pub complainant_consent: Option<bool>,
-    pub phone_cipher: Option<String>,
-    pub phone_hash: Option<String>,
-    pub phone_last4: Option<String>,
-    pub national_id_cipher: Option<String>,
-    pub national_id_hash: Option<String>,
-    pub national_id_last4: Option<String>,
-    pub status: &'static str,
-    pub version: i64,
-    pub assignee_id: Option<String>,
-    pub referred_to: Option<String>,
-    pub due_at: NaiveDateTime,
-    pub resolved_at: Option<NaiveDateTime>,
-    pub reopen_count: i64,
-    pub overdue_notified: bool,
-    pub content_hash: String,
-}
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = grievance_events, treat_none_as_default_value = false)]
@@ -77,7 +37,7 @@ pub struct EventRecord {
 
 #[derive(Default)]
 pub struct GrievanceChunk {
-    pub grievances: Vec<GrievanceRecord>,
+    pub grievances: Vec<GrievanceRow>,
     pub events: Vec<EventRecord>,
 }
 
@@ -379,7 +339,7 @@ impl<'a> GrievanceMaker<'a> {
         let (national_id_cipher, national_id_hash, national_id_last4) =
             split(complainant.national_id);
         let people = &self.world.people;
-        chunk.grievances.push(GrievanceRecord {
+        chunk.grievances.push(GrievanceRow {
             reporter_id: people[reporter].id.clone(),
             reported_at,
             created_at,
@@ -391,8 +351,8 @@ impl<'a> GrievanceMaker<'a> {
             province_code: spot.province_code(),
             district_code: spot.district_code(),
             area_code: spot.area_code,
-            category: category.as_str(),
-            priority: priority.as_str(),
+            category,
+            priority,
             title: title.to_owned(),
             description,
             target_groups: serde_json::to_string(&groups).unwrap_or_else(|_| "[]".into()),
@@ -405,7 +365,7 @@ impl<'a> GrievanceMaker<'a> {
             national_id_cipher,
             national_id_hash,
             national_id_last4,
-            status: tracking.status.as_str(),
+            status: tracking.status,
             version: history.events.len() as i64,
             assignee_id: tracking.assignee_id,
             referred_to: tracking.referred_to,
@@ -415,6 +375,7 @@ impl<'a> GrievanceMaker<'a> {
             // Already past due: announcing them all would flood a webhook receiver.
             overdue_notified: tracking.status.is_open() && tracking.due_at < now,
             content_hash,
+            anonymised_at: None,
             id,
         });
         chunk.events.extend(history.events);

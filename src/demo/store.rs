@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::grievances::GrievanceChunk;
-use super::visits::VisitRecord;
 use crate::db::schema::{grievance_events, grievances, users, visits};
 use crate::db::users::UserRow;
+use crate::db::visits::VisitRow;
 use crate::db::DbConnection;
 
 /// Rows per statement, keeping each under SQLite's limit of 32,766 bound parameters.
@@ -54,7 +54,7 @@ pub fn users(conn: &mut DbConnection, rows: &[UserRow]) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn visits(conn: &mut DbConnection, chunk: &[VisitRecord]) -> QueryResult<()> {
+pub fn visits(conn: &mut DbConnection, chunk: &[VisitRow]) -> QueryResult<()> {
     insert_chunks!(conn, visits::table, chunk, VISITS_PER_STATEMENT);
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! Demo field visits, made a chunk at a time so a million of them never sit in memory.
 
-use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
+use chrono::Duration;
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -10,43 +9,9 @@ use super::calendar::{sync_delay, whole_seconds, Calendar};
 use super::field::{hex_digest, spot, Authors};
 use super::words;
 use super::world::{pick, uuid, World};
-use crate::db::schema::visits;
+use crate::db::visits::VisitRow;
 use crate::domain::bangkok_date;
 use crate::domain::{Activity, ReviewStatus, TargetGroup};
-
-/// A visit row as the demo writes it. Unlike `VisitRow`, a `None` is bound as NULL
-/// rather than left to the column default: that lets SQLite take many rows in one
-/// statement (diesel falls back to one statement per row otherwise) and PostgreSQL
-/// take them by COPY.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = visits, treat_none_as_default_value = false)]
-pub struct VisitRecord {
-    pub id: String,
-    pub author_id: String,
-    pub visited_at: NaiveDateTime,
-    pub received_at: NaiveDateTime,
-    pub lat: f64,
-    pub lon: f64,
-    pub accuracy_m: Option<f64>,
-    pub declared_area_code: Option<String>,
-    pub area_code: String,
-    pub province_code: String,
-    pub district_code: Option<String>,
-    pub activity: &'static str,
-    pub households_visited: i64,
-    pub people_reached: i64,
-    pub summary: String,
-    pub needs: String,
-    pub follow_up_needed: bool,
-    pub flags: &'static str,
-    pub review_status: &'static str,
-    pub review_note: Option<&'static str>,
-    pub reviewed_by: Option<String>,
-    pub reviewed_at: Option<NaiveDateTime>,
-    pub content_hash: String,
-    pub visited_on: String,
-    pub target_groups: i64,
-}
 
 /// How often each group is among a visit's target groups: the ministry's field work is
 /// mostly with older people, people with disabilities and poor households.
@@ -102,15 +67,15 @@ impl<'a> VisitMaker<'a> {
     }
 
     /// The next `count` visits.
-    pub fn chunk(&mut self, count: usize) -> Vec<VisitRecord> {
-        let mut chunk: Vec<VisitRecord> = (0..count).map(|_| self.visit()).collect();
+    pub fn chunk(&mut self, count: usize) -> Vec<VisitRow> {
+        let mut chunk: Vec<VisitRow> = (0..count).map(|_| self.visit()).collect();
         // In key order, the primary key's B-tree is walked once per chunk rather than
         // jumped about in.
         chunk.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         chunk
     }
 
-    fn visit(&mut self) -> VisitRecord {
+    fn visit(&mut self) -> VisitRow {
         // Each visit draws from its own generator, so how many numbers one takes (which
         // can depend on the clock) never shifts the visits after it.
         let rng = &mut StdRng::seed_from_u64(self.rng.gen());
@@ -199,7 +164,7 @@ impl<'a> VisitMaker<'a> {
 
         let visited_on = bangkok_date(visited_at.and_utc()).to_string();
         let content_hash = hex_digest(&[&id, &visited_at.to_string(), &summary]);
-        VisitRecord {
+        VisitRow {
             author_id: person.id.clone(),
             visited_at,
             received_at,
@@ -210,16 +175,16 @@ impl<'a> VisitMaker<'a> {
             declared_area_code: Some(spot.area_code.clone()),
             province_code: spot.province_code(),
             district_code: spot.district_code(),
-            flags: spot.flags(),
+            flags: spot.flags().to_owned(),
             area_code: spot.area_code,
-            activity: activity.as_str(),
+            activity,
             households_visited: households,
             people_reached: people.clamp(1, 40),
             summary,
             needs: serde_json::to_string(&needs).unwrap_or_else(|_| "[]".into()),
             follow_up_needed,
-            review_status: review_status.as_str(),
-            review_note: (review_status == ReviewStatus::Flagged).then_some(flag_note),
+            review_status,
+            review_note: (review_status == ReviewStatus::Flagged).then(|| flag_note.to_owned()),
             reviewed_by: reviewed.then(|| self.world.people[supervisor].id.clone()),
             reviewed_at: reviewed.then(|| (received_at + review_delay).min(now)),
             content_hash,
