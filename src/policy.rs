@@ -3,7 +3,8 @@
 //! and the record, tested from one table below.
 //!
 //! - A role's standing permissions: [`allows`] / [`require`].
-//! - Which records a list or a read may show: [`visibility`].
+//! - Which records a list or a read may show: [`visibility`]; which area a report covers:
+//!   [`report_area`].
 //! - Per grievance: [`may_unmask`] its complainant's data, [`may_read_internal_comments`],
 //!   [`may_write_comment`], the [`actor`] the workflow judges (the workflow's own table in
 //!   `grievances::workflow` says which action each actor may take), and [`may_assign_to`].
@@ -74,6 +75,16 @@ pub fn visibility(user: &AuthUser) -> Visibility {
     Visibility {
         scope: user.scope.clone(),
         only_owner: (!user.role.is_staff()).then(|| user.id.clone()),
+    }
+}
+
+/// The area a report asked for `requested` covers: that area inside the caller's own,
+/// the caller's own when asked for more (a province official asking for the country),
+/// `None` for another area.
+pub fn report_area(user: &AuthUser, requested: &AreaCode) -> Option<AreaCode> {
+    match user.scope.narrowed_to(requested)? {
+        scope if scope == AreaScope::of(requested) => Some(requested.clone()),
+        _ => Some(user.area.clone()),
     }
 }
 
@@ -367,6 +378,30 @@ mod tests {
                 may_assign_to(&account(role, area, active), at),
                 expected,
                 "{role} in {area}, active {active}, grievance in {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn which_area_a_report_covers() {
+        // (caller's role, caller's area, area asked for, area reported)
+        let table = [
+            (Official, "50", "5001", Some("5001")),
+            (Official, "50", "50", Some("50")),
+            (Official, "50", "TH", Some("50")),
+            (Official, "50", "40", None),
+            (Supervisor, "5001", "500108", Some("500108")),
+            (Supervisor, "5001", "5002", None),
+            (Admin, "TH", "96", Some("96")),
+        ];
+        for (role, area, asked, expected) in table {
+            let asked = AreaCode::parse(asked).unwrap();
+            assert_eq!(
+                report_area(&user(role, area), &asked)
+                    .as_ref()
+                    .map(AreaCode::as_str),
+                expected,
+                "{role} in {area} asking for {asked}"
             );
         }
     }

@@ -59,17 +59,9 @@ fn report_target(
     let (Some(week), Some(area)) = (week, area) else {
         return Err(ApiError::Validation(errors));
     };
-    // Asking for more than one's own area reports one's own; another area is refused.
-    let area = match user.scope.narrowed_to(&area) {
-        Some(scope) if scope == AreaScope::of(&area) => area,
-        Some(_) => user.area.clone(),
-        None => {
-            return Err(ApiError::Forbidden(format!(
-                "{area} is outside your area ({})",
-                user.area
-            )))
-        }
-    };
+    let area = policy::report_area(user, &area).ok_or_else(|| {
+        ApiError::Forbidden(format!("{area} is outside your area ({})", user.area))
+    })?;
     Ok((week, area))
 }
 
