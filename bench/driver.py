@@ -11,11 +11,13 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import platform
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -40,6 +42,9 @@ PG_ADMIN_URL = f"{PG_HOST}/postgres?sslmode=disable"
 PG_BENCH_DB = "fieldweek_bench"
 # Chiang Mai: the supervisor and volunteer whose requests the benchmark makes.
 PROVINCE = "50"
+# The grievance-list figure reads one page of this many grievances, the most a page holds.
+GRIEVANCE_PAGE = 500
+GRIEVANCE_LIST = "A supervisor's grievance list"
 
 
 def log(message):
@@ -72,6 +77,9 @@ class Server:
             FIELDWEEK_DB_POOL_SIZE=str(pool_size),
             RUST_LOG=rust_log,
         )
+        if not port_is_free(port):
+            # Another server there would answer the readiness check and the requests.
+            raise SystemExit(f"another process listens on port {port}: pass --port")
         self.log_file = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [BINARY, "serve"], env=env, stdout=self.log_file, stderr=subprocess.STDOUT
@@ -124,19 +132,35 @@ class Server:
         self.log_file.close()
 
 
+def port_is_free(port):
+    """Whether nothing listens on the port (a closed connection's TIME_WAIT does not count,
+    as the server, which sets SO_REUSEADDR, can bind beside it)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 # ---------------------------------------------------------------- wrk
 
 
 WARM_UP_SECONDS = 3
 
 
-def wrk(target, seconds, connections, script=None, args=(), threads=1, warm_up=True):
+def wrk(target, seconds, connections, script=None, args=(), threads=1, warm_up=True,
+        timeout=2):
     """Runs wrk and returns requests/s, latency percentiles (ms) and error counts. A
     short unmeasured run first fills the caches the measured run would otherwise start
-    without (SQLite's and the operating system's)."""
+    without (SQLite's and the operating system's). A request unanswered after `timeout`
+    seconds counts as a socket error, not in the latencies."""
     if warm_up:
-        wrk(target, WARM_UP_SECONDS, connections, script, args, threads, warm_up=False)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+        wrk(target, WARM_UP_SECONDS, connections, script, args, threads, warm_up=False,
+            timeout=timeout)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+               f"--timeout={timeout}s"]
     if script:
         command += ["-s", str(WRK / script)]
     command.append(target)
@@ -554,12 +578,8 @@ def bangkok_week(utc):
     return f"{y}-W{w:02d}"
 
 
-def bench_engine(engine_name, db, options):
-    results = {"engine": db.name}
-    work = WORK / engine_name
-    work.mkdir(parents=True, exist_ok=True)
-    seconds, conns = options.seconds, options.connections
-
+def load_demo_data(db, options):
+    """A fresh database with the demo data; returns how long the load took (s)."""
     log(f"{db.name}: loading demo data ({options.visits:,} visits)")
     db.reset()
     env = dict(os.environ, DATABASE_URL=db.url, FIELDWEEK_DATA_DIR=str(db.data_dir))
@@ -567,9 +587,36 @@ def bench_engine(engine_name, db, options):
     run([BINARY, "demo-data", "--provinces", "77", "--volunteers-per-province",
          str(options.volunteers), "--officials-per-province", "20", "--weeks", "1",
          "--visits", str(options.visits), "--grievances", str(options.grievances)], env=env)
-    results["load_seconds"] = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     db.settle()
+    return seconds
 
+
+def grievance_list(server, db, options):
+    """The supervisor of the province with the most grievances reading the first page of
+    their list, newest first, again and again, from `read_connections` clients (a page
+    takes long enough for a few of them to keep both cores busy)."""
+    province, count = db.rows(
+        "SELECT province_code, count(*) FROM grievances GROUP BY province_code "
+        "ORDER BY count(*) DESC, province_code LIMIT 1")[0]
+    token = server.login(f"demo.sup.{province}")
+    path = f"/api/v1/grievances?limit={GRIEVANCE_PAGE}"
+    page = server.request("GET", path, token)["items"]
+    figures = wrk(server.base, options.seconds, options.read_connections, "get_page.lua",
+                  (token, path), timeout=60)
+    figures.update(
+        province=province, grievances=int(count), rows=len(page),
+        with_duplicates=sum(1 for grievance in page if grievance["possible_duplicates"]))
+    return figures
+
+
+def bench_engine(engine_name, db, options):
+    results = {"engine": db.name}
+    work = WORK / engine_name
+    work.mkdir(parents=True, exist_ok=True)
+    seconds, conns = options.seconds, options.connections
+
+    results["load_seconds"] = load_demo_data(db, options)
     server = Server(engine_name, db.url, db.data_dir, options.port, conns)
     try:
         time.sleep(1)
@@ -600,6 +647,8 @@ def bench_engine(engine_name, db, options):
         results["healthz"] = wrk(server.base + "/healthz", seconds, conns)
         results["get_visit"] = wrk(server.base, seconds, conns, "get_visit.lua",
                                    (supervisor, ids))
+        log(f"{db.name}: a supervisor's grievance list")
+        results["grievance_list"] = grievance_list(server, db, options)
 
         log(f"{db.name}: reads alone and beside a login flood, then beside a CPU hog")
         supervisor = server.login(f"demo.sup.{PROVINCE}")  # good for the whole phase
@@ -683,6 +732,21 @@ def bench_engine(engine_name, db, options):
     return results
 
 
+def bench_grievance_list(engine_name, db, options):
+    """Only the grievance-list figure and its baseline, on the same demo data as a full
+    run: for measuring a change to that figure without the other phases."""
+    results = {"engine": db.name}
+    load_demo_data(db, options)
+    server = Server(engine_name, db.url, db.data_dir, options.port, options.connections)
+    try:
+        log(f"{db.name}: GET /healthz and a supervisor's grievance list")
+        results["healthz"] = wrk(server.base + "/healthz", options.seconds, options.connections)
+        results["grievance_list"] = grievance_list(server, db, options)
+    finally:
+        server.stop()
+    return results
+
+
 def week_span(db, week):
     """The UTC bounds of a Bangkok ISO week (Monday 00:00 +07:00)."""
     year, number = week.split("-W")
@@ -737,7 +801,27 @@ def mean_cpu(pairs, side):
     return averaged
 
 
-def engine_section(r, options):
+def significant(value, digits=2):
+    """A positive number with `digits` significant digits and no exponent (0.00031)."""
+    decimals = max(0, digits - 1 - math.floor(math.log10(value))) if value > 0 else digits
+    return f"{value:.{decimals}f}"
+
+
+def grievance_list_row(r, commit):
+    page, health = r["grievance_list"], r["healthz"]["rps"]
+    figure = (f"{GRIEVANCE_LIST} (`GET /grievances?limit={GRIEVANCE_PAGE}`, {page['rows']} "
+              f"rows of province {page['province']}, {page['with_duplicates']} with possible "
+              f"duplicates), at {commit}")
+    return (f"| {figure} | {page['rps']:,.1f} pages/s (p99 {page['p99_ms']:,.0f} ms) | "
+            f"{health:,.0f} req/s `GET /healthz` | {significant(page['rps'] / health)} | "
+            "(context) | |")
+
+
+def errors_in(figures):
+    return figures["non_2xx"] or figures["socket_errors"]
+
+
+def engine_section(r, options, commit):
     rows = []
 
     def add(figure, value, baseline, ratio, target, ok):
@@ -783,13 +867,14 @@ def engine_section(r, options):
         f"{export:.1f} s, memory +{growth_mb:.1f} MiB",
         f"{export_cli:.1f} s `{r['export_cli_tool']}`", f"{export_cli / export:.2f}",
         "≥ 0.5, < 20 MB", export_cli / export >= 0.5 and growth_mb < 20)
-    timed = {name: r[name] for name in ("healthz", "get_visit", "single", "batch")}
+    rows.append(grievance_list_row(r, commit))
+    timed = {name: r[name]
+             for name in ("healthz", "get_visit", "grievance_list", "single", "batch")}
     for kind in ("flood_pairs", "hog_pairs"):
         for n, pair in enumerate(r[kind]):
             timed[f"{kind} {n + 1} reads alone"] = pair["alone"]
             timed[f"{kind} {n + 1} reads beside"] = pair["beside"]
-    errors = [name for name, figures in timed.items()
-              if figures["non_2xx"] or figures["socket_errors"]]
+    errors = [name for name, figures in timed.items() if errors_in(figures)]
     lines = [
         f"### {r['engine']}",
         "",
@@ -826,9 +911,13 @@ def engine_section(r, options):
     return "\n".join(lines)
 
 
+def command_line():
+    return "bash bench/run.sh" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
+
+
 def write_report(all_results, options, path):
     m = machine()
-    command = "bash bench/run.sh" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
+    command = command_line()
     text = [
         "# Benchmarks",
         "",
@@ -852,7 +941,7 @@ def write_report(all_results, options, path):
         "",
         "## Figures",
         "",
-        *[engine_section(r, options) for r in all_results],
+        *[engine_section(r, options, m["commit"]) for r in all_results],
     ]
     notes = BENCH / "NOTES.md"
     if notes.exists():
@@ -863,13 +952,59 @@ def write_report(all_results, options, path):
     log(f"wrote {path} (raw figures in {raw})")
 
 
+def update_grievance_list_rows(all_results, options, path):
+    """Puts this run's grievance-list rows into an existing report: in place of a row of
+    the same commit, else after the last row of the engine's table, so that figures of
+    other commits (a change's before and after) stay beside them. A line of the header
+    says how they were taken; everything else stays as it was."""
+    m = machine()
+    report = Path(path)
+    if not report.exists():
+        raise SystemExit(f"{path} does not exist: run the whole benchmark first")
+    lines = report.read_text().split("\n")
+    for r in all_results:
+        if errors_in(r["grievance_list"]) or errors_in(r["healthz"]):
+            raise SystemExit(f"{r['engine']}: non-2xx answers or socket errors: "
+                             f"{json.dumps(r, default=str)}")
+        heading = lines.index(f"### {r['engine']}") if f"### {r['engine']}" in lines else None
+        if heading is None:
+            raise SystemExit(f"{path} has no {r['engine']} section: run the whole benchmark")
+        start = next(n for n in range(heading, len(lines)) if lines[n].startswith("|"))
+        end = next(n for n in range(start, len(lines) + 1)
+                   if n == len(lines) or not lines[n].startswith("|"))
+        row = grievance_list_row(r, m["commit"])
+        same_commit = [n for n in range(start, end)
+                       if lines[n].startswith(f"| {GRIEVANCE_LIST} ")
+                       and lines[n].split(" | ")[0].endswith(f", at {m['commit']}")]
+        if same_commit:
+            lines[same_commit[0]] = row
+        else:
+            lines.insert(end, row)
+    how = (f"- Grievance list rows: `{command_line()}`, which loads the demo data afresh "
+           f"({options.visits:,} visits, {options.grievances:,} grievances) and takes "
+           f"`GET /healthz` and the list only, {options.seconds} s a phase; each row names "
+           f"its commit, the last taken {m['date']}")
+    taken = [n for n, line in enumerate(lines) if line.startswith("- Grievance list rows:")]
+    if taken:
+        lines[taken[0]] = how
+    else:
+        lines.insert(next(n for n, line in enumerate(lines) if line.startswith("- Load:")) + 1,
+                     how)
+    report.write_text("\n".join(lines))
+    raw = WORK / "grievance-list.json"
+    raw.write_text(json.dumps(all_results, indent=2, default=str))
+    log(f"updated the grievance-list rows of {path} (raw figures in {raw})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--volunteers", type=int, default=1000,
                         help="volunteers per province (77 provinces)")
-    parser.add_argument("--grievances", type=int, default=20_000)
+    # 50,000 puts more than a page of GRIEVANCE_PAGE in the busiest of the 77 provinces
+    # (at 20,000 the busiest had 295), so the grievance-list figure reads a full page.
+    parser.add_argument("--grievances", type=int, default=50_000)
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk phase")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--read-connections", type=int, default=4)
@@ -880,6 +1015,9 @@ def main():
                         help="alternated pairs of reads alone and beside a login flood")
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--only", choices=["grievance-list"],
+                        help="take only this figure and its baseline, and update its rows "
+                             "of --out, leaving the rest of the file as it is")
     options = parser.parse_args()
     # A zero or negative count would fail later with a Python error, halfway through.
     for name in ("visits", "volunteers", "seconds", "connections", "read_connections",
@@ -890,11 +1028,15 @@ def main():
     if unknown:
         parser.error(f"--engines: unknown {', '.join(sorted(unknown))} (sqlite, postgres)")
 
+    bench = bench_grievance_list if options.only == "grievance-list" else bench_engine
     results = []
     for engine in options.engines.split(","):
         db = {"sqlite": Sqlite, "postgres": Postgres}[engine](WORK / engine)
-        results.append(bench_engine(engine, db, options))
-    write_report(results, options, options.out)
+        results.append(bench(engine, db, options))
+    if options.only == "grievance-list":
+        update_grievance_list_rows(results, options, options.out)
+    else:
+        write_report(results, options, options.out)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #   bash bench/run.sh                      # the full run, 1 million visits
 #   bash bench/run.sh --visits 20000 --seconds 2 --runs 1 --out /tmp/smoke.md
 #   bash bench/run.sh --engines sqlite     # one engine
+#   bash bench/run.sh --only grievance-list  # one figure, its rows of BENCHMARKS.md only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
