@@ -56,19 +56,20 @@ pub(crate) fn views(
 ) -> Result<Vec<GrievanceView>, ApiError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let (mut events, mut comments) = store::events_and_comments(conn, &ids, user.role.is_staff())?;
-    let visibility = visible_grievances(user);
+    let mut duplicates = store::possible_duplicates(conn, &rows, &visible_grievances(user))?;
     let now = Utc::now();
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|row| {
             let extras = Extras {
                 history: events.remove(&row.id).unwrap_or_default(),
                 comments: comments.remove(&row.id).unwrap_or_default(),
-                possible_duplicates: store::possible_duplicates(conn, &row, &visibility)?,
+                possible_duplicates: duplicates.remove(&row.id).unwrap_or_default(),
                 unmasked: unmask(&row),
             };
-            Ok(GrievanceView::new(row, extras, &services.cipher, now))
+            GrievanceView::new(row, extras, &services.cipher, now)
         })
-        .collect()
+        .collect())
 }
 
 fn with_etag(mut response: HttpResponse, version: i64) -> HttpResponse {

@@ -1,6 +1,7 @@
 //! Grievances end to end: filing, privacy, the workflow with its concurrency rules,
 //! SLAs, duplicates, comments and webhooks.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -672,6 +673,131 @@ async fn nearby_open_grievances_of_the_same_category_are_possible_duplicates() {
         .get_as(&team.supervisor, &format!("/api/v1/grievances/{first}"))
         .await;
     assert_eq!(first_view["possible_duplicates"], json!([second["id"]]));
+}
+
+/// Every listed grievance's possible duplicates, by id, over all the list's pages.
+async fn listed_duplicates(
+    app: &TestApp,
+    user: &TestUser,
+    limit: usize,
+) -> BTreeMap<String, Value> {
+    let mut listed = BTreeMap::new();
+    let mut path = format!("/api/v1/grievances?limit={limit}");
+    loop {
+        let (status, page) = app.get_as(user, &path).await;
+        assert_eq!(status, 200, "{page}");
+        for grievance in page["items"].as_array().unwrap() {
+            listed.insert(
+                grievance["id"].as_str().unwrap().to_owned(),
+                grievance["possible_duplicates"].clone(),
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/grievances?limit={limit}&cursor={cursor}"),
+            None => return listed,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_list_shows_the_possible_duplicates_that_opening_each_grievance_shows() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let neighbour = app.user("vol2", Role::Volunteer, "5001").await;
+    // Distances from `first` (where grievance() files): `near` 78 m north, `inside` 189 m
+    // north, `outside` 211 m east, `corner` 223 m south-west (inside the bounding box).
+    let at = |lat: f64, lon: f64, category: &str| {
+        let mut body = grievance(&new_id());
+        body["location"] = json!({"lat": lat, "lon": lon});
+        body["category"] = json!(category);
+        body
+    };
+    let elderly = |lat, lon| at(lat, lon, "elderly");
+    let filed = |body: Value| body["id"].as_str().unwrap().to_owned();
+    let vol = &team.volunteer;
+    let first = filed(file(&app, vol, &elderly(18.7883, 98.9853)).await);
+    let near = filed(file(&app, vol, &elderly(18.7890, 98.9853)).await);
+    let other_category = filed(file(&app, vol, &at(18.7883, 98.9853, "debt")).await);
+    let inside = filed(file(&app, vol, &elderly(18.7900, 98.9853)).await);
+    let outside = filed(file(&app, vol, &elderly(18.7883, 98.9873)).await);
+    let corner = filed(file(&app, vol, &elderly(18.78688, 98.9838)).await);
+    let closed = filed(file(&app, vol, &elderly(18.7883, 98.9853)).await);
+    let theirs = filed(file(&app, &neighbour, &elderly(18.7883, 98.9853)).await);
+    let old = filed(file(&app, vol, &elderly(18.7883, 98.9853)).await);
+    let edge = filed(file(&app, vol, &elderly(18.7883, 98.9853)).await);
+    // Open in another status than submitted still counts; closed does not.
+    let (sup, off) = (&team.supervisor, &team.official);
+    transition_ok(&app, sup, &near, json!({"action": "accept"})).await;
+    for (user, body) in [
+        (sup, json!({"action": "accept"})),
+        (sup, json!({"action": "assign", "assignee_id": off.id})),
+        (off, json!({"action": "start"})),
+        (off, json!({"action": "resolve", "note": "ช่วยเหลือแล้ว"})),
+        (sup, json!({"action": "close"})),
+    ] {
+        transition_ok(&app, user, &closed, body).await;
+    }
+    // Filed 15 days before the first (too long before), and exactly 14 days before it.
+    {
+        use diesel::prelude::*;
+        use fieldweek::db::schema::grievances;
+        let mut conn = app.services.db.get().unwrap();
+        let first_filed: chrono::NaiveDateTime = grievances::table
+            .find(&first)
+            .select(grievances::created_at)
+            .first(&mut *conn)
+            .unwrap();
+        for (id, days) in [(&old, 15), (&edge, 14)] {
+            diesel::update(grievances::table.find(id))
+                .set(grievances::created_at.eq(first_filed - chrono::Duration::days(days)))
+                .execute(&mut *conn)
+                .unwrap();
+        }
+    }
+
+    // Open, same category, within 200 m and 14 days, oldest first. `edge` is within 14
+    // days of `first` only.
+    let supervisor_sees: BTreeMap<String, Value> = [
+        (&old, json!([edge])),
+        (&edge, json!([old, first])),
+        (&first, json!([edge, near, inside, theirs])),
+        (&near, json!([first, inside, theirs])),
+        (&other_category, json!([])),
+        (&inside, json!([first, near, theirs])),
+        (&outside, json!([])),
+        (&corner, json!([])),
+        (&closed, json!([first, near, inside, theirs])),
+        (&theirs, json!([first, near, inside])),
+    ]
+    .into_iter()
+    .map(|(id, duplicates)| (id.clone(), duplicates))
+    .collect();
+    // A volunteer sees only what she filed, duplicates included.
+    let volunteer_sees: BTreeMap<String, Value> = supervisor_sees
+        .iter()
+        .filter(|(id, _)| **id != theirs)
+        .map(|(id, duplicates)| {
+            let mine = duplicates
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| **d != json!(theirs));
+            (id.clone(), Value::Array(mine.cloned().collect()))
+        })
+        .collect();
+
+    for (user, expected) in [
+        (&team.supervisor, supervisor_sees),
+        (&team.volunteer, volunteer_sees),
+    ] {
+        // Three to a page, so that most duplicates are on another page than their row.
+        let listed = listed_duplicates(&app, user, 3).await;
+        assert_eq!(listed, expected);
+        for (id, duplicates) in &listed {
+            let (_, opened) = app.get_as(user, &format!("/api/v1/grievances/{id}")).await;
+            assert_eq!(&opened["possible_duplicates"], duplicates, "{id}");
+        }
+    }
 }
 
 #[tokio::test]
