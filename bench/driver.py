@@ -17,6 +17,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -76,6 +77,9 @@ class Server:
             FIELDWEEK_DB_POOL_SIZE=str(pool_size),
             RUST_LOG=rust_log,
         )
+        if not port_is_free(port):
+            # Another server there would answer the readiness check and the requests.
+            raise SystemExit(f"another process listens on port {port}: pass --port")
         self.log_file = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [BINARY, "serve"], env=env, stdout=self.log_file, stderr=subprocess.STDOUT
@@ -126,6 +130,18 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log_file.close()
+
+
+def port_is_free(port):
+    """Whether nothing listens on the port (a closed connection's TIME_WAIT does not count,
+    as the server, which sets SO_REUSEADDR, can bind beside it)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------- wrk
