@@ -83,7 +83,7 @@ macro_rules! stored_as_text {
 stored_as_text!(Role, Status, Category, Priority, Activity, ReviewStatus);
 
 /// Gives each id type its Text storage on both engines and on the connection over them.
-/// A stored id is read back as written (`from_stored`).
+/// A stored id is read back as written (`unchecked`).
 macro_rules! id_stored_as_text {
     ($($ty:ty),+ $(,)?) => {$(
         const _: () = {
@@ -96,19 +96,19 @@ macro_rules! id_stored_as_text {
 
         impl FromSql<Text, Sqlite> for $ty {
             fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                <String as FromSql<Text, Sqlite>>::from_sql(bytes).map(Self::from_stored)
+                <String as FromSql<Text, Sqlite>>::from_sql(bytes).map(Self::unchecked)
             }
         }
 
         impl FromSql<Text, Pg> for $ty {
             fn from_sql(bytes: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                <String as FromSql<Text, Pg>>::from_sql(bytes).map(Self::from_stored)
+                <String as FromSql<Text, Pg>>::from_sql(bytes).map(Self::unchecked)
             }
         }
 
         impl FromSql<Text, AnyBackend> for $ty {
             fn from_sql(bytes: <AnyBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                <String as FromSql<Text, AnyBackend>>::from_sql(bytes).map(Self::from_stored)
+                <String as FromSql<Text, AnyBackend>>::from_sql(bytes).map(Self::unchecked)
             }
         }
 

@@ -15,7 +15,7 @@ use crate::db::grievances::GrievanceRow;
 use crate::db::schema::grievance_events;
 use crate::domain::Category;
 use crate::domain::Priority;
-use crate::domain::{Action, Actor, Status};
+use crate::domain::{Action, Actor, GrievanceId, Status, UserId};
 use crate::domain::{PhoneE164, ThaiNationalId};
 use crate::grievances::sla::SlaPolicy;
 use crate::grievances::workflow::{self, Tracking, TransitionRequest};
@@ -340,7 +340,7 @@ impl<'a> GrievanceMaker<'a> {
             split(complainant.national_id);
         let people = &self.world.people;
         chunk.grievances.push(GrievanceRow {
-            reporter_id: people[reporter].id.clone(),
+            reporter_id: UserId::unchecked(people[reporter].id.clone()),
             reported_at,
             created_at,
             updated_at: history.updated_at,
@@ -376,7 +376,7 @@ impl<'a> GrievanceMaker<'a> {
             overdue_notified: tracking.status.is_open() && tracking.due_at < now,
             content_hash,
             anonymised_at: None,
-            id,
+            id: GrievanceId::unchecked(id),
         });
         chunk.events.extend(history.events);
         Ok(())

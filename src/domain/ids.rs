@@ -34,8 +34,10 @@ macro_rules! uuid_ids {
                 normalised_uuid(raw).map(Self)
             }
 
-            /// An id as the database holds it: rows are trusted as they were written.
-            pub fn from_stored(text: String) -> Self {
+            /// Text taken as an id as it is: text that already is one (what the database
+            /// holds, what the demo's seeded generator makes), or text that only looks a
+            /// record up (a path segment), which finds one only if it has exactly this id.
+            pub fn unchecked(text: String) -> Self {
                 Self(text)
             }
 

@@ -9,14 +9,14 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AuthUser, Credentials};
 use crate::db::visits::{self, PhotoRow, VisitFilter, VisitRow};
 use crate::db::{Db, Filed, ReadOnly};
-use crate::domain::{AreaCode, GeoPoint, IsoWeek, ReviewStatus, TargetGroup, Visibility};
+use crate::domain::{AreaCode, GeoPoint, IsoWeek, ReviewStatus, TargetGroup, UserId, Visibility};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
 use crate::policy::{self, Permission};
 use crate::routes::query::{
-    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
-    read_page,
+    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key,
+    parse_user_id, read_page,
 };
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
@@ -227,7 +227,8 @@ pub async fn list(
         author: query
             .author
             .as_deref()
-            .and_then(|a| parse_uuid(&mut errors, "author", a)),
+            .and_then(|a| parse_user_id(&mut errors, "author", a))
+            .map(UserId::into_string),
         target_group: query.target_group,
         review_status: query.review_status,
         bbox: None,
@@ -400,12 +401,19 @@ pub async fn review(
     let mut views = db
         .write(move |conn| {
             let now = crate::db::now();
-            visits::review(conn, &row.id, review_status, note.as_deref(), &user.id, now)?;
+            visits::review(
+                conn,
+                &row.id,
+                review_status,
+                note.as_deref(),
+                user.id.as_str(),
+                now,
+            )?;
             user.audit(
                 conn,
                 "visit.reviewed",
                 "visit",
-                Some(&row.id),
+                Some(row.id.as_str()),
                 serde_json::json!({ "review_status": review_status, "note": note }),
             )?;
             let row = visits::find_visible(conn, &row.id, &Visibility::everything())?
@@ -466,7 +474,7 @@ pub async fn upload_photo(
         });
     }
     let row = find_visible(&user, &db, id.into_inner()).await?;
-    if row.author_id != user.id {
+    if row.author_id != user.id.as_str() {
         return Err(ApiError::Forbidden(
             "only the visit's author may add photos".into(),
         ));
@@ -499,7 +507,7 @@ pub async fn upload_photo(
         sha256: upload.sha256.clone(),
         content_type: declared.content_type().to_owned(),
         bytes: upload.bytes,
-        uploaded_by: user.id.clone(),
+        uploaded_by: user.id.to_string(),
         created_at: crate::db::now(),
     };
     // The file is durable before the row that acknowledges it exists.

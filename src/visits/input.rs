@@ -169,7 +169,7 @@ impl NewVisit {
         let content_hash = content_hash(&input, &id, &summary, &needs, &target_groups);
         Ok(Self {
             id,
-            author_id: author.id.clone(),
+            author_id: author.id.to_string(),
             visited_at: crate::db::to_micros(visited_at.naive_utc()),
             placement,
             target_groups,
