@@ -15,7 +15,7 @@ use crate::db::grievances::GrievanceRow;
 use crate::db::schema::grievance_events;
 use crate::domain::Category;
 use crate::domain::Priority;
-use crate::domain::{Action, Actor, GrievanceId, Status, UserId};
+use crate::domain::{Action, Actor, GrievanceId, Status};
 use crate::domain::{PhoneE164, ThaiNationalId};
 use crate::grievances::sla::SlaPolicy;
 use crate::grievances::workflow::{self, Tracking, TransitionRequest};
@@ -340,7 +340,7 @@ impl<'a> GrievanceMaker<'a> {
             split(complainant.national_id);
         let people = &self.world.people;
         chunk.grievances.push(GrievanceRow {
-            reporter_id: UserId::unchecked(people[reporter].id.clone()),
+            reporter_id: people[reporter].id.clone(),
             reported_at,
             created_at,
             updated_at: history.updated_at,
@@ -418,7 +418,7 @@ impl<'a> GrievanceMaker<'a> {
                 action: "create",
                 from_status: None,
                 to_status: Status::Submitted.as_str(),
-                actor_id: reporter.id.clone(),
+                actor_id: reporter.id.to_string(),
                 note: None,
                 at: case.created_at,
                 elapsed_seconds: 0,
@@ -488,7 +488,7 @@ impl<'a> GrievanceMaker<'a> {
                 action: action.as_str(),
                 from_status: Some(history.tracking.status.as_str()),
                 to_status: tracking.status.as_str(),
-                actor_id: people[actor].id.clone(),
+                actor_id: people[actor].id.to_string(),
                 note,
                 at,
                 elapsed_seconds: (at - case.created_at).num_seconds(),

@@ -52,7 +52,7 @@ pub struct Province {
 }
 
 pub struct Person {
-    pub id: String,
+    pub id: UserId,
     pub role: Role,
     pub province: usize,
     /// Officials and volunteers work in one district...
@@ -274,7 +274,7 @@ fn enrol(
     (province, district, place): (usize, usize, Option<usize>),
 ) -> usize {
     world.people.push(Person {
-        id: row.id.to_string(),
+        id: row.id.clone(),
         role,
         province,
         district,

@@ -238,7 +238,7 @@ impl NewGrievance {
             return Ok(());
         };
         let visible = crate::policy::visibility(filer);
-        match crate::db::visits::find_visible(conn, visit_id.as_str(), &visible)? {
+        match crate::db::visits::find_visible(conn, visit_id, &visible)? {
             Some(_) => Ok(()),
             None => Err(ApiError::Validation(vec![FieldError::coded(
                 "visit_id",

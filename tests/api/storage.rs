@@ -327,9 +327,10 @@ async fn a_refused_visit_does_not_sink_those_filed_with_it() {
         .unwrap()
     };
     let mut orphan = new_visit();
-    orphan.author_id = "no-such-user".into();
+    // An account id no account has.
+    orphan.author_id = UserId::random();
     let visits = vec![new_visit(), orphan, new_visit()];
-    let ids: Vec<String> = visits.iter().map(|visit| visit.id.clone()).collect();
+    let ids: Vec<String> = visits.iter().map(|visit| visit.id.to_string()).collect();
 
     let db = app.services.db.clone();
     let outcomes = tokio::task::spawn_blocking(move || file_together(&db, visits))
