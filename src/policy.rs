@@ -74,7 +74,7 @@ pub fn require(user: &AuthUser, permission: Permission) -> Result<(), ApiError> 
 pub fn visibility(user: &AuthUser) -> Visibility {
     Visibility {
         scope: user.scope.clone(),
-        only_owner: (!user.role.is_staff()).then(|| user.id.to_string()),
+        only_owner: (!user.role.is_staff()).then(|| user.id.clone()),
     }
 }
 
@@ -308,7 +308,7 @@ mod tests {
             let caller = user(role, area);
             let context = format!("{role:?} in {area} reading {author}'s record in {record_area}");
             assert_eq!(
-                visibility(&caller).allows(author, record_area),
+                visibility(&caller).allows(&id(author), record_area),
                 expected,
                 "{context}"
             );

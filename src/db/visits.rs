@@ -180,7 +180,7 @@ pub fn find_visible(
         .select(VisitRow::as_select())
         .first(conn)
         .optional())?;
-    Ok(row.filter(|row| visibility.allows(row.author_id.as_str(), &row.area_code)))
+    Ok(row.filter(|row| visibility.allows(&row.author_id, &row.area_code)))
 }
 
 /// A visit by key with its photos, if the caller may see it: one statement (a visit
@@ -199,7 +199,7 @@ pub fn find_visible_with_photos(
     let Some((visit, first_photo)) = rows.next() else {
         return Ok(None);
     };
-    if !visibility.allows(visit.author_id.as_str(), &visit.area_code) {
+    if !visibility.allows(&visit.author_id, &visit.area_code) {
         return Ok(None);
     }
     let mut photos: Vec<PhotoRow> = first_photo
