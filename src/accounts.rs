@@ -10,7 +10,7 @@ use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::users::{self, UserRow};
 use crate::db::Db;
 use crate::domain::prefixes;
-use crate::domain::{AreaCode, PhoneE164, Role};
+use crate::domain::{AreaCode, PhoneE164, Role, UserId};
 use crate::error::{ApiError, FieldError};
 use crate::geo::Geography;
 
@@ -34,7 +34,7 @@ impl From<UserRow> for UserView {
     fn from(row: UserRow) -> Self {
         Self {
             role: row.role,
-            id: row.id,
+            id: row.id.into_string(),
             username: row.username,
             display_name: row.display_name,
             area_code: row.area_code,
@@ -120,7 +120,7 @@ impl NewAccount {
     pub fn into_row(self, password_hash: String, now: NaiveDateTime) -> UserRow {
         let (province_code, district_code) = prefixes(&self.area);
         UserRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: UserId::random(),
             username_key: users::username_key(&self.username),
             username: self.username,
             display_name: self.display_name,
@@ -192,7 +192,7 @@ pub fn create_blocking(db: &Db, account: NewAccount, action: &str) -> Result<Use
                 actor_id: None,
                 action: &action,
                 record_type: "user",
-                record_id: Some(&row.id),
+                record_id: Some(row.id.as_str()),
                 details: serde_json::json!({
                     "username": row.username, "role": row.role, "area_code": row.area_code,
                 }),

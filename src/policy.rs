@@ -18,7 +18,7 @@ use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
 use crate::db::users::UserRow;
 use crate::domain::AreaScope;
-use crate::domain::{Actor, AreaCode, Role, Visibility};
+use crate::domain::{Actor, AreaCode, Role, UserId, Visibility};
 use crate::error::ApiError;
 
 /// What a role may do whatever the record: each route that needs one names it.
@@ -92,7 +92,7 @@ pub fn report_area(user: &AuthUser, requested: &AreaCode) -> Option<AreaCode> {
 /// reporter, its assignee and supervisors of its area do. Everyone else sees it masked.
 pub fn may_unmask(user: &AuthUser, grievance: &GrievanceRow) -> bool {
     grievance.reporter_id == user.id
-        || grievance.assignee_id.as_deref() == Some(user.id.as_str())
+        || grievance.assignee_id.as_ref() == Some(&user.id)
         || (user.role.is_supervisor_or_above() && user.scope.covers_code(&grievance.area_code))
 }
 
@@ -110,7 +110,7 @@ pub fn may_write_comment(user: &AuthUser, internal: bool) -> bool {
 pub fn actor(user: &AuthUser, grievance: &GrievanceRow) -> Actor {
     Actor {
         role: user.role,
-        is_assignee: grievance.assignee_id.as_deref() == Some(user.id.as_str()),
+        is_assignee: grievance.assignee_id.as_ref() == Some(&user.id),
     }
 }
 
@@ -125,8 +125,8 @@ pub fn may_assign_to(candidate: &UserRow, grievance_area: &str) -> bool {
 
 /// Where `user` may look up the account `account_id`: its own anywhere, staff's inside
 /// their area; volunteers see no one else (`None`).
-pub fn account_read_scope(user: &AuthUser, account_id: &str) -> Option<AreaScope> {
-    if account_id == user.id {
+pub fn account_read_scope(user: &AuthUser, account_id: &UserId) -> Option<AreaScope> {
+    if *account_id == user.id {
         Some(AreaScope::Everywhere)
     } else if user.role.is_staff() {
         Some(user.scope.clone())
@@ -165,14 +165,14 @@ pub enum AccountChange {
 /// password (their own goes through `PUT /me/password` with the current one).
 pub fn may_change_account(
     user: &AuthUser,
-    target_id: &str,
+    target_id: &UserId,
     target_role: Role,
     change: AccountChange,
 ) -> bool {
     if !allows(user.role, Permission::ManageAccounts) {
         return false;
     }
-    if target_id == user.id {
+    if *target_id == user.id {
         change == AccountChange::Profile
     } else {
         may_manage(user.role, target_role)
@@ -184,10 +184,15 @@ mod tests {
     use super::*;
     use chrono::NaiveDateTime;
 
+    /// The tests' accounts go by short names, taken as ids as they are.
+    fn id(name: &str) -> UserId {
+        UserId::unchecked(name.into())
+    }
+
     fn user(role: Role, area: &str) -> AuthUser {
         let area = AreaCode::parse(area).unwrap();
         AuthUser {
-            id: "me".into(),
+            id: id("me"),
             username: "me".into(),
             role,
             scope: AreaScope::of(&area),
@@ -199,8 +204,8 @@ mod tests {
     fn grievance(reporter: &str, assignee: Option<&str>, area: &str) -> GrievanceRow {
         let at = NaiveDateTime::default();
         GrievanceRow {
-            id: "g".into(),
-            reporter_id: reporter.into(),
+            id: crate::domain::GrievanceId::unchecked("g".into()),
+            reporter_id: id(reporter),
             reported_at: at,
             created_at: at,
             updated_at: at,
@@ -227,7 +232,7 @@ mod tests {
             national_id_last4: None,
             status: crate::domain::Status::Assigned,
             version: 1,
-            assignee_id: assignee.map(Into::into),
+            assignee_id: assignee.map(id),
             referred_to: None,
             due_at: at,
             resolved_at: None,
@@ -241,7 +246,7 @@ mod tests {
     fn account(role: Role, area: &str, active: bool) -> UserRow {
         let at = NaiveDateTime::default();
         UserRow {
-            id: "them".into(),
+            id: id("them"),
             username: "them".into(),
             username_key: "them".into(),
             display_name: "them".into(),
@@ -303,7 +308,7 @@ mod tests {
             let caller = user(role, area);
             let context = format!("{role:?} in {area} reading {author}'s record in {record_area}");
             assert_eq!(
-                visibility(&caller).allows(author, record_area),
+                visibility(&caller).allows(&id(author), record_area),
                 expected,
                 "{context}"
             );
@@ -409,12 +414,15 @@ mod tests {
     #[test]
     fn who_reads_and_manages_which_account() {
         assert_eq!(
-            account_read_scope(&user(Volunteer, "500108"), "me"),
+            account_read_scope(&user(Volunteer, "500108"), &id("me")),
             Some(AreaScope::Everywhere)
         );
-        assert_eq!(account_read_scope(&user(Volunteer, "500108"), "them"), None);
         assert_eq!(
-            account_read_scope(&user(Official, "50"), "them"),
+            account_read_scope(&user(Volunteer, "500108"), &id("them")),
+            None
+        );
+        assert_eq!(
+            account_read_scope(&user(Official, "50"), &id("them")),
             Some(AreaScope::Province("50".into()))
         );
         // (actor, [volunteer, official, supervisor, admin] it may manage)
@@ -444,7 +452,7 @@ mod tests {
         ];
         for (role, target, target_role, change, expected) in table {
             assert_eq!(
-                may_change_account(&user(role, "50"), target, target_role, change),
+                may_change_account(&user(role, "50"), &id(target), target_role, change),
                 expected,
                 "{role} changing {target} ({target_role}): {change:?}"
             );

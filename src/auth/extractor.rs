@@ -12,13 +12,13 @@ use super::{TokenKeys, WriteRateLimiter};
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::{users, Db, DbConnection};
 use crate::domain::AreaScope;
-use crate::domain::{AreaCode, Role};
+use crate::domain::{AreaCode, Role, UserId};
 use crate::error::ApiError;
 use crate::http::ClientInfoExt;
 
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub role: Role,
     pub area: AreaCode,
@@ -41,7 +41,7 @@ impl AuthUser {
             conn,
             &self.client,
             AuditEntry {
-                actor_id: Some(&self.id),
+                actor_id: Some(self.id.as_str()),
                 action,
                 record_type,
                 record_id,
@@ -69,7 +69,11 @@ impl Credentials {
     /// version, a logout or a detected refresh-token reuse takes effect at once, on every
     /// node.
     pub fn confirm(self, conn: &mut DbConnection) -> Result<AuthUser, ApiError> {
-        let row = users::find_with_open_login(conn, &self.claims.sub, &self.claims.sid)?
+        // A signed token names an account by the id the server gave it; anything else
+        // names no account.
+        let id = UserId::parse(&self.claims.sub)
+            .map_err(|_| ApiError::Unauthenticated("this session has ended".into()))?;
+        let row = users::find_with_open_login(conn, &id, &self.claims.sid)?
             .filter(|(row, login_open)| {
                 *login_open && row.active && row.token_version == self.claims.ver
             })
@@ -80,7 +84,7 @@ impl Credentials {
             .map_err(|_| ApiError::internal(anyhow::anyhow!("stored area {:?}", row.area_code)))?;
         if let Some(limiter) = &self.write_limiter {
             limiter
-                .check(&row.id)
+                .check(row.id.as_str())
                 .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
         }
         Ok(AuthUser {

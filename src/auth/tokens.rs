@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::db::{sessions, DbConnection};
+use crate::domain::UserId;
 use crate::error::ApiError;
 
 pub const ISSUER: &str = "fieldweek";
@@ -149,7 +150,7 @@ pub fn new_refresh_token() -> (String, String) {
 /// stored.
 pub fn issue_refresh_token(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     family_id: &str,
     now: chrono::NaiveDateTime,
 ) -> diesel::QueryResult<String> {

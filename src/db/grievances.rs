@@ -9,7 +9,9 @@ use diesel::sql_types::Double;
 
 use super::schema::{grievance_comments, grievance_events, grievances};
 use super::{DbConnection, Filed};
-use crate::domain::{Bbox, Category, GeoPoint, Priority, Status, Visibility};
+use crate::domain::{
+    Bbox, Category, GeoPoint, GrievanceId, Priority, Status, UserId, Visibility, VisitId,
+};
 use crate::geo::{bounding_box, haversine_m};
 use crate::scoped;
 
@@ -23,8 +25,8 @@ use crate::scoped;
     treat_none_as_default_value = false
 )]
 pub struct GrievanceRow {
-    pub id: String,
-    pub reporter_id: String,
+    pub id: GrievanceId,
+    pub reporter_id: UserId,
     pub reported_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -40,7 +42,7 @@ pub struct GrievanceRow {
     pub title: String,
     pub description: String,
     pub target_groups: String,
-    pub visit_id: Option<String>,
+    pub visit_id: Option<VisitId>,
     pub complainant_name: Option<String>,
     pub complainant_consent: Option<bool>,
     pub phone_cipher: Option<String>,
@@ -51,7 +53,7 @@ pub struct GrievanceRow {
     pub national_id_last4: Option<String>,
     pub status: Status,
     pub version: i64,
-    pub assignee_id: Option<String>,
+    pub assignee_id: Option<UserId>,
     pub referred_to: Option<String>,
     pub due_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
@@ -65,11 +67,11 @@ pub struct GrievanceRow {
 #[diesel(table_name = grievance_events)]
 pub struct EventRow {
     pub id: String,
-    pub grievance_id: String,
+    pub grievance_id: GrievanceId,
     pub action: String,
     pub from_status: Option<Status>,
     pub to_status: Status,
-    pub actor_id: String,
+    pub actor_id: UserId,
     pub note: Option<String>,
     pub at: NaiveDateTime,
     /// Seconds since the grievance was filed.
@@ -80,8 +82,8 @@ pub struct EventRow {
 #[diesel(table_name = grievance_comments)]
 pub struct CommentRow {
     pub id: String,
-    pub grievance_id: String,
-    pub author_id: String,
+    pub grievance_id: GrievanceId,
+    pub author_id: UserId,
     pub body: String,
     pub internal: bool,
     pub created_at: NaiveDateTime,
@@ -123,7 +125,7 @@ pub struct NewEvent<'a> {
     pub action: &'a str,
     pub from: Option<Status>,
     pub to: Status,
-    pub actor_id: &'a str,
+    pub actor_id: &'a UserId,
     pub note: Option<&'a str>,
 }
 
@@ -140,7 +142,7 @@ pub fn append_event(
             action: event.action.to_owned(),
             from_status: event.from,
             to_status: event.to,
-            actor_id: event.actor_id.to_owned(),
+            actor_id: event.actor_id.clone(),
             note: event.note.map(str::to_owned),
             at,
             elapsed_seconds: (at - grievance.created_at).num_seconds().max(0),
@@ -162,7 +164,7 @@ macro_rules! visible {
 
 pub fn find_visible(
     conn: &mut DbConnection,
-    id: &str,
+    id: &GrievanceId,
     visibility: &Visibility,
 ) -> QueryResult<Option<GrievanceRow>> {
     let query = grievances::table.filter(grievances::id.eq(id)).into_boxed();
@@ -174,7 +176,7 @@ pub fn find_visible(
 
 /// Locks a grievance's row until the transaction ends, so two transitions queue instead
 /// of overwriting each other. (SQLite writers are serialised already.)
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+pub fn lock(conn: &mut DbConnection, id: &GrievanceId) -> QueryResult<()> {
     if let DbConnection::Postgres(conn) = conn {
         grievances::table
             .find(id)
@@ -193,7 +195,7 @@ pub fn update(conn: &mut DbConnection, row: &GrievanceRow) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn touch(conn: &mut DbConnection, id: &GrievanceId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(grievances::table.find(id))
         .set(grievances::updated_at.eq(now))
         .execute(conn)?;
@@ -213,7 +215,7 @@ pub struct GrievanceFilter {
     pub statuses: Vec<Status>,
     pub category: Option<Category>,
     pub priority: Option<Priority>,
-    pub assignee: Option<String>,
+    pub assignee: Option<UserId>,
     /// Some(true): past due and still open; Some(false): not overdue.
     pub overdue: Option<bool>,
     pub from: Option<NaiveDateTime>,
@@ -315,24 +317,24 @@ pub fn list(
 /// The sort key of a row under an order, for cursors.
 pub fn order_key(row: &GrievanceRow, order: Order) -> (NaiveDateTime, String) {
     match order {
-        Order::NewestFirst => (row.created_at, row.id.clone()),
-        Order::UpdatedAscending => (row.updated_at, row.id.clone()),
+        Order::NewestFirst => (row.created_at, row.id.to_string()),
+        Order::UpdatedAscending => (row.updated_at, row.id.to_string()),
     }
 }
 
 /// Each grievance's events and comments, by grievance id.
 pub type HistoryAndComments = (
-    HashMap<String, Vec<EventRow>>,
-    HashMap<String, Vec<CommentRow>>,
+    HashMap<GrievanceId, Vec<EventRow>>,
+    HashMap<GrievanceId, Vec<CommentRow>>,
 );
 
 /// History and comments for a set of grievances, in two queries.
 pub fn events_and_comments(
     conn: &mut DbConnection,
-    ids: &[&str],
+    ids: &[&GrievanceId],
     include_internal: bool,
 ) -> QueryResult<HistoryAndComments> {
-    let mut events: HashMap<String, Vec<EventRow>> = HashMap::new();
+    let mut events: HashMap<GrievanceId, Vec<EventRow>> = HashMap::new();
     for event in grievance_events::table
         .filter(grievance_events::grievance_id.eq_any(ids))
         .order((grievance_events::at.asc(), grievance_events::id.asc()))
@@ -350,7 +352,7 @@ pub fn events_and_comments(
     if !include_internal {
         query = query.filter(grievance_comments::internal.eq(false));
     }
-    let mut comments: HashMap<String, Vec<CommentRow>> = HashMap::new();
+    let mut comments: HashMap<GrievanceId, Vec<CommentRow>> = HashMap::new();
     for comment in query
         .order((
             grievance_comments::created_at.asc(),

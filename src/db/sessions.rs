@@ -5,12 +5,13 @@ use diesel::prelude::*;
 
 use super::schema::refresh_tokens;
 use super::DbConnection;
+use crate::domain::UserId;
 
 /// Stores a refresh token, by its hash only, in `family_id` (a new login passes a new
 /// family).
 pub fn issue(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     family_id: &str,
     token_hash: &str,
     expires_at: NaiveDateTime,
@@ -31,9 +32,9 @@ pub fn issue(
 
 pub enum Rotation {
     /// The token was good: it is now spent, and this is the user it belongs to.
-    Rotated { user_id: String, family_id: String },
+    Rotated { user_id: UserId, family_id: String },
     /// The token was already spent or revoked: its whole family is now revoked.
-    Reused { user_id: String, family_id: String },
+    Reused { user_id: UserId, family_id: String },
     /// Unknown or expired.
     Invalid,
 }
@@ -43,7 +44,7 @@ pub enum Rotation {
 pub fn spend(conn: &mut DbConnection, hash: &str, now: NaiveDateTime) -> QueryResult<Rotation> {
     type Row = (
         String,
-        String,
+        UserId,
         String,
         NaiveDateTime,
         Option<NaiveDateTime>,
@@ -94,7 +95,7 @@ pub fn spend(conn: &mut DbConnection, hash: &str, now: NaiveDateTime) -> QueryRe
 }
 
 /// The family and owner of a token, if it exists.
-pub fn family_of(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<(String, String)>> {
+pub fn family_of(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<(String, UserId)>> {
     refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(hash))
         .select((refresh_tokens::family_id, refresh_tokens::user_id))
@@ -118,7 +119,7 @@ pub fn revoke_family(
 
 pub fn revoke_all_for_user(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(

@@ -6,14 +6,14 @@ use diesel::prelude::*;
 use super::schema::{refresh_tokens, users};
 use super::{is_unique_violation, DbConnection};
 use crate::domain::AreaScope;
-use crate::domain::Role;
+use crate::domain::{Role, UserId};
 use crate::error::{ApiError, ConflictCode};
 use crate::scoped;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub username_key: String,
     pub display_name: String,
@@ -47,7 +47,7 @@ pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
 }
 
 /// Read on every authenticated request, hence on the engine's own connection.
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+pub fn find(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
     crate::natively!(conn, |conn| users::table
         .find(id)
         .select(UserRow::as_select())
@@ -59,7 +59,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
 /// it is until it is revoked (logout, refresh-token reuse, a password change, ...).
 pub fn find_with_open_login(
     conn: &mut DbConnection,
-    id: &str,
+    id: &UserId,
     login_id: &str,
 ) -> QueryResult<Option<(UserRow, bool)>> {
     let login_open = diesel::dsl::exists(
@@ -77,7 +77,7 @@ pub fn find_with_open_login(
 /// One user, only if inside `scope`.
 pub fn find_in_scope(
     conn: &mut DbConnection,
-    id: &str,
+    id: &UserId,
     scope: &AreaScope,
 ) -> QueryResult<Option<UserRow>> {
     let query = users::table.filter(users::id.eq(id)).into_boxed();
@@ -145,7 +145,7 @@ pub struct UserChanges {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-pub fn update(conn: &mut DbConnection, id: &str, changes: &UserChanges) -> QueryResult<()> {
+pub fn update(conn: &mut DbConnection, id: &UserId, changes: &UserChanges) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set(changes)
         .execute(conn)?;

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 
 use super::schema::{visit_photos, visits};
 use super::{DbConnection, Filed, OneStatement, ReadOnly};
-use crate::domain::{Activity, Bbox, ReviewStatus, TargetGroup, Visibility};
+use crate::domain::{
+    Activity, Bbox, PhotoId, ReviewStatus, TargetGroup, UserId, Visibility, VisitId,
+};
 use crate::scoped;
 
 /// A `None` is written as NULL rather than left to a column default (none of these
@@ -15,8 +17,8 @@ use crate::scoped;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = visits, treat_none_as_default_value = false)]
 pub struct VisitRow {
-    pub id: String,
-    pub author_id: String,
+    pub id: VisitId,
+    pub author_id: UserId,
     pub visited_at: NaiveDateTime,
     pub received_at: NaiveDateTime,
     pub lat: f64,
@@ -35,7 +37,7 @@ pub struct VisitRow {
     pub flags: String,
     pub review_status: ReviewStatus,
     pub review_note: Option<String>,
-    pub reviewed_by: Option<String>,
+    pub reviewed_by: Option<UserId>,
     pub reviewed_at: Option<NaiveDateTime>,
     pub content_hash: String,
     /// The Bangkok calendar day of `visited_at` (YYYY-MM-DD).
@@ -47,12 +49,12 @@ pub struct VisitRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = visit_photos)]
 pub struct PhotoRow {
-    pub id: String,
-    pub visit_id: String,
+    pub id: PhotoId,
+    pub visit_id: VisitId,
     pub sha256: String,
     pub content_type: String,
     pub bytes: i64,
-    pub uploaded_by: String,
+    pub uploaded_by: UserId,
     pub created_at: NaiveDateTime,
 }
 
@@ -79,19 +81,19 @@ pub fn file(write: OneStatement<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<Fil
     // On the engine's own connection (as `OneStatement` runs it): RETURNING is only there
     // on SQLite, and the wrapper would render this long statement's SQL again every run.
     let (inserted, mut reads) = write.get_results(insert)?;
-    let mut inserted: HashSet<String> = inserted.into_iter().collect();
+    let mut inserted: HashSet<VisitId> = inserted.into_iter().collect();
 
     // An id taken out once: sent twice in one batch, it is a resend the second time.
     let created: Vec<bool> = rows.iter().map(|row| inserted.remove(&row.id)).collect();
     // The rest were filed before: read back together, not one round trip each, since a
     // phone that lost an answer sends its whole batch again.
-    let earlier: Vec<&str> = rows
+    let earlier: Vec<&VisitId> = rows
         .iter()
         .zip(&created)
         .filter(|(_, created)| !**created)
-        .map(|(row, _)| row.id.as_str())
+        .map(|(row, _)| &row.id)
         .collect();
-    let mut stored: HashMap<String, StoredVisit> = HashMap::new();
+    let mut stored: HashMap<VisitId, StoredVisit> = HashMap::new();
     if !earlier.is_empty() {
         let found = reads.load(
             visits::table
@@ -131,8 +133,8 @@ pub fn file(write: OneStatement<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<Fil
 
 /// Adds photos to visit rows, in one query for the whole set.
 pub fn hydrate(conn: &mut ReadOnly<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<StoredVisit>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut photos: HashMap<String, Vec<PhotoRow>> = HashMap::new();
+    let ids: Vec<&VisitId> = rows.iter().map(|r| &r.id).collect();
+    let mut photos: HashMap<VisitId, Vec<PhotoRow>> = HashMap::new();
     for photo in conn.load(
         visit_photos::table
             .filter(visit_photos::visit_id.eq_any(&ids))
@@ -170,7 +172,7 @@ where
 /// (a scoped query is built anew each time and compiled again by SQLite), then judged.
 pub fn find_visible(
     conn: &mut DbConnection,
-    id: &str,
+    id: &VisitId,
     visibility: &Visibility,
 ) -> QueryResult<Option<VisitRow>> {
     let row = crate::natively!(conn, |conn| visits::table
@@ -185,7 +187,7 @@ pub fn find_visible(
 /// left-joined to its photos, a row per photo), so one round trip on PostgreSQL.
 pub fn find_visible_with_photos(
     conn: &mut DbConnection,
-    id: &str,
+    id: &VisitId,
     visibility: &Visibility,
 ) -> QueryResult<Option<StoredVisit>> {
     let rows: Vec<(VisitRow, Option<PhotoRow>)> = crate::natively!(conn, |conn| visits::table
@@ -214,7 +216,7 @@ pub fn find_visible_with_photos(
 pub struct VisitFilter {
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
-    pub author: Option<String>,
+    pub author: Option<UserId>,
     pub target_group: Option<TargetGroup>,
     pub review_status: Option<ReviewStatus>,
     pub bbox: Option<Bbox>,
@@ -266,10 +268,10 @@ pub fn list(
 
 pub fn review(
     conn: &mut DbConnection,
-    id: &str,
+    id: &VisitId,
     status: ReviewStatus,
     note: Option<&str>,
-    reviewer: &str,
+    reviewer: &UserId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(visits::table.find(id))
@@ -283,7 +285,7 @@ pub fn review(
     Ok(())
 }
 
-pub fn photo_count(conn: &mut DbConnection, visit_id: &str) -> QueryResult<i64> {
+pub fn photo_count(conn: &mut DbConnection, visit_id: &VisitId) -> QueryResult<i64> {
     visit_photos::table
         .filter(visit_photos::visit_id.eq(visit_id))
         .count()
@@ -313,7 +315,7 @@ pub fn add_photo(conn: &mut DbConnection, photo: &PhotoRow) -> QueryResult<(Phot
 
 /// Serialises photo uploads to one visit, so the per-visit cap holds under concurrency.
 /// (SQLite writers are serialised already.)
-pub fn lock_visit(conn: &mut DbConnection, visit_id: &str) -> QueryResult<()> {
+pub fn lock_visit(conn: &mut DbConnection, visit_id: &VisitId) -> QueryResult<()> {
     if let DbConnection::Postgres(conn) = conn {
         visits::table
             .find(visit_id)
@@ -327,7 +329,7 @@ pub fn lock_visit(conn: &mut DbConnection, visit_id: &str) -> QueryResult<()> {
 
 pub fn find_by_hash(
     conn: &mut DbConnection,
-    visit_id: &str,
+    visit_id: &VisitId,
     sha256: &str,
 ) -> QueryResult<Option<PhotoRow>> {
     visit_photos::table
@@ -340,8 +342,8 @@ pub fn find_by_hash(
 
 pub fn find_photo(
     conn: &mut DbConnection,
-    visit_id: &str,
-    photo_id: &str,
+    visit_id: &VisitId,
+    photo_id: &PhotoId,
 ) -> QueryResult<Option<PhotoRow>> {
     visit_photos::table
         .filter(visit_photos::visit_id.eq(visit_id))

@@ -15,7 +15,7 @@ use crate::db::grievances::GrievanceRow;
 use crate::db::schema::grievance_events;
 use crate::domain::Category;
 use crate::domain::Priority;
-use crate::domain::{Action, Actor, Status};
+use crate::domain::{Action, Actor, GrievanceId, Status};
 use crate::domain::{PhoneE164, ThaiNationalId};
 use crate::grievances::sla::SlaPolicy;
 use crate::grievances::workflow::{self, Tracking, TransitionRequest};
@@ -376,7 +376,7 @@ impl<'a> GrievanceMaker<'a> {
             overdue_notified: tracking.status.is_open() && tracking.due_at < now,
             content_hash,
             anonymised_at: None,
-            id,
+            id: GrievanceId::unchecked(id),
         });
         chunk.events.extend(history.events);
         Ok(())
@@ -418,7 +418,7 @@ impl<'a> GrievanceMaker<'a> {
                 action: "create",
                 from_status: None,
                 to_status: Status::Submitted.as_str(),
-                actor_id: reporter.id.clone(),
+                actor_id: reporter.id.to_string(),
                 note: None,
                 at: case.created_at,
                 elapsed_seconds: 0,
@@ -488,7 +488,7 @@ impl<'a> GrievanceMaker<'a> {
                 action: action.as_str(),
                 from_status: Some(history.tracking.status.as_str()),
                 to_status: tracking.status.as_str(),
-                actor_id: people[actor].id.clone(),
+                actor_id: people[actor].id.to_string(),
                 note,
                 at,
                 elapsed_seconds: (at - case.created_at).num_seconds(),

@@ -11,7 +11,7 @@ use super::words;
 use super::world::{pick, uuid, World};
 use crate::db::visits::VisitRow;
 use crate::domain::bangkok_date;
-use crate::domain::{Activity, ReviewStatus, TargetGroup};
+use crate::domain::{Activity, ReviewStatus, TargetGroup, VisitId};
 
 /// How often each group is among a visit's target groups: the ministry's field work is
 /// mostly with older people, people with disabilities and poor households.
@@ -71,7 +71,7 @@ impl<'a> VisitMaker<'a> {
         let mut chunk: Vec<VisitRow> = (0..count).map(|_| self.visit()).collect();
         // In key order, the primary key's B-tree is walked once per chunk rather than
         // jumped about in.
-        chunk.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        chunk.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
         chunk
     }
 
@@ -190,7 +190,7 @@ impl<'a> VisitMaker<'a> {
             content_hash,
             visited_on,
             target_groups: TargetGroup::bits_of(&groups),
-            id,
+            id: VisitId::unchecked(id),
         }
     }
 }

@@ -8,7 +8,7 @@ use rand::Rng;
 use super::words;
 use crate::db::users::{username_key, UserRow};
 use crate::domain::prefixes;
-use crate::domain::{AreaCode, GeoPoint, Role};
+use crate::domain::{AreaCode, GeoPoint, Role, UserId};
 use crate::geo::{Area, Geography, BANGKOK_CODE};
 
 /// Provinces in the order demo data takes them: big regional centres across the
@@ -52,7 +52,7 @@ pub struct Province {
 }
 
 pub struct Person {
-    pub id: String,
+    pub id: UserId,
     pub role: Role,
     pub province: usize,
     /// Officials and volunteers work in one district...
@@ -294,7 +294,7 @@ fn user_row(
     let area =
         AreaCode::parse(area_code).map_err(|e| anyhow::anyhow!("demo area {area_code}: {e}"))?;
     let (province_code, district_code) = prefixes(&area);
-    let id = uuid(rng);
+    let id = UserId::unchecked(uuid(rng));
     let (display_name, _) = thai_name(rng);
     let phone = mobile_phone(rng);
     let created_at = options.window_start - Duration::days(rng.gen_range(14..400));
@@ -318,7 +318,7 @@ fn user_row(
 
 /// The ministry-wide demo admin, made only when no account has its username.
 pub fn admin_row(rng: &mut impl Rng, password_hash: &str, window_start: NaiveDateTime) -> UserRow {
-    let id = uuid(rng);
+    let id = UserId::unchecked(uuid(rng));
     let created_at = window_start - Duration::days(rng.gen_range(400..800));
     UserRow {
         id,

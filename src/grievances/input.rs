@@ -10,7 +10,8 @@ use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
 use crate::db::DbConnection;
 use crate::domain::{
-    bounded_text, Category, PhoneE164, Priority, Status, TargetGroup, ThaiNationalId,
+    bounded_text, Category, GrievanceId, PhoneE164, Priority, Status, TargetGroup, ThaiNationalId,
+    UserId, VisitId,
 };
 use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
@@ -73,8 +74,8 @@ pub struct ProtectedComplainant {
 /// A grievance that satisfies every rule.
 #[derive(Debug, Clone)]
 pub struct NewGrievance {
-    pub id: String,
-    pub reporter_id: String,
+    pub id: GrievanceId,
+    pub reporter_id: UserId,
     pub reported_at: NaiveDateTime,
     pub placement: Placement,
     pub category: Category,
@@ -82,7 +83,7 @@ pub struct NewGrievance {
     pub title: String,
     pub description: String,
     pub target_groups: Vec<TargetGroup>,
-    pub visit_id: Option<String>,
+    pub visit_id: Option<VisitId>,
     pub complainant: ProtectedComplainant,
     pub content_hash: String,
 }
@@ -108,12 +109,19 @@ impl NewGrievance {
         );
         let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
 
-        let id = parse_id(input.id.as_deref(), "id", &mut error)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let visit_id = input
-            .visit_id
-            .as_deref()
-            .and_then(|raw| parse_id(Some(raw), "visit_id", &mut error));
+        let id = match input.id.as_deref().map(GrievanceId::parse) {
+            None => GrievanceId::random(),
+            Some(Ok(id)) => id,
+            Some(Err(e)) => {
+                error("id", e.into());
+                GrievanceId::random()
+            }
+        };
+        let visit_id = input.visit_id.as_deref().and_then(|raw| {
+            VisitId::parse(raw)
+                .map_err(|e| error("visit_id", e.into()))
+                .ok()
+        });
         let reported_at = input.reported_at.map_or(now, |at| at.with_timezone(&Utc));
         if reported_at > now + rules.clock_skew {
             error("reported_at", "is in the future".into());
@@ -249,26 +257,11 @@ impl NewGrievance {
     }
 }
 
-fn parse_id(
-    raw: Option<&str>,
-    field: &str,
-    error: &mut impl FnMut(&str, String),
-) -> Option<String> {
-    let raw = raw?;
-    match uuid::Uuid::parse_str(raw.trim()) {
-        Ok(id) => Some(id.hyphenated().to_string()),
-        Err(_) => {
-            error(field, "must be a UUID".into());
-            None
-        }
-    }
-}
-
 /// A canonical digest of what the client sent. Personal data enters it only through its
 /// keyed lookup hashes, so the digest reveals nothing about the complainant.
 fn content_hash(
     input: &GrievanceInput,
-    id: &str,
+    id: &GrievanceId,
     title: &str,
     description: &str,
     target_groups: &[TargetGroup],

@@ -13,7 +13,7 @@ use super::workflow::{self, Tracking, TransitionRequest, WorkflowError};
 use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, CommentRow, GrievanceRow, NewEvent};
 use crate::db::{users, DbConnection, Filed};
-use crate::domain::Action;
+use crate::domain::{Action, GrievanceId, UserId};
 use crate::error::{ApiError, ConflictCode};
 use crate::policy;
 use crate::privacy::PiiCipher;
@@ -37,7 +37,7 @@ pub fn views(
     unmask: impl Fn(&GrievanceRow) -> bool,
     services: &GrievanceServices,
 ) -> Result<Vec<GrievanceView>, ApiError> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&GrievanceId> = rows.iter().map(|r| &r.id).collect();
     let (mut events, mut comments) =
         store::events_and_comments(conn, &ids, policy::may_read_internal_comments(user))?;
     let mut duplicates =
@@ -49,7 +49,7 @@ pub fn views(
             let extras = Extras {
                 history: events.remove(&row.id).unwrap_or_default(),
                 comments: comments.remove(&row.id).unwrap_or_default(),
-                possible_duplicates: duplicates.remove(&row.id).unwrap_or_default(),
+                possible_duplicates: duplicates.remove(row.id.as_str()).unwrap_or_default(),
                 unmasked: unmask(&row),
             };
             GrievanceView::new(row, extras, &services.cipher, now)
@@ -102,7 +102,11 @@ pub fn read_unmasks(user: &AuthUser, row: &GrievanceRow) -> bool {
 }
 
 /// One grievance `user` may see, or 404.
-pub fn find(conn: &mut DbConnection, user: &AuthUser, id: &str) -> Result<GrievanceRow, ApiError> {
+pub fn find(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &GrievanceId,
+) -> Result<GrievanceRow, ApiError> {
     store::find_visible(conn, id, &policy::visibility(user))?.ok_or(ApiError::NotFound)
 }
 
@@ -120,7 +124,7 @@ pub fn read(
             conn,
             "grievance.personal_data_read",
             "grievance",
-            Some(&row.id),
+            Some(row.id.as_str()),
             serde_json::json!({ "fields": ["phone", "national_id"] }),
         )?;
     }
@@ -140,7 +144,7 @@ fn one_view(
 
 /// A request to move a grievance through its workflow, its text already checked.
 pub struct TransitionCommand {
-    pub grievance_id: String,
+    pub grievance_id: GrievanceId,
     /// The version the client last read (`If-Match`); `None` for "any".
     pub expected_version: Option<i64>,
     pub action: Action,
@@ -181,7 +185,7 @@ pub fn transition(
     let after =
         workflow::apply(&before, actor, &request, now, &services.sla).map_err(workflow_error)?;
     if command.action == Action::Assign {
-        check_assignee(conn, after.assignee_id.as_deref(), &row)?;
+        check_assignee(conn, after.assignee_id.as_ref(), &row)?;
     }
 
     write_tracking(&mut row, &after);
@@ -206,7 +210,7 @@ pub fn transition(
         conn,
         "grievance.transition",
         "grievance",
-        Some(&row.id),
+        Some(row.id.as_str()),
         serde_json::json!({
             "action": command.action, "from": before.status, "to": after.status,
             "version": row.version,
@@ -255,7 +259,7 @@ fn workflow_error(error: WorkflowError) -> ApiError {
 /// 422 unless the policy lets the grievance go to the account `id`.
 fn check_assignee(
     conn: &mut DbConnection,
-    id: Option<&str>,
+    id: Option<&UserId>,
     row: &GrievanceRow,
 ) -> Result<(), ApiError> {
     let candidate = match id {
@@ -277,7 +281,7 @@ fn check_assignee(
 pub fn comment(
     conn: &mut DbConnection,
     user: &AuthUser,
-    grievance_id: &str,
+    grievance_id: &GrievanceId,
     body: &str,
     internal: bool,
 ) -> Result<CommentView, ApiError> {

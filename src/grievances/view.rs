@@ -10,6 +10,7 @@ use crate::domain::Category;
 use crate::domain::Priority;
 use crate::domain::Status;
 use crate::domain::TargetGroup;
+use crate::domain::{UserId, VisitId};
 use crate::placement::LocationInput;
 use crate::privacy::PiiCipher;
 
@@ -47,7 +48,7 @@ impl From<EventRow> for EventView {
             action: row.action,
             from: row.from_status,
             to: row.to_status,
-            actor_id: row.actor_id,
+            actor_id: row.actor_id.into_string(),
             note: row.note,
             at: row.at.and_utc(),
         }
@@ -69,7 +70,7 @@ impl From<CommentRow> for CommentView {
     fn from(row: CommentRow) -> Self {
         Self {
             id: row.id,
-            author_id: row.author_id,
+            author_id: row.author_id.into_string(),
             body: row.body,
             internal: row.internal,
             created_at: row.created_at.and_utc(),
@@ -137,13 +138,13 @@ impl GrievanceView {
             title: row.title,
             description: row.description,
             target_groups: serde_json::from_str(&row.target_groups).unwrap_or_default(),
-            visit_id: row.visit_id,
+            visit_id: row.visit_id.map(VisitId::into_string),
             complainant,
-            reporter_id: row.reporter_id,
+            reporter_id: row.reporter_id.into_string(),
             overdue: super::sla::is_overdue(due_at, status, now),
             status,
             version: row.version,
-            assignee_id: row.assignee_id,
+            assignee_id: row.assignee_id.map(UserId::into_string),
             referred_to: row.referred_to,
             due_at,
             reopen_count: row.reopen_count,
@@ -152,7 +153,7 @@ impl GrievanceView {
             updated_at: row.updated_at.and_utc(),
             history: extras.history.into_iter().map(EventView::from).collect(),
             comments: extras.comments.into_iter().map(CommentView::from).collect(),
-            id: row.id,
+            id: row.id.into_string(),
         }
     }
 }

@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use super::agency::parse_referral;
 use super::sla::SlaPolicy;
 use crate::domain::Priority;
-use crate::domain::{Action, Actor, Status};
+use crate::domain::{Action, Actor, Status, UserId};
 
 impl Action {
     /// The statuses this action may be taken from.
@@ -189,7 +189,7 @@ pub struct Tracking {
     pub status: Status,
     /// Read only: a reopened grievance's new deadline depends on it.
     pub priority: Priority,
-    pub assignee_id: Option<String>,
+    pub assignee_id: Option<UserId>,
     pub referred_to: Option<String>,
     pub due_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
@@ -219,13 +219,13 @@ pub fn apply(
     let input = |value: Option<&str>| value.unwrap_or_default().trim().to_owned();
     match request.action {
         Action::Assign => {
-            let id = uuid::Uuid::parse_str(&input(request.assignee_id)).map_err(|_| {
+            let id = UserId::parse(&input(request.assignee_id)).map_err(|_| {
                 WorkflowError::InvalidField {
                     field: Field::AssigneeId.name(),
                     message: "must be a user id".into(),
                 }
             })?;
-            after.assignee_id = Some(id.hyphenated().to_string());
+            after.assignee_id = Some(id);
         }
         Action::Refer => {
             let referral = parse_referral(&input(request.referred_to)).map_err(|message| {
@@ -743,7 +743,7 @@ mod tests {
         let before = Tracking {
             status: Status::Resolved,
             priority: Priority::Urgent,
-            assignee_id: Some("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3d".into()),
+            assignee_id: Some(UserId::parse("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3d").unwrap()),
             referred_to: Some("ผส.".into()),
             due_at: at - chrono::Duration::days(1),
             resolved_at: Some(at - chrono::Duration::hours(1)),
@@ -769,7 +769,7 @@ mod tests {
         };
         let assigned = apply(&reopened, supervisor, &assign, at, &sla).unwrap();
         assert_eq!(
-            assigned.assignee_id.as_deref(),
+            assigned.assignee_id.as_ref().map(UserId::as_str),
             Some("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3e")
         );
         assert_eq!(

@@ -21,6 +21,7 @@ use crate::db::schema::{grievances, users, visits};
 use crate::db::DbConnection;
 use crate::domain::AreaScope;
 use crate::domain::TargetGroup;
+use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::grievances::sla::is_overdue;
@@ -216,7 +217,7 @@ impl Source {
                 }
                 let rows = grievances_after(conn, scope, after.clone())?;
                 *done = (rows.len() as i64) < CHUNK_ROWS;
-                *after = rows.last().map(|r| (r.created_at, r.id.clone()));
+                *after = rows.last().map(|r| (r.created_at, r.id.to_string()));
                 if rows.is_empty() {
                     return Ok(None);
                 }
@@ -484,7 +485,7 @@ fn grievance_cells(
 ) -> Vec<Cell> {
     let overdue = is_overdue(row.due_at.and_utc(), row.status, now);
     vec![
-        Cell::from(row.id),
+        Cell::from(row.id.into_string()),
         Cell::DateTime(row.created_at.and_utc()),
         Cell::DateTime(row.reported_at.and_utc()),
         Cell::from(row.area_code.clone()),
@@ -495,8 +496,8 @@ fn grievance_cells(
         Cell::from(row.priority.as_str()),
         Cell::from(row.status.as_str()),
         Cell::from(row.title),
-        Cell::from(row.reporter_id),
-        Cell::from(row.assignee_id),
+        Cell::from(row.reporter_id.into_string()),
+        Cell::from(row.assignee_id.map(UserId::into_string)),
         Cell::DateTime(row.due_at.and_utc()),
         Cell::Bool(overdue),
         Cell::from(row.resolved_at.map(|t| t.and_utc())),

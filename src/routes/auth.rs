@@ -121,11 +121,23 @@ pub async fn login(
                     )
                 }
                 Some(user) if matches => {
-                    audit_login(conn, &client, Some(&user.id), &username, "account_disabled")?;
+                    audit_login(
+                        conn,
+                        &client,
+                        Some(user.id.as_str()),
+                        &username,
+                        "account_disabled",
+                    )?;
                     (LoginOutcome::Disabled, Some("account_disabled"))
                 }
                 Some(user) => {
-                    audit_login(conn, &client, Some(&user.id), &username, "wrong_password")?;
+                    audit_login(
+                        conn,
+                        &client,
+                        Some(user.id.as_str()),
+                        &username,
+                        "wrong_password",
+                    )?;
                     (LoginOutcome::Failed, Some("wrong_password"))
                 }
                 None => {
@@ -139,10 +151,10 @@ pub async fn login(
                     conn,
                     &client,
                     AuditEntry {
-                        actor_id: Some(&user.id),
+                        actor_id: Some(user.id.as_str()),
                         action: "auth.login",
                         record_type: "user",
-                        record_id: Some(&user.id),
+                        record_id: Some(user.id.as_str()),
                         details: serde_json::json!({}),
                     },
                 )?;
@@ -193,7 +205,7 @@ struct NewSession {
 
 fn token_pair(keys: &TokenKeys, user: UserRow, session: NewSession) -> Result<TokenPair, ApiError> {
     let (access_token, expires_in) =
-        keys.issue_access(&user.id, user.token_version, &session.login_id)?;
+        keys.issue_access(user.id.as_str(), user.token_version, &session.login_id)?;
     Ok(TokenPair {
         access_token,
         token_type: "Bearer",
@@ -259,10 +271,10 @@ pub async fn refresh(
                         conn,
                         &client,
                         AuditEntry {
-                            actor_id: Some(&user_id),
+                            actor_id: Some(user_id.as_str()),
                             action: "auth.refresh_reuse",
                             record_type: "user",
-                            record_id: Some(&user_id),
+                            record_id: Some(user_id.as_str()),
                             details: serde_json::json!({ "family_id": family_id }),
                         },
                     )?;
@@ -310,7 +322,7 @@ pub async fn logout(
                     conn,
                     "auth.logout",
                     "user",
-                    Some(&user.id),
+                    Some(user.id.as_str()),
                     serde_json::json!({}),
                 )?;
             }
@@ -412,7 +424,7 @@ pub async fn change_password(
             conn,
             "user.password_changed",
             "user",
-            Some(&user.id),
+            Some(user.id.as_str()),
             serde_json::json!({}),
         )?;
         Ok(())

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, GrievanceFilter, Order};
 use crate::db::Db;
-use crate::domain::{Action, AreaCode, Category, GeoPoint, Priority, Status};
+use crate::domain::{Action, AreaCode, Category, GeoPoint, GrievanceId, Priority, Status};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
@@ -19,8 +19,8 @@ use crate::grievances::view::{CommentView, GrievanceView};
 use crate::http::{Page, PageRequest, ValidJson};
 use crate::policy;
 use crate::routes::query::{
-    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
-    read_page,
+    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key,
+    parse_user_id, read_page,
 };
 use crate::visits::input::VisitRules;
 
@@ -157,7 +157,7 @@ pub async fn list(
     filter.assignee = match query.assignee.as_deref() {
         None => None,
         Some("me") => Some(user.id.clone()),
-        Some(raw) => parse_uuid(&mut errors, "assignee", raw),
+        Some(raw) => parse_user_id(&mut errors, "assignee", raw),
     };
     filter.bbox = parse_bbox(&mut errors, query.bbox.as_deref());
     let near = parse_near(&mut errors, query.near.as_deref(), query.radius_m);
@@ -231,7 +231,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let services = services.into_inner();
-    let id = id.into_inner();
+    let id = GrievanceId::unchecked(id.into_inner());
     let lookup = user.clone();
     let row = db
         .read(move |conn| service::find(conn, &lookup, &id))
@@ -324,7 +324,7 @@ pub async fn transition(
         None => None,
     };
     let command = TransitionCommand {
-        grievance_id: id.into_inner(),
+        grievance_id: GrievanceId::unchecked(id.into_inner()),
         expected_version,
         action: input.action,
         note,
@@ -370,7 +370,7 @@ pub async fn comment(
     input: ValidJson<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input.into_inner();
-    let id = id.into_inner();
+    let id = GrievanceId::unchecked(id.into_inner());
     let comment = db
         .write(move |conn| service::comment(conn, &user, &id, &input.body, input.internal))
         .await?;

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use crate::auth::AuthUser;
 use crate::db::plans::{self, PlanRow};
 use crate::db::{users, Db};
-use crate::domain::FiscalYear;
+use crate::domain::{FiscalYear, UserId};
 use crate::error::{ApiError, Problem};
 use crate::http::ValidJson;
 use crate::policy::{self, Permission};
@@ -40,7 +40,7 @@ pub async fn put_plan(
     let input = input.into_inner();
     input.validate()?;
     let row = PlanRow {
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
         fiscal_year: i32::from(year.be()),
         weekly_field_days: input.weekly_field_days,
         visits_target: input.visits_target,
@@ -97,8 +97,8 @@ pub async fn progress(
 ) -> Result<web::Json<Progress>, ApiError> {
     let year = fiscal_year(&path)?;
     let subject = match query.into_inner().user {
-        None => user.id.clone(),
-        Some(other) if other == user.id => other,
+        None => user.id.to_string(),
+        Some(other) if other == user.id.as_str() => other,
         Some(other) => {
             policy::require(&user, Permission::ReadOthersPlans)?;
             other
@@ -110,7 +110,8 @@ pub async fn progress(
     let (row, done) = db
         .read(move |conn| {
             // Someone outside the supervisor's area is "not found", like any record.
-            if subject != user.id && users::find_in_scope(conn, &subject, &scope)?.is_none() {
+            let subject_id = UserId::unchecked(subject.clone());
+            if subject_id != user.id && users::find_in_scope(conn, &subject_id, &scope)?.is_none() {
                 return Err(ApiError::NotFound);
             }
             let row =

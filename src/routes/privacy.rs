@@ -93,7 +93,7 @@ pub async fn subject_access(
         .write(move |conn| {
             let rows =
                 privacy::grievances_of_subject(conn, national_id.as_deref(), phone.as_deref())?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
             user.audit(
                 conn,
                 "privacy.subject_access",
@@ -140,7 +140,7 @@ pub async fn erasure(
             let ids: Vec<String> =
                 privacy::grievances_of_subject(conn, national_id.as_deref(), phone.as_deref())?
                     .into_iter()
-                    .map(|row| row.id)
+                    .map(|row| row.id.into_string())
                     .collect();
             privacy::anonymise(conn, &ids, crate::db::now())?;
             user.audit(

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use crate::domain::{bangkok_date, bangkok_start_of_day, Bbox, GeoPoint};
+use crate::domain::{bangkok_date, bangkok_start_of_day, Bbox, GeoPoint, UserId};
 use crate::error::{ApiError, FieldError};
 use crate::geo::{bounding_box, haversine_m};
 use crate::http::PageRequest;
@@ -31,14 +31,10 @@ pub fn parse_instant_bound(
     None
 }
 
-pub fn parse_uuid(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<String> {
-    match uuid::Uuid::parse_str(raw.trim()) {
-        Ok(id) => Some(id.hyphenated().to_string()),
-        Err(_) => {
-            errors.push(FieldError::new(field, "must be a UUID"));
-            None
-        }
-    }
+pub fn parse_user_id(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<UserId> {
+    UserId::parse(raw)
+        .map_err(|error| errors.push(FieldError::new(field, error)))
+        .ok()
 }
 
 /// Today's date in Bangkok.

@@ -180,7 +180,7 @@ pub async fn export(
             conn,
             &user.client,
             AuditEntry {
-                actor_id: Some(&user.id),
+                actor_id: Some(user.id.as_str()),
                 action: "report.exported",
                 record_type: "report",
                 record_id: None,

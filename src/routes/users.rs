@@ -11,7 +11,7 @@ use crate::auth::{AuthUser, NewPassword, PasswordHasher};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
 use crate::domain::prefixes;
-use crate::domain::{AreaCode, PhoneE164, Role};
+use crate::domain::{AreaCode, PhoneE164, Role, UserId};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{Page, PageRequest, ValidJson};
@@ -52,7 +52,7 @@ pub async fn create(
             conn,
             "user.created",
             "user",
-            Some(&row.id),
+            Some(row.id.as_str()),
             serde_json::json!({
                 "username": row.username, "role": row.role, "area_code": row.area_code,
             }),
@@ -151,6 +151,7 @@ pub async fn get(
 
 /// Loads an account the caller may see, else 404 (never revealing that it exists).
 async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, ApiError> {
+    let id = UserId::unchecked(id);
     let scope = policy::account_read_scope(user, &id).ok_or(ApiError::NotFound)?;
     db.read(move |conn| users::find_in_scope(conn, &id, &scope)?.ok_or(ApiError::NotFound))
         .await
@@ -246,7 +247,13 @@ pub async fn update(
                     },
                 )?;
             }
-            user.audit(conn, "user.updated", "user", Some(&target.id), details)?;
+            user.audit(
+                conn,
+                "user.updated",
+                "user",
+                Some(target.id.as_str()),
+                details,
+            )?;
             users::find(conn, &target.id)?.ok_or(ApiError::NotFound)
         })
         .await?;
@@ -353,7 +360,7 @@ pub async fn reset_password(
             conn,
             "user.password_reset",
             "user",
-            Some(&target.id),
+            Some(target.id.as_str()),
             serde_json::json!({}),
         )?;
         Ok(())
@@ -364,6 +371,7 @@ pub async fn reset_password(
 
 /// An account in the caller's area; 404 outside it, never revealing that it exists.
 async fn find_in_area(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, ApiError> {
+    let id = UserId::unchecked(id);
     let scope = user.scope.clone();
     db.read(move |conn| users::find_in_scope(conn, &id, &scope)?.ok_or(ApiError::NotFound))
         .await

@@ -9,14 +9,16 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AuthUser, Credentials};
 use crate::db::visits::{self, PhotoRow, VisitFilter, VisitRow};
 use crate::db::{Db, Filed, ReadOnly};
-use crate::domain::{AreaCode, GeoPoint, IsoWeek, ReviewStatus, TargetGroup, Visibility};
+use crate::domain::{
+    AreaCode, GeoPoint, IsoWeek, PhotoId, ReviewStatus, TargetGroup, Visibility, VisitId,
+};
 use crate::error::{ApiError, ConflictCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
 use crate::policy::{self, Permission};
 use crate::routes::query::{
-    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key, parse_uuid,
-    read_page,
+    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key,
+    parse_user_id, read_page,
 };
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
@@ -60,7 +62,7 @@ pub async fn submit(
             .insert_header((header::LOCATION, format!("/api/v1/visits/{}", view.id)))
             .json(view)),
         Filed::Replayed(view) => Ok(HttpResponse::Ok().json(view)),
-        Filed::Conflict => Err(id_conflict(&id)),
+        Filed::Conflict => Err(id_conflict(id.as_str())),
     }
 }
 
@@ -141,7 +143,7 @@ pub async fn submit_batch(
 
     let (indexes, ids): (Vec<usize>, Vec<String>) = valid
         .iter()
-        .map(|(index, visit)| (*index, visit.id.clone()))
+        .map(|(index, visit)| (*index, visit.id.to_string()))
         .unzip();
     let visits_to_file: Vec<NewVisit> = valid.into_iter().map(|(_, visit)| visit).collect();
     let filed = db
@@ -227,7 +229,7 @@ pub async fn list(
         author: query
             .author
             .as_deref()
-            .and_then(|a| parse_uuid(&mut errors, "author", a)),
+            .and_then(|a| parse_user_id(&mut errors, "author", a)),
         target_group: query.target_group,
         review_status: query.review_status,
         bbox: None,
@@ -276,7 +278,7 @@ pub async fn list(
                 &page,
                 after,
                 near,
-                |row: &VisitRow| (row.visited_at, row.id.clone()),
+                |row: &VisitRow| (row.visited_at, row.id.to_string()),
                 |row| GeoPoint::new(row.lat, row.lon),
                 |after, count| Ok(visits::list(conn, &visibility, &filter, after, count)?),
             )?;
@@ -308,6 +310,7 @@ fn visibility_for(
 }
 
 async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<VisitRow, ApiError> {
+    let id = VisitId::unchecked(id);
     let visibility = visibility_for(user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
     db.read(move |conn| visits::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound))
         .await
@@ -329,7 +332,7 @@ pub async fn get(
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> Result<web::Json<VisitView>, ApiError> {
-    let id = id.into_inner();
+    let id = VisitId::unchecked(id.into_inner());
     // One trip to the blocking pool for the caller's account, the row and what hangs off it.
     let view = db
         .read_snapshot(move |conn| {
@@ -405,7 +408,7 @@ pub async fn review(
                 conn,
                 "visit.reviewed",
                 "visit",
-                Some(&row.id),
+                Some(row.id.as_str()),
                 serde_json::json!({ "review_status": review_status, "note": note }),
             )?;
             let row = visits::find_visible(conn, &row.id, &Visibility::everything())?
@@ -494,7 +497,7 @@ pub async fn upload_photo(
         return Err(full());
     }
     let photo = PhotoRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: PhotoId::random(),
         visit_id: row.id.clone(),
         sha256: upload.sha256.clone(),
         content_type: declared.content_type().to_owned(),
@@ -548,7 +551,10 @@ pub async fn get_photo(
     let (visit_id, photo_id) = path.into_inner();
     let row = find_visible(&user, &db, visit_id).await?;
     let photo = db
-        .read(move |conn| visits::find_photo(conn, &row.id, &photo_id)?.ok_or(ApiError::NotFound))
+        .read(move |conn| {
+            visits::find_photo(conn, &row.id, &PhotoId::unchecked(photo_id))?
+                .ok_or(ApiError::NotFound)
+        })
         .await?;
     let bytes = store.read(&photo.sha256).await?;
     Ok(HttpResponse::Ok()

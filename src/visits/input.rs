@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::db::visits::VisitRow;
 use crate::domain::bounded_text;
-use crate::domain::{Activity, ReviewStatus, TargetGroup};
+use crate::domain::{Activity, ReviewStatus, TargetGroup, UserId, VisitId};
 use crate::error::FieldError;
 use crate::geo::Geography;
 use crate::placement::{LocationInput, Placement};
@@ -67,8 +67,8 @@ impl Default for VisitRules {
 /// A visit that satisfies every rule, with its area resolved and its flags set.
 #[derive(Debug, Clone)]
 pub struct NewVisit {
-    pub id: String,
-    pub author_id: String,
+    pub id: VisitId,
+    pub author_id: UserId,
     pub visited_at: NaiveDateTime,
     pub placement: Placement,
     pub target_groups: Vec<TargetGroup>,
@@ -94,15 +94,13 @@ impl NewVisit {
         let mut errors = Vec::new();
         let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
 
-        let id = match input.id.as_deref() {
-            None => uuid::Uuid::new_v4().to_string(),
-            Some(raw) => match uuid::Uuid::parse_str(raw.trim()) {
-                Ok(id) => id.hyphenated().to_string(),
-                Err(_) => {
-                    error("id", "must be a UUID".into());
-                    String::new()
-                }
-            },
+        let id = match input.id.as_deref().map(VisitId::parse) {
+            None => VisitId::random(),
+            Some(Ok(id)) => id,
+            Some(Err(e)) => {
+                error("id", e.into());
+                VisitId::random()
+            }
         };
 
         let visited_at = input.visited_at.with_timezone(&Utc);
@@ -188,7 +186,7 @@ impl NewVisit {
 /// target groups, trimmed text), so the same visit resent in another shape still matches.
 fn content_hash(
     input: &VisitInput,
-    id: &str,
+    id: &VisitId,
     summary: &str,
     needs: &[String],
     target_groups: &[TargetGroup],

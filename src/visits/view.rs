@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::Flag;
 use crate::db::visits::{PhotoRow, StoredVisit, VisitRow};
-use crate::domain::{Activity, ReviewStatus, TargetGroup};
+use crate::domain::{Activity, ReviewStatus, TargetGroup, UserId};
 use crate::placement::LocationInput;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -23,7 +23,7 @@ pub struct PhotoView {
 impl From<PhotoRow> for PhotoView {
     fn from(row: PhotoRow) -> Self {
         Self {
-            id: row.id,
+            id: row.id.into_string(),
             sha256: row.sha256,
             content_type: row.content_type,
             bytes: row.bytes,
@@ -84,15 +84,15 @@ impl VisitView {
             summary: row.summary,
             needs: serde_json::from_str(&row.needs).unwrap_or_default(),
             follow_up_needed: row.follow_up_needed,
-            author_id: row.author_id,
+            author_id: row.author_id.into_string(),
             received_at: row.received_at.and_utc(),
             review_status: row.review_status,
             review_note: row.review_note,
-            reviewed_by: row.reviewed_by,
+            reviewed_by: row.reviewed_by.map(UserId::into_string),
             reviewed_at: row.reviewed_at.map(|t| t.and_utc()),
             flags: Flag::split(&row.flags),
             photos: photos.into_iter().map(PhotoView::from).collect(),
-            id: row.id,
+            id: row.id.into_string(),
         }
     }
 }

@@ -8,7 +8,7 @@ use fieldweek::auth::AuthUser;
 use fieldweek::db::audit::ClientInfo;
 use fieldweek::domain::AreaScope;
 use fieldweek::domain::{
-    AreaCode, Bbox, FiscalYear, GeoPoint, GpsFix, IsoWeek, PhoneE164, Role, ThaiNationalId,
+    AreaCode, Bbox, FiscalYear, GeoPoint, GpsFix, IsoWeek, PhoneE164, Role, ThaiNationalId, UserId,
 };
 use fieldweek::error::ApiError;
 use fieldweek::geo::Geography;
@@ -27,7 +27,7 @@ fn geography() -> &'static Geography {
 fn volunteer() -> AuthUser {
     let area = AreaCode::parse("50").unwrap();
     AuthUser {
-        id: "00000000-0000-4000-8000-000000000001".into(),
+        id: UserId::parse("00000000-0000-4000-8000-000000000001").unwrap(),
         username: "vol".into(),
         role: Role::Volunteer,
         scope: AreaScope::of(&area),

@@ -297,7 +297,7 @@ async fn a_refused_visit_does_not_sink_those_filed_with_it() {
     use fieldweek::auth::AuthUser;
     use fieldweek::db::Filed;
     use fieldweek::domain::AreaScope;
-    use fieldweek::domain::{AreaCode, Role};
+    use fieldweek::domain::{AreaCode, Role, UserId};
     use fieldweek::visits::filing::file_together;
     use fieldweek::visits::input::{NewVisit, VisitInput, VisitRules};
 
@@ -305,7 +305,7 @@ async fn a_refused_visit_does_not_sink_those_filed_with_it() {
     let volunteer = app.user("vol.refused", Role::Volunteer, "50").await;
     let area = AreaCode::parse("50").unwrap();
     let author = AuthUser {
-        id: volunteer.id.clone(),
+        id: UserId::parse(&volunteer.id).unwrap(),
         username: "vol.refused".into(),
         role: Role::Volunteer,
         scope: AreaScope::of(&area),
@@ -327,9 +327,10 @@ async fn a_refused_visit_does_not_sink_those_filed_with_it() {
         .unwrap()
     };
     let mut orphan = new_visit();
-    orphan.author_id = "no-such-user".into();
+    // An account id no account has.
+    orphan.author_id = UserId::random();
     let visits = vec![new_visit(), orphan, new_visit()];
-    let ids: Vec<String> = visits.iter().map(|visit| visit.id.clone()).collect();
+    let ids: Vec<String> = visits.iter().map(|visit| visit.id.to_string()).collect();
 
     let db = app.services.db.clone();
     let outcomes = tokio::task::spawn_blocking(move || file_together(&db, visits))
