@@ -19,14 +19,43 @@ use crate::domain::{
 
 type AnyBackend = <DbConnection as diesel::Connection>::Backend;
 
-/// Reads a stored name back as `T`.
-fn from_name<T: Named, DB: Backend>(bytes: DB::RawValue<'_>) -> deserialize::Result<T>
-where
-    String: FromSql<Text, DB>,
-{
-    let name = String::from_sql(bytes)?;
-    T::from_name(&name)
-        .ok_or_else(|| format!("stored {} {name:?} is not one of the known values", T::WHAT).into())
+/// A value stored as text: how it is written, and how it is read back.
+trait StoredText: Sized {
+    fn stored(&self) -> &str;
+    fn from_stored(text: String) -> deserialize::Result<Self>;
+}
+
+/// Enums are stored by name; a name no variant has is an error wherever it is read.
+macro_rules! by_name {
+    ($($ty:ty),+) => {$(
+        impl StoredText for $ty {
+            fn stored(&self) -> &str {
+                Named::as_str(*self)
+            }
+
+            fn from_stored(text: String) -> deserialize::Result<Self> {
+                <Self as Named>::from_name(&text).ok_or_else(|| {
+                    let what = <Self as Named>::WHAT;
+                    format!("stored {what} {text:?} is not one of the known values").into()
+                })
+            }
+        }
+    )+};
+}
+
+/// Ids are stored as their text and read back as written.
+macro_rules! as_written {
+    ($($ty:ty),+) => {$(
+        impl StoredText for $ty {
+            fn stored(&self) -> &str {
+                self.as_str()
+            }
+
+            fn from_stored(text: String) -> deserialize::Result<Self> {
+                Ok(Self::unchecked(text))
+            }
+        }
+    )+};
 }
 
 /// Gives each type its Text storage on both engines and on the connection over them.
@@ -42,96 +71,55 @@ macro_rules! stored_as_text {
 
         impl FromSql<Text, Sqlite> for $ty {
             fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                from_name::<Self, Sqlite>(bytes)
+                Self::from_stored(<String as FromSql<Text, Sqlite>>::from_sql(bytes)?)
             }
         }
 
         impl FromSql<Text, Pg> for $ty {
             fn from_sql(bytes: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                from_name::<Self, Pg>(bytes)
+                Self::from_stored(<String as FromSql<Text, Pg>>::from_sql(bytes)?)
             }
         }
 
         impl FromSql<Text, AnyBackend> for $ty {
             fn from_sql(bytes: <AnyBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                from_name::<Self, AnyBackend>(bytes)
+                Self::from_stored(<String as FromSql<Text, AnyBackend>>::from_sql(bytes)?)
             }
         }
 
         impl ToSql<Text, Sqlite> for $ty {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(Named::as_str(*self));
+                out.set_value(self.stored());
                 Ok(IsNull::No)
             }
         }
 
         impl ToSql<Text, Pg> for $ty {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-                <str as ToSql<Text, Pg>>::to_sql(Named::as_str(*self), &mut out.reborrow())
+                <str as ToSql<Text, Pg>>::to_sql(self.stored(), &mut out.reborrow())
             }
         }
 
         impl ToSql<Text, AnyBackend> for $ty {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, AnyBackend>) -> serialize::Result {
-                out.set_value((Text, Named::as_str(*self)));
+                out.set_value((Text, self.stored()));
                 Ok(IsNull::No)
             }
         }
     )+};
 }
 
-stored_as_text!(Role, Status, Category, Priority, Activity, ReviewStatus);
-
-/// Gives each id type its Text storage on both engines and on the connection over them.
-/// A stored id is read back as written (`unchecked`).
-macro_rules! id_stored_as_text {
-    ($($ty:ty),+ $(,)?) => {$(
-        const _: () = {
-            #[derive(diesel::AsExpression, diesel::FromSqlRow)]
-            #[diesel(foreign_derive)]
-            #[diesel(sql_type = Text)]
-            #[allow(dead_code)]
-            struct Storage($ty);
-        };
-
-        impl FromSql<Text, Sqlite> for $ty {
-            fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                <String as FromSql<Text, Sqlite>>::from_sql(bytes).map(Self::unchecked)
-            }
-        }
-
-        impl FromSql<Text, Pg> for $ty {
-            fn from_sql(bytes: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                <String as FromSql<Text, Pg>>::from_sql(bytes).map(Self::unchecked)
-            }
-        }
-
-        impl FromSql<Text, AnyBackend> for $ty {
-            fn from_sql(bytes: <AnyBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                <String as FromSql<Text, AnyBackend>>::from_sql(bytes).map(Self::unchecked)
-            }
-        }
-
-        impl ToSql<Text, Sqlite> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(self.as_str());
-                Ok(IsNull::No)
-            }
-        }
-
-        impl ToSql<Text, Pg> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), &mut out.reborrow())
-            }
-        }
-
-        impl ToSql<Text, AnyBackend> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, AnyBackend>) -> serialize::Result {
-                out.set_value((Text, self.as_str()));
-                Ok(IsNull::No)
-            }
-        }
-    )+};
-}
-
-id_stored_as_text!(UserId, VisitId, GrievanceId, PhotoId);
+by_name!(Role, Status, Category, Priority, Activity, ReviewStatus);
+as_written!(UserId, VisitId, GrievanceId, PhotoId);
+stored_as_text!(
+    Role,
+    Status,
+    Category,
+    Priority,
+    Activity,
+    ReviewStatus,
+    UserId,
+    VisitId,
+    GrievanceId,
+    PhotoId,
+);
