@@ -10,8 +10,8 @@ use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::users::{self, UserRow};
 use crate::db::Db;
 use crate::domain::prefixes;
-use crate::domain::{AreaCode, PhoneE164, Role, UserId};
-use crate::error::{ApiError, FieldError};
+use crate::domain::{AreaCode, ParseError, PhoneE164, Role, UserId};
+use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
 
 /// A user as the API shows it (never the password hash).
@@ -74,7 +74,7 @@ pub struct NewAccount {
 
 impl NewAccount {
     /// Checks every field, reporting all broken rules at once.
-    pub fn parse(input: CreateUserInput, geography: &Geography) -> Result<Self, ApiError> {
+    pub fn parse(input: CreateUserInput, geography: &Geography) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let username = collect(&mut errors, "username", parse_username(&input.username));
         let display_name = collect(
@@ -94,11 +94,7 @@ impl NewAccount {
         );
         let phone = match input.phone.as_deref().map(str::trim) {
             None | Some("") => Some(None),
-            Some(raw) => collect(
-                &mut errors,
-                "phone",
-                PhoneE164::parse(raw).map(Some).map_err(|e| e.to_string()),
-            ),
+            Some(raw) => collect(&mut errors, "phone", PhoneE164::parse(raw).map(Some)),
         };
         match (username, display_name, password, area, phone) {
             (Some(username), Some(display_name), Some(password), Some(area), Some(phone))
@@ -113,7 +109,7 @@ impl NewAccount {
                     phone,
                 })
             }
-            _ => Err(ApiError::Validation(errors)),
+            _ => Err(errors),
         }
     }
 
@@ -142,16 +138,16 @@ impl NewAccount {
 pub fn collect<T>(
     errors: &mut Vec<FieldError>,
     field: &str,
-    result: Result<T, String>,
+    result: Result<T, ParseError>,
 ) -> Option<T> {
     result
-        .map_err(|message| errors.push(FieldError::new(field, message)))
+        .map_err(|error| errors.push(FieldError::parse(field, error)))
         .ok()
 }
 
 /// 3 to 64 characters: letters, digits and `.`, `_`, `-`, `@`. Kept as typed; compared
 /// without regard to letter case.
-pub fn parse_username(raw: &str) -> Result<String, String> {
+pub fn parse_username(raw: &str) -> Result<String, ParseError> {
     let username = raw.trim();
     let length_ok = (3..=64).contains(&username.chars().count());
     let chars_ok = username
@@ -160,19 +156,27 @@ pub fn parse_username(raw: &str) -> Result<String, String> {
     if length_ok && chars_ok {
         Ok(username.to_owned())
     } else {
-        Err("must be 3 to 64 letters, digits or . _ - @".into())
+        Err(ParseError::new(
+            FieldCode::BadFormat,
+            "must be 3 to 64 letters, digits or . _ - @",
+            "ต้องมี 3 ถึง 64 ตัวอักษร ประกอบด้วยอักษรภาษาอังกฤษ ตัวเลข หรือ . _ - @ เท่านั้น",
+        ))
     }
 }
 
-pub fn parse_display_name(raw: &str) -> Result<String, String> {
-    crate::domain::bounded_text(raw, 1, 200).map_err(String::from)
+pub fn parse_display_name(raw: &str) -> Result<String, ParseError> {
+    crate::domain::bounded_text(raw, 1, 200).map_err(|e| e.refusal().into())
 }
 
 /// A code of the bundled geography (or `TH`).
-pub fn parse_area(raw: &str, geography: &Geography) -> Result<AreaCode, String> {
-    let area = AreaCode::parse(raw).map_err(|e| e.to_string())?;
+pub fn parse_area(raw: &str, geography: &Geography) -> Result<AreaCode, ParseError> {
+    let area = AreaCode::parse(raw)?;
     if geography.area(area.as_str()).is_none() {
-        return Err(format!("{} is not a known area code", area.as_str()));
+        return Err(ParseError::new(
+            FieldCode::NotFoundReference,
+            format!("{} is not a known area code", area.as_str()),
+            format!("ไม่พบรหัสพื้นที่ {}", area.as_str()),
+        ));
     }
     Ok(area)
 }
@@ -226,7 +230,7 @@ pub fn bootstrap_admin(
         },
         geography,
     )
-    .map_err(describe)?;
+    .map_err(|errors| describe(ApiError::Validation(errors)))?;
     create_blocking(db, account, "user.bootstrap").map_err(describe)?;
     Ok(true)
 }
@@ -238,7 +242,7 @@ pub fn describe(error: ApiError) -> anyhow::Error {
             "{}",
             errors
                 .iter()
-                .map(|e| format!("{} {}", e.field, e.message))
+                .map(|e| format!("{} {}", e.field, e.message.en))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),

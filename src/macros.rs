@@ -53,7 +53,11 @@ macro_rules! named_by_as_str {
             fn from_str(name: &str) -> Result<Self, Self::Err> {
                 <Self as $crate::domain::Named>::from_name(name).ok_or_else(|| {
                     let names: Vec<&str> = ($values).iter().map(|v| $name::as_str(*v)).collect();
-                    $crate::domain::ParseError::new(format!("must be one of: {}", names.join(", ")))
+                    $crate::domain::ParseError::new(
+                        $crate::domain::FieldCode::NotAllowedValue,
+                        format!("must be one of: {}", names.join(", ")),
+                        format!("ต้องเป็นค่าใดค่าหนึ่งต่อไปนี้: {}", names.join(", ")),
+                    )
                 })
             }
         }

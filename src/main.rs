@@ -150,7 +150,9 @@ fn run(command: Command) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 db::run_migrations(&mut conn)?;
             }
-            let account = NewAccount::parse(input, &geography).map_err(accounts::describe)?;
+            let account = NewAccount::parse(input, &geography).map_err(|errors| {
+                accounts::describe(fieldweek::error::ApiError::Validation(errors))
+            })?;
             let user = accounts::create_blocking(&database, account, "user.created_by_cli")
                 .map_err(accounts::describe)?;
             println!(

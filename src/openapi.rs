@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::{FieldCode, FieldError, Problem};
+use crate::error::{FieldCode, FieldProblem, Problem, ProblemCode};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,7 +24,7 @@ use crate::error::{FieldCode, FieldError, Problem};
         (name = "privacy", description = "PDPA data-subject requests (admins)."),
         (name = "areas", description = "Thai administrative geography (bundled)."),
     ),
-    components(schemas(Problem, FieldError, FieldCode)),
+    components(schemas(Problem, FieldProblem, FieldCode, ProblemCode)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

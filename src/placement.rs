@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::domain::{AreaCode, AreaLevel, GeoPoint, GpsFix};
-use crate::error::FieldError;
+use crate::domain::{outside_thailand, AreaCode, AreaLevel, GeoPoint, GpsFix, Labelled, Message};
+use crate::error::{FieldCode, FieldError};
 use crate::geo::Geography;
 
 /// GPS fixes worse than this are flagged `low_accuracy`.
@@ -38,6 +38,25 @@ string_enum! {
         AreaMismatch => "area_mismatch",
         LowAccuracy => "low_accuracy",
         AreaApproximate => "area_approximate",
+    }
+}
+
+impl Labelled for Flag {
+    const LABELS: &'static str = "visit_flag";
+
+    fn label(self) -> Message {
+        let (en, th) = match self {
+            Flag::AreaMismatch => (
+                "Declared subdistrict far from the GPS point",
+                "ตำบลที่ระบุอยู่ห่างจากพิกัด GPS",
+            ),
+            Flag::LowAccuracy => ("Low GPS accuracy", "พิกัด GPS คลาดเคลื่อนสูง"),
+            Flag::AreaApproximate => (
+                "Filed at province level (no subdistrict found)",
+                "ระบุพื้นที่ได้เพียงระดับจังหวัด",
+            ),
+        };
+        Message::new(en, th)
     }
 }
 
@@ -84,8 +103,8 @@ impl Placement {
         let fix = match GpsFix::new(location.lat, location.lon, location.accuracy_m) {
             Ok(fix) => Some(fix),
             Err(problems) => {
-                for (field, message) in problems {
-                    errors.push(FieldError::new(format!("location.{field}"), message));
+                for (field, error) in problems {
+                    errors.push(FieldError::parse(format!("location.{field}"), error));
                 }
                 None
             }
@@ -106,7 +125,9 @@ impl Placement {
                 _ => {
                     errors.push(FieldError::new(
                         "area_code",
+                        FieldCode::NotFoundReference,
                         format!("{raw:?} is not a known subdistrict code"),
+                        format!("{raw:?} ไม่ใช่รหัสตำบลที่มีอยู่ (ต้องเป็นรหัสตำบล 6 หลัก)"),
                     ));
                     None
                 }
@@ -118,10 +139,7 @@ impl Placement {
         let located = match geography.locate(point) {
             Ok(located) => located,
             Err(_) => {
-                errors.push(FieldError::new(
-                    "location",
-                    "the point lies outside Thailand",
-                ));
+                errors.push(FieldError::refused("location", outside_thailand()));
                 return None;
             }
         };
@@ -141,10 +159,12 @@ impl Placement {
         if !author.scope.covers_code(&area_code) {
             errors.push(FieldError::new(
                 "area_code",
+                FieldCode::OutsideArea,
                 format!(
                     "{area_code} must lie inside your own area ({})",
                     author.area
                 ),
+                format!("พื้นที่ {area_code} อยู่นอกพื้นที่รับผิดชอบของท่าน ({})", author.area),
             ));
         }
         if errors.len() > before {

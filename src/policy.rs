@@ -18,7 +18,7 @@ use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
 use crate::db::users::UserRow;
 use crate::domain::AreaScope;
-use crate::domain::{Actor, AreaCode, Role, UserId, Visibility};
+use crate::domain::{Actor, AreaCode, Labelled, Role, UserId, Visibility};
 use crate::error::ApiError;
 
 /// What a role may do whatever the record: each route that needs one names it.
@@ -59,15 +59,18 @@ pub fn require(user: &AuthUser, permission: Permission) -> Result<(), ApiError> 
     if allows(user.role, permission) {
         return Ok(());
     }
-    let who = match permission.least_role() {
-        Role::Admin => "admins",
-        Role::Supervisor => "supervisors and admins",
-        Role::Official | Role::Volunteer => "officials and above",
+    let (who, thai) = match permission.least_role() {
+        Role::Admin => ("admins", "ผู้ดูแลระบบ"),
+        Role::Supervisor => ("supervisors and admins", "หัวหน้างานและผู้ดูแลระบบ"),
+        Role::Official | Role::Volunteer => ("officials and above", "เจ้าหน้าที่ขึ้นไป"),
     };
-    Err(ApiError::Forbidden(format!(
-        "only {who} may do this; you are a {}",
-        user.role.as_str()
-    )))
+    Err(ApiError::forbidden(
+        format!("only {who} may do this; you are a {}", user.role.as_str()),
+        format!(
+            "เฉพาะ{thai}เท่านั้นที่ทำรายการนี้ได้ (ท่านเป็น{})",
+            user.role.label().th
+        ),
+    ))
 }
 
 /// The visits and grievances `user` may see.

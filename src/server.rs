@@ -202,7 +202,12 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(grievance_services.clone())
             .app_data(limits)
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
-                ApiError::MalformedRequest(format!("bad query string: {error}")).into()
+                tracing::info!(error = %error, "a query string could not be read");
+                ApiError::malformed(
+                    "the query string could not be read; check each parameter's value",
+                    "อ่านพารามิเตอร์ของคำขอไม่ได้ กรุณาตรวจสอบค่าของแต่ละพารามิเตอร์",
+                )
+                .into()
             }))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
             .app_data(web::JsonConfig::default().limit(limits.record))

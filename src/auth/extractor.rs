@@ -71,14 +71,13 @@ impl Credentials {
     pub fn confirm(self, conn: &mut DbConnection) -> Result<AuthUser, ApiError> {
         // A signed token names an account by the id the server gave it; anything else
         // names no account.
-        let id = UserId::parse(&self.claims.sub)
-            .map_err(|_| ApiError::Unauthenticated("this session has ended".into()))?;
+        let id = UserId::parse(&self.claims.sub).map_err(|_| session_ended())?;
         let row = users::find_with_open_login(conn, &id, &self.claims.sid)?
             .filter(|(row, login_open)| {
                 *login_open && row.active && row.token_version == self.claims.ver
             })
             .map(|(row, _)| row)
-            .ok_or_else(|| ApiError::Unauthenticated("this session has ended".into()))?;
+            .ok_or_else(session_ended)?;
         let role = row.role;
         let area = AreaCode::parse(&row.area_code)
             .map_err(|_| ApiError::internal(anyhow::anyhow!("stored area {:?}", row.area_code)))?;
@@ -103,6 +102,10 @@ impl Credentials {
             .app_data::<web::Data<TokenKeys>>()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("token keys not installed")))?;
         let claims = keys.verify_access(&token)?;
+        // For the request's log line: who asked.
+        if let Ok(id) = UserId::parse(&claims.sub) {
+            actix_web::HttpMessage::extensions_mut(req).insert(id);
+        }
         let write_limiter = if req.method().is_safe() {
             None
         } else {
@@ -141,11 +144,21 @@ impl FromRequest for AuthUser {
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
-        ApiError::Unauthenticated("send Authorization: Bearer <access token>".into())
-    })?;
+    let missing = || {
+        ApiError::unauthenticated(
+            "send Authorization: Bearer <access token>",
+            "กรุณาเข้าสู่ระบบ (ส่ง Authorization: Bearer ตามด้วยโทเคน)",
+        )
+    };
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(missing)?;
     let value = value.to_str().map_err(|_| {
-        ApiError::Unauthenticated("the Authorization header is not readable".into())
+        ApiError::unauthenticated(
+            "the Authorization header is not readable",
+            "อ่านค่า Authorization ไม่ได้",
+        )
     })?;
     match value.split_once(' ') {
         Some((scheme, token))
@@ -153,8 +166,13 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
         {
             Ok(token.trim().to_owned())
         }
-        _ => Err(ApiError::Unauthenticated(
-            "send Authorization: Bearer <access token>".into(),
-        )),
+        _ => Err(missing()),
     }
+}
+
+fn session_ended() -> ApiError {
+    ApiError::unauthenticated(
+        "this session has ended; log in again",
+        "การเข้าใช้งานนี้สิ้นสุดแล้ว กรุณาเข้าสู่ระบบใหม่",
+    )
 }

@@ -17,6 +17,8 @@ const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
 
+use crate::domain::{FieldCode, ParseError};
+
 const MIN_CHARS: usize = 10;
 const MAX_BYTES: usize = 256;
 
@@ -30,15 +32,27 @@ pub struct NewPassword(String);
 impl NewPassword {
     /// At least 10 characters, at most 256 bytes (checked before any hashing), and not the
     /// username in any letter case.
-    pub fn parse(password: &str, username: &str) -> Result<Self, String> {
+    pub fn parse(password: &str, username: &str) -> Result<Self, ParseError> {
         if password.len() > MAX_BYTES {
-            return Err(format!("must be at most {MAX_BYTES} bytes"));
+            return Err(ParseError::new(
+                FieldCode::TooLong,
+                format!("must be at most {MAX_BYTES} bytes"),
+                format!("รหัสผ่านต้องยาวไม่เกิน {MAX_BYTES} ไบต์"),
+            ));
         }
         if password.chars().count() < MIN_CHARS {
-            return Err(format!("must be at least {MIN_CHARS} characters"));
+            return Err(ParseError::new(
+                FieldCode::OutOfRange,
+                format!("must be at least {MIN_CHARS} characters"),
+                format!("รหัสผ่านต้องมีอย่างน้อย {MIN_CHARS} ตัวอักษร"),
+            ));
         }
         if password.trim().to_lowercase() == username.trim().to_lowercase() {
-            return Err("must not be the username".into());
+            return Err(ParseError::new(
+                FieldCode::NotAllowedValue,
+                "must not be the username",
+                "รหัสผ่านต้องไม่ซ้ำกับชื่อผู้ใช้",
+            ));
         }
         Ok(Self(password.to_owned()))
     }

@@ -123,7 +123,10 @@ impl TokenKeys {
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
                 ErrorKind::ExpiredSignature => ApiError::TokenExpired,
-                _ => ApiError::Unauthenticated("the access token is not valid".into()),
+                _ => ApiError::unauthenticated(
+                    "the access token is not valid; log in again",
+                    "โทเคนเข้าใช้งานไม่ถูกต้อง กรุณาเข้าสู่ระบบใหม่",
+                ),
             })?;
         let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
         if verified.len() >= MAX_REMEMBERED_TOKENS {

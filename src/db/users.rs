@@ -38,10 +38,11 @@ pub fn username_key(username: &str) -> String {
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
     match diesel::insert_into(users::table).values(row).execute(conn) {
         Ok(_) => Ok(()),
-        Err(error) if is_unique_violation(&error) => Err(ApiError::Conflict {
-            code: ConflictCode::UsernameTaken,
-            detail: format!("the username {:?} is taken", row.username),
-        }),
+        Err(error) if is_unique_violation(&error) => Err(ApiError::conflict(
+            ConflictCode::UsernameTaken,
+            format!("the username {:?} is taken", row.username),
+            format!("ชื่อผู้ใช้ {:?} มีผู้ใช้แล้ว กรุณาเลือกชื่ออื่น", row.username),
+        )),
         Err(error) => Err(error.into()),
     }
 }

@@ -7,6 +7,7 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use super::error::ParseError;
+use super::message::FieldCode;
 use super::schema::string_schema;
 
 /// An administrative area: the whole country (`TH`) or a DOPA code of a
@@ -79,7 +80,9 @@ impl AreaCode {
             return Ok(Self(code.to_owned()));
         }
         Err(ParseError::new(
+            FieldCode::BadFormat,
             "must be TH or a DOPA area code of 2 (province), 4 (district) or 6 (subdistrict) digits",
+            "ต้องเป็น TH หรือรหัสพื้นที่ของกรมการปกครอง 2 หลัก (จังหวัด) 4 หลัก (อำเภอ) หรือ 6 หลัก (ตำบล)",
         ))
     }
 
@@ -212,7 +215,10 @@ mod tests {
             "５０", "+5", "5 01",
         ] {
             let error = AreaCode::parse(bad).expect_err(bad);
-            assert!(error.message().starts_with("must be TH or a DOPA"), "{bad}");
+            assert!(
+                error.to_string().starts_with("must be TH or a DOPA"),
+                "{bad}"
+            );
         }
     }
 

@@ -8,6 +8,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::error::ParseError;
 use super::geo_point::{is_valid_lat, is_valid_lon, GeoPoint};
+use super::message::FieldCode;
 use super::schema::string_schema;
 
 /// A latitude/longitude rectangle in WGS 84 degrees, edges included: the one
@@ -32,31 +33,49 @@ pub struct Bbox {
     pub max_lat: f64,
 }
 
-const FORMAT_MESSAGE: &str = "must be four comma-separated numbers: minLon,minLat,maxLon,maxLat";
+fn format_error() -> ParseError {
+    ParseError::new(
+        FieldCode::BadFormat,
+        "must be four comma-separated numbers: minLon,minLat,maxLon,maxLat",
+        "ต้องเป็นตัวเลข 4 ค่าคั่นด้วยจุลภาค: ลองจิจูดต่ำสุด,ละติจูดต่ำสุด,ลองจิจูดสูงสุด,ละติจูดสูงสุด",
+    )
+}
 
 impl Bbox {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let numbers = parse_numbers::<4>(input).ok_or_else(|| ParseError::new(FORMAT_MESSAGE))?;
+        let numbers = parse_numbers::<4>(input).ok_or_else(format_error)?;
         let [min_lon, min_lat, max_lon, max_lat] = numbers;
         for (name, value) in [("minLon", min_lon), ("maxLon", max_lon)] {
             if !is_valid_lon(value) {
-                return Err(ParseError::new(format!(
-                    "{name} must be a number between -180 and 180"
-                )));
+                return Err(ParseError::new(
+                    FieldCode::OutOfRange,
+                    format!("{name} must be a number between -180 and 180"),
+                    format!("{name} ต้องเป็นตัวเลขระหว่าง -180 ถึง 180"),
+                ));
             }
         }
         for (name, value) in [("minLat", min_lat), ("maxLat", max_lat)] {
             if !is_valid_lat(value) {
-                return Err(ParseError::new(format!(
-                    "{name} must be a number between -90 and 90"
-                )));
+                return Err(ParseError::new(
+                    FieldCode::OutOfRange,
+                    format!("{name} must be a number between -90 and 90"),
+                    format!("{name} ต้องเป็นตัวเลขระหว่าง -90 ถึง 90"),
+                ));
             }
         }
         if min_lon > max_lon {
-            return Err(ParseError::new("minLon must not be greater than maxLon"));
+            return Err(ParseError::new(
+                FieldCode::OutOfRange,
+                "minLon must not be greater than maxLon",
+                "ลองจิจูดต่ำสุดต้องไม่มากกว่าลองจิจูดสูงสุด",
+            ));
         }
         if min_lat > max_lat {
-            return Err(ParseError::new("minLat must not be greater than maxLat"));
+            return Err(ParseError::new(
+                FieldCode::OutOfRange,
+                "minLat must not be greater than maxLat",
+                "ละติจูดต่ำสุดต้องไม่มากกว่าละติจูดสูงสุด",
+            ));
         }
         Ok(Self {
             min_lon,
@@ -183,8 +202,8 @@ mod tests {
             "1,,2,3",
         ] {
             assert_eq!(
-                Bbox::parse(bad).unwrap_err().message(),
-                FORMAT_MESSAGE,
+                Bbox::parse(bad).unwrap_err().to_string(),
+                format_error().to_string(),
                 "{bad:?}"
             );
         }
@@ -212,7 +231,7 @@ mod tests {
         ];
         for (input, message) in cases {
             assert_eq!(
-                Bbox::parse(input).unwrap_err().message(),
+                Bbox::parse(input).unwrap_err().to_string(),
                 message,
                 "{input}"
             );
@@ -222,11 +241,11 @@ mod tests {
     #[test]
     fn rejects_min_greater_than_max() {
         assert_eq!(
-            Bbox::parse("100,10,99,11").unwrap_err().message(),
+            Bbox::parse("100,10,99,11").unwrap_err().to_string(),
             "minLon must not be greater than maxLon"
         );
         assert_eq!(
-            Bbox::parse("99,12,100,11").unwrap_err().message(),
+            Bbox::parse("99,12,100,11").unwrap_err().to_string(),
             "minLat must not be greater than maxLat"
         );
         // Crossing the antimeridian is written with min > max, so it is refused.

@@ -1,30 +1,44 @@
 use std::borrow::Cow;
 
-/// Why a value was rejected, as a message meant for an API client.
+use super::message::{FieldCode, Message, Refusal};
+
+/// Why a value was rejected: a stable code and a message in English and Thai.
 ///
-/// The message describes the value only ("must be ..."); the caller prefixes
-/// the JSON field path, e.g. `citizen_id: must be ...`.
+/// The message describes the value only ("must be ..."); the caller names the field
+/// by its JSON path. `Display` shows the English, for logs and tests.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{}", refusal.message.en)]
 pub struct ParseError {
-    message: Cow<'static, str>,
+    refusal: Refusal,
 }
 
 impl ParseError {
-    pub fn new(message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(
+        code: FieldCode,
+        en: impl Into<Cow<'static, str>>,
+        th: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
-            message: message.into(),
+            refusal: Refusal::new(code, en, th),
         }
     }
 
-    pub fn message(&self) -> &str {
-        &self.message
+    pub fn code(&self) -> FieldCode {
+        self.refusal.code
+    }
+
+    pub fn message(&self) -> &Message {
+        &self.refusal.message
+    }
+
+    pub fn into_refusal(self) -> Refusal {
+        self.refusal
     }
 }
 
-impl From<ParseError> for String {
-    fn from(error: ParseError) -> Self {
-        error.message.into_owned()
+impl From<Refusal> for ParseError {
+    fn from(refusal: Refusal) -> Self {
+        Self { refusal }
     }
 }
 
@@ -33,10 +47,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn displays_and_converts_to_the_bare_message() {
-        let error = ParseError::new("must be something");
+    fn displays_the_english_and_keeps_both_languages() {
+        let error = ParseError::new(FieldCode::BadFormat, "must be something", "ต้องเป็นบางอย่าง");
         assert_eq!(error.to_string(), "must be something");
-        assert_eq!(error.message(), "must be something");
-        assert_eq!(String::from(error), "must be something");
+        assert_eq!(error.code(), FieldCode::BadFormat);
+        assert_eq!(error.message().th, "ต้องเป็นบางอย่าง");
     }
 }

@@ -10,6 +10,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::bangkok::{bangkok_date, bangkok_start_of_day};
 use super::error::ParseError;
+use super::message::FieldCode;
 use super::schema::string_schema;
 
 /// A Thai government fiscal year (ปีงบประมาณ), numbered in the Buddhist Era
@@ -26,15 +27,20 @@ const MAX_BE: u16 = 2700;
 /// Buddhist Era year = Gregorian year + 543.
 const BE_OFFSET: i32 = 543;
 
-const RANGE_MESSAGE: &str =
-    "must be a fiscal year in the Buddhist Era between 2500 and 2700, e.g. 2570";
+fn range_error() -> ParseError {
+    ParseError::new(
+        FieldCode::OutOfRange,
+        "must be a fiscal year in the Buddhist Era between 2500 and 2700, e.g. 2570",
+        "ต้องเป็นปีงบประมาณ (พุทธศักราช) ระหว่าง 2500 ถึง 2700 เช่น 2570",
+    )
+}
 
 impl FiscalYear {
     pub fn new(be: u16) -> Result<Self, ParseError> {
         if (MIN_BE..=MAX_BE).contains(&be) {
             Ok(Self(be))
         } else {
-            Err(ParseError::new(RANGE_MESSAGE))
+            Err(range_error())
         }
     }
 
@@ -43,11 +49,9 @@ impl FiscalYear {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let text = input.trim();
         if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ParseError::new(RANGE_MESSAGE));
+            return Err(range_error());
         }
-        text.parse()
-            .map_err(|_| ParseError::new(RANGE_MESSAGE))
-            .and_then(Self::new)
+        text.parse().map_err(|_| range_error()).and_then(Self::new)
     }
 
     /// The fiscal year containing a calendar date in Asia/Bangkok; an error
@@ -60,7 +64,11 @@ impl FiscalYear {
             .ok()
             .and_then(|be| Self::new(be).ok())
             .ok_or_else(|| {
-                ParseError::new("date is outside the supported fiscal years 2500 to 2700 BE")
+                ParseError::new(
+                    FieldCode::OutOfRange,
+                    "date is outside the supported fiscal years 2500 to 2700 BE",
+                    "วันที่อยู่นอกปีงบประมาณที่รองรับ (พ.ศ. 2500 ถึง 2700)",
+                )
             })
     }
 
@@ -164,14 +172,14 @@ impl<'de> Deserialize<'de> for FiscalYear {
 
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<FiscalYear, E> {
                 u16::try_from(value)
-                    .map_err(|_| ParseError::new(RANGE_MESSAGE))
+                    .map_err(|_| range_error())
                     .and_then(FiscalYear::new)
                     .map_err(E::custom)
             }
 
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<FiscalYear, E> {
                 u64::try_from(value)
-                    .map_err(|_| E::custom(RANGE_MESSAGE))
+                    .map_err(|_| E::custom(range_error()))
                     .and_then(|v| self.visit_u64(v))
             }
         }
@@ -288,8 +296,8 @@ mod tests {
             "FY2570",
         ] {
             assert_eq!(
-                FiscalYear::parse(bad).unwrap_err().message(),
-                RANGE_MESSAGE,
+                FiscalYear::parse(bad).unwrap_err().to_string(),
+                range_error().to_string(),
                 "{bad}"
             );
         }

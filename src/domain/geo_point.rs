@@ -3,6 +3,7 @@ use utoipa::ToSchema;
 
 use super::bbox::parse_numbers;
 use super::error::ParseError;
+use super::message::FieldCode;
 
 /// A WGS 84 position in decimal degrees: the one point type of the crate.
 ///
@@ -22,11 +23,39 @@ pub struct GeoPoint {
     pub lon: f64,
 }
 
-pub(super) const LAT_MESSAGE: &str = "must be a finite number between -90 and 90";
-pub(super) const LON_MESSAGE: &str = "must be a finite number between -180 and 180";
-const ACCURACY_MESSAGE: &str = "must be a finite number of metres between 0 and 10000";
+fn lat_error() -> ParseError {
+    ParseError::new(
+        FieldCode::OutOfRange,
+        "must be a latitude: a number between -90 and 90",
+        "ต้องเป็นละติจูด: ตัวเลขระหว่าง -90 ถึง 90",
+    )
+}
+
+fn lon_error() -> ParseError {
+    ParseError::new(
+        FieldCode::OutOfRange,
+        "must be a longitude: a number between -180 and 180",
+        "ต้องเป็นลองจิจูด: ตัวเลขระหว่าง -180 ถึง 180",
+    )
+}
+
+fn accuracy_error() -> ParseError {
+    ParseError::new(
+        FieldCode::OutOfRange,
+        "must be a number of metres from 0 to 10000",
+        "ต้องเป็นระยะคลาดเคลื่อนเป็นเมตร ตั้งแต่ 0 ถึง 10000",
+    )
+}
+
 const MAX_ACCURACY_M: f64 = 10_000.0;
-const FORMAT_MESSAGE: &str = "must be two comma-separated numbers: lat,lon";
+
+fn format_error() -> ParseError {
+    ParseError::new(
+        FieldCode::BadFormat,
+        "must be two comma-separated numbers: lat,lon",
+        "ต้องเป็นตัวเลข 2 ค่าคั่นด้วยจุลภาค: ละติจูด,ลองจิจูด",
+    )
+}
 
 pub(super) fn is_valid_lat(lat: f64) -> bool {
     lat.is_finite() && (-90.0..=90.0).contains(&lat)
@@ -45,13 +74,13 @@ impl GeoPoint {
     /// Checks both coordinates and reports every problem as `(field, message)`
     /// pairs, with fields `lat` and `lon`, so the caller can prefix its own
     /// path (e.g. `location.lat`).
-    pub fn checked(lat: f64, lon: f64) -> Result<Self, Vec<(&'static str, String)>> {
+    pub fn checked(lat: f64, lon: f64) -> Result<Self, Vec<(&'static str, ParseError)>> {
         let mut errors = Vec::new();
         if !is_valid_lat(lat) {
-            errors.push(("lat", LAT_MESSAGE.to_owned()));
+            errors.push(("lat", lat_error()));
         }
         if !is_valid_lon(lon) {
-            errors.push(("lon", LON_MESSAGE.to_owned()));
+            errors.push(("lon", lon_error()));
         }
         if errors.is_empty() {
             Ok(Self { lat, lon })
@@ -63,13 +92,12 @@ impl GeoPoint {
     /// Parses `lat,lon`, as in a `near=` query parameter. Note the order is
     /// latitude first, unlike a [`Bbox`](super::Bbox)'s.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let [lat, lon] =
-            parse_numbers::<2>(input).ok_or_else(|| ParseError::new(FORMAT_MESSAGE))?;
+        let [lat, lon] = parse_numbers::<2>(input).ok_or_else(format_error)?;
         if !is_valid_lat(lat) {
-            return Err(ParseError::new(format!("lat {LAT_MESSAGE}")));
+            return Err(lat_error());
         }
         if !is_valid_lon(lon) {
-            return Err(ParseError::new(format!("lon {LON_MESSAGE}")));
+            return Err(lon_error());
         }
         Ok(Self { lat, lon })
     }
@@ -97,14 +125,14 @@ impl GpsFix {
         lat: f64,
         lon: f64,
         accuracy_m: Option<f64>,
-    ) -> Result<Self, Vec<(&'static str, String)>> {
+    ) -> Result<Self, Vec<(&'static str, ParseError)>> {
         let (point, mut errors) = match GeoPoint::checked(lat, lon) {
             Ok(point) => (Some(point), Vec::new()),
             Err(errors) => (None, errors),
         };
         if let Some(accuracy) = accuracy_m {
             if !(accuracy.is_finite() && (0.0..=MAX_ACCURACY_M).contains(&accuracy)) {
-                errors.push(("accuracy_m", ACCURACY_MESSAGE.to_owned()));
+                errors.push(("accuracy_m", accuracy_error()));
             }
         }
         match point {
@@ -144,7 +172,7 @@ mod tests {
             f64::NEG_INFINITY,
         ] {
             let errors = GeoPoint::checked(lat, 100.0).unwrap_err();
-            assert_eq!(errors, vec![("lat", LAT_MESSAGE.to_owned())], "{lat}");
+            assert_eq!(errors, vec![("lat", lat_error())], "{lat}");
             assert!(!GeoPoint::new(lat, 100.0).is_valid(), "{lat}");
         }
     }
@@ -153,7 +181,7 @@ mod tests {
     fn rejects_out_of_range_and_non_finite_longitude() {
         for lon in [180.000_001, -181.0, f64::NAN, f64::INFINITY] {
             let errors = GeoPoint::checked(13.0, lon).unwrap_err();
-            assert_eq!(errors, vec![("lon", LON_MESSAGE.to_owned())], "{lon}");
+            assert_eq!(errors, vec![("lon", lon_error())], "{lon}");
             assert!(!GeoPoint::new(13.0, lon).is_valid(), "{lon}");
         }
     }
@@ -162,11 +190,7 @@ mod tests {
     fn rejects_bad_accuracy() {
         for accuracy in [-0.1, 10_000.1, f64::NAN, f64::INFINITY] {
             let errors = GpsFix::new(13.0, 100.0, Some(accuracy)).unwrap_err();
-            assert_eq!(
-                errors,
-                vec![("accuracy_m", ACCURACY_MESSAGE.to_owned())],
-                "{accuracy}"
-            );
+            assert_eq!(errors, vec![("accuracy_m", accuracy_error())], "{accuracy}");
         }
     }
 
@@ -197,8 +221,8 @@ mod tests {
             "13.75,",
         ] {
             assert_eq!(
-                GeoPoint::parse(bad).unwrap_err().message(),
-                FORMAT_MESSAGE,
+                GeoPoint::parse(bad).unwrap_err().to_string(),
+                format_error().to_string(),
                 "{bad:?}"
             );
         }
@@ -207,12 +231,12 @@ mod tests {
     #[test]
     fn parse_rejects_out_of_range_or_non_finite_coordinates() {
         assert_eq!(
-            GeoPoint::parse("100.5,13.75").unwrap_err().message(),
-            "lat must be a finite number between -90 and 90"
+            GeoPoint::parse("100.5,13.75").unwrap_err().to_string(),
+            lat_error().to_string()
         );
         assert_eq!(
-            GeoPoint::parse("13.75,180.5").unwrap_err().message(),
-            "lon must be a finite number between -180 and 180"
+            GeoPoint::parse("13.75,180.5").unwrap_err().to_string(),
+            lon_error().to_string()
         );
         assert!(GeoPoint::parse("NaN,100").is_err());
         assert!(GeoPoint::parse("13,inf").is_err());

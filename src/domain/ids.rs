@@ -7,13 +7,20 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::error::ParseError;
+use super::message::FieldCode;
 
 /// A client's UUID in the stored form, whatever case or form (braces, no hyphens,
 /// `urn:uuid:`) it came in.
 fn normalised_uuid(raw: &str) -> Result<String, ParseError> {
     uuid::Uuid::parse_str(raw.trim())
         .map(|id| id.hyphenated().to_string())
-        .map_err(|_| ParseError::new("must be a UUID"))
+        .map_err(|_| {
+            ParseError::new(
+                FieldCode::BadFormat,
+                "must be a UUID, e.g. 6f1c2b9e-1d2a-4f7b-9a51-5d7e0c9f3b21",
+                "ต้องเป็นรหัส UUID เช่น 6f1c2b9e-1d2a-4f7b-9a51-5d7e0c9f3b21",
+            )
+        })
 }
 
 macro_rules! uuid_ids {
@@ -95,7 +102,10 @@ mod tests {
             "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4",
             "no-such-user",
         ] {
-            assert_eq!(UserId::parse(raw).unwrap_err().message(), "must be a UUID");
+            assert_eq!(
+                UserId::parse(raw).unwrap_err().to_string(),
+                "must be a UUID, e.g. 6f1c2b9e-1d2a-4f7b-9a51-5d7e0c9f3b21"
+            );
         }
     }
 

@@ -9,6 +9,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::bangkok::{bangkok_date, bangkok_start_of_day};
 use super::error::ParseError;
+use super::message::{buddhist_era_year, FieldCode, FIRST_BUDDHIST_ERA_YEAR};
 use super::schema::string_schema;
 
 /// An ISO-8601 week, written `YYYY-Www` (e.g. `2026-W47`), for ISO years
@@ -44,7 +45,13 @@ const MIN_MONDAY: NaiveDate = NaiveDate::from_ymd_opt(1, 1, 1).expect("valid dat
 /// Monday of 9999-W52, the last ISO week of year 9999.
 const MAX_MONDAY: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 27).expect("valid date");
 
-const FORMAT_MESSAGE: &str = "must be an ISO week written YYYY-Www, e.g. 2026-W47";
+fn format_error() -> ParseError {
+    ParseError::new(
+        FieldCode::BadFormat,
+        "must be an ISO week written YYYY-Www, e.g. 2026-W47",
+        "ต้องเป็นสัปดาห์ตามมาตรฐาน ISO ในรูปแบบ ปปปป-Wสส (ปีคริสต์ศักราช) เช่น 2026-W47",
+    )
+}
 
 const THAI_MONTHS: [&str; 12] = [
     "ม.ค.",
@@ -66,17 +73,23 @@ impl IsoWeek {
     /// (W53 only in years that have 53 ISO weeks).
     pub fn new(year: i32, week: u32) -> Result<Self, ParseError> {
         if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
-            return Err(ParseError::new("year must be between 0001 and 9999"));
+            return Err(ParseError::new(
+                FieldCode::OutOfRange,
+                "year must be between 0001 and 9999",
+                "ปีต้องอยู่ระหว่าง 0001 ถึง 9999 (คริสต์ศักราช)",
+            ));
         }
         let weeks = weeks_in_year(year);
         if !(1..=weeks).contains(&week) {
-            return Err(ParseError::new(format!(
-                "week must be between W01 and W{weeks} ({year} has {weeks} ISO weeks)"
-            )));
+            return Err(ParseError::new(
+                FieldCode::OutOfRange,
+                format!("week must be between W01 and W{weeks} ({year} has {weeks} ISO weeks)"),
+                format!("สัปดาห์ต้องอยู่ระหว่าง W01 ถึง W{weeks} (ปี {year} มี {weeks} สัปดาห์)"),
+            ));
         }
         NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)
             .map(|monday| Self { monday })
-            .ok_or_else(|| ParseError::new(FORMAT_MESSAGE))
+            .ok_or_else(format_error)
     }
 
     /// Parses `YYYY-Www`; surrounding whitespace and a lowercase `w` are
@@ -90,15 +103,15 @@ impl IsoWeek {
             && matches!(bytes[5], b'W' | b'w')
             && bytes[6..].iter().all(u8::is_ascii_digit);
         if !well_formed {
-            return Err(ParseError::new(FORMAT_MESSAGE));
+            return Err(format_error());
         }
         // All eight bytes are ASCII, so these slices are on char boundaries.
-        let year = text[..4]
-            .parse()
-            .map_err(|_| ParseError::new(FORMAT_MESSAGE))?;
-        let week = text[6..]
-            .parse()
-            .map_err(|_| ParseError::new(FORMAT_MESSAGE))?;
+        let year: i32 = text[..4].parse().map_err(|_| format_error())?;
+        // A phone set to the Thai calendar writes 2569 for 2026.
+        if year >= FIRST_BUDDHIST_ERA_YEAR {
+            return Err(buddhist_era_year(year).into());
+        }
+        let week = text[6..].parse().map_err(|_| format_error())?;
         Self::new(year, week)
     }
 
@@ -315,26 +328,33 @@ mod tests {
             "2026-W47x",
         ] {
             assert_eq!(
-                IsoWeek::parse(bad).unwrap_err().message(),
-                FORMAT_MESSAGE,
+                IsoWeek::parse(bad).unwrap_err().to_string(),
+                format_error().to_string(),
                 "{bad}"
             );
         }
     }
 
     #[test]
+    fn a_buddhist_era_week_is_refused_with_its_own_code() {
+        let error = IsoWeek::parse("2569-W48").unwrap_err();
+        assert_eq!(error.code(), FieldCode::BuddhistEraYear);
+        assert!(error.message().th.contains("2026"));
+    }
+
+    #[test]
     fn rejects_weeks_that_do_not_exist() {
         assert_eq!(
-            IsoWeek::parse("2026-W54").unwrap_err().message(),
+            IsoWeek::parse("2026-W54").unwrap_err().to_string(),
             "week must be between W01 and W53 (2026 has 53 ISO weeks)"
         );
         assert_eq!(
-            IsoWeek::parse("2021-W53").unwrap_err().message(),
+            IsoWeek::parse("2021-W53").unwrap_err().to_string(),
             "week must be between W01 and W52 (2021 has 52 ISO weeks)"
         );
         assert!(IsoWeek::parse("2026-W00").is_err());
         assert_eq!(
-            IsoWeek::parse("0000-W01").unwrap_err().message(),
+            IsoWeek::parse("0000-W01").unwrap_err().to_string(),
             "year must be between 0001 and 9999"
         );
         assert!(IsoWeek::new(10_000, 1).is_err());
@@ -530,7 +550,7 @@ mod tests {
         assert_eq!(IsoWeek::new(1, 1).unwrap().monday, MIN_MONDAY);
         assert_eq!(IsoWeek::new(9999, 52).unwrap().monday, MAX_MONDAY);
         assert_eq!(IsoWeek::weeks_in_year(9999), 52);
-        assert_eq!(week("9999-W52").next(), None);
+        assert_eq!(IsoWeek::new(9999, 52).unwrap().next(), None);
         assert_eq!(week("0001-W01").previous(), None);
     }
 
@@ -539,13 +559,13 @@ mod tests {
         for start in ALL_WEEKDAYS {
             assert_eq!(
                 IsoWeek::containing(DateTime::<Utc>::MAX_UTC, start),
-                week("9999-W52")
+                IsoWeek::new(9999, 52).unwrap()
             );
             assert_eq!(
                 IsoWeek::containing(DateTime::<Utc>::MIN_UTC, start),
                 week("0001-W01")
             );
-            let _ = week("9999-W52").utc_range(start);
+            let _ = IsoWeek::new(9999, 52).unwrap().utc_range(start);
             let _ = week("0001-W01").utc_range(start);
             let _ = week("0001-W01").thai_label(start);
         }

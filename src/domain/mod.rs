@@ -6,8 +6,8 @@
 //! geography computes new ones (centroids, means, search boxes), so their
 //! fields are public, and input from clients goes through their checking
 //! constructors instead.
-//! Error messages are plain English meant for API clients; callers prefix
-//! them with the JSON field path.
+//! A refused value says why with a stable [`FieldCode`] and a [`Message`] in Thai and
+//! English; callers name the field by its JSON path.
 //!
 //! This module is self-contained: it depends on nothing else in the crate.
 
@@ -22,6 +22,8 @@ mod geo_point;
 mod grievance;
 mod ids;
 mod iso_week;
+mod labels;
+mod message;
 mod named;
 mod phone;
 mod role;
@@ -42,6 +44,11 @@ pub use geo_point::{GeoPoint, GpsFix};
 pub use grievance::{Action, Actor, Category, Priority, Status};
 pub use ids::{GrievanceId, PhotoId, UserId, VisitId};
 pub use iso_week::IsoWeek;
+pub use labels::{labels_of, Labelled};
+pub use message::{
+    buddhist_era_year, outside_thailand, FieldCode, Language, Message, Refusal,
+    FIRST_BUDDHIST_ERA_YEAR,
+};
 pub use named::Named;
 pub use phone::PhoneE164;
 pub use role::Role;

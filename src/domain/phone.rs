@@ -7,6 +7,7 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use super::error::ParseError;
+use super::message::FieldCode;
 use super::schema::string_schema;
 
 /// A phone number in E.164 form (`+66812345678`).
@@ -41,7 +42,9 @@ impl PhoneE164 {
         };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseError::new(
+                FieldCode::BadFormat,
                 "must be a phone number such as 081-234-5678 or +66 81 234 5678",
+                "ต้องเป็นหมายเลขโทรศัพท์ เช่น 081-234-5678 หรือ +66 81 234 5678",
             ));
         }
 
@@ -59,7 +62,9 @@ impl PhoneE164 {
         match digits.strip_prefix('0') {
             Some(national) => thai(national),
             None => Err(ParseError::new(
+                FieldCode::BadFormat,
                 "must start with 0 (Thai number) or with + and a country code",
+                "ต้องขึ้นต้นด้วย 0 (หมายเลขในประเทศ) หรือ + ตามด้วยรหัสประเทศ",
             )),
         }
     }
@@ -101,8 +106,11 @@ fn thai(national: &str) -> Result<PhoneE164, ParseError> {
         Ok(PhoneE164(format!("+{THAI_COUNTRY_CODE}{national}")))
     } else {
         Err(ParseError::new(
+            FieldCode::BadFormat,
             "must be a Thai mobile number (10 digits, e.g. 081-234-5678) or landline \
              (9 digits, e.g. 02-123-4567), or an international number starting with +",
+            "ต้องเป็นหมายเลขโทรศัพท์มือถือ 10 หลัก (เช่น 081-234-5678) หรือโทรศัพท์พื้นฐาน \
+             9 หลัก (เช่น 02-123-4567) หรือหมายเลขต่างประเทศที่ขึ้นต้นด้วย +",
         ))
     }
 }
@@ -110,8 +118,11 @@ fn thai(national: &str) -> Result<PhoneE164, ParseError> {
 fn international(digits: &str) -> Result<PhoneE164, ParseError> {
     if digits.starts_with('0') || !(8..=15).contains(&digits.len()) {
         return Err(ParseError::new(
+            FieldCode::BadFormat,
             "must be an international number: + then a country code and number, \
              8 to 15 digits in total, not starting with 0",
+            "หมายเลขต่างประเทศต้องเป็น + ตามด้วยรหัสประเทศและหมายเลข รวม 8 ถึง 15 หลัก \
+             และไม่ขึ้นต้นด้วย 0",
         ));
     }
     Ok(PhoneE164(format!("+{digits}")))
@@ -226,7 +237,7 @@ mod tests {
             "+66",
         ] {
             let error = PhoneE164::parse(bad).unwrap_err();
-            assert!(error.message().contains("Thai mobile"), "{bad}: {error}");
+            assert!(error.to_string().contains("Thai mobile"), "{bad}: {error}");
         }
     }
 
@@ -250,14 +261,14 @@ mod tests {
             assert!(PhoneE164::parse(bad).is_err(), "{bad}");
         }
         let error = PhoneE164::parse("+1234567").unwrap_err();
-        assert!(error.message().contains("8 to 15 digits"));
+        assert!(error.to_string().contains("8 to 15 digits"));
     }
 
     #[test]
     fn rejects_numbers_without_a_trunk_zero_or_plus() {
         let error = PhoneE164::parse("14155550100").unwrap_err();
         assert_eq!(
-            error.message(),
+            error.to_string(),
             "must start with 0 (Thai number) or with + and a country code"
         );
         // "66" followed by a non-Thai length is not taken as a country code.

@@ -75,7 +75,7 @@ mod tests {
         for bad in ["", "Admin", "ADMIN", " admin", "superuser", "staff"] {
             let error = bad.parse::<Role>().unwrap_err();
             assert_eq!(
-                error.message(),
+                error.to_string(),
                 "must be one of: volunteer, official, supervisor, admin"
             );
         }

@@ -1,3 +1,5 @@
+use super::message::{FieldCode, Refusal};
+
 /// Why a piece of free text was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextError {
@@ -23,6 +25,30 @@ impl std::fmt::Display for TextError {
             Self::ControlCharacter => {
                 f.write_str("must not contain control characters other than newline and tab")
             }
+        }
+    }
+}
+
+impl TextError {
+    /// The stable code and the bilingual message of this refusal.
+    pub fn refusal(self) -> Refusal {
+        match self {
+            Self::Empty => Refusal::new(FieldCode::Empty, "must not be empty", "ต้องกรอกข้อความ"),
+            Self::TooShort { min_chars } => Refusal::new(
+                FieldCode::OutOfRange,
+                format!("must be at least {min_chars} characters long"),
+                format!("ต้องมีความยาวอย่างน้อย {min_chars} ตัวอักษร"),
+            ),
+            Self::TooLong { max_chars } => Refusal::new(
+                FieldCode::TooLong,
+                format!("must be at most {max_chars} characters long"),
+                format!("ต้องมีความยาวไม่เกิน {max_chars} ตัวอักษร"),
+            ),
+            Self::ControlCharacter => Refusal::new(
+                FieldCode::BadFormat,
+                "must not contain control characters other than newline and tab",
+                "มีอักขระควบคุมที่ไม่อนุญาต (ใช้ได้เฉพาะการขึ้นบรรทัดใหม่และแท็บ)",
+            ),
         }
     }
 }

@@ -7,6 +7,7 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use super::error::ParseError;
+use super::message::FieldCode;
 use super::schema::string_schema;
 
 /// A Thai national ID (เลขประจำตัวประชาชน): 13 digits, not starting with 0,
@@ -18,7 +19,13 @@ use super::schema::string_schema;
 #[serde(try_from = "String")]
 pub struct ThaiNationalId(String);
 
-const FORMAT_MESSAGE: &str = "must be a 13-digit Thai national ID with a valid check digit";
+fn format_error() -> ParseError {
+    ParseError::new(
+        FieldCode::BadFormat,
+        "must be a 13-digit Thai national ID",
+        "ต้องเป็นเลขประจำตัวประชาชน 13 หลัก",
+    )
+}
 
 impl ThaiNationalId {
     /// Parses 13 digits; spaces and dashes anywhere (as in the printed form
@@ -29,17 +36,21 @@ impl ThaiNationalId {
             .filter(|c| !c.is_whitespace() && *c != '-')
             .collect();
         if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ParseError::new(FORMAT_MESSAGE));
+            return Err(format_error());
         }
         if digits.starts_with('0') {
             return Err(ParseError::new(
+                FieldCode::BadFormat,
                 "must be a 13-digit Thai national ID; it cannot start with 0",
+                "เลขประจำตัวประชาชนต้องมี 13 หลักและไม่ขึ้นต้นด้วย 0",
             ));
         }
         let (first12, last) = digits.split_at(12);
         if Self::check_digit(first12) != last.parse().ok() {
             return Err(ParseError::new(
+                FieldCode::CheckDigit,
                 "is not a valid Thai national ID: the check digit does not match",
+                "เลขประจำตัวประชาชนไม่ถูกต้อง: หลักสุดท้าย (เลขตรวจสอบ) ไม่ตรง กรุณาตรวจสอบอีกครั้ง",
             ));
         }
         Ok(Self(digits))
@@ -227,7 +238,7 @@ mod tests {
         // The printed example from the brief has check digit 1, not 8.
         let error = ThaiNationalId::parse("1-1037-02071-18-1").unwrap_err();
         assert_eq!(
-            error.message(),
+            error.to_string(),
             "is not a valid Thai national ID: the check digit does not match"
         );
         for wrong in 0..10 {
@@ -241,7 +252,7 @@ mod tests {
     fn rejects_a_leading_zero_even_with_a_valid_check_digit() {
         let id = complete("010370207118");
         let error = ThaiNationalId::parse(&id).unwrap_err();
-        assert!(error.message().contains("cannot start with 0"));
+        assert!(error.to_string().contains("cannot start with 0"));
     }
 
     #[test]
@@ -257,8 +268,8 @@ mod tests {
             "+1103702071188",
         ] {
             assert_eq!(
-                ThaiNationalId::parse(bad).unwrap_err().message(),
-                FORMAT_MESSAGE,
+                ThaiNationalId::parse(bad).unwrap_err().to_string(),
+                format_error().to_string(),
                 "{bad}"
             );
         }

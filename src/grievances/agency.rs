@@ -1,7 +1,7 @@
 //! Where a grievance can be referred (`referred_to`): the ministry's own
 //! departments by their Thai abbreviation, or any other agency by name.
 
-use crate::domain::{departments, Department};
+use crate::domain::{departments, Department, Message, TextError};
 
 /// A validated referral target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ const MAX_CHARS: usize = 200;
 /// without its dots (`ผส.`, `ผส`) and stored in its canonical form, so reports
 /// can count referrals per department; anything else is kept as free text of
 /// 2 to 200 characters.
-pub fn parse_referral(raw: &str) -> Result<Referral, String> {
+pub fn parse_referral(raw: &str) -> Result<Referral, Message> {
     let text = raw.trim();
     let undotted: String = text.chars().filter(|&c| c != '.').collect();
     if let Some(department) = departments()
@@ -32,18 +32,26 @@ pub fn parse_referral(raw: &str) -> Result<Referral, String> {
         });
     }
     if text.chars().any(char::is_control) {
-        return Err("must not contain control characters".to_owned());
+        return Err(TextError::ControlCharacter.refusal().message);
     }
     // Characters, not bytes: a Thai character takes three bytes in UTF-8.
     let length = text.chars().count();
     if length == 0 {
-        return Err("must not be empty".to_owned());
+        return Err(TextError::Empty.refusal().message);
     }
     if length < MIN_CHARS {
-        return Err(format!("must be at least {MIN_CHARS} characters long"));
+        return Err(TextError::TooShort {
+            min_chars: MIN_CHARS,
+        }
+        .refusal()
+        .message);
     }
     if length > MAX_CHARS {
-        return Err(format!("must be at most {MAX_CHARS} characters long"));
+        return Err(TextError::TooLong {
+            max_chars: MAX_CHARS,
+        }
+        .refusal()
+        .message);
     }
     Ok(Referral {
         value: text.to_owned(),
@@ -112,11 +120,11 @@ mod tests {
         assert_eq!(longest.len(), 600);
         assert_eq!(parse_referral(&longest).unwrap().value, longest);
         assert_eq!(
-            parse_referral(&"ก".repeat(201)).unwrap_err(),
+            parse_referral(&"ก".repeat(201)).unwrap_err().en,
             "must be at most 200 characters long"
         );
         assert_eq!(
-            parse_referral(" ก ").unwrap_err(),
+            parse_referral(" ก ").unwrap_err().en,
             "must be at least 2 characters long"
         );
     }
@@ -124,12 +132,12 @@ mod tests {
     #[test]
     fn rejects_blank_and_control_characters() {
         for blank in ["", "   ", "\n"] {
-            assert_eq!(parse_referral(blank).unwrap_err(), "must not be empty");
+            assert_eq!(parse_referral(blank).unwrap_err().en, "must not be empty");
         }
         for bad in ["police\nstation", "a\tb", "ab\u{0}", "x\u{1b}[31m"] {
             assert_eq!(
                 parse_referral(bad).unwrap_err(),
-                "must not contain control characters",
+                TextError::ControlCharacter.refusal().message,
                 "{bad:?}"
             );
         }

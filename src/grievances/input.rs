@@ -10,8 +10,8 @@ use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
 use crate::db::DbConnection;
 use crate::domain::{
-    bounded_text, Category, GrievanceId, PhoneE164, Priority, Status, TargetGroup, ThaiNationalId,
-    UserId, VisitId,
+    bounded_text, Category, GrievanceId, ParseError, PhoneE164, Priority, Status, TargetGroup,
+    ThaiNationalId, UserId, VisitId,
 };
 use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
@@ -107,32 +107,25 @@ impl NewGrievance {
             geography,
             &mut errors,
         );
-        let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
+        let mut error =
+            |field: &str, error: ParseError| errors.push(FieldError::parse(field, error));
 
         let id = match input.id.as_deref().map(GrievanceId::parse) {
             None => GrievanceId::random(),
             Some(Ok(id)) => id,
             Some(Err(e)) => {
-                error("id", e.into());
+                error("id", e);
                 GrievanceId::random()
             }
         };
         let visit_id = input.visit_id.as_deref().and_then(|raw| {
             VisitId::parse(raw)
-                .map_err(|e| error("visit_id", e.into()))
+                .map_err(|e| error("visit_id", e))
                 .ok()
         });
         let reported_at = input.reported_at.map_or(now, |at| at.with_timezone(&Utc));
-        if reported_at > now + rules.clock_skew {
-            error("reported_at", "is in the future".into());
-        } else if reported_at < now - rules.backfill {
-            error(
-                "reported_at",
-                format!(
-                    "is older than the {}-day backfill window",
-                    rules.backfill.num_days()
-                ),
-            );
+        if let Some(refusal) = rules.refuse_time(reported_at, now) {
+            error("reported_at", refusal.into());
         }
         let title = bounded_text(&input.title, 1, 200)
             .map_err(|e| text_errors.push(FieldError::text("title", e)))
@@ -152,7 +145,11 @@ impl NewGrievance {
             if personal && !person.consent {
                 error(
                     "complainant.consent",
-                    "personal data may only be recorded with the complainant's consent".into(),
+                    ParseError::new(
+                        FieldCode::ConsentRequired,
+                        "personal data may only be recorded with the complainant's consent",
+                        "บันทึกข้อมูลส่วนบุคคลได้เฉพาะเมื่อผู้ร้องให้ความยินยอมแล้ว",
+                    ),
                 );
             }
             complainant.consent = Some(person.consent);
@@ -170,10 +167,11 @@ impl NewGrievance {
                             complainant.phone_last4 = Some(phone.last4().to_owned());
                         }
                         Err(e) => {
-                            error("complainant.phone", format!("could not be protected: {e}"))
+                            tracing::error!(error = %e, "encrypting a phone number failed");
+                            error("complainant.phone", not_protected())
                         }
                     },
-                    Err(e) => error("complainant.phone", e.to_string()),
+                    Err(e) => error("complainant.phone", e),
                 }
             }
             if let Some(raw) = person
@@ -188,12 +186,12 @@ impl NewGrievance {
                             complainant.national_id_hash = Some(sealed.lookup_hash);
                             complainant.national_id_last4 = Some(sealed.last4);
                         }
-                        Err(e) => error(
-                            "complainant.national_id",
-                            format!("could not be protected: {e}"),
-                        ),
+                        Err(e) => {
+                            tracing::error!(error = %e, "encrypting a national ID failed");
+                            error("complainant.national_id", not_protected())
+                        }
                     },
-                    Err(e) => error("complainant.national_id", e.to_string()),
+                    Err(e) => error("complainant.national_id", e),
                 }
             }
         }
@@ -240,11 +238,12 @@ impl NewGrievance {
         let visible = crate::policy::visibility(filer);
         match crate::db::visits::find_visible(conn, visit_id, &visible)? {
             Some(_) => Ok(()),
-            None => Err(ApiError::Validation(vec![FieldError::coded(
+            None => Err(ApiError::field(
                 "visit_id",
                 FieldCode::NotFoundReference,
                 "names no visit you can see",
-            )])),
+                "ไม่พบการเยี่ยมบ้านที่อ้างถึง หรือท่านไม่มีสิทธิ์เข้าถึง",
+            )),
         }
     }
 
@@ -336,4 +335,13 @@ impl NewGrievance {
             anonymised_at: None,
         }
     }
+}
+
+/// Personal data that could not be encrypted is not stored; the cause is logged.
+fn not_protected() -> ParseError {
+    ParseError::new(
+        FieldCode::BadFormat,
+        "could not be stored safely; try again",
+        "ไม่สามารถจัดเก็บข้อมูลนี้อย่างปลอดภัยได้ กรุณาลองใหม่",
+    )
 }

@@ -13,8 +13,8 @@ use super::workflow::{self, Tracking, TransitionRequest, WorkflowError};
 use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, CommentRow, GrievanceRow, NewEvent};
 use crate::db::{users, DbConnection, Filed};
-use crate::domain::{Action, GrievanceId, UserId};
-use crate::error::{ApiError, ConflictCode};
+use crate::domain::{Action, GrievanceId, Message, UserId};
+use crate::error::{ApiError, ConflictCode, FieldCode, FieldError};
 use crate::policy;
 use crate::privacy::PiiCipher;
 use crate::webhooks::EventSink;
@@ -83,10 +83,11 @@ pub fn file(
         }
         Filed::Replayed(row) => (false, row),
         Filed::Conflict => {
-            return Err(ApiError::Conflict {
-                code: ConflictCode::IdConflict,
-                detail: format!("grievance {id} already exists with different content"),
-            })
+            return Err(ApiError::conflict(
+                ConflictCode::IdConflict,
+                format!("grievance {id} already exists with different content"),
+                format!("มีเรื่องร้องทุกข์รหัส {id} ที่มีเนื้อหาต่างกันอยู่แล้ว"),
+            ))
         }
     };
     // The reporter is reading back what it just sent: not an unmasked read of someone
@@ -167,9 +168,15 @@ pub fn transition(
     let mut row = find(conn, user, &command.grievance_id)?;
     if let Some(expected) = command.expected_version {
         if expected != row.version {
-            return Err(ApiError::VersionMismatch(format!(
-                "the grievance is at version {}, not {expected}; reload it",
-                row.version
+            return Err(ApiError::VersionMismatch(Message::new(
+                format!(
+                    "the grievance is at version {}, not {expected}; reload it",
+                    row.version
+                ),
+                format!(
+                    "เรื่องนี้ถูกแก้ไขไปแล้ว (ฉบับที่ {} ไม่ใช่ {expected}) กรุณาโหลดข้อมูลใหม่",
+                    row.version
+                ),
             )));
         }
     }
@@ -245,14 +252,20 @@ fn write_tracking(row: &mut GrievanceRow, tracking: &Tracking) {
 }
 
 fn workflow_error(error: WorkflowError) -> ApiError {
+    let message = error.message();
     match error {
-        WorkflowError::Forbidden { .. } => ApiError::Forbidden(error.to_string()),
+        WorkflowError::Forbidden { .. } => ApiError::Forbidden(message),
         WorkflowError::InvalidTransition { .. } => ApiError::Conflict {
             code: ConflictCode::InvalidTransition,
-            detail: error.to_string(),
+            detail: message,
         },
-        WorkflowError::MissingField { field, message }
-        | WorkflowError::InvalidField { field, message } => ApiError::field(field, message),
+        WorkflowError::MissingField { field, .. } | WorkflowError::InvalidField { field, .. } => {
+            ApiError::Validation(vec![FieldError {
+                field: field.to_owned(),
+                code: error.field_code(),
+                message,
+            }])
+        }
     }
 }
 
@@ -271,7 +284,9 @@ fn check_assignee(
     } else {
         Err(ApiError::field(
             "assignee_id",
+            FieldCode::NotAllowedValue,
             "must be an active official or supervisor whose area covers the grievance",
+            "ต้องเป็นเจ้าหน้าที่หรือหัวหน้างานที่ยังใช้งานอยู่ และรับผิดชอบพื้นที่ของเรื่องนี้",
         ))
     }
 }
@@ -286,8 +301,9 @@ pub fn comment(
     internal: bool,
 ) -> Result<CommentView, ApiError> {
     if !policy::may_write_comment(user, internal) {
-        return Err(ApiError::Forbidden(
-            "volunteers cannot write internal comments".into(),
+        return Err(ApiError::forbidden(
+            "volunteers cannot write internal comments",
+            "อาสาสมัครไม่สามารถเขียนความเห็นภายในได้",
         ));
     }
     let body =

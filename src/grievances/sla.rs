@@ -210,7 +210,7 @@ mod tests {
         }
         for bad in ["", "Urgent", "critical", " low"] {
             assert_eq!(
-                bad.parse::<Priority>().unwrap_err().message(),
+                bad.parse::<Priority>().unwrap_err().to_string(),
                 "must be one of: urgent, high, normal, low"
             );
         }

@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use super::agency::parse_referral;
 use super::sla::SlaPolicy;
 use crate::domain::Priority;
-use crate::domain::{Action, Actor, Status, UserId};
+use crate::domain::{Action, Actor, FieldCode, Labelled, Message, Status, UserId};
 
 impl Action {
     /// The statuses this action may be taken from.
@@ -84,16 +84,16 @@ pub enum WorkflowError {
         /// What this actor may do from `from` instead, in [`Action::ALL`] order.
         allowed: Vec<Action>,
     },
-    #[error("{field}: {message}")]
+    #[error("{field}: {}", message.en)]
     MissingField {
         field: &'static str,
-        message: String,
+        message: Message,
     },
     /// An input the action uses is present but not acceptable.
-    #[error("{field}: {message}")]
+    #[error("{field}: {}", message.en)]
     InvalidField {
         field: &'static str,
-        message: String,
+        message: Message,
     },
 }
 
@@ -115,6 +115,59 @@ fn forbidden_message(action: Action) -> String {
         Who::AssigneeOrSupervisor => "the grievance's assignee, a supervisor or an admin",
     };
     format!("only {who} may {action} a grievance")
+}
+
+impl WorkflowError {
+    /// What a person is told, in Thai and English.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::Forbidden { action } => {
+                let who = match action.rule().who {
+                    Who::Supervisor => "หัวหน้างานหรือผู้ดูแลระบบ",
+                    Who::Assignee => "ผู้รับผิดชอบเรื่องนี้",
+                    Who::AssigneeOrSupervisor => "ผู้รับผิดชอบเรื่องนี้ หัวหน้างาน หรือผู้ดูแลระบบ",
+                };
+                Message::new(
+                    self.to_string(),
+                    format!("เฉพาะ{who}เท่านั้นที่{}ได้", action.label().th),
+                )
+            }
+            Self::InvalidTransition {
+                from,
+                action,
+                allowed,
+            } => {
+                let allowed = if allowed.is_empty() {
+                    "ไม่มี".to_owned()
+                } else {
+                    allowed
+                        .iter()
+                        .map(|a| a.label().th.into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                Message::new(
+                    self.to_string(),
+                    format!(
+                        "ไม่สามารถ{}ได้ เนื่องจากเรื่องอยู่ในสถานะ \"{}\" ขั้นตอนที่ทำได้ขณะนี้: {allowed}",
+                        action.label().th,
+                        from.label().th
+                    ),
+                )
+            }
+            Self::MissingField { message, .. } | Self::InvalidField { message, .. } => {
+                message.clone()
+            }
+        }
+    }
+
+    /// The field error of a missing or unacceptable input.
+    pub fn field_code(&self) -> FieldCode {
+        match self {
+            Self::MissingField { .. } => FieldCode::Required,
+            _ => FieldCode::NotAllowedValue,
+        }
+    }
 }
 
 fn invalid_transition_message(from: Status, action: Action, allowed: &[Action]) -> String {
@@ -222,7 +275,7 @@ pub fn apply(
             let id = UserId::parse(&input(request.assignee_id)).map_err(|_| {
                 WorkflowError::InvalidField {
                     field: Field::AssigneeId.name(),
-                    message: "must be a user id".into(),
+                    message: Message::new("must be a user id", "ต้องเป็นรหัสผู้ใช้ (UUID) ของผู้รับผิดชอบ"),
                 }
             })?;
             after.assignee_id = Some(id);
@@ -306,13 +359,16 @@ impl Field {
         }
     }
 
-    fn missing_message(self, action: Action) -> String {
-        let what = match self {
-            Self::Note => "a note",
-            Self::AssigneeId => "the assignee's id",
-            Self::ReferredTo => "the agency referred to",
+    fn missing_message(self, action: Action) -> Message {
+        let (what, thai) = match self {
+            Self::Note => ("a note", "บันทึก"),
+            Self::AssigneeId => ("the assignee's id", "ผู้รับผิดชอบ"),
+            Self::ReferredTo => ("the agency referred to", "หน่วยงานที่ส่งต่อ"),
         };
-        format!("{what} is required to {action} a grievance")
+        Message::new(
+            format!("{what} is required to {action} a grievance"),
+            format!("ต้องระบุ{thai}เมื่อ{}", action.label().th),
+        )
     }
 }
 
@@ -472,7 +528,8 @@ mod tests {
                 panic!("{action}: expected a missing field, got {error:?}");
             };
             assert_eq!(got, field, "{action}");
-            assert!(message.contains(action.as_str()), "{message}");
+            assert!(message.en.contains(action.as_str()), "{message:?}");
+            assert!(message.th.contains(&*action.label().th), "{message:?}");
             assert_eq!(error.code(), "validation_failed");
         }
     }
@@ -852,7 +909,7 @@ mod tests {
             error,
             WorkflowError::InvalidField {
                 field: "assignee_id",
-                message: "must be a user id".into()
+                message: Message::new("must be a user id", "ต้องเป็นรหัสผู้ใช้ (UUID) ของผู้รับผิดชอบ")
             }
         );
         let refer = TransitionRequest {

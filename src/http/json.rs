@@ -1,8 +1,9 @@
 //! `ValidJson<T>`: the JSON body extractor every write endpoint uses.
 //!
 //! It enforces the content type and the size cap while the body streams in (413 without
-//! reading the rest), answers 400 for a body that is not a JSON object, and 422 with the
-//! offending field's path for one that parses but does not fit `T`.
+//! reading the rest), answers 400 for a body that is not a JSON object, and checks the
+//! object against `T`'s schema (`http::shape`), so a handler answers every broken field
+//! at once: the shape's and its own rules'.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -10,7 +11,9 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
 
+use super::shape::{Checked, Shape};
 use crate::error::{ApiError, FieldCode, FieldError};
 
 /// Body caps, installed as app data.
@@ -31,15 +34,25 @@ impl Default for BodyLimits {
     }
 }
 
-/// A JSON body of one record, at most `BodyLimits::record` bytes.
-pub struct ValidJson<T>(pub T);
+/// A JSON body of one record, at most `BodyLimits::record` bytes, read through its shape.
+pub struct ValidJson<T>(pub Checked<T>);
 
-/// A JSON body of a batch, at most `BodyLimits::batch` bytes.
+/// A JSON body of a batch, at most `BodyLimits::batch` bytes. Its items are kept as JSON
+/// values: each is read through its own shape, so one bad item never sinks the others.
 pub struct BatchJson<T>(pub T);
 
 impl<T> ValidJson<T> {
-    pub fn into_inner(self) -> T {
-        self.0
+    /// The body, when its shape was sound (else a 422 naming every broken field).
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0.into_inner()
+    }
+
+    /// The body read by `parse`, with every error at once: see [`Checked::parse_with`].
+    pub fn parse_with<R>(
+        self,
+        parse: impl FnOnce(T) -> Result<R, Vec<FieldError>>,
+    ) -> Result<R, ApiError> {
+        self.0.parse_with(parse).map_err(ApiError::Validation)
     }
 }
 
@@ -49,7 +62,7 @@ impl<T> BatchJson<T> {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+impl<T: DeserializeOwned + ToSchema + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -65,7 +78,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = limits(req).batch;
-        extract(req, payload, limit, BatchJson)
+        let checks = check_headers(req, limit);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checks?;
+            let body = read_capped(&mut payload, limit).await?;
+            let value = parse_json_object(&body)?;
+            from_value(value)
+                .map(BatchJson)
+                .map_err(|error| ApiError::Validation(vec![error]))
+        })
     }
 }
 
@@ -77,10 +99,10 @@ fn extract<T, W>(
     req: &HttpRequest,
     payload: &mut Payload,
     limit: usize,
-    wrap: fn(T) -> W,
+    wrap: fn(Checked<T>) -> W,
 ) -> LocalBoxFuture<'static, Result<W, ApiError>>
 where
-    T: DeserializeOwned + 'static,
+    T: DeserializeOwned + ToSchema + 'static,
     W: 'static,
 {
     let checks = check_headers(req, limit);
@@ -105,9 +127,10 @@ fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
         .trim()
         .to_ascii_lowercase();
     if essence != "application/json" && !essence.ends_with("+json") {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the body as Content-Type: application/json".into(),
-        ));
+        return Err(ApiError::UnsupportedMediaType(crate::domain::Message::new(
+            "send the body as Content-Type: application/json",
+            "กรุณาส่งข้อมูลเป็น JSON (Content-Type: application/json)",
+        )));
     }
     let declared = req
         .headers()
@@ -133,22 +156,30 @@ pub async fn read_capped(payload: &mut Payload, limit: usize) -> Result<Vec<u8>,
     Ok(body)
 }
 
-/// Parses a body that must be a JSON object into `T`.
-pub fn parse_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+/// Parses a body that must be a JSON object and reads it into `T` through its shape.
+pub fn parse_object<T: DeserializeOwned + ToSchema + 'static>(
+    body: &[u8],
+) -> Result<Checked<T>, ApiError> {
+    Ok(Shape::of::<T>().read(parse_json_object(body)?))
+}
+
+/// Parses a body that must be one JSON object (400 otherwise).
+fn parse_json_object(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     let value = parse_without_repeated_keys(body)?;
     if !value.is_object() {
-        return Err(ApiError::MalformedRequest(
-            "the body must be a JSON object".into(),
+        return Err(ApiError::malformed(
+            "the body must be a JSON object",
+            "ข้อมูลที่ส่งต้องเป็น JSON แบบ object ({ ... })",
         ));
     }
-    from_value(value).map_err(|error| ApiError::Validation(vec![error]))
+    Ok(value)
 }
 
 /// Parses JSON, refusing an object that names one key twice (422): parsers disagree on
 /// which of the two wins, so a proxy or a log could read another record than we store.
 fn parse_without_repeated_keys(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     let mut reader = serde_json::Deserializer::from_slice(body);
-    let not_json = || ApiError::MalformedRequest("the body is not valid JSON".into());
+    let not_json = || ApiError::malformed("the body is not valid JSON", "ข้อมูลที่ส่งไม่ใช่ JSON ที่ถูกต้อง");
     let parsed: Result<NoRepeatedKeys, _> = serde_path_to_error::deserialize(&mut reader);
     if parsed.is_ok() {
         reader.end().map_err(|_| not_json())?;
@@ -167,10 +198,11 @@ fn parse_without_repeated_keys(body: &[u8]) -> Result<serde_json::Value, ApiErro
                 } else {
                     format!("{parent}.{key}")
                 };
-                ApiError::Validation(vec![FieldError::coded(
+                ApiError::Validation(vec![FieldError::new(
                     field,
                     FieldCode::DuplicateKey,
                     "appears more than once in the same object",
+                    "ระบุช่องข้อมูลนี้ซ้ำในกลุ่มข้อมูลเดียวกัน",
                 )])
             }
             _ => not_json(),
@@ -249,7 +281,9 @@ impl<'de> serde::de::Visitor<'de> for NoRepeatedKeysVisitor {
     }
 }
 
-/// Deserialises an already-parsed value, naming the offending field on failure.
+/// Deserialises an already-parsed value, naming the offending field on failure. The
+/// shape check has usually caught the problem first; what is left here is a value a
+/// domain type refused while being read, told in our words, never serde's.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| field_error(&e))
 }
@@ -264,31 +298,37 @@ fn field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldEr
         segments.pop();
     }
     let parent = join_path(&segments);
-    for (prefix, code, what) in [
-        (
-            "unknown field `",
+    let named = |rest: &str| {
+        rest.split_once('`').map(|(name, _)| {
+            if parent.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{parent}.{name}")
+            }
+        })
+    };
+    if let Some(field) = message.strip_prefix("unknown field `").and_then(named) {
+        return FieldError::new(
+            field,
             FieldCode::UnknownField,
             "is not a known field",
-        ),
-        ("missing field `", FieldCode::Required, "is required"),
-    ] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some((name, _)) = rest.split_once('`') {
-                let field = if parent.is_empty() {
-                    name.to_owned()
-                } else {
-                    format!("{parent}.{name}")
-                };
-                return FieldError::coded(field, code, what);
-            }
-        }
+            "ไม่รู้จักช่องข้อมูลนี้ กรุณาตรวจสอบชื่อช่องข้อมูล",
+        );
+    }
+    if let Some(field) = message.strip_prefix("missing field `").and_then(named) {
+        return FieldError::required(field);
     }
     let field = if parent.is_empty() {
         "body".to_owned()
     } else {
         parent
     };
-    FieldError::new(field, message)
+    FieldError::new(
+        field,
+        FieldCode::BadFormat,
+        "has a value that cannot be read here; check its type and format",
+        "ค่านี้ไม่อยู่ในรูปแบบที่ระบบอ่านได้ กรุณาตรวจสอบชนิดและรูปแบบของข้อมูล",
+    )
 }
 
 /// `location.lat`, `target_groups[0]`.
@@ -310,7 +350,7 @@ mod tests {
     use super::*;
     use serde::Deserialize;
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Location {
@@ -318,7 +358,7 @@ mod tests {
         lon: f64,
     }
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Input {
@@ -327,7 +367,9 @@ mod tests {
     }
 
     fn errors_of(body: &str) -> ApiError {
-        parse_object::<Input>(body.as_bytes()).unwrap_err()
+        parse_object::<Input>(body.as_bytes())
+            .and_then(Checked::into_inner)
+            .unwrap_err()
     }
 
     fn single_field(error: ApiError) -> FieldError {
@@ -362,13 +404,13 @@ mod tests {
             r#"{"location": {"lat": 1.0, "lon": 2.0, "lat": 3.0}, "tags": []}"#,
         ));
         assert_eq!(error.field, "location.lat");
-        assert_eq!(error.code, Some(FieldCode::DuplicateKey));
+        assert_eq!(error.code, FieldCode::DuplicateKey);
         let error = single_field(errors_of(r#"{"tags": [], "tags": ["x"]}"#));
         assert_eq!(error.field, "tags");
         let error = single_field(errors_of(r#"{"tags": [{"a": 1, "a": 2}]}"#));
         assert_eq!(error.field, "tags[0].a");
         // The same key in two different objects is fine.
-        assert!(parse_object::<serde_json::Value>(br#"{"a": {"k": 1}, "b": {"k": 2}}"#).is_ok());
+        assert!(parse_without_repeated_keys(br#"{"a": {"k": 1}, "b": {"k": 2}}"#).is_ok());
         // Trailing garbage is still not JSON.
         assert!(matches!(errors_of("{} x"), ApiError::MalformedRequest(_)));
     }
@@ -381,6 +423,7 @@ mod tests {
         assert_eq!(error.field, "location.alt");
         let error = single_field(errors_of(r#"{"location": {"lat": 1.0, "lon": 2.0}}"#));
         assert_eq!(error.field, "tags");
-        assert_eq!(error.message, "is required");
+        assert_eq!(error.code, FieldCode::Required);
+        assert_eq!(error.message.th, "ต้องระบุ");
     }
 }

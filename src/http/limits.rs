@@ -237,7 +237,11 @@ impl From<actix_web::error::PayloadError> for ApiError {
         if is_too_slow(&error) {
             Self::RequestTimeout
         } else {
-            Self::MalformedRequest(format!("could not read the body: {error}"))
+            tracing::info!(error = %error, "the request body could not be read");
+            Self::malformed(
+                "the request body could not be read; send it again",
+                "อ่านข้อมูลที่ส่งมาไม่ได้ กรุณาส่งใหม่อีกครั้ง",
+            )
         }
     }
 }

@@ -9,12 +9,14 @@ mod metrics;
 mod observe;
 pub mod page;
 mod query;
+mod shape;
 
 pub use client::{ClientInfoExt, RequestId, TrustedProxies};
 pub use cors::{cors, CorsPolicy};
 pub use json::{from_value, parse_object, BatchJson, BodyLimits, ValidJson};
 pub use limits::{is_too_slow, limit_connections_and_bodies, BodyPace, ConnectionCounter};
 pub use metrics::Metrics;
-pub use observe::observe;
+pub use observe::{language_of, observe};
 pub use page::{Page, PageRequest};
 pub use query::{refuse_unknown_query, KnownQueries};
+pub use shape::{leading_year, Checked, Shape};

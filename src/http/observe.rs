@@ -1,6 +1,7 @@
 //! The outermost middleware: gives each request an id and a tracing span, turns a panic
-//! into a 500 problem, makes every error answer problem+json, adds security headers, and
-//! records metrics and one log line per request.
+//! into a 500 problem, makes every error answer problem+json in the language the caller
+//! reads (`Accept-Language`), adds security headers, and records metrics and one log line
+//! per request, with the caller and the problem's code.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -14,7 +15,8 @@ use futures_util::FutureExt;
 use tracing::Instrument;
 
 use super::{Metrics, RequestId};
-use crate::error::{Problem, PROBLEM_CONTENT_TYPE};
+use crate::domain::{Language, UserId};
+use crate::error::{ApiError, Problem, PROBLEM_CONTENT_TYPE};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -30,6 +32,7 @@ pub async fn observe(
         .filter(|id| is_acceptable_request_id(id))
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    let language = language_of(req.headers());
 
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().clone();
@@ -60,10 +63,19 @@ pub async fn observe(
                 let seconds = started.elapsed().as_secs_f64();
                 metrics.observe(method.as_str(), "unmatched", 500, seconds);
             }
-            return Err(HandlerPanicked { request_id }.into());
+            return Err(HandlerPanicked {
+                request_id,
+                language,
+            }
+            .into());
         }
     };
-    let mut response = as_problem_if_error(response);
+    let problem_code = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .map(ApiError::code);
+    let mut response = as_problem_in(language, response);
     add_standard_headers(response.headers_mut(), &request_id);
 
     let status = response.status().as_u16();
@@ -75,12 +87,23 @@ pub async fn observe(
     if let Some(metrics) = metrics {
         metrics.observe(method.as_str(), &route, status, elapsed.as_secs_f64());
     }
+    let user = response
+        .request()
+        .extensions()
+        .get::<UserId>()
+        .map(|id| id.to_string());
+    let code = problem_code.or_else(|| problem_code_of(&response));
     span.in_scope(|| {
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        let user = user.as_deref().unwrap_or("-");
+        let code = code.unwrap_or("-");
         if status >= 500 {
-            tracing::error!(status, route, latency_ms, "request failed");
+            tracing::error!(status, route, latency_ms, user, code, "request failed");
+        } else if status == 403 {
+            // Someone tried what their role or area does not allow: worth a look.
+            tracing::warn!(status, route, latency_ms, user, code, "request refused");
         } else {
-            tracing::info!(status, route, latency_ms, "request");
+            tracing::info!(status, route, latency_ms, user, code, "request");
         }
     });
     Ok(response)
@@ -105,6 +128,7 @@ fn add_standard_headers(headers: &mut HeaderMap, request_id: &str) {
 #[derive(Debug)]
 struct HandlerPanicked {
     request_id: String,
+    language: Language,
 }
 
 impl std::fmt::Display for HandlerPanicked {
@@ -119,7 +143,8 @@ impl ResponseError for HandlerPanicked {
     }
 
     fn error_response(&self) -> actix_web::HttpResponse {
-        let mut response = Problem::for_status(self.status_code()).into_response();
+        let mut response =
+            Problem::for_status(self.status_code(), self.language).into_response(self.language);
         add_standard_headers(response.headers_mut(), &self.request_id);
         response
     }
@@ -144,21 +169,63 @@ fn is_acceptable_request_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
-/// Error answers that did not come from `ApiError` (actix's own 404/405/413, for example)
-/// get a problem+json body with the matching code.
-fn as_problem_if_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+/// The language the caller reads, from `Accept-Language`.
+pub fn language_of(headers: &HeaderMap) -> Language {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(Language::default, Language::from_accept_language)
+}
+
+/// The caller's language, for answers that carry problems inside a success (batches).
+impl actix_web::FromRequest for Language {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(language_of(req.headers())))
+    }
+}
+
+/// The `code` of a problem answer that did not come from an `ApiError`.
+fn problem_code_of(response: &ServiceResponse<BoxBody>) -> Option<&'static str> {
     let status = response.status();
+    (status.is_client_error() || status.is_server_error())
+        .then(|| ApiError::for_status(status).map_or("request_failed", |e| e.code()))
+}
+
+/// Every error answer as problem+json in `language`: an `ApiError` rendered again in the
+/// caller's language (handlers render English), and actix's own 404/405/413 given a
+/// problem body with the matching code.
+fn as_problem_in(
+    language: Language,
+    response: ServiceResponse<BoxBody>,
+) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
-        return response;
-    }
     let (request, old) = response.into_parts();
-    let mut replacement = Problem::for_status(status).into_response();
+    let api_error = old.error().and_then(|e| e.as_error::<ApiError>());
+    let mut replacement = match api_error {
+        Some(_) if language == Language::English => {
+            return ServiceResponse::new(request, old);
+        }
+        Some(error) => error.problem(language).into_response(language),
+        None if is_problem => return ServiceResponse::new(request, old),
+        None => Problem::for_status(status, language).into_response(language),
+    };
     for (name, value) in old.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+        let ours = [
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::CONTENT_LANGUAGE,
+        ];
+        if !ours.contains(name) {
             replacement
                 .headers_mut()
                 .insert(name.clone(), value.clone());

@@ -6,7 +6,7 @@ use base64::Engine;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldCode, FieldError};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
@@ -31,7 +31,9 @@ impl PageRequest {
         if !(1..=MAX_LIMIT).contains(&limit) {
             errors.push(FieldError::new(
                 "limit",
+                FieldCode::OutOfRange,
                 format!("must be from 1 to {MAX_LIMIT}"),
+                format!("ต้องเป็นจำนวนตั้งแต่ 1 ถึง {MAX_LIMIT}"),
             ));
         }
         let after = match cursor.filter(|c| !c.is_empty()) {
@@ -39,10 +41,7 @@ impl PageRequest {
             Some(cursor) => match decode_cursor(cursor).filter(|parts| parts.len() == key_parts) {
                 Some(parts) => Some(parts),
                 None => {
-                    errors.push(FieldError::new(
-                        "cursor",
-                        "is not a cursor this list gave out",
-                    ));
+                    errors.push(bad_cursor());
                     None
                 }
             },
@@ -105,6 +104,16 @@ fn encode_cursor(parts: &[String]) -> String {
 fn decode_cursor(cursor: &str) -> Option<Vec<String>> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// A cursor this list did not give out (or gave out for other filters or another order).
+pub fn bad_cursor() -> FieldError {
+    FieldError::new(
+        "cursor",
+        FieldCode::BadFormat,
+        "is not a cursor this list gave out; start again without it",
+        "ค่า cursor ไม่ถูกต้อง กรุณาเริ่มอ่านรายการใหม่โดยไม่ระบุ cursor",
+    )
 }
 
 #[cfg(test)]

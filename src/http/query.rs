@@ -9,7 +9,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::web;
 use utoipa::openapi::path::ParameterIn;
 
 use crate::error::{ApiError, FieldCode, FieldError};
@@ -84,15 +84,17 @@ pub async fn refuse_unknown_query(
                         unknown
                             .into_iter()
                             .map(|name| {
-                                FieldError::coded(
+                                FieldError::new(
                                     name,
                                     FieldCode::UnknownField,
                                     "is not a parameter of this endpoint",
+                                    "ไม่ใช่พารามิเตอร์ของรายการนี้ กรุณาตรวจสอบชื่อ",
                                 )
                             })
                             .collect(),
                     );
-                    return Ok(req.into_response(error.error_response()));
+                    let (request, _) = req.into_parts();
+                    return Ok(ServiceResponse::from_err(error, request));
                 }
             }
         }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::plans::{Done, PlanRow};
 use crate::domain::FiscalYear;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldCode, FieldError};
 
 const MAX_TARGET: i32 = 1_000_000;
 
@@ -29,7 +29,12 @@ impl PlanInput {
     pub fn validate(&self) -> Result<(), ApiError> {
         let mut errors = Vec::new();
         if !(0..=7).contains(&self.weekly_field_days) {
-            errors.push(FieldError::new("weekly_field_days", "must be from 0 to 7"));
+            errors.push(FieldError::new(
+                "weekly_field_days",
+                FieldCode::OutOfRange,
+                "must be from 0 to 7",
+                "ต้องเป็นจำนวนวันตั้งแต่ 0 ถึง 7",
+            ));
         }
         for (field, value) in [
             ("visits_target", self.visits_target),
@@ -42,7 +47,9 @@ impl PlanInput {
             if !(0..=MAX_TARGET).contains(&value) {
                 errors.push(FieldError::new(
                     field,
+                    FieldCode::OutOfRange,
                     format!("must be from 0 to {MAX_TARGET}"),
+                    format!("ต้องเป็นจำนวนตั้งแต่ 0 ถึง {MAX_TARGET}"),
                 ));
             }
         }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::domain::GeoPoint;
+use crate::domain::{outside_thailand, GeoPoint};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::{Area, Geography, Located};
 
@@ -93,14 +93,14 @@ pub async fn locate(
         ApiError::Validation(
             errors
                 .into_iter()
-                .map(|(field, message)| FieldError::new(field, message))
+                .map(|(field, error)| FieldError::parse(field, error))
                 .collect(),
         )
     })?;
     let located = geography.locate(point).map_err(|_| {
         ApiError::Validation(vec![
-            FieldError::new("lat", "the point lies outside Thailand"),
-            FieldError::new("lon", "the point lies outside Thailand"),
+            FieldError::refused("lat", outside_thailand()),
+            FieldError::refused("lon", outside_thailand()),
         ])
     })?;
     Ok(web::Json(located))

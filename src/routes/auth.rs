@@ -10,7 +10,7 @@ use crate::auth::{throttle, AuthUser, NewPassword, PasswordHasher, TokenKeys};
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::users::{self, UserChanges, UserRow};
 use crate::db::{sessions, Db, DbConnection};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldCode, Problem};
 use crate::http::{ClientInfoExt, ValidJson};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -79,7 +79,7 @@ pub async fn login(
     hasher: web::Data<PasswordHasher>,
     input: ValidJson<LoginInput>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    let LoginInput { username, password } = input.into_inner();
+    let LoginInput { username, password } = input.into_inner()?;
     let client = req.client_info();
     let address = client.addr.clone().unwrap_or_else(|| "unknown".into());
     let key = users::username_key(&username);
@@ -241,7 +241,7 @@ pub async fn refresh(
     keys: web::Data<TokenKeys>,
     input: ValidJson<RefreshInput>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    let presented = input.into_inner().refresh_token;
+    let presented = input.into_inner()?.refresh_token;
     let client = req.client_info();
     let outcome = db
         .write(move |conn| {
@@ -288,8 +288,9 @@ pub async fn refresh(
         RefreshOutcome::Rotated { user, session } => {
             Ok(web::Json(token_pair(&keys, *user, session)?))
         }
-        RefreshOutcome::Refused => Err(ApiError::Unauthenticated(
-            "the refresh token is not valid; log in again".into(),
+        RefreshOutcome::Refused => Err(ApiError::unauthenticated(
+            "the refresh token is not valid; log in again",
+            "โทเคนสำหรับต่ออายุไม่ถูกต้องหรือหมดอายุแล้ว กรุณาเข้าสู่ระบบใหม่",
         )),
     }
 }
@@ -310,7 +311,7 @@ pub async fn logout(
     db: web::Data<Db>,
     input: ValidJson<RefreshInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = input.into_inner().refresh_token;
+    let presented = input.into_inner()?.refresh_token;
     db.write(move |conn| {
         // Only one's own login can be ended this way; anything else is quietly ignored.
         if let Some((family_id, owner)) =
@@ -372,9 +373,9 @@ pub async fn change_password(
     let PasswordChangeInput {
         current_password,
         new_password,
-    } = input.into_inner();
+    } = input.into_inner()?;
     let new_password = NewPassword::parse(&new_password, &user.username)
-        .map_err(|message| ApiError::field("new_password", message))?;
+        .map_err(|error| ApiError::parse_field("new_password", error))?;
 
     // Guessing the current password here counts against the same limits as logging in.
     let key = users::username_key(&user.username);
@@ -403,10 +404,12 @@ pub async fn change_password(
             Ok(())
         })
         .await?;
-        return Err(ApiError::Validation(vec![FieldError::new(
+        return Err(ApiError::field(
             "current_password",
+            FieldCode::NotAllowedValue,
             "is not your current password",
-        )]));
+            "รหัสผ่านปัจจุบันไม่ถูกต้อง",
+        ));
     }
     let hash = hasher.hash(new_password).await?;
     db.write(move |conn| {

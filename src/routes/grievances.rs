@@ -52,15 +52,10 @@ pub async fn submit(
     services: web::Data<GrievanceServices>,
     input: ValidJson<GrievanceInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let grievance = NewGrievance::parse(
-        input.into_inner(),
-        &user,
-        &geography,
-        &rules,
-        &services.cipher,
-        Utc::now(),
-    )
-    .map_err(ApiError::Validation)?;
+    let now = Utc::now();
+    let grievance = input.parse_with(|input| {
+        NewGrievance::parse(input, &user, &geography, &rules, &services.cipher, now)
+    })?;
     let services = services.into_inner();
     let service::Filing { created, view } = db
         .write(move |conn| service::file(conn, &user, grievance, &services))
@@ -147,10 +142,7 @@ pub async fn list(
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part.parse::<Status>() {
                 Ok(status) => filter.statuses.push(status),
-                Err(_) => errors.push(FieldError::new(
-                    "status",
-                    format!("{part:?} is not a status"),
-                )),
+                Err(e) => errors.push(FieldError::parse("status", e)),
             }
         }
     }
@@ -177,7 +169,7 @@ pub async fn list(
                 }
                 None => {}
             },
-            Err(e) => errors.push(FieldError::new("area", e.to_string())),
+            Err(e) => errors.push(FieldError::parse("area", e)),
         }
     }
     if !errors.is_empty() {
@@ -275,8 +267,9 @@ fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .parse::<i64>()
         .map(Some)
         .map_err(|_| {
-            ApiError::VersionMismatch(format!(
-                "If-Match {value:?} names no version of this grievance"
+            ApiError::VersionMismatch(crate::domain::Message::new(
+                format!("If-Match {value:?} names no version of this grievance"),
+                format!("If-Match {value:?} ไม่ตรงกับฉบับใดของเรื่องนี้ กรุณาโหลดข้อมูลใหม่"),
             ))
         })
 }
@@ -310,7 +303,7 @@ pub async fn transition(
     input: ValidJson<TransitionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let expected_version = expected_version(&req)?;
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let note = match input
         .note
         .as_deref()
@@ -369,7 +362,7 @@ pub async fn comment(
     id: web::Path<String>,
     input: ValidJson<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let id = GrievanceId::unchecked(id.into_inner());
     let comment = db
         .write(move |conn| service::comment(conn, &user, &id, &input.body, input.internal))

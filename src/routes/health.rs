@@ -41,8 +41,9 @@ pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Status>, ApiError> {
         let mut conn = db.get_with_timeout(Duration::from_secs(2))?;
         let pending = db::has_pending_migrations(&mut conn).map_err(ApiError::Internal)?;
         if pending {
-            return Err(ApiError::ServiceUnavailable(
-                "database migrations are pending".into(),
+            return Err(ApiError::unavailable(
+                "database migrations are pending",
+                "ฐานข้อมูลยังปรับปรุงโครงสร้างไม่เสร็จ",
             ));
         }
         Ok(())

@@ -5,6 +5,7 @@ pub mod areas;
 pub mod auth;
 pub mod grievances;
 pub mod health;
+pub mod meta;
 pub mod plans;
 pub mod privacy;
 pub mod query;
@@ -56,6 +57,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 // `locate` before `{code}`, which would otherwise swallow it.
                 .service(areas::locate)
                 .service(areas::list)
-                .service(areas::get),
+                .service(areas::get)
+                .service(meta::list_labels),
         );
 }

@@ -15,7 +15,7 @@ use crate::reports::plans::{Plan, PlanInput, Progress};
 use crate::routes::query::today_in_bangkok;
 
 fn fiscal_year(raw: &str) -> Result<FiscalYear, ApiError> {
-    FiscalYear::parse(raw).map_err(|e| ApiError::field("fiscal_year", e.to_string()))
+    FiscalYear::parse(raw).map_err(|e| ApiError::parse_field("fiscal_year", e))
 }
 
 /// Set one's own targets for a fiscal year (Buddhist Era, e.g. 2570).
@@ -37,7 +37,7 @@ pub async fn put_plan(
     input: ValidJson<PlanInput>,
 ) -> Result<web::Json<Plan>, ApiError> {
     let year = fiscal_year(&path)?;
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     input.validate()?;
     let row = PlanRow {
         user_id: user.id.to_string(),

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::db::{privacy, Db};
 use crate::domain::{PhoneE164, ThaiNationalId};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::grievances::service::{views, GrievanceServices};
 use crate::grievances::view::GrievanceView;
 use crate::http::ValidJson;
@@ -37,7 +37,7 @@ fn lookup_hashes(
         .and_then(|raw| {
             ThaiNationalId::parse(raw)
                 .map(|id| services.cipher.lookup_hash(id.as_str()))
-                .map_err(|e| errors.push(FieldError::new("national_id", e.to_string())))
+                .map_err(|e| errors.push(FieldError::parse("national_id", e)))
                 .ok()
         });
     let phone = input
@@ -47,7 +47,7 @@ fn lookup_hashes(
         .and_then(|raw| {
             PhoneE164::parse(raw)
                 .map(|phone| services.cipher.lookup_hash(phone.as_str()))
-                .map_err(|e| errors.push(FieldError::new("phone", e.to_string())))
+                .map_err(|e| errors.push(FieldError::parse("phone", e)))
                 .ok()
         });
     if !errors.is_empty() {
@@ -56,7 +56,9 @@ fn lookup_hashes(
     if national_id.is_none() && phone.is_none() {
         return Err(ApiError::field(
             "national_id",
+            FieldCode::Required,
             "give a national ID, a phone, or both",
+            "กรุณาระบุเลขประจำตัวประชาชน หมายเลขโทรศัพท์ หรือทั้งสองอย่าง",
         ));
     }
     Ok((national_id, phone))
@@ -87,7 +89,7 @@ pub async fn subject_access(
     input: ValidJson<SubjectInput>,
 ) -> Result<web::Json<SubjectAccess>, ApiError> {
     policy::require(&user, Permission::AnswerDataSubjects)?;
-    let (national_id, phone) = lookup_hashes(&input.0, &services)?;
+    let (national_id, phone) = lookup_hashes(&input.into_inner()?, &services)?;
     let services = services.into_inner();
     let grievances = db
         .write(move |conn| {
@@ -134,7 +136,7 @@ pub async fn erasure(
     input: ValidJson<SubjectInput>,
 ) -> Result<web::Json<Erasure>, ApiError> {
     policy::require(&user, Permission::AnswerDataSubjects)?;
-    let (national_id, phone) = lookup_hashes(&input.0, &services)?;
+    let (national_id, phone) = lookup_hashes(&input.into_inner()?, &services)?;
     let anonymised = db
         .write(move |conn| {
             let ids: Vec<String> =

@@ -3,10 +3,14 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use crate::domain::{bangkok_date, bangkok_start_of_day, Bbox, GeoPoint, UserId};
-use crate::error::{ApiError, FieldError};
+use crate::domain::{
+    bangkok_date, bangkok_start_of_day, buddhist_era_year, Bbox, GeoPoint, UserId,
+    FIRST_BUDDHIST_ERA_YEAR,
+};
+use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::{bounding_box, haversine_m};
-use crate::http::PageRequest;
+use crate::http::page::bad_cursor;
+use crate::http::{leading_year, PageRequest};
 
 /// An RFC 3339 instant, or a calendar day in Bangkok. As an upper bound (`end_of_day`),
 /// a day means "up to the end of that day".
@@ -17,6 +21,10 @@ pub fn parse_instant_bound(
     end_of_day: bool,
 ) -> Option<NaiveDateTime> {
     let raw = raw?.trim();
+    if let Some(year) = leading_year(raw).filter(|y| *y >= FIRST_BUDDHIST_ERA_YEAR) {
+        errors.push(FieldError::refused(field, buddhist_era_year(year)));
+        return None;
+    }
     if let Ok(instant) = DateTime::parse_from_rfc3339(raw) {
         return Some(instant.with_timezone(&Utc).naive_utc());
     }
@@ -26,14 +34,17 @@ pub fn parse_instant_bound(
     }
     errors.push(FieldError::new(
         field,
+        FieldCode::BadFormat,
         "must be an RFC 3339 time (2026-11-16T00:00:00+07:00) or a day (2026-11-16)",
+        "ต้องเป็นวันเวลาแบบ RFC 3339 (เช่น 2026-11-16T00:00:00+07:00) \
+         หรือวันที่ (เช่น 2026-11-16) ในปีคริสต์ศักราช",
     ));
     None
 }
 
 pub fn parse_user_id(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<UserId> {
     UserId::parse(raw)
-        .map_err(|error| errors.push(FieldError::new(field, error)))
+        .map_err(|error| errors.push(FieldError::parse(field, error)))
         .ok()
 }
 
@@ -50,7 +61,7 @@ pub fn parse_bbox(errors: &mut Vec<FieldError>, raw: Option<&str>) -> Option<Bbo
     match Bbox::parse(raw?) {
         Ok(bbox) => Some(bbox),
         Err(e) => {
-            errors.push(FieldError::new("bbox", e.to_string()));
+            errors.push(FieldError::parse("bbox", e));
             None
         }
     }
@@ -69,23 +80,35 @@ pub fn parse_near(
         {
             errors.push(FieldError::new(
                 "radius_m",
+                FieldCode::OutOfRange,
                 format!("must be above 0 and at most {MAX_RADIUS_M}"),
+                format!("ต้องมากกว่า 0 และไม่เกิน {MAX_RADIUS_M} เมตร"),
             ));
             None
         }
         (Some(raw), Some(radius)) => match GeoPoint::parse(raw) {
             Ok(center) => Some((center, radius)),
             Err(e) => {
-                errors.push(FieldError::new("near", e.to_string()));
+                errors.push(FieldError::parse("near", e));
                 None
             }
         },
         (Some(_), None) => {
-            errors.push(FieldError::new("radius_m", "is required with near"));
+            errors.push(FieldError::new(
+                "radius_m",
+                FieldCode::Required,
+                "is required with near",
+                "ต้องระบุรัศมีเมื่อระบุ near",
+            ));
             None
         }
         (None, Some(_)) => {
-            errors.push(FieldError::new("near", "is required with radius_m"));
+            errors.push(FieldError::new(
+                "near",
+                FieldCode::Required,
+                "is required with radius_m",
+                "ต้องระบุจุดศูนย์กลาง (near) เมื่อระบุรัศมี",
+            ));
             None
         }
     }
@@ -145,6 +168,6 @@ pub fn parse_time_id_key(page: &PageRequest) -> Result<Option<(NaiveDateTime, St
         None => Ok(None),
         Some(key) => NaiveDateTime::parse_from_str(&key[0], CURSOR_TIME)
             .map(|at| Some((at, key[1].clone())))
-            .map_err(|_| ApiError::field("cursor", "is not a cursor this list gave out")),
+            .map_err(|_| ApiError::Validation(vec![bad_cursor()])),
     }
 }

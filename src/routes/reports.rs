@@ -14,7 +14,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::Db;
 use crate::domain::AreaScope;
 use crate::domain::{AreaCode, IsoWeek};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::policy::{self, Permission};
 use crate::reports::datasets::{self, Dataset, ExportScope, Source};
@@ -47,20 +47,23 @@ fn report_target(
     let week = match week {
         None => Some(IsoWeek::containing(Utc::now(), week_start)),
         Some(raw) => IsoWeek::parse(raw)
-            .map_err(|e| errors.push(FieldError::new("week", e.to_string())))
+            .map_err(|e| errors.push(FieldError::parse("week", e)))
             .ok(),
     };
     let area = match area {
         None => Some(user.area.clone()),
         Some(raw) => AreaCode::parse(raw)
-            .map_err(|e| errors.push(FieldError::new("area", e.to_string())))
+            .map_err(|e| errors.push(FieldError::parse("area", e)))
             .ok(),
     };
     let (Some(week), Some(area)) = (week, area) else {
         return Err(ApiError::Validation(errors));
     };
     let area = policy::report_area(user, &area).ok_or_else(|| {
-        ApiError::Forbidden(format!("{area} is outside your area ({})", user.area))
+        ApiError::forbidden(
+            format!("{area} is outside your area ({})", user.area),
+            format!("พื้นที่ {area} อยู่นอกพื้นที่รับผิดชอบของท่าน ({})", user.area),
+        )
     })?;
     Ok((week, area))
 }
@@ -159,7 +162,9 @@ pub async fn export(
     if format == ExportFormat::Geojson && dataset == Dataset::FieldWorkers {
         return Err(ApiError::field(
             "dataset",
+            FieldCode::NotAllowedValue,
             "field_workers has no locations: export it as csv or xlsx",
+            "ข้อมูลผู้ปฏิบัติงานไม่มีพิกัด กรุณาส่งออกเป็น csv หรือ xlsx",
         ));
     }
     let scope = ExportScope {

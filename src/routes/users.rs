@@ -12,7 +12,7 @@ use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
 use crate::domain::prefixes;
 use crate::domain::{AreaCode, PhoneE164, Role, UserId};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{Page, PageRequest, ValidJson};
 use crate::policy::{self, AccountChange, Permission};
@@ -39,7 +39,7 @@ pub async fn create(
     input: ValidJson<CreateUserInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&user, Permission::ManageAccounts)?;
-    let account = NewAccount::parse(input.into_inner(), &geography)?;
+    let account = input.parse_with(|input| NewAccount::parse(input, &geography))?;
     ensure_may_manage(&user, account.role)?;
     ensure_in_area(&user, &account.area)?;
 
@@ -100,7 +100,7 @@ pub async fn list(
     let scope = match query.area.as_deref() {
         None => Some(user.scope.clone()),
         Some(raw) => {
-            let area = AreaCode::parse(raw).map_err(|e| ApiError::field("area", e.to_string()))?;
+            let area = AreaCode::parse(raw).map_err(|e| ApiError::parse_field("area", e))?;
             user.scope.narrowed_to(&area)
         }
     };
@@ -201,7 +201,7 @@ pub async fn update(
     input: ValidJson<UpdateUserInput>,
 ) -> Result<web::Json<UserView>, ApiError> {
     policy::require(&user, Permission::ManageAccounts)?;
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let target = find_in_area(&user, &db, id.into_inner()).await?;
     let touches_privileges =
         input.role.is_some() || input.area_code.is_some() || input.active.is_some();
@@ -280,9 +280,7 @@ fn parse_changes(
             Some(raw) => collect(
                 &mut errors,
                 "phone",
-                PhoneE164::parse(raw)
-                    .map(|p| Some(p.into_string()))
-                    .map_err(|e| e.to_string()),
+                PhoneE164::parse(raw).map(|p| Some(p.into_string())),
             ),
         };
     }
@@ -297,10 +295,7 @@ fn parse_changes(
             accounts::parse_area(&raw, geography),
         ) {
             if !user.scope.covers_code(area.as_str()) {
-                errors.push(FieldError::new(
-                    "area_code",
-                    "must lie inside your own area",
-                ));
+                errors.push(outside_own_area());
             } else {
                 let (province, district) = prefixes(&area);
                 changes.province_code = Some(province);
@@ -347,8 +342,8 @@ pub async fn reset_password(
     policy::require(&user, Permission::ManageAccounts)?;
     let target = find_in_area(&user, &db, id.into_inner()).await?;
     ensure_may_change(&user, &target, AccountChange::Password)?;
-    let password = NewPassword::parse(&input.into_inner().new_password, &target.username)
-        .map_err(|message| ApiError::field("new_password", message))?;
+    let password = NewPassword::parse(&input.into_inner()?.new_password, &target.username)
+        .map_err(|error| ApiError::parse_field("new_password", error))?;
     let hash = hasher.hash(password).await?;
     db.write(move |conn| {
         let changes = UserChanges {
@@ -387,29 +382,35 @@ fn ensure_may_change(
     if policy::may_change_account(user, &target.id, role, change) {
         return Ok(());
     }
-    Err(ApiError::Forbidden(
-        match change {
-            AccountChange::Privileges if target.id == user.id => {
-                "you cannot change your own role, area or active state"
-            }
-            AccountChange::Password if target.id == user.id => {
-                "change your own password with PUT /api/v1/me/password and your current password"
-            }
-            _ => return ensure_may_manage(user, role),
-        }
-        .into(),
-    ))
+    Err(match change {
+        AccountChange::Privileges if target.id == user.id => ApiError::forbidden(
+            "you cannot change your own role, area or active state",
+            "ท่านไม่สามารถเปลี่ยนบทบาท พื้นที่ หรือสถานะการใช้งานของตนเองได้",
+        ),
+        AccountChange::Password if target.id == user.id => ApiError::forbidden(
+            "change your own password with PUT /api/v1/me/password and your current password",
+            "กรุณาเปลี่ยนรหัสผ่านของตนเองที่ PUT /api/v1/me/password โดยใช้รหัสผ่านปัจจุบัน",
+        ),
+        _ => return ensure_may_manage(user, role),
+    })
 }
 
 fn ensure_may_manage(user: &AuthUser, role: Role) -> Result<(), ApiError> {
     if policy::may_manage(user.role, role) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
-            "a {} may not manage {} accounts",
-            user.role.as_str(),
-            role.as_str()
-        )))
+        Err(ApiError::forbidden(
+            format!(
+                "a {} may not manage {} accounts",
+                user.role.as_str(),
+                role.as_str()
+            ),
+            format!(
+                "บทบาท {} ไม่มีสิทธิ์จัดการบัญชีบทบาท {}",
+                user.role.as_str(),
+                role.as_str()
+            ),
+        ))
     }
 }
 
@@ -417,9 +418,15 @@ fn ensure_in_area(user: &AuthUser, area: &AreaCode) -> Result<(), ApiError> {
     if user.scope.covers_code(area.as_str()) {
         Ok(())
     } else {
-        Err(ApiError::field(
-            "area_code",
-            "must lie inside your own area",
-        ))
+        Err(ApiError::Validation(vec![outside_own_area()]))
     }
+}
+
+fn outside_own_area() -> FieldError {
+    FieldError::new(
+        "area_code",
+        FieldCode::OutsideArea,
+        "must lie inside your own area",
+        "ต้องอยู่ในพื้นที่รับผิดชอบของท่าน",
+    )
 }

@@ -10,11 +10,12 @@ use crate::auth::{AuthUser, Credentials};
 use crate::db::visits::{self, PhotoRow, VisitFilter, VisitRow};
 use crate::db::{Db, Filed, ReadOnly};
 use crate::domain::{
-    AreaCode, GeoPoint, IsoWeek, PhotoId, ReviewStatus, TargetGroup, Visibility, VisitId,
+    AreaCode, GeoPoint, IsoWeek, Language, Message, PhotoId, ReviewStatus, TargetGroup, Visibility,
+    VisitId,
 };
-use crate::error::{ApiError, ConflictCode, FieldError, Problem};
+use crate::error::{ApiError, ConflictCode, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
-use crate::http::{from_value, BatchJson, Page, PageRequest, ValidJson};
+use crate::http::{BatchJson, Page, PageRequest, Shape, ValidJson};
 use crate::policy::{self, Permission};
 use crate::routes::query::{
     narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key,
@@ -28,10 +29,11 @@ use crate::visits::view::{PhotoView, VisitView};
 pub const MAX_BATCH: usize = 200;
 
 fn id_conflict(id: &str) -> ApiError {
-    ApiError::Conflict {
-        code: ConflictCode::IdConflict,
-        detail: format!("visit {id} already exists with different content"),
-    }
+    ApiError::conflict(
+        ConflictCode::IdConflict,
+        format!("visit {id} already exists with different content"),
+        format!("มีการเยี่ยมบ้านรหัส {id} ที่มีเนื้อหาต่างกันอยู่แล้ว"),
+    )
 }
 
 /// File one visit. Sending the same visit again is safe: 200 with what is stored.
@@ -54,8 +56,8 @@ pub async fn submit(
     rules: web::Data<VisitRules>,
     input: ValidJson<VisitInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let visit = NewVisit::parse(input.into_inner(), &user, &geography, &rules, Utc::now())
-        .map_err(ApiError::Validation)?;
+    let now = Utc::now();
+    let visit = input.parse_with(|input| NewVisit::parse(input, &user, &geography, &rules, now))?;
     let id = visit.id.clone();
     match filings.file(visit).await? {
         Filed::Created(view) => Ok(HttpResponse::Created()
@@ -110,13 +112,16 @@ pub async fn submit_batch(
     db: web::Data<Db>,
     geography: web::Data<Geography>,
     rules: web::Data<VisitRules>,
+    language: Language,
     input: BatchJson<BatchInput>,
 ) -> Result<web::Json<BatchResult>, ApiError> {
     let items = input.into_inner().visits;
     if items.len() > MAX_BATCH {
         return Err(ApiError::field(
             "visits",
+            FieldCode::TooMany,
             format!("must hold at most {MAX_BATCH} visits"),
+            format!("ส่งได้ครั้งละไม่เกิน {MAX_BATCH} รายการ"),
         ));
     }
     let now = Utc::now();
@@ -124,9 +129,9 @@ pub async fn submit_batch(
     let mut valid: Vec<(usize, NewVisit)> = Vec::new();
     for (index, raw) in items.into_iter().enumerate() {
         let id = raw.get("id").and_then(|id| id.as_str()).map(str::to_owned);
-        let parsed = from_value::<VisitInput>(raw)
-            .map_err(|error| vec![error])
-            .and_then(|input| NewVisit::parse(input, &user, &geography, &rules, now));
+        let parsed = Shape::of::<VisitInput>()
+            .read::<VisitInput>(raw)
+            .parse_with(|input| NewVisit::parse(input, &user, &geography, &rules, now));
         match parsed {
             Ok(visit) => {
                 valid.push((index, visit));
@@ -136,7 +141,7 @@ pub async fn submit_batch(
                 id,
                 status: 422,
                 visit: None,
-                problem: Some(ApiError::Validation(errors).problem()),
+                problem: Some(ApiError::Validation(errors).problem(language)),
             })),
         }
     }
@@ -164,7 +169,7 @@ pub async fn submit_batch(
                 problem: None,
             },
             Filed::Conflict => BatchItemResult {
-                problem: Some(id_conflict(&id).problem()),
+                problem: Some(id_conflict(&id).problem(language)),
                 id: Some(id),
                 status: 409,
                 visit: None,
@@ -249,7 +254,7 @@ pub async fn list(
                         .map_or(end.naive_utc(), |t| t.min(end.naive_utc())),
                 );
             }
-            Err(e) => errors.push(FieldError::new("week", e.to_string())),
+            Err(e) => errors.push(FieldError::parse("week", e)),
         }
     }
     filter.bbox = parse_bbox(&mut errors, query.bbox.as_deref());
@@ -302,7 +307,7 @@ fn visibility_for(
         Some(raw) => match AreaCode::parse(raw) {
             Ok(area) => visibility.narrowed_to(&area),
             Err(e) => {
-                errors.push(FieldError::new("area", e.to_string()));
+                errors.push(FieldError::parse("area", e));
                 None
             }
         },
@@ -379,7 +384,7 @@ pub async fn review(
     let ReviewInput {
         review_status,
         note,
-    } = input.into_inner();
+    } = input.into_inner()?;
     let note = match note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(note) => Some(
             crate::domain::bounded_text(note, 1, 1000)
@@ -391,11 +396,18 @@ pub async fn review(
         ReviewStatus::Pending => {
             return Err(ApiError::field(
                 "review_status",
+                FieldCode::NotAllowedValue,
                 "must be verified or flagged",
+                "ต้องเป็น verified (ตรวจแล้ว) หรือ flagged (พบข้อสังเกต)",
             ))
         }
         ReviewStatus::Flagged if note.is_none() => {
-            return Err(ApiError::field("note", "is required when flagging"))
+            return Err(ApiError::field(
+                "note",
+                FieldCode::Required,
+                "is required when flagging",
+                "ต้องระบุหมายเหตุเมื่อตั้งข้อสังเกต",
+            ))
         }
         _ => {}
     }
@@ -456,7 +468,10 @@ pub async fn upload_photo(
         .and_then(|v| v.to_str().ok())
         .and_then(ImageType::from_content_type)
         .ok_or_else(|| {
-            ApiError::UnsupportedMediaType("send image/jpeg, image/png or image/webp".into())
+            ApiError::UnsupportedMediaType(Message::new(
+                "send image/jpeg, image/png or image/webp",
+                "กรุณาส่งรูปภาพชนิด JPEG, PNG หรือ WebP",
+            ))
         })?;
     let declared_length = req
         .headers()
@@ -470,8 +485,9 @@ pub async fn upload_photo(
     }
     let row = find_visible(&user, &db, id.into_inner()).await?;
     if row.author_id != user.id {
-        return Err(ApiError::Forbidden(
-            "only the visit's author may add photos".into(),
+        return Err(ApiError::forbidden(
+            "only the visit's author may add photos",
+            "เฉพาะผู้บันทึกการเยี่ยมบ้านเท่านั้นที่เพิ่มรูปภาพได้",
         ));
     }
     let upload = store.receive(&mut payload, declared).await?;
@@ -490,7 +506,9 @@ pub async fn upload_photo(
     let full = || {
         ApiError::field(
             "photos",
+            FieldCode::TooMany,
             format!("a visit holds at most {MAX_PHOTOS_PER_VISIT} photos"),
+            format!("การเยี่ยมบ้านหนึ่งครั้งแนบรูปได้ไม่เกิน {MAX_PHOTOS_PER_VISIT} รูป"),
         )
     };
     if count >= MAX_PHOTOS_PER_VISIT {

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::db::visits::VisitRow;
-use crate::domain::bounded_text;
+use crate::domain::{bounded_text, Refusal};
 use crate::domain::{Activity, ReviewStatus, TargetGroup, UserId, VisitId};
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 use crate::geo::Geography;
 use crate::placement::{LocationInput, Placement};
 
@@ -55,6 +55,28 @@ pub struct VisitRules {
     pub clock_skew: Duration,
 }
 
+impl VisitRules {
+    /// Why a time a phone sent cannot be taken: ahead of the server's clock by more
+    /// than the allowed skew, or older than the backfill window.
+    pub fn refuse_time(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> Option<Refusal> {
+        if at > now + self.clock_skew {
+            return Some(Refusal::new(
+                FieldCode::InFuture,
+                "is in the future; check the phone's date and time",
+                "เป็นเวลาในอนาคต กรุณาตรวจสอบวันและเวลาของโทรศัพท์",
+            ));
+        }
+        let days = self.backfill.num_days();
+        (at < now - self.backfill).then(|| {
+            Refusal::new(
+                FieldCode::TooOld,
+                format!("is older than the {days}-day backfill window"),
+                format!("ย้อนหลังเกิน {days} วันที่อนุญาตให้บันทึกย้อนหลัง"),
+            )
+        })
+    }
+}
+
 impl Default for VisitRules {
     fn default() -> Self {
         Self {
@@ -92,28 +114,18 @@ impl NewVisit {
         now: DateTime<Utc>,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
-
         let id = match input.id.as_deref().map(VisitId::parse) {
             None => VisitId::random(),
             Some(Ok(id)) => id,
             Some(Err(e)) => {
-                error("id", e.into());
+                errors.push(FieldError::parse("id", e));
                 VisitId::random()
             }
         };
 
         let visited_at = input.visited_at.with_timezone(&Utc);
-        if visited_at > now + rules.clock_skew {
-            error("visited_at", "is in the future".into());
-        } else if visited_at < now - rules.backfill {
-            error(
-                "visited_at",
-                format!(
-                    "is older than the {}-day backfill window",
-                    rules.backfill.num_days()
-                ),
-            );
+        if let Some(refusal) = rules.refuse_time(visited_at, now) {
+            errors.push(FieldError::refused("visited_at", refusal));
         }
 
         let placement = Placement::resolve(
@@ -123,23 +135,28 @@ impl NewVisit {
             geography,
             &mut errors,
         );
-        let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
-
         let mut target_groups = input.target_groups.clone();
         target_groups.sort();
         target_groups.dedup();
         if target_groups.is_empty() {
-            error(
+            errors.push(FieldError::new(
                 "target_groups",
-                "must name at least one target group".into(),
-            );
+                FieldCode::Empty,
+                "must name at least one target group",
+                "ต้องระบุกลุ่มเป้าหมายอย่างน้อย 1 กลุ่ม",
+            ));
         }
         for (field, value) in [
             ("households_visited", input.households_visited),
             ("people_reached", input.people_reached),
         ] {
             if !(0..=MAX_COUNT).contains(&value) {
-                error(field, format!("must be from 0 to {MAX_COUNT}"));
+                errors.push(FieldError::new(
+                    field,
+                    FieldCode::OutOfRange,
+                    format!("must be from 0 to {MAX_COUNT}"),
+                    format!("ต้องเป็นจำนวนตั้งแต่ 0 ถึง {MAX_COUNT}"),
+                ));
             }
         }
         let mut text_errors: Vec<FieldError> = Vec::new();
@@ -147,7 +164,12 @@ impl NewVisit {
             .map_err(|e| text_errors.push(FieldError::text("summary", e)))
             .unwrap_or_default();
         if input.needs.len() > MAX_NEEDS {
-            error("needs", format!("must list at most {MAX_NEEDS} needs"));
+            errors.push(FieldError::new(
+                "needs",
+                FieldCode::TooMany,
+                format!("must list at most {MAX_NEEDS} needs"),
+                format!("ระบุความต้องการได้ไม่เกิน {MAX_NEEDS} รายการ"),
+            ));
         }
         let needs: Vec<String> = input
             .needs

@@ -10,6 +10,7 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use crate::domain::Message;
 use crate::error::ApiError;
 
 pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
@@ -175,9 +176,9 @@ impl PhotoStore {
 }
 
 fn mismatch(declared: ImageType) -> ApiError {
-    ApiError::UnsupportedMediaType(format!(
-        "the content is not a {} image",
-        declared.content_type()
+    ApiError::UnsupportedMediaType(Message::new(
+        format!("the content is not a {} image", declared.content_type()),
+        format!("ไฟล์ที่ส่งมาไม่ใช่รูปภาพชนิด {} ตามที่ระบุ", declared.content_type()),
     ))
 }
 

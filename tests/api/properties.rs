@@ -181,8 +181,9 @@ proptest! {
     fn visits_and_grievances_either_parse_or_name_their_fields(body in any_visit_body()) {
         let user = volunteer();
         if let Ok(input) = parse_object::<VisitInput>(body.to_string().as_bytes()) {
-            if let Err(errors) = NewVisit::parse(input, &user, geography(), &VisitRules::default(), Utc::now()) {
-                prop_assert!(errors.iter().all(|e| !e.field.is_empty() && !e.message.is_empty()));
+            let parsed = input.parse_with(|input| NewVisit::parse(input, &user, geography(), &VisitRules::default(), Utc::now()));
+            if let Err(errors) = parsed {
+                prop_assert!(errors.iter().all(|e| !e.field.is_empty() && !e.message.en.is_empty() && !e.message.th.is_empty()));
             }
         }
         let mut grievance = body.clone();
@@ -196,7 +197,8 @@ proptest! {
         object.insert("description".into(), body["summary"].clone());
         let cipher = PiiCipher::from_master(&[9u8; 32]).unwrap();
         if let Ok(input) = parse_object::<GrievanceInput>(grievance.to_string().as_bytes()) {
-            if let Err(errors) = NewGrievance::parse(input, &user, geography(), &VisitRules::default(), &cipher, Utc::now()) {
+            let parsed = input.parse_with(|input| NewGrievance::parse(input, &user, geography(), &VisitRules::default(), &cipher, Utc::now()));
+            if let Err(errors) = parsed {
                 prop_assert!(errors.iter().all(|e| !e.field.is_empty()));
             }
         }
