@@ -11,6 +11,7 @@ mod grievances;
 mod hardening;
 mod health;
 mod helpers;
+mod names;
 mod nodes;
 mod openapi;
 mod privacy;
