@@ -197,6 +197,7 @@ mod tests {
         AuthUser {
             id: id("me"),
             username: "me".into(),
+            display_name: "Me".into(),
             role,
             scope: AreaScope::of(&area),
             area,

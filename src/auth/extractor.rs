@@ -20,6 +20,8 @@ use crate::http::ClientInfoExt;
 pub struct AuthUser {
     pub id: UserId,
     pub username: String,
+    /// Read with the account anyway: what the caller files and writes is shown with it.
+    pub display_name: String,
     pub role: Role,
     pub area: AreaCode,
     /// What this user may see: every area-scoped query takes it.
@@ -89,6 +91,7 @@ impl Credentials {
         Ok(AuthUser {
             id: row.id,
             username: row.username,
+            display_name: row.display_name,
             role,
             scope: AreaScope::of(&area),
             area,

@@ -1,5 +1,7 @@
 //! The `users` table.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -94,6 +96,32 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
         .select(UserRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// At most this many ids a statement: far below either engine's limit on binds.
+const NAMES_PER_STATEMENT: usize = 5_000;
+
+/// The display names of the accounts `ids` names (each asked once), in one statement
+/// for any page the API serves and none when there is nothing to ask. An id without
+/// an account is left out: the caller decides what stands in for it.
+pub fn display_names<'a>(
+    conn: &mut DbConnection,
+    ids: impl IntoIterator<Item = &'a UserId>,
+) -> QueryResult<HashMap<UserId, String>> {
+    let ids: Vec<&UserId> = ids
+        .into_iter()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut names = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(NAMES_PER_STATEMENT) {
+        let found: Vec<(UserId, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::display_name))
+            .load(conn)?;
+        names.extend(found);
+    }
+    Ok(names)
 }
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{visit_photos, visits};
+use super::schema::{users, visit_photos, visits};
 use super::{DbConnection, Filed, OneStatement, ReadOnly};
 use crate::domain::{
     Activity, Bbox, PhotoId, ReviewStatus, TargetGroup, UserId, Visibility, VisitId,
@@ -183,20 +183,27 @@ pub fn find_visible(
     Ok(row.filter(|row| visibility.allows(&row.author_id, &row.area_code)))
 }
 
-/// A visit by key with its photos, if the caller may see it: one statement (a visit
-/// left-joined to its photos, a row per photo), so one round trip on PostgreSQL.
+/// A visit by key with its photos and its author's display name (`None` without an
+/// account), if the caller may see it: one statement (a visit left-joined to its author
+/// and its photos, a row per photo), so one round trip on PostgreSQL.
 pub fn find_visible_with_photos(
     conn: &mut DbConnection,
     id: &VisitId,
     visibility: &Visibility,
-) -> QueryResult<Option<StoredVisit>> {
-    let rows: Vec<(VisitRow, Option<PhotoRow>)> = crate::natively!(conn, |conn| visits::table
+) -> QueryResult<Option<(StoredVisit, Option<String>)>> {
+    type Joined = (VisitRow, Option<String>, Option<PhotoRow>);
+    let rows: Vec<Joined> = crate::natively!(conn, |conn| visits::table
+        .left_join(users::table.on(users::id.eq(visits::author_id)))
         .left_join(visit_photos::table)
         .filter(visits::id.eq(id))
-        .select((VisitRow::as_select(), Option::<PhotoRow>::as_select()))
+        .select((
+            VisitRow::as_select(),
+            users::display_name.nullable(),
+            Option::<PhotoRow>::as_select(),
+        ))
         .load(conn))?;
     let mut rows = rows.into_iter();
-    let Some((visit, first_photo)) = rows.next() else {
+    let Some((visit, author_name, first_photo)) = rows.next() else {
         return Ok(None);
     };
     if !visibility.allows(&visit.author_id, &visit.area_code) {
@@ -204,11 +211,11 @@ pub fn find_visible_with_photos(
     }
     let mut photos: Vec<PhotoRow> = first_photo
         .into_iter()
-        .chain(rows.filter_map(|(_, photo)| photo))
+        .chain(rows.filter_map(|(_, _, photo)| photo))
         .collect();
     // Sorted here rather than in SQL, where SQLite would build a sorter for a few rows.
     photos.sort_by_key(|photo| photo.created_at);
-    Ok(Some(StoredVisit { row: visit, photos }))
+    Ok(Some((StoredVisit { row: visit, photos }, author_name)))
 }
 
 /// The filters of `GET /visits`, already validated.

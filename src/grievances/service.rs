@@ -17,6 +17,7 @@ use crate::domain::{Action, GrievanceId, Message, UserId};
 use crate::error::{ApiError, ConflictCode, FieldCode, FieldError};
 use crate::policy;
 use crate::privacy::PiiCipher;
+use crate::visits::view::Names;
 use crate::webhooks::EventSink;
 
 /// What the grievance use cases share: the complainant-data cipher, the deadlines and
@@ -28,8 +29,8 @@ pub struct GrievanceServices {
 }
 
 /// Builds full views of rows for `user`: history, comments (internal ones only where
-/// the policy allows), possible duplicates. `unmask` decides per row whether personal
-/// data is shown.
+/// the policy allows), possible duplicates, and the names of everyone they name (one
+/// statement for all the rows). `unmask` decides per row whether personal data is shown.
 pub fn views(
     conn: &mut DbConnection,
     user: &AuthUser,
@@ -42,8 +43,7 @@ pub fn views(
         store::events_and_comments(conn, &ids, policy::may_read_internal_comments(user))?;
     let mut duplicates =
         store::possible_duplicates(conn, &rows, &policy::visibility(user), super::DUPLICATES)?;
-    let now = Utc::now();
-    Ok(rows
+    let rows: Vec<(GrievanceRow, Extras)> = rows
         .into_iter()
         .map(|row| {
             let extras = Extras {
@@ -52,8 +52,17 @@ pub fn views(
                 possible_duplicates: duplicates.remove(row.id.as_str()).unwrap_or_default(),
                 unmasked: unmask(&row),
             };
-            GrievanceView::new(row, extras, &services.cipher, now)
+            (row, extras)
         })
+        .collect();
+    let names = Names::load(
+        conn,
+        rows.iter().flat_map(|(row, extras)| extras.people(row)),
+    )?;
+    let now = Utc::now();
+    Ok(rows
+        .into_iter()
+        .map(|(row, extras)| GrievanceView::new(row, extras, &names, &services.cipher, now))
         .collect())
 }
 
@@ -320,5 +329,6 @@ pub fn comment(
     };
     store::add_comment(conn, &comment)?;
     store::touch(conn, &row.id, now)?;
-    Ok(CommentView::from(comment))
+    let names = Names::of([(user.id.clone(), user.display_name.clone())]);
+    Ok(CommentView::new(comment, &names))
 }

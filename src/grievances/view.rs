@@ -13,6 +13,7 @@ use crate::domain::TargetGroup;
 use crate::domain::{UserId, VisitId};
 use crate::placement::LocationInput;
 use crate::privacy::PiiCipher;
+use crate::visits::view::{Names, UserRef};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Complainant)]
@@ -37,17 +38,21 @@ pub struct EventView {
     pub from: Option<Status>,
     pub to: Status,
     pub actor_id: String,
+    /// The actor's display name (`[ไม่พบบัญชีผู้ใช้ / unknown account]` should the account
+    /// no longer exist).
+    pub actor_name: String,
     pub note: Option<String>,
     pub at: DateTime<Utc>,
 }
 
-impl From<EventRow> for EventView {
-    fn from(row: EventRow) -> Self {
+impl EventView {
+    pub fn new(row: EventRow, names: &Names) -> Self {
         Self {
             id: row.id,
             action: row.action,
             from: row.from_status,
             to: row.to_status,
+            actor_name: names.name(&row.actor_id),
             actor_id: row.actor_id.into_string(),
             note: row.note,
             at: row.at.and_utc(),
@@ -60,16 +65,20 @@ impl From<EventRow> for EventView {
 pub struct CommentView {
     pub id: String,
     pub author_id: String,
+    /// The author's display name (`[ไม่พบบัญชีผู้ใช้ / unknown account]` should the account
+    /// no longer exist).
+    pub author_name: String,
     pub body: String,
     /// Hidden from volunteers.
     pub internal: bool,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<CommentRow> for CommentView {
-    fn from(row: CommentRow) -> Self {
+impl CommentView {
+    pub fn new(row: CommentRow, names: &Names) -> Self {
         Self {
             id: row.id,
+            author_name: names.name(&row.author_id),
             author_id: row.author_id.into_string(),
             body: row.body,
             internal: row.internal,
@@ -94,10 +103,15 @@ pub struct GrievanceView {
     pub visit_id: Option<String>,
     pub complainant: Option<ComplainantView>,
     pub reporter_id: String,
+    /// Who filed the grievance (the same id as `reporter_id`), by name.
+    pub reporter: UserRef,
     pub status: Status,
     /// Bumped by every transition; send it back in `If-Match`.
     pub version: i64,
     pub assignee_id: Option<String>,
+    /// Whom the grievance is assigned to (the same id as `assignee_id`), by name; null
+    /// while unassigned.
+    pub assignee: Option<UserRef>,
     pub referred_to: Option<String>,
     pub due_at: DateTime<Utc>,
     pub overdue: bool,
@@ -119,8 +133,27 @@ pub struct Extras {
     pub unmasked: bool,
 }
 
+impl Extras {
+    /// Everyone a view of `row` with these extras names: reporter, assignee, actors and
+    /// comment authors.
+    pub fn people<'a>(&'a self, row: &'a GrievanceRow) -> impl Iterator<Item = &'a UserId> {
+        std::iter::once(&row.reporter_id)
+            .chain(row.assignee_id.as_ref())
+            .chain(self.history.iter().map(|event| &event.actor_id))
+            .chain(self.comments.iter().map(|comment| &comment.author_id))
+    }
+}
+
 impl GrievanceView {
-    pub fn new(row: GrievanceRow, extras: Extras, cipher: &PiiCipher, now: DateTime<Utc>) -> Self {
+    /// `names` holds the names of the people the row, its history and its comments name
+    /// (see [`Extras::people`]).
+    pub fn new(
+        row: GrievanceRow,
+        extras: Extras,
+        names: &Names,
+        cipher: &PiiCipher,
+        now: DateTime<Utc>,
+    ) -> Self {
         let status = row.status;
         let due_at = row.due_at.and_utc();
         let complainant = complainant_view(&row, extras.unmasked, cipher);
@@ -140,10 +173,12 @@ impl GrievanceView {
             target_groups: serde_json::from_str(&row.target_groups).unwrap_or_default(),
             visit_id: row.visit_id.map(VisitId::into_string),
             complainant,
+            reporter: names.user(&row.reporter_id),
             reporter_id: row.reporter_id.into_string(),
             overdue: super::sla::is_overdue(due_at, status, now),
             status,
             version: row.version,
+            assignee: row.assignee_id.as_ref().map(|id| names.user(id)),
             assignee_id: row.assignee_id.map(UserId::into_string),
             referred_to: row.referred_to,
             due_at,
@@ -151,8 +186,16 @@ impl GrievanceView {
             possible_duplicates: extras.possible_duplicates,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
-            history: extras.history.into_iter().map(EventView::from).collect(),
-            comments: extras.comments.into_iter().map(CommentView::from).collect(),
+            history: extras
+                .history
+                .into_iter()
+                .map(|event| EventView::new(event, names))
+                .collect(),
+            comments: extras
+                .comments
+                .into_iter()
+                .map(|comment| CommentView::new(comment, names))
+                .collect(),
             id: row.id.into_string(),
         }
     }

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, Credentials};
 use crate::db::visits::{self, PhotoRow, VisitFilter, VisitRow};
-use crate::db::{Db, Filed, ReadOnly};
+use crate::db::{Db, Filed};
 use crate::domain::{
     AreaCode, GeoPoint, IsoWeek, Language, Message, PhotoId, ReviewStatus, TargetGroup, Visibility,
     VisitId,
@@ -287,8 +287,7 @@ pub async fn list(
                 |row| GeoPoint::new(row.lat, row.lon),
                 |after, count| Ok(visits::list(conn, &visibility, &filter, after, count)?),
             )?;
-            let visits = visits::hydrate(&mut ReadOnly::new(conn), rows)?;
-            Ok((visits.into_iter().map(VisitView::from).collect(), next_key))
+            Ok((crate::visits::view::views(conn, rows)?, next_key))
         })
         .await?;
     Ok(web::Json(Page::new(items, next_key)))
@@ -345,7 +344,9 @@ pub async fn get(
             let visibility =
                 visibility_for(&user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
             let visit = visits::find_visible_with_photos(conn, &id, &visibility)?;
-            visit.map(VisitView::from).ok_or(ApiError::NotFound)
+            visit
+                .map(VisitView::read_with_author)
+                .ok_or(ApiError::NotFound)
         })
         .await?;
     Ok(web::Json(view))
@@ -425,8 +426,7 @@ pub async fn review(
             )?;
             let row = visits::find_visible(conn, &row.id, &Visibility::everything())?
                 .ok_or(ApiError::NotFound)?;
-            let visits = visits::hydrate(&mut ReadOnly::new(conn), vec![row])?;
-            Ok(visits.into_iter().map(VisitView::from).collect::<Vec<_>>())
+            Ok(crate::visits::view::views(conn, vec![row])?)
         })
         .await?;
     Ok(web::Json(views.remove(0)))

@@ -20,7 +20,7 @@ use crate::db::visits as store;
 use crate::db::{next_group, Db, Filed, OneStatement};
 use crate::error::ApiError;
 use crate::visits::input::NewVisit;
-use crate::visits::view::VisitView;
+use crate::visits::view::{Names, VisitView};
 
 /// At most this many filings share a statement: a phone's batch holds as many.
 const MAX_GROUP: usize = 200;
@@ -111,6 +111,13 @@ pub fn file(
     visits: Vec<NewVisit>,
 ) -> diesel::QueryResult<Vec<Filed<VisitView>>> {
     let now = crate::db::now();
+    // Each visit is its caller's, and a resend answers only to the same author: the
+    // names are known, with no statement to read them.
+    let names = Names::of(
+        visits
+            .iter()
+            .map(|visit| (visit.author_id.clone(), visit.author_name.clone())),
+    );
     let rows = visits
         .into_iter()
         .map(|visit| visit.into_row(now))
@@ -118,7 +125,7 @@ pub fn file(
     let filed = store::file(write, rows)?;
     Ok(filed
         .into_iter()
-        .map(|outcome| outcome.map(VisitView::from))
+        .map(|outcome| outcome.map(|visit| VisitView::new(visit, &names)))
         .collect())
 }
 

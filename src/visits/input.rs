@@ -91,6 +91,8 @@ impl Default for VisitRules {
 pub struct NewVisit {
     pub id: VisitId,
     pub author_id: UserId,
+    /// The author's display name, for the answer to the filing: the caller's own.
+    pub author_name: String,
     pub visited_at: NaiveDateTime,
     pub placement: Placement,
     pub target_groups: Vec<TargetGroup>,
@@ -190,6 +192,7 @@ impl NewVisit {
         Ok(Self {
             id,
             author_id: author.id.clone(),
+            author_name: author.display_name.clone(),
             visited_at: crate::db::to_micros(visited_at.naive_utc()),
             placement,
             target_groups,

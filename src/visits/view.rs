@@ -1,13 +1,64 @@
-//! The stored visit as the API shows it.
+//! The stored visit as the API shows it, and the people named in views (grievances,
+//! which sit above visits, name theirs the same way).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Flag;
-use crate::db::visits::{PhotoRow, StoredVisit, VisitRow};
+use crate::db::visits::{self as store, PhotoRow, StoredVisit, VisitRow};
+use crate::db::{users, DbConnection, ReadOnly};
 use crate::domain::{Activity, ReviewStatus, TargetGroup, UserId};
 use crate::placement::LocationInput;
+
+/// What a view shows for an account it cannot find. Accounts are deactivated, never
+/// deleted (every record keeps a foreign key to its people), so this only guards a
+/// view from breaking should one ever go.
+pub const UNKNOWN_ACCOUNT: &str = "[ไม่พบบัญชีผู้ใช้ / unknown account]";
+
+/// A person a record names, with the name people read. A deactivated account keeps
+/// its name: the record still says who did the work. Should the account no longer
+/// exist, `display_name` is `[ไม่พบบัญชีผู้ใช้ / unknown account]`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UserRef {
+    pub id: String,
+    #[schema(example = "สมชาย ใจดี")]
+    pub display_name: String,
+}
+
+/// The display names of the accounts a set of views names, read together.
+#[derive(Debug, Default)]
+pub struct Names(HashMap<UserId, String>);
+
+impl Names {
+    /// One statement for all of `ids` (none when there are none).
+    pub fn load<'a>(
+        conn: &mut DbConnection,
+        ids: impl IntoIterator<Item = &'a UserId>,
+    ) -> diesel::QueryResult<Self> {
+        users::display_names(conn, ids).map(Self)
+    }
+
+    /// Names already known, such as the caller's own.
+    pub fn of(known: impl IntoIterator<Item = (UserId, String)>) -> Self {
+        Self(known.into_iter().collect())
+    }
+
+    pub fn name(&self, id: &UserId) -> String {
+        self.0
+            .get(id)
+            .map_or_else(|| UNKNOWN_ACCOUNT.to_owned(), Clone::clone)
+    }
+
+    pub fn user(&self, id: &UserId) -> UserRef {
+        UserRef {
+            id: id.to_string(),
+            display_name: self.name(id),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Photo)]
@@ -51,6 +102,8 @@ pub struct VisitView {
     pub needs: Vec<String>,
     pub follow_up_needed: bool,
     pub author_id: String,
+    /// Who filed the visit (the same id as `author_id`), by name.
+    pub author: UserRef,
     pub received_at: DateTime<Utc>,
     pub review_status: ReviewStatus,
     pub review_note: Option<String>,
@@ -60,14 +113,16 @@ pub struct VisitView {
     pub photos: Vec<PhotoView>,
 }
 
-impl From<StoredVisit> for VisitView {
-    fn from(visit: StoredVisit) -> Self {
-        Self::new(visit.row, visit.photos)
-    }
-}
-
 impl VisitView {
-    pub fn new(row: VisitRow, photos: Vec<PhotoRow>) -> Self {
+    /// A visit read with its author's name in the same statement
+    /// (`db::visits::find_visible_with_photos`).
+    pub fn read_with_author((visit, author_name): (StoredVisit, Option<String>)) -> Self {
+        let names = Names::of(author_name.map(|name| (visit.row.author_id.clone(), name)));
+        Self::new(visit, &names)
+    }
+
+    pub fn new(visit: StoredVisit, names: &Names) -> Self {
+        let StoredVisit { row, photos } = visit;
         Self {
             location: LocationInput {
                 lat: row.lat,
@@ -84,6 +139,7 @@ impl VisitView {
             summary: row.summary,
             needs: serde_json::from_str(&row.needs).unwrap_or_default(),
             follow_up_needed: row.follow_up_needed,
+            author: names.user(&row.author_id),
             author_id: row.author_id.into_string(),
             received_at: row.received_at.and_utc(),
             review_status: row.review_status,
@@ -94,5 +150,36 @@ impl VisitView {
             photos: photos.into_iter().map(PhotoView::from).collect(),
             id: row.id.into_string(),
         }
+    }
+}
+
+/// Views of visit rows: their photos and their authors' names, a statement each for
+/// the whole set.
+pub fn views(conn: &mut DbConnection, rows: Vec<VisitRow>) -> diesel::QueryResult<Vec<VisitView>> {
+    let names = Names::load(conn, rows.iter().map(|row| &row.author_id))?;
+    let visits = store::hydrate(&mut ReadOnly::new(conn), rows)?;
+    Ok(visits
+        .into_iter()
+        .map(|visit| VisitView::new(visit, &names))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_without_a_name_gets_the_fixed_label_and_keeps_its_id() {
+        let known = UserId::random();
+        let gone = UserId::random();
+        let names = Names::of([(known.clone(), "สมศรี".to_owned())]);
+        assert_eq!(names.name(&known), "สมศรี");
+        assert_eq!(
+            names.user(&gone),
+            UserRef {
+                id: gone.to_string(),
+                display_name: UNKNOWN_ACCOUNT.to_owned(),
+            }
+        );
     }
 }

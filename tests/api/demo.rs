@@ -137,6 +137,16 @@ async fn a_demo_data_set_reads_back_through_the_api() {
             )
         })
         .collect();
+    // Views name people as their accounts do.
+    let person: HashMap<String, Value> = users
+        .iter()
+        .map(|u| {
+            let id = u["id"].as_str().unwrap().to_owned();
+            let named = json!({"id": id, "display_name": u["display_name"]});
+            (id, named)
+        })
+        .collect();
+    let named = |id: &Value| person[id.as_str().unwrap()].clone();
     let volunteer = users
         .iter()
         .find(|u| u["username"] == "demo.vol.50.1")
@@ -158,6 +168,7 @@ async fn a_demo_data_set_reads_back_through_the_api() {
         for visit in &visits {
             let area = visit["area_code"].as_str().unwrap();
             assert!(area.starts_with(province) && area.len() == 6, "{visit}");
+            assert_eq!(visit["author"], named(&visit["author_id"]), "{visit}");
             let author_area = &areas[visit["author_id"].as_str().unwrap()];
             assert!(area.starts_with(author_area.as_str()), "{visit}");
             assert!(is_thai(visit["summary"].as_str().unwrap()), "{visit}");
@@ -181,6 +192,21 @@ async fn a_demo_data_set_reads_back_through_the_api() {
             );
             assert!(is_thai(grievance["title"].as_str().unwrap()));
             assert_consistent_history(grievance);
+            assert_eq!(grievance["reporter"], named(&grievance["reporter_id"]));
+            if grievance["assignee_id"].is_null() {
+                assert_eq!(grievance["assignee"], Value::Null);
+            } else {
+                assert_eq!(grievance["assignee"], named(&grievance["assignee_id"]));
+            }
+            for event in grievance["history"].as_array().unwrap() {
+                let actor = named(&event["actor_id"]);
+                assert_eq!(event["actor_name"], actor["display_name"], "{event}");
+                assert!(is_thai(event["actor_name"].as_str().unwrap()), "{event}");
+            }
+            for comment in grievance["comments"].as_array().unwrap() {
+                let author = named(&comment["author_id"]);
+                assert_eq!(comment["author_name"], author["display_name"]);
+            }
             statuses.insert(grievance["status"].as_str().unwrap().to_owned());
         }
 

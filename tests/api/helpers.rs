@@ -118,10 +118,22 @@ impl TestApp {
 
     /// Creates an account straight in the database (no HTTP), then logs it in.
     pub async fn user(&self, username: &str, role: Role, area: &str) -> TestUser {
+        self.user_named(username, &format!("{username} (test)"), role, area)
+            .await
+    }
+
+    /// [`TestApp::user`] with the display name given.
+    pub async fn user_named(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        area: &str,
+    ) -> TestUser {
         let account = NewAccount::parse(
             CreateUserInput {
                 username: username.into(),
-                display_name: format!("{username} (test)"),
+                display_name: display_name.into(),
                 password: PASSWORD.into(),
                 role,
                 area_code: area.into(),

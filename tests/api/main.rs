@@ -12,6 +12,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod language;
+mod names;
 mod nodes;
 mod openapi;
 mod privacy;

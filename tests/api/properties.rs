@@ -29,6 +29,7 @@ fn volunteer() -> AuthUser {
     AuthUser {
         id: UserId::parse("00000000-0000-4000-8000-000000000001").unwrap(),
         username: "vol".into(),
+        display_name: "Vol".into(),
         role: Role::Volunteer,
         scope: AreaScope::of(&area),
         area,

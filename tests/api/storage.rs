@@ -307,6 +307,7 @@ async fn a_refused_visit_does_not_sink_those_filed_with_it() {
     let author = AuthUser {
         id: UserId::parse(&volunteer.id).unwrap(),
         username: "vol.refused".into(),
+        display_name: "vol.refused (test)".into(),
         role: Role::Volunteer,
         scope: AreaScope::of(&area),
         area,
