@@ -426,9 +426,9 @@ pub async fn review(
     tag = "visits",
     params(("id" = String, Path)),
     request_body(content(
-        (Vec<u8> = "image/jpeg"),
-        (Vec<u8> = "image/png"),
-        (Vec<u8> = "image/webp"),
+        (inline(super::Binary) = "image/jpeg"),
+        (inline(super::Binary) = "image/png"),
+        (inline(super::Binary) = "image/webp"),
     )),
     responses(
         (status = 201, body = PhotoView),
@@ -533,9 +533,9 @@ pub async fn upload_photo(
     params(("id" = String, Path), ("photo_id" = String, Path)),
     responses(
         (status = 200, description = "the photo's bytes", content(
-            (Vec<u8> = "image/jpeg"),
-            (Vec<u8> = "image/png"),
-            (Vec<u8> = "image/webp"),
+            (inline(super::Binary) = "image/jpeg"),
+            (inline(super::Binary) = "image/png"),
+            (inline(super::Binary) = "image/webp"),
         )),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ),

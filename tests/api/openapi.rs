@@ -1,4 +1,4 @@
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::spawn_app;
 
@@ -48,4 +48,53 @@ async fn spec_documents_every_path_of_the_contract_so_far() {
     assert!(schemas["User"]["properties"]["username"].is_object());
     assert!(schemas["Visit"]["properties"]["review_status"].is_object());
     assert!(schemas["Grievance"]["properties"]["possible_duplicates"].is_object());
+}
+
+/// Raw bodies are bytes to a client generator (`type: string, format: binary`), never a list
+/// of numbers; CSV stays text.
+#[tokio::test]
+async fn binary_bodies_are_documented_as_binary() {
+    let app = spawn_app().await;
+    let (_, spec) = app.get_json("/api/v1/openapi.json").await;
+    let binary = json!({"type": "string", "format": "binary"});
+    let upload = &spec["paths"]["/api/v1/visits/{id}/photos"]["post"]["requestBody"]["content"];
+    let download = &spec["paths"]["/api/v1/visits/{id}/photos/{photo_id}"]["get"]["responses"]
+        ["200"]["content"];
+    for image in ["image/jpeg", "image/png", "image/webp"] {
+        assert_eq!(upload[image]["schema"], binary, "upload {image}");
+        assert_eq!(download[image]["schema"], binary, "download {image}");
+    }
+    let export =
+        &spec["paths"]["/api/v1/reports/weekly/export"]["get"]["responses"]["200"]["content"];
+    assert_eq!(
+        export["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]["schema"],
+        binary
+    );
+    assert_eq!(export["text/csv"]["schema"], json!({"type": "string"}));
+}
+
+/// Generators make one model per schema: a page's items name the record's own schema
+/// instead of an inline copy, and an operation without a token says so with `security: []`.
+#[tokio::test]
+async fn spec_shapes_generators_rely_on() {
+    let app = spawn_app().await;
+    let (_, spec) = app.get_json("/api/v1/openapi.json").await;
+    for (page, item) in [
+        ("Page_Visit", "Visit"),
+        ("Page_Grievance", "Grievance"),
+        ("Page_User", "User"),
+    ] {
+        assert_eq!(
+            spec["components"]["schemas"][page]["properties"]["items"]["items"],
+            json!({"$ref": format!("#/components/schemas/{item}")}),
+            "{page}"
+        );
+    }
+    for path in ["/api/v1/auth/login", "/api/v1/auth/refresh"] {
+        assert_eq!(spec["paths"][path]["post"]["security"], json!([]), "{path}");
+    }
+    assert_eq!(
+        spec["paths"]["/api/v1/me"]["get"]["security"],
+        json!([{"bearer": []}])
+    );
 }
