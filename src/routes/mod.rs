@@ -3,6 +3,7 @@
 
 pub mod areas;
 pub mod auth;
+mod examples;
 pub mod grievances;
 pub mod health;
 pub mod plans;

@@ -37,7 +37,7 @@ fn id_conflict(id: &str) -> ApiError {
 /// File one visit. Sending the same visit again is safe: 200 with what is stored.
 #[utoipa::path(
     tag = "visits",
-    request_body = VisitInput,
+    request_body(content = VisitInput, example = super::examples::visit),
     responses(
         (status = 201, body = VisitView, headers(("Location" = String))),
         (status = 200, body = VisitView, description = "the same visit, already stored"),
@@ -96,7 +96,7 @@ pub struct BatchResult {
 /// are committed together and a bad one never sinks the others.
 #[utoipa::path(
     tag = "visits",
-    request_body = BatchInput,
+    request_body(content = BatchInput, example = super::examples::visit_batch),
     responses(
         (status = 200, body = BatchResult),
         (status = 413, body = Problem, content_type = "application/problem+json"),
