@@ -83,6 +83,66 @@ pub fn name_operations_by_tag(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Writes "no token needed" as `security: []`, the form OpenAPI gives for lifting the
+/// document-wide requirement, instead of utoipa's `[{}]` ("anonymous allowed"), which
+/// client generators read as "needs a token" (a login that needs a login).
+pub fn open_operations_need_no_token(spec: &mut utoipa::openapi::OpenApi) {
+    for item in spec.paths.paths.values_mut() {
+        for operation in operations_mut(item) {
+            let anonymous = operation.security.as_ref().is_some_and(|requirements| {
+                requirements.iter().all(|r| {
+                    serde_json::to_value(r)
+                        .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+                })
+            });
+            if anonymous {
+                operation.security = Some(Vec::new());
+            }
+        }
+    }
+}
+
+/// Points the items of a generic page (`Page_Visit.items`) at the schema they copy.
+/// utoipa inlines a generic argument's schema, so generators would otherwise make a second
+/// model of the same record (`PageVisitItemsItem` beside `Visit`).
+pub fn reference_generic_items(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    use utoipa::openapi::{Ref, RefOr};
+
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    let named: Vec<(String, serde_json::Value)> = components
+        .schemas
+        .iter()
+        .filter_map(|(name, schema)| Some((name.clone(), serde_json::to_value(schema).ok()?)))
+        .collect();
+    let name_of = |schema: &RefOr<Schema>| {
+        let value = serde_json::to_value(schema).ok()?;
+        named
+            .iter()
+            .find(|(_, named)| *named == value)
+            .map(|(name, _)| name.clone())
+    };
+    for schema in components.schemas.values_mut() {
+        let RefOr::T(Schema::Object(object)) = schema else {
+            continue;
+        };
+        for property in object.properties.values_mut() {
+            let RefOr::T(Schema::Array(array)) = property else {
+                continue;
+            };
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                if matches!(**items, RefOr::T(Schema::Object(_))) {
+                    if let Some(name) = name_of(items) {
+                        **items = RefOr::Ref(Ref::from_schema_name(name));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Documents the problem answers any operation can give (bad syntax, no token, a body too
 /// large or of the wrong type, a rule broken, too many requests, the database away),
 /// where its own annotations do not already, so clients and schema-driven tests know
@@ -154,10 +214,27 @@ mod tests {
                 let id = operation.operation_id.clone();
                 let id = id.unwrap_or_else(|| panic!("an operation of {path} has no id"));
                 assert!(!ids.contains(&id), "operationId {id} is used twice");
+                // Generators make function names of them: `<tag>_<verb>`, snake_case.
+                let tag = &operation.tags.as_ref().expect("every operation has a tag")[0];
+                let verb = id.strip_prefix(&format!("{tag}_"));
+                assert!(
+                    verb.is_some_and(|verb| !verb.is_empty()
+                        && !verb.starts_with('_')
+                        && !verb.ends_with('_')
+                        && !verb.contains("__")
+                        && verb.chars().all(|c| c.is_ascii_lowercase() || c == '_')),
+                    "operationId {id} of {path} is not <{tag}>_<snake_case verb>"
+                );
                 ids.push(id);
             }
         }
-        assert!(ids.contains(&"grievances_list".to_owned()), "{ids:?}");
-        assert!(ids.contains(&"visits_list".to_owned()), "{ids:?}");
+        for id in [
+            "grievances_list",
+            "visits_list",
+            "plans_put",
+            "reports_weekly",
+        ] {
+            assert!(ids.contains(&id.to_owned()), "{id} missing from {ids:?}");
+        }
     }
 }

@@ -113,6 +113,8 @@ pub fn api_spec() -> utoipa::openapi::OpenApi {
         .configure(routes::configure)
         .split_for_parts();
     openapi::name_operations_by_tag(&mut spec);
+    openapi::reference_generic_items(&mut spec);
+    openapi::open_operations_need_no_token(&mut spec);
     openapi::add_common_responses(&mut spec);
     spec
 }

@@ -62,7 +62,7 @@ enum LoginOutcome {
 /// Exchange a username and password for an access token and a refresh token.
 #[utoipa::path(
     tag = "auth",
-    request_body = LoginInput,
+    request_body(content = LoginInput, example = super::examples::login),
     responses(
         (status = 200, body = TokenPair),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "invalid_credentials"),

@@ -34,7 +34,7 @@ fn with_etag(mut response: HttpResponse, version: i64) -> HttpResponse {
 /// File a grievance. Sending the same grievance again is safe: 200 with what is stored.
 #[utoipa::path(
     tag = "grievances",
-    request_body = GrievanceInput,
+    request_body(content = GrievanceInput, example = super::examples::grievance),
     responses(
         (status = 201, body = GrievanceView, headers(("Location" = String), ("ETag" = String))),
         (status = 200, body = GrievanceView, description = "the same grievance, already stored"),
@@ -282,7 +282,11 @@ fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         ("id" = String, Path),
         ("If-Match" = Option<String>, Header, description = "the version last read, quoted"),
     ),
-    request_body = TransitionInput,
+    request_body(content = TransitionInput, examples(
+        ("accept" = (summary = "a supervisor takes it on", value = json!(super::examples::accept()))),
+        ("assign" = (summary = "to an official in the area", value = json!(super::examples::assign()))),
+        ("refer" = (summary = "to a department (note required)", value = json!(super::examples::refer()))),
+    )),
     responses(
         (status = 200, body = GrievanceView, headers(("ETag" = String))),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -346,7 +350,7 @@ pub struct CommentInput {
 #[utoipa::path(
     tag = "grievances",
     params(("id" = String, Path)),
-    request_body = CommentInput,
+    request_body(content = CommentInput, example = super::examples::comment),
     responses(
         (status = 201, body = CommentView),
         (status = 403, body = Problem, content_type = "application/problem+json"),

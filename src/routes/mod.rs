@@ -3,6 +3,7 @@
 
 pub mod areas;
 pub mod auth;
+mod examples;
 pub mod grievances;
 pub mod health;
 pub mod meta;
@@ -14,6 +15,13 @@ pub mod users;
 pub mod visits;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+// A body of raw bytes (a photo, a spreadsheet) as `type: string, format: binary`, so
+// client generators hand it over as a file or bytes, not a list of numbers. Only used
+// inline in `content(...)`. A `//` comment: a doc comment would become its description.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(pub Vec<u8>);
 
 /// Every documented route. The served OpenAPI document is collected from this same
 /// registration, so the spec cannot list a route the server lacks, or miss one it has.

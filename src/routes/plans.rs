@@ -21,6 +21,7 @@ fn fiscal_year(raw: &str) -> Result<FiscalYear, ApiError> {
 /// Set one's own targets for a fiscal year (Buddhist Era, e.g. 2570).
 #[utoipa::path(
     tag = "plans",
+    operation_id = "put",
     params(("fiscal_year" = String, Path, example = "2570")),
     request_body = PlanInput,
     responses(

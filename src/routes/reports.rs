@@ -72,6 +72,7 @@ fn report_target(
 /// grievances and hotspots.
 #[utoipa::path(
     tag = "reports",
+    operation_id = "weekly",
     params(WeeklyQuery),
     responses(
         (status = 200, body = WeeklyReport),
@@ -134,7 +135,7 @@ pub struct ExportQuery {
         (status = 200, description = "the file, as an attachment", content(
             (String = "text/csv"),
             (serde_json::Value = "application/geo+json"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (inline(super::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),

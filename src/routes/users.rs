@@ -21,7 +21,7 @@ use crate::routes::auth::end_sessions_and_update;
 /// Create an account.
 #[utoipa::path(
     tag = "users",
-    request_body = CreateUserInput,
+    request_body(content = CreateUserInput, example = super::examples::create_user),
     responses(
         (status = 201, body = UserView, headers(("Location" = String))),
         (status = 403, body = Problem, content_type = "application/problem+json"),

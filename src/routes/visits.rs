@@ -39,7 +39,7 @@ fn id_conflict(id: &str) -> ApiError {
 /// File one visit. Sending the same visit again is safe: 200 with what is stored.
 #[utoipa::path(
     tag = "visits",
-    request_body = VisitInput,
+    request_body(content = VisitInput, example = super::examples::visit),
     responses(
         (status = 201, body = VisitView, headers(("Location" = String))),
         (status = 200, body = VisitView, description = "the same visit, already stored"),
@@ -98,7 +98,7 @@ pub struct BatchResult {
 /// are committed together and a bad one never sinks the others.
 #[utoipa::path(
     tag = "visits",
-    request_body = BatchInput,
+    request_body(content = BatchInput, example = super::examples::visit_batch),
     responses(
         (status = 200, body = BatchResult),
         (status = 413, body = Problem, content_type = "application/problem+json"),
@@ -438,9 +438,9 @@ pub async fn review(
     tag = "visits",
     params(("id" = String, Path)),
     request_body(content(
-        (Vec<u8> = "image/jpeg"),
-        (Vec<u8> = "image/png"),
-        (Vec<u8> = "image/webp"),
+        (inline(super::Binary) = "image/jpeg"),
+        (inline(super::Binary) = "image/png"),
+        (inline(super::Binary) = "image/webp"),
     )),
     responses(
         (status = 201, body = PhotoView),
@@ -551,9 +551,9 @@ pub async fn upload_photo(
     params(("id" = String, Path), ("photo_id" = String, Path)),
     responses(
         (status = 200, description = "the photo's bytes", content(
-            (Vec<u8> = "image/jpeg"),
-            (Vec<u8> = "image/png"),
-            (Vec<u8> = "image/webp"),
+            (inline(super::Binary) = "image/jpeg"),
+            (inline(super::Binary) = "image/png"),
+            (inline(super::Binary) = "image/webp"),
         )),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
