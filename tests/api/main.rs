@@ -15,6 +15,7 @@ mod nodes;
 mod openapi;
 mod privacy;
 mod properties;
+mod queries;
 mod reports;
 mod security;
 mod storage;
