@@ -192,8 +192,14 @@ async fn visit_filters_take_comma_lists_and_run_in_sql() {
     };
     assert!(changed(&flagged).unwrap() > changed(&verified).unwrap());
     let path = format!("/api/v1/visits?updated_since={since}");
-    assert_eq!(list(&app, &official, &path).await, [v[2].clone(), v[1].clone()]);
-    assert_eq!(walk(&app, &official, &path, 1).await, [v[2].clone(), v[1].clone()]);
+    assert_eq!(
+        list(&app, &official, &path).await,
+        [v[2].clone(), v[1].clone()]
+    );
+    assert_eq!(
+        walk(&app, &official, &path, 1).await,
+        [v[2].clone(), v[1].clone()]
+    );
     assert_eq!(
         list(&app, &volunteer, &format!("{path}&review_status=flagged")).await,
         [v[1].clone()]
@@ -239,7 +245,9 @@ async fn bad_query_values_are_coded_422s_naming_each_parameter() {
     let app = spawn_app().await;
     let official = app.user("off", Role::Official, "5001").await;
     let admin = app.admin().await;
-    let cases: Vec<(&str, &TestUser, Vec<(&str, &str)>)> = vec![
+    /// A path, who asks, and the (field, code) of each error expected.
+    type Case<'a> = (&'a str, &'a TestUser, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
         (
             "/api/v1/visits?activity=hiking,home_visit,swimming&follow_up_needed=maybe&limit=ten&flag=",
             &official,
@@ -355,11 +363,11 @@ async fn an_area_wider_than_ones_own_or_elsewhere_is_refused() {
     for area in ["5001", "500102"] {
         assert_eq!(
             list(&app, &official, &format!("/api/v1/visits?area={area}")).await,
-            [id.clone()]
+            [id.as_str()]
         );
         assert_eq!(
             list(&app, &volunteer, &format!("/api/v1/visits?area={area}")).await,
-            [id.clone()]
+            [id.as_str()]
         );
     }
     assert!(list(&app, &official, "/api/v1/visits?area=500101")
