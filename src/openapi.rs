@@ -10,7 +10,9 @@ use crate::error::{FieldCode, FieldProblem, Problem, ProblemCode};
     info(
         title = "fieldweek",
         description = "Weekly field visits, citizens' grievances and field summaries for the \
-                       Ministry of Social Development and Human Security (พม.).",
+                       Ministry of Social Development and Human Security (พม.). A method a \
+                       path does not take answers 405 `method_not_allowed`, with `Allow` \
+                       listing the methods it does.",
         license(name = "MIT"),
     ),
     tags(

@@ -3,8 +3,9 @@
 //! and the record, tested from one table below.
 //!
 //! - A role's standing permissions: [`allows`] / [`require`].
-//! - Which records a list or a read may show: [`visibility`]; which area a report covers:
-//!   [`report_area`].
+//! - Which records a list or a read may show: [`visibility`], narrowed by an `area=`
+//!   filter with [`visibility_within`]; which area a filter, report or export may ask for:
+//!   [`requested_area`].
 //! - Per grievance: [`may_unmask`] its complainant's data, [`may_read_internal_comments`],
 //!   [`may_write_comment`], the [`actor`] the workflow judges (the workflow's own table in
 //!   `grievances::workflow` says which action each actor may take), and [`may_assign_to`].
@@ -81,14 +82,33 @@ pub fn visibility(user: &AuthUser) -> Visibility {
     }
 }
 
-/// The area a report asked for `requested` covers: that area inside the caller's own,
-/// the caller's own when asked for more (a province official asking for the country),
-/// `None` for another area.
-pub fn report_area(user: &AuthUser, requested: &AreaCode) -> Option<AreaCode> {
-    match user.scope.narrowed_to(requested)? {
-        scope if scope == AreaScope::of(requested) => Some(requested.clone()),
-        _ => Some(user.area.clone()),
+/// The area an `area=` of a list, report or export may ask for: the caller's own or one
+/// inside it. Anything wider (a province official asking for the country) or elsewhere is
+/// refused with 403: an answer silently narrowed to less than was asked would read as
+/// the whole.
+pub fn requested_area(user: &AuthUser, requested: &AreaCode) -> Result<AreaCode, ApiError> {
+    if user.scope.covers_code(requested.as_str()) {
+        return Ok(requested.clone());
     }
+    let own = &user.area;
+    Err(ApiError::Forbidden(
+        if AreaScope::of(requested).covers_code(own.as_str()) {
+            format!(
+                "{requested} is wider than your area ({own}): ask for {own} or an area inside it"
+            )
+        } else {
+            format!("{requested} is outside your area ({own})")
+        },
+    ))
+}
+
+/// What a list shows `user`, narrowed to `area` when one is asked for ([`requested_area`]).
+pub fn visibility_within(user: &AuthUser, area: Option<&AreaCode>) -> Result<Visibility, ApiError> {
+    let mut visibility = visibility(user);
+    if let Some(area) = area {
+        visibility.scope = AreaScope::of(&requested_area(user, area)?);
+    }
+    Ok(visibility)
 }
 
 /// Whether `user` sees a grievance's complainant data (phone, national ID) in full: its
@@ -392,27 +412,48 @@ mod tests {
     }
 
     #[test]
-    fn which_area_a_report_covers() {
-        // (caller's role, caller's area, area asked for, area reported)
+    fn which_area_a_filter_report_or_export_may_ask_for() {
+        // (caller's role, caller's area, area asked for, answer: the area, or why not)
         let table = [
-            (Official, "50", "5001", Some("5001")),
-            (Official, "50", "50", Some("50")),
-            (Official, "50", "TH", Some("50")),
-            (Official, "50", "40", None),
-            (Supervisor, "5001", "500108", Some("500108")),
-            (Supervisor, "5001", "5002", None),
-            (Admin, "TH", "96", Some("96")),
+            (Official, "50", "5001", Ok("5001")),
+            (Official, "50", "50", Ok("50")),
+            (Official, "50", "500108", Ok("500108")),
+            (Official, "50", "TH", Err("wider")),
+            (Official, "5001", "50", Err("wider")),
+            (Official, "50", "40", Err("outside")),
+            (Official, "5001", "5002", Err("outside")),
+            (Supervisor, "5001", "500108", Ok("500108")),
+            (Supervisor, "500108", "5001", Err("wider")),
+            (Supervisor, "5001", "500201", Err("outside")),
+            (Volunteer, "500108", "500108", Ok("500108")),
+            (Volunteer, "500108", "TH", Err("wider")),
+            (Admin, "TH", "TH", Ok("TH")),
+            (Admin, "TH", "96", Ok("96")),
         ];
         for (role, area, asked, expected) in table {
+            let caller = user(role, area);
             let asked = AreaCode::parse(asked).unwrap();
-            assert_eq!(
-                report_area(&user(role, area), &asked)
-                    .as_ref()
-                    .map(AreaCode::as_str),
-                expected,
-                "{role} in {area} asking for {asked}"
-            );
+            let context = format!("{role} in {area} asking for {asked}");
+            match (requested_area(&caller, &asked), expected) {
+                (Ok(got), Ok(want)) => assert_eq!(got.as_str(), want, "{context}"),
+                (Err(error), Err(why)) => {
+                    assert_eq!(error.code(), "forbidden", "{context}");
+                    assert!(error.to_string().contains(why), "{context}: {error}");
+                }
+                (got, want) => panic!("{context}: got {got:?}, wanted {want:?}"),
+            }
+            // A list narrowed to it keeps the caller's own limits and adds the area's.
+            let narrowed = visibility_within(&caller, Some(&asked));
+            assert_eq!(narrowed.is_ok(), expected.is_ok(), "{context}");
+            if let Ok(narrowed) = narrowed {
+                assert_eq!(narrowed.scope, AreaScope::of(&asked), "{context}");
+                assert_eq!(narrowed.only_owner, visibility(&caller).only_owner);
+            }
         }
+        assert_eq!(
+            visibility_within(&user(Official, "50"), None).unwrap(),
+            visibility(&user(Official, "50"))
+        );
     }
 
     #[test]

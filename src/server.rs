@@ -19,7 +19,7 @@ use crate::geo::Geography;
 use crate::grievances::service::GrievanceServices;
 use crate::grievances::sla::SlaPolicy;
 use crate::http::{
-    cors, observe, refuse_unknown_query, BodyLimits, CorsPolicy, KnownQueries, Metrics,
+    cors, no_route, observe, refuse_unknown_query, BodyLimits, CorsPolicy, KnownQueries, Metrics,
     TrustedProxies,
 };
 use crate::http::{limit_connections_and_bodies, BodyPace, ConnectionCounter};
@@ -228,9 +228,8 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             )
             .configure(routes::configure)
             .split_for_parts();
-        app.default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::NotFound)
-        }))
+        // 404, or 405 with `Allow` for a path that takes other methods.
+        app.default_service(web::to(no_route))
     })
     .on_connect(move |io, data| connections.on_connect(io, data))
     .listen(listener)

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDateTime};
 use diesel::dsl::AsExprOf;
 use diesel::prelude::*;
-use diesel::sql_types::Double;
+use diesel::sql_types::{Double, Text};
 
 use super::schema::{grievance_comments, grievance_events, grievances};
 use super::{DbConnection, Filed};
@@ -202,25 +202,68 @@ pub fn touch(conn: &mut DbConnection, id: &GrievanceId, now: NaiveDateTime) -> Q
     Ok(())
 }
 
+/// The orders a list of grievances is read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
     /// Newest filed first.
     NewestFirst,
+    /// Oldest filed first.
+    OldestFirst,
+    /// Earliest deadline first.
+    DueFirst,
+    /// Latest deadline first.
+    DueLast,
+    /// Most urgent first (`Priority::ALL`'s order), then earliest deadline.
+    PriorityFirst,
     /// Least recently updated first: for pulling changes since a point in time.
     UpdatedAscending,
 }
 
+impl Order {
+    /// The order's name, which its cursors carry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NewestFirst => "-created_at",
+            Self::OldestFirst => "created_at",
+            Self::DueFirst => "due_at",
+            Self::DueLast => "-due_at",
+            Self::PriorityFirst => "priority",
+            Self::UpdatedAscending => "updated_at",
+        }
+    }
+}
+
+/// Where a row stands in an order: its priority (only under [`Order::PriorityFirst`]),
+/// the order's time and its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    pub priority: Option<Priority>,
+    pub at: NaiveDateTime,
+    pub id: String,
+}
+
+/// Whose grievances: nobody's yet, or one person's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignee {
+    Nobody,
+    User(UserId),
+}
+
+/// The filters of `GET /grievances`, already validated. An empty list filters nothing; a
+/// list of several matches any of them.
 #[derive(Debug, Clone, Default)]
 pub struct GrievanceFilter {
     pub statuses: Vec<Status>,
-    pub category: Option<Category>,
-    pub priority: Option<Priority>,
-    pub assignee: Option<UserId>,
+    pub categories: Vec<Category>,
+    pub priorities: Vec<Priority>,
+    pub assignee: Option<Assignee>,
     /// Some(true): past due and still open; Some(false): not overdue.
     pub overdue: Option<bool>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Text the title or the description holds, in any case.
+    pub text: Option<String>,
     pub bbox: Option<Bbox>,
 }
 
@@ -233,28 +276,41 @@ const OPEN: [Status; 5] = [
     Status::Referred,
 ];
 
-pub fn list(
-    conn: &mut DbConnection,
+type Backend = <DbConnection as Connection>::Backend;
+
+diesel::define_sql_function! {
+    /// Lower case, for a search in any case. (On SQLite, of ASCII letters only; Thai has
+    /// no case.)
+    fn lower(text: Text) -> Text;
+}
+
+/// The grievances `visibility` shows that pass `filter`. `keyed`: a cursor will bound
+/// the order's time, so the filter's own bound on that side is left out (see
+/// `after_key!`).
+fn matching<'a>(
     visibility: &Visibility,
-    filter: &GrievanceFilter,
+    filter: &'a GrievanceFilter,
     order: Order,
-    after: Option<(NaiveDateTime, String)>,
-    limit: i64,
+    keyed: bool,
     now: NaiveDateTime,
-) -> QueryResult<Vec<GrievanceRow>> {
+) -> grievances::BoxedQuery<'a, Backend> {
     let query = grievances::table.into_boxed();
     let mut query = visible!(query, visibility);
     if !filter.statuses.is_empty() {
-        query = query.filter(grievances::status.eq_any(filter.statuses.clone()));
+        query = query.filter(grievances::status.eq_any(&filter.statuses));
     }
-    if let Some(category) = &filter.category {
-        query = query.filter(grievances::category.eq(*category));
+    if !filter.categories.is_empty() {
+        query = query.filter(grievances::category.eq_any(&filter.categories));
     }
-    if let Some(priority) = &filter.priority {
-        query = query.filter(grievances::priority.eq(*priority));
+    if !filter.priorities.is_empty() {
+        query = query.filter(grievances::priority.eq_any(&filter.priorities));
     }
-    if let Some(assignee) = &filter.assignee {
-        query = query.filter(grievances::assignee_id.eq(assignee.clone()));
+    match &filter.assignee {
+        Some(Assignee::Nobody) => query = query.filter(grievances::assignee_id.is_null()),
+        Some(Assignee::User(assignee)) => {
+            query = query.filter(grievances::assignee_id.eq(assignee.clone()))
+        }
+        None => {}
     }
     match filter.overdue {
         Some(true) => {
@@ -271,42 +327,115 @@ pub fn list(
         }
         None => {}
     }
-    if let Some(from) = filter.from {
+    if let Some(from) = filter
+        .from
+        .filter(|_| !(keyed && order == Order::OldestFirst))
+    {
         query = query.filter(grievances::created_at.ge(from));
     }
-    // With a cursor, the cursor is the bound on its side of the range (see `after_key!`).
-    let newest_first_cursor = after.is_some() && order == Order::NewestFirst;
-    if let Some(to) = filter.to.filter(|_| !newest_first_cursor) {
+    if let Some(to) = filter
+        .to
+        .filter(|_| !(keyed && order == Order::NewestFirst))
+    {
         query = query.filter(grievances::created_at.lt(to));
     }
-    let updated_cursor = after.is_some() && order == Order::UpdatedAscending;
-    if let Some(since) = filter.updated_since.filter(|_| !updated_cursor) {
+    if let Some(since) = filter
+        .updated_since
+        .filter(|_| !(keyed && order == Order::UpdatedAscending))
+    {
         query = query.filter(grievances::updated_at.gt(since));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = super::like_containing(&text.to_lowercase());
+        query = query.filter(
+            lower(grievances::title)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(grievances::description).like(pattern).escape('\\')),
+        );
     }
     if let Some(bbox) = filter.bbox {
         query = query
             .filter(grievances::lat.between(bbox.min_lat, bbox.max_lat))
             .filter(grievances::lon.between(bbox.min_lon, bbox.max_lon));
     }
-    query = match (order, after) {
-        (Order::NewestFirst, Some((at, id))) => crate::after_key!(
-            query,
-            grievances::created_at,
-            grievances::id,
-            at,
-            id,
-            descending
-        ),
-        (Order::UpdatedAscending, Some((at, id))) => {
-            crate::after_key!(query, grievances::updated_at, grievances::id, at, id)
-        }
-        (_, None) => query,
-    };
+    query
+}
+
+/// One page of grievances in `order`, strictly after the cursor's key.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &GrievanceFilter,
+    order: Order,
+    after: Option<SortKey>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<GrievanceRow>> {
+    use crate::after_key;
+    let mut query = matching(visibility, filter, order, after.is_some(), now);
+    if let Some(SortKey { priority, at, id }) = after {
+        query = match order {
+            Order::NewestFirst => after_key!(
+                query,
+                grievances::created_at,
+                grievances::id,
+                at,
+                id,
+                descending
+            ),
+            Order::OldestFirst => after_key!(query, grievances::created_at, grievances::id, at, id),
+            Order::DueFirst => after_key!(query, grievances::due_at, grievances::id, at, id),
+            Order::DueLast => {
+                after_key!(
+                    query,
+                    grievances::due_at,
+                    grievances::id,
+                    at,
+                    id,
+                    descending
+                )
+            }
+            Order::UpdatedAscending => {
+                after_key!(query, grievances::updated_at, grievances::id, at, id)
+            }
+            Order::PriorityFirst => {
+                // Later in the key's own priority, or in any less urgent one.
+                let priority = priority.unwrap_or(Priority::Urgent);
+                let less_urgent: Vec<Priority> = Priority::ALL
+                    .into_iter()
+                    .skip_while(|p| *p != priority)
+                    .skip(1)
+                    .collect();
+                query.filter(
+                    grievances::priority
+                        .eq(priority)
+                        .and(
+                            grievances::due_at
+                                .gt(at)
+                                .or(grievances::due_at.eq(at).and(grievances::id.gt(id))),
+                        )
+                        .or(grievances::priority.eq_any(less_urgent)),
+                )
+            }
+        };
+    }
     query = match order {
         Order::NewestFirst => query.order((grievances::created_at.desc(), grievances::id.desc())),
+        Order::OldestFirst => query.order((grievances::created_at.asc(), grievances::id.asc())),
+        Order::DueFirst => query.order((grievances::due_at.asc(), grievances::id.asc())),
+        Order::DueLast => query.order((grievances::due_at.desc(), grievances::id.desc())),
         Order::UpdatedAscending => {
             query.order((grievances::updated_at.asc(), grievances::id.asc()))
         }
+        // A match sorts after a mismatch, so each `= p DESC` puts that priority first.
+        Order::PriorityFirst => query.order((
+            grievances::priority.eq(Priority::Urgent).desc(),
+            grievances::priority.eq(Priority::High).desc(),
+            grievances::priority.eq(Priority::Normal).desc(),
+            grievances::due_at.asc(),
+            grievances::id.asc(),
+        )),
     };
     query
         .limit(limit)
@@ -315,11 +444,41 @@ pub fn list(
 }
 
 /// The sort key of a row under an order, for cursors.
-pub fn order_key(row: &GrievanceRow, order: Order) -> (NaiveDateTime, String) {
-    match order {
-        Order::NewestFirst => (row.created_at, row.id.to_string()),
-        Order::UpdatedAscending => (row.updated_at, row.id.to_string()),
+pub fn order_key(row: &GrievanceRow, order: Order) -> SortKey {
+    let at = match order {
+        Order::NewestFirst | Order::OldestFirst => row.created_at,
+        Order::DueFirst | Order::DueLast | Order::PriorityFirst => row.due_at,
+        Order::UpdatedAscending => row.updated_at,
+    };
+    SortKey {
+        priority: (order == Order::PriorityFirst).then_some(row.priority),
+        at,
+        id: row.id.to_string(),
     }
+}
+
+/// How many grievances `visibility` shows that pass `filter`.
+pub fn count(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &GrievanceFilter,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    matching(visibility, filter, Order::NewestFirst, false, now)
+        .count()
+        .get_result(conn)
+}
+
+/// The points of those grievances, for counting them within a circle.
+pub fn points(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &GrievanceFilter,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(f64, f64)>> {
+    matching(visibility, filter, Order::NewestFirst, false, now)
+        .select((grievances::lat, grievances::lon))
+        .load(conn)
 }
 
 /// Each grievance's events and comments, by grievance id.

@@ -438,6 +438,21 @@ pub fn to_micros(time: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
         .unwrap_or(time)
 }
 
+/// A `LIKE` pattern that matches `text` anywhere, with `ESCAPE '\\'`: the `%`, `_` and
+/// `\\` of `text` itself are taken literally.
+pub fn like_containing(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Whether a failed statement broke a unique constraint (an idempotency key or a
 /// username already taken), which callers turn into a 409 rather than a 500.
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {

@@ -108,6 +108,8 @@ diesel::table! {
         visited_on -> Text,
         /// A bit per target group (`TargetGroup::bit`).
         target_groups -> BigInt,
+        /// The later of `received_at` and `reviewed_at`.
+        updated_at -> Timestamp,
     }
 }
 

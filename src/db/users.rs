@@ -130,7 +130,8 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 
 pub struct UserFilter {
     pub scope: AreaScope,
-    pub role: Option<Role>,
+    /// Any of these roles; all when empty.
+    pub roles: Vec<Role>,
     pub active: Option<bool>,
 }
 
@@ -143,8 +144,8 @@ pub fn list(
 ) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.into_boxed();
     query = scoped!(query, users, &filter.scope);
-    if let Some(role) = &filter.role {
-        query = query.filter(users::role.eq(*role));
+    if !filter.roles.is_empty() {
+        query = query.filter(users::role.eq_any(&filter.roles));
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));

@@ -3,7 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 
 use super::schema::{users, visit_photos, visits};
 use super::{DbConnection, Filed, OneStatement, ReadOnly};
@@ -44,6 +46,8 @@ pub struct VisitRow {
     pub visited_on: String,
     /// A bit per target group (`TargetGroup::bit`).
     pub target_groups: i64,
+    /// When it last changed: filed, then reviewed.
+    pub updated_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -218,25 +222,53 @@ pub fn find_visible_with_photos(
     Ok(Some((StoredVisit { row: visit, photos }, author_name)))
 }
 
-/// The filters of `GET /visits`, already validated.
+/// The filters of `GET /visits`, already validated. An empty list filters nothing; a
+/// list of several matches any of them.
 #[derive(Debug, Clone, Default)]
 pub struct VisitFilter {
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub author: Option<UserId>,
-    pub target_group: Option<TargetGroup>,
-    pub review_status: Option<ReviewStatus>,
+    pub target_groups: Vec<TargetGroup>,
+    pub review_statuses: Vec<ReviewStatus>,
+    pub activities: Vec<Activity>,
+    /// Stored names of placement flags (`placement::Flag`).
+    pub flags: Vec<&'static str>,
+    pub follow_up_needed: Option<bool>,
+    /// Changed (filed or reviewed) after this instant.
+    pub updated_since: Option<NaiveDateTime>,
     pub bbox: Option<Bbox>,
 }
 
-/// One page of visits, newest first, strictly after the `(visited_at, id)` cursor.
-pub fn list(
-    conn: &mut DbConnection,
+/// The orders a list of visits is read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Newest visit first.
+    NewestFirst,
+    /// Least recently changed first: for pulling changes since a point in time.
+    UpdatedAscending,
+}
+
+impl Order {
+    /// The order's name, which its cursors carry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NewestFirst => "-visited_at",
+            Self::UpdatedAscending => "updated_at",
+        }
+    }
+}
+
+type Backend = <DbConnection as Connection>::Backend;
+
+/// The visits `visibility` shows that pass `filter`. `keyed`: a cursor will bound the
+/// order's key, so the filter's own bound on that side is left out (see `after_key!`).
+fn matching<'a>(
     visibility: &Visibility,
-    filter: &VisitFilter,
-    after: Option<(NaiveDateTime, String)>,
-    limit: i64,
-) -> QueryResult<Vec<VisitRow>> {
+    filter: &'a VisitFilter,
+    order: Order,
+    keyed: bool,
+) -> visits::BoxedQuery<'a, Backend> {
     let mut query = visits::table.into_boxed();
     query = scoped!(query, visits, &visibility.scope);
     if let Some(author) = &visibility.only_owner {
@@ -248,28 +280,109 @@ pub fn list(
     if let Some(from) = filter.from {
         query = query.filter(visits::visited_at.ge(from));
     }
-    // With a cursor, the cursor is the upper bound (see `after_key!`).
-    if let Some(to) = filter.to.filter(|_| after.is_none()) {
+    if let Some(to) = filter
+        .to
+        .filter(|_| !(keyed && order == Order::NewestFirst))
+    {
         query = query.filter(visits::visited_at.lt(to));
     }
-    if let Some(status) = filter.review_status {
-        query = query.filter(visits::review_status.eq(status.as_str()));
+    if let Some(since) = filter
+        .updated_since
+        .filter(|_| !(keyed && order == Order::UpdatedAscending))
+    {
+        query = query.filter(visits::updated_at.gt(since));
     }
-    if let Some(group) = filter.target_group {
-        query = query.filter(has_bits(visits::target_groups, group.bit()).ne(0_i64));
+    if !filter.review_statuses.is_empty() {
+        query = query.filter(visits::review_status.eq_any(&filter.review_statuses));
+    }
+    if !filter.activities.is_empty() {
+        query = query.filter(visits::activity.eq_any(&filter.activities));
+    }
+    if !filter.target_groups.is_empty() {
+        let bits = TargetGroup::bits_of(&filter.target_groups);
+        query = query.filter(has_bits(visits::target_groups, bits).ne(0_i64));
+    }
+    if let Some((first, rest)) = filter.flags.split_first() {
+        // The stored flags are names joined by commas: wrapped in commas, each name is
+        // found whole, never as a part of another.
+        let has = |name: &str| {
+            ",".into_sql::<Text>()
+                .concat(visits::flags)
+                .concat(",")
+                .like(super::like_containing(&format!(",{name},")))
+                .escape('\\')
+        };
+        let mut any: Box<dyn BoxableExpression<visits::table, Backend, SqlType = Bool>> =
+            Box::new(has(first));
+        for name in rest {
+            any = Box::new(any.or(has(name)));
+        }
+        query = query.filter(any);
+    }
+    if let Some(follow_up) = filter.follow_up_needed {
+        query = query.filter(visits::follow_up_needed.eq(follow_up));
     }
     if let Some(bbox) = filter.bbox {
         query = query
             .filter(visits::lat.between(bbox.min_lat, bbox.max_lat))
             .filter(visits::lon.between(bbox.min_lon, bbox.max_lon));
     }
-    if let Some((at, id)) = after {
-        query = crate::after_key!(query, visits::visited_at, visits::id, at, id, descending);
-    }
     query
-        .order((visits::visited_at.desc(), visits::id.desc()))
-        .limit(limit)
-        .select(VisitRow::as_select())
+}
+
+/// One page of visits in `order`, strictly after the cursor's key.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &VisitFilter,
+    order: Order,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<VisitRow>> {
+    let mut query = matching(visibility, filter, order, after.is_some());
+    query = match (order, after) {
+        (Order::NewestFirst, Some((at, id))) => {
+            crate::after_key!(query, visits::visited_at, visits::id, at, id, descending)
+        }
+        (Order::UpdatedAscending, Some((at, id))) => {
+            crate::after_key!(query, visits::updated_at, visits::id, at, id)
+        }
+        (_, None) => query,
+    };
+    query = match order {
+        Order::NewestFirst => query.order((visits::visited_at.desc(), visits::id.desc())),
+        Order::UpdatedAscending => query.order((visits::updated_at.asc(), visits::id.asc())),
+    };
+    query.limit(limit).select(VisitRow::as_select()).load(conn)
+}
+
+/// The sort key of a row under an order, for cursors.
+pub fn order_key(row: &VisitRow, order: Order) -> (NaiveDateTime, String) {
+    match order {
+        Order::NewestFirst => (row.visited_at, row.id.to_string()),
+        Order::UpdatedAscending => (row.updated_at, row.id.to_string()),
+    }
+}
+
+/// How many visits `visibility` shows that pass `filter`.
+pub fn count(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &VisitFilter,
+) -> QueryResult<i64> {
+    matching(visibility, filter, Order::NewestFirst, false)
+        .count()
+        .get_result(conn)
+}
+
+/// The points of those visits, for counting them within a circle.
+pub fn points(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &VisitFilter,
+) -> QueryResult<Vec<(f64, f64)>> {
+    matching(visibility, filter, Order::NewestFirst, false)
+        .select((visits::lat, visits::lon))
         .load(conn)
 }
 
@@ -287,6 +400,7 @@ pub fn review(
             visits::review_note.eq(note),
             visits::reviewed_by.eq(reviewer),
             visits::reviewed_at.eq(now),
+            visits::updated_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())

@@ -162,6 +162,7 @@ impl<'a> VisitMaker<'a> {
         let reviewed = review_status != ReviewStatus::Pending;
         let supervisor = self.world.provinces[person.province].supervisor;
 
+        let reviewed_at = reviewed.then(|| (received_at + review_delay).min(now));
         let visited_on = bangkok_date(visited_at.and_utc()).to_string();
         let content_hash = hex_digest(&[&id, &visited_at.to_string(), &summary]);
         VisitRow {
@@ -186,7 +187,8 @@ impl<'a> VisitMaker<'a> {
             review_status,
             review_note: (review_status == ReviewStatus::Flagged).then(|| flag_note.to_owned()),
             reviewed_by: reviewed.then(|| self.world.people[supervisor].id.clone()),
-            reviewed_at: reviewed.then(|| (received_at + review_delay).min(now)),
+            reviewed_at,
+            updated_at: reviewed_at.unwrap_or(received_at),
             content_hash,
             visited_on,
             target_groups: TargetGroup::bits_of(&groups),

@@ -25,32 +25,12 @@ impl AreaScope {
         }
     }
 
-    /// The narrower of two scopes (a filter inside the caller's own area), or `None` when
-    /// they do not overlap.
-    pub fn narrowed_to(&self, requested: &AreaCode) -> Option<Self> {
-        let inner = Self::of(requested);
-        if self.covers_code(requested.as_str()) {
-            Some(inner)
-        } else if inner.covers_scope(self) {
-            Some(self.clone())
-        } else {
-            None
-        }
-    }
-
     pub fn covers_code(&self, code: &str) -> bool {
         match self {
             Self::Everywhere => true,
             Self::Province(p) | Self::District(p) | Self::Subdistrict(p) => {
                 code.starts_with(p.as_str())
             }
-        }
-    }
-
-    fn covers_scope(&self, other: &Self) -> bool {
-        match other {
-            Self::Everywhere => matches!(self, Self::Everywhere),
-            Self::Province(c) | Self::District(c) | Self::Subdistrict(c) => self.covers_code(c),
         }
     }
 }
@@ -82,21 +62,6 @@ mod tests {
         assert!(chiang_mai.covers_code("50"));
         assert!(!chiang_mai.covers_code("51"));
         assert!(AreaScope::of(&area("TH")).covers_code("10"));
-    }
-
-    #[test]
-    fn narrowing_stays_inside_the_callers_area() {
-        let chiang_mai = AreaScope::of(&area("50"));
-        assert_eq!(
-            chiang_mai.narrowed_to(&area("5001")),
-            Some(AreaScope::District("5001".into()))
-        );
-        // Asking for the whole country still yields only one's own area.
-        assert_eq!(
-            chiang_mai.narrowed_to(&area("TH")),
-            Some(chiang_mai.clone())
-        );
-        assert_eq!(chiang_mai.narrowed_to(&area("51")), None);
     }
 
     #[test]

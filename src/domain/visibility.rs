@@ -1,7 +1,7 @@
 //! Which records a reader may see. `policy` decides it for each caller; every query of
 //! visits and grievances applies it, so a list, a read and an export show the same rows.
 
-use super::{AreaCode, AreaScope, UserId};
+use super::{AreaScope, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visibility {
@@ -29,14 +29,5 @@ impl Visibility {
                 .only_owner
                 .as_ref()
                 .is_none_or(|owner| owner == owner_id)
-    }
-
-    /// Narrowed to `area` inside the reader's own (a list's `area` filter), or `None`
-    /// when the two do not overlap: nothing there to see.
-    pub fn narrowed_to(&self, area: &AreaCode) -> Option<Self> {
-        Some(Self {
-            scope: self.scope.narrowed_to(area)?,
-            only_owner: self.only_owner.clone(),
-        })
     }
 }

@@ -18,5 +18,4 @@ pub use limits::{is_too_slow, limit_connections_and_bodies, BodyPace, Connection
 pub use metrics::Metrics;
 pub use observe::{language_of, observe};
 pub use page::{Page, PageRequest};
-pub use query::{refuse_unknown_query, KnownQueries};
-pub use shape::{leading_year, Checked, Shape};
+pub use query::{no_route, refuse_unknown_query, KnownQueries};

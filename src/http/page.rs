@@ -26,25 +26,62 @@ impl PageRequest {
         cursor: Option<&str>,
         key_parts: usize,
     ) -> Result<Self, ApiError> {
+        Self::parse_with(limit, cursor, None, key_parts)
+    }
+
+    /// For a list with several orders: a cursor carries the name of the order it was
+    /// given out for, and is refused under another (its key would mean something else).
+    pub fn parse_in_order(
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        order: &str,
+        key_parts: usize,
+    ) -> Result<Self, ApiError> {
+        Self::parse_with(limit, cursor, Some(order), key_parts)
+    }
+
+    fn parse_with(
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        order: Option<&str>,
+        key_parts: usize,
+    ) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "limit",
                 FieldCode::OutOfRange,
                 format!("must be from 1 to {MAX_LIMIT}"),
                 format!("ต้องเป็นจำนวนตั้งแต่ 1 ถึง {MAX_LIMIT}"),
             ));
         }
-        let after = match cursor.filter(|c| !c.is_empty()) {
+        let after = match cursor.filter(|c| !c.is_empty()).map(decode_cursor) {
             None => None,
-            Some(cursor) => match decode_cursor(cursor).filter(|parts| parts.len() == key_parts) {
-                Some(parts) => Some(parts),
-                None => {
-                    errors.push(bad_cursor());
+            Some(Some(mut parts)) => match order {
+                Some(order) if parts.first().is_some_and(|given| given != order) => {
+                    errors.push(FieldError::coded(
+                        "cursor",
+                        FieldCode::NotAllowedValue,
+                        format!(
+                            "was given out for another order of this list ({}), not for {order}: \
+                             ask for the first page again",
+                            parts[0]
+                        ),
+                    ));
+                    None
+                }
+                Some(_) if parts.len() == key_parts + 1 => Some(parts.split_off(1)),
+                None if parts.len() == key_parts => Some(parts),
+                _ => {
+                    errors.push(not_a_cursor());
                     None
                 }
             },
+            Some(None) => {
+                errors.push(not_a_cursor());
+                None
+            }
         };
         if errors.is_empty() {
             Ok(Self { limit, after })
@@ -59,12 +96,24 @@ impl PageRequest {
     }
 }
 
-/// `{"items": [...], "next_cursor": "..." | null}`
+fn not_a_cursor() -> FieldError {
+    FieldError::coded(
+        "cursor",
+        FieldCode::BadFormat,
+        "is not a cursor this list gave out",
+    )
+}
+
+/// `{"items": [...], "next_cursor": "..." | null, "total"?: n}`
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// Only with `count=true`: how many items match the filters, over all pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub total: Option<i64>,
 }
 
 impl<T> Page<T> {
@@ -73,7 +122,20 @@ impl<T> Page<T> {
         Self {
             items,
             next_cursor: next_key.map(|key| encode_cursor(&key)),
+            total: None,
         }
+    }
+
+    /// [`Page::new`] for a list read in `order` (see [`PageRequest::parse_in_order`]).
+    pub fn in_order(items: Vec<T>, order: &str, next_key: Option<Vec<String>>) -> Self {
+        Self::new(
+            items,
+            next_key.map(|key| std::iter::once(order.to_owned()).chain(key).collect()),
+        )
+    }
+
+    pub fn with_total(self, total: Option<i64>) -> Self {
+        Self { total, ..self }
     }
 
     /// Builds a page from up to `limit + 1` rows fetched in order.
@@ -93,6 +155,7 @@ impl<T> Page<T> {
         Self {
             items: rows.into_iter().map(view).collect(),
             next_cursor,
+            total: None,
         }
     }
 }
@@ -130,6 +193,29 @@ mod tests {
         assert!(PageRequest::parse(Some(0), None, 1).is_err());
         assert!(PageRequest::parse(Some(501), None, 1).is_err());
         assert_eq!(PageRequest::parse(None, None, 1).unwrap().limit, 50);
+    }
+
+    #[test]
+    fn a_cursor_is_refused_under_another_order() {
+        let page = Page::in_order(vec![1], "due_at", Some(vec!["t".into(), "id-1".into()]));
+        let cursor = page.next_cursor.unwrap();
+        let request = PageRequest::parse_in_order(None, Some(&cursor), "due_at", 2).unwrap();
+        assert_eq!(request.after.unwrap(), ["t", "id-1"]);
+        let Err(ApiError::Validation(errors)) =
+            PageRequest::parse_in_order(None, Some(&cursor), "-created_at", 2)
+        else {
+            panic!("a cursor of another order must be refused");
+        };
+        assert_eq!(errors[0].field, "cursor");
+        assert_eq!(errors[0].code, Some(FieldCode::NotAllowedValue));
+        assert!(
+            errors[0].message.contains("due_at"),
+            "{}",
+            errors[0].message
+        );
+        // Too few parts for this order, or not a cursor at all.
+        assert!(PageRequest::parse_in_order(None, Some(&cursor), "due_at", 3).is_err());
+        assert!(PageRequest::parse_in_order(None, Some("%%%"), "due_at", 2).is_err());
     }
 
     #[test]

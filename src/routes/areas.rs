@@ -5,9 +5,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::domain::{outside_thailand, GeoPoint};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::GeoPoint;
+use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::{Area, Geography, Located};
+use crate::routes::query::parse_number;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -64,11 +65,11 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct LocateQuery {
     /// WGS84 latitude.
-    #[param(example = 18.7883)]
-    pub lat: f64,
+    #[param(value_type = f64, required = true, example = 18.7883)]
+    pub lat: Option<String>,
     /// WGS84 longitude.
-    #[param(example = 98.9853)]
-    pub lon: f64,
+    #[param(value_type = f64, required = true, example = 98.9853)]
+    pub lon: Option<String>,
 }
 
 /// The subdistrict for a point, with its district and province, and how it was found.
@@ -77,7 +78,6 @@ pub struct LocateQuery {
     params(LocateQuery),
     responses(
         (status = 200, body = Located),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
@@ -89,18 +89,39 @@ pub async fn locate(
     geography: web::Data<Geography>,
     query: web::Query<LocateQuery>,
 ) -> Result<web::Json<Located>, ApiError> {
-    let point = GeoPoint::checked(query.lat, query.lon).map_err(|errors| {
+    // Taken as text, so a value that is not a number is a 422 naming it.
+    let mut errors = Vec::new();
+    let mut coordinate = |field: &str, raw: Option<&str>| {
+        if raw.is_none() {
+            errors.push(FieldError::coded(field, FieldCode::Required, "is required"));
+        }
+        parse_number(&mut errors, field, raw)
+    };
+    let lat = coordinate("lat", query.lat.as_deref());
+    let lon = coordinate("lon", query.lon.as_deref());
+    let (Some(lat), Some(lon)) = (lat, lon) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let point = GeoPoint::checked(lat, lon).map_err(|errors| {
         ApiError::Validation(
             errors
                 .into_iter()
-                .map(|(field, error)| FieldError::parse(field, error))
+                .map(|(field, message)| FieldError::coded(field, FieldCode::OutOfRange, message))
                 .collect(),
         )
     })?;
     let located = geography.locate(point).map_err(|_| {
         ApiError::Validation(vec![
-            FieldError::refused("lat", outside_thailand()),
-            FieldError::refused("lon", outside_thailand()),
+            FieldError::coded(
+                "lat",
+                FieldCode::OutsideThailand,
+                "the point lies outside Thailand",
+            ),
+            FieldError::coded(
+                "lon",
+                FieldCode::OutsideThailand,
+                "the point lies outside Thailand",
+            ),
         ])
     })?;
     Ok(web::Json(located))

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::grievances::{self as store, GrievanceFilter, Order};
+use crate::db::grievances::{self as store, Assignee, GrievanceFilter, Order, SortKey};
 use crate::db::Db;
-use crate::domain::{Action, AreaCode, Category, GeoPoint, GrievanceId, Priority, Status};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::{Action, Category, GeoPoint, GrievanceId, Named, Priority, Status};
+use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
@@ -19,8 +19,9 @@ use crate::grievances::view::{CommentView, GrievanceView};
 use crate::http::{Page, PageRequest, ValidJson};
 use crate::policy;
 use crate::routes::query::{
-    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key,
-    parse_user_id, read_page,
+    count_matching, narrow_to_circle, parse_area, parse_bbox, parse_bool, parse_cursor_time,
+    parse_instant_bound, parse_name, parse_names, parse_near, parse_page, parse_search,
+    parse_user_id, read_page, time_id_key,
 };
 use crate::visits::input::VisitRules;
 
@@ -71,44 +72,112 @@ pub async fn submit(
     Ok(with_etag(response, version))
 }
 
+/// How `GET /grievances` may be sorted (`sort=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum GrievanceSort {
+    /// Newest filed first (the default).
+    #[serde(rename = "-created_at")]
+    NewestFirst,
+    /// Oldest filed first.
+    #[serde(rename = "created_at")]
+    OldestFirst,
+    /// Earliest deadline first.
+    #[serde(rename = "due_at")]
+    DueFirst,
+    /// Latest deadline first.
+    #[serde(rename = "-due_at")]
+    DueLast,
+    /// Urgent first, then high, normal and low; earliest deadline first within each.
+    #[serde(rename = "priority")]
+    Priority,
+}
+
+impl GrievanceSort {
+    const ALL: [Self; 5] = [
+        Self::NewestFirst,
+        Self::OldestFirst,
+        Self::DueFirst,
+        Self::DueLast,
+        Self::Priority,
+    ];
+
+    fn order(self) -> Order {
+        match self {
+            Self::NewestFirst => Order::NewestFirst,
+            Self::OldestFirst => Order::OldestFirst,
+            Self::DueFirst => Order::DueFirst,
+            Self::DueLast => Order::DueLast,
+            Self::Priority => Order::PriorityFirst,
+        }
+    }
+}
+
+impl Named for GrievanceSort {
+    const WHAT: &'static str = "sort";
+    const VALUES: &'static [Self] = &Self::ALL;
+
+    fn as_str(self) -> &'static str {
+        self.order().name()
+    }
+}
+
+/// Every value is taken as text and checked by hand (`routes::query`), so a wrong one is
+/// a 422 naming its parameter. Enumerated filters take one value or several separated by
+/// commas, and match any of them.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// One status, or several separated by commas.
+    #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
     pub status: Option<String>,
-    pub category: Option<Category>,
-    pub priority: Option<Priority>,
-    /// An area code: grievances in it (inside one's own area).
+    #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
+    pub category: Option<String>,
+    #[param(value_type = Option<Vec<Priority>>, style = Form, explode = false)]
+    pub priority: Option<String>,
+    /// An area code inside one's own (one's own included); a wider or another area is
+    /// refused with 403.
     pub area: Option<String>,
-    /// `me` or a user id.
+    /// `me`, a user id, or `none` for grievances nobody is assigned.
     pub assignee: Option<String>,
-    pub overdue: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
     /// Filed at or after this instant or day (Bangkok).
     pub from: Option<String>,
     /// Filed before this instant, or up to the end of this day (Bangkok).
     pub to: Option<String>,
-    /// Only grievances changed after this instant, least recently changed first: what
-    /// the phone app pulls to learn what happened to what its volunteer filed.
+    /// Only grievances changed after this instant, least recently changed first (unless
+    /// `sort` says otherwise): what the phone app pulls to learn what happened to what
+    /// its volunteer filed.
     pub updated_since: Option<String>,
+    /// Text in the title or the description, in any case: 1 to 100 characters.
+    #[param(min_length = 1, max_length = 100)]
+    pub q: Option<String>,
+    #[param(value_type = Option<GrievanceSort>, inline)]
+    pub sort: Option<String>,
     /// minLon,minLat,maxLon,maxLat
     pub bbox: Option<String>,
     /// lat,lon; with radius_m.
     pub near: Option<String>,
-    pub radius_m: Option<f64>,
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
+    #[param(value_type = Option<f64>)]
+    pub radius_m: Option<String>,
+    /// `true` adds `total`, the number of grievances matching the filters, to every page.
+    #[param(value_type = Option<bool>)]
+    pub count: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// From the page before, read with the same `sort` (another order's cursor is refused).
     pub cursor: Option<String>,
 }
 
-/// Grievances, newest first (or by update time with `updated_since`). Volunteers see what
-/// they filed; staff see their area. Lists always mask the complainant's phone and
-/// national ID: open one grievance to see them (that read is audited).
+/// Grievances, newest first (or by update time with `updated_since`, or as `sort` says).
+/// Volunteers see what they filed; staff see their area. Lists always mask the
+/// complainant's phone and national ID: open one grievance to see them (that read is
+/// audited).
 #[utoipa::path(
     tag = "grievances",
     params(ListQuery),
     responses(
         (status = 200, body = Page<GrievanceView>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "`area` is wider than one's own, or outside it"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -121,13 +190,12 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Page<GrievanceView>>, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
     let mut errors = Vec::new();
-    let after = parse_time_id_key(&page)?;
     let mut filter = GrievanceFilter {
-        category: query.category,
-        priority: query.priority,
-        overdue: query.overdue,
+        statuses: parse_names(&mut errors, "status", query.status.as_deref()),
+        categories: parse_names(&mut errors, "category", query.category.as_deref()),
+        priorities: parse_names(&mut errors, "priority", query.priority.as_deref()),
+        overdue: parse_bool(&mut errors, "overdue", query.overdue.as_deref()),
         from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
         to: parse_instant_bound(&mut errors, "to", query.to.as_deref(), true),
         updated_since: parse_instant_bound(
@@ -136,53 +204,48 @@ pub async fn list(
             query.updated_since.as_deref(),
             false,
         ),
+        text: parse_search(&mut errors, "q", query.q.as_deref()),
+        bbox: parse_bbox(&mut errors, query.bbox.as_deref()),
         ..GrievanceFilter::default()
     };
-    if let Some(raw) = query.status.as_deref() {
-        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match part.parse::<Status>() {
-                Ok(status) => filter.statuses.push(status),
-                Err(e) => errors.push(FieldError::parse("status", e)),
-            }
-        }
-    }
-    filter.assignee = match query.assignee.as_deref() {
+    filter.assignee = match query.assignee.as_deref().map(str::trim) {
         None => None,
-        Some("me") => Some(user.id.clone()),
-        Some(raw) => parse_user_id(&mut errors, "assignee", raw),
+        Some("me") => Some(Assignee::User(user.id.clone())),
+        Some("none") => Some(Assignee::Nobody),
+        Some(raw) => parse_user_id(&mut errors, "assignee", raw).map(Assignee::User),
     };
-    filter.bbox = parse_bbox(&mut errors, query.bbox.as_deref());
-    let near = parse_near(&mut errors, query.near.as_deref(), query.radius_m);
+    let near = parse_near(
+        &mut errors,
+        query.near.as_deref(),
+        query.radius_m.as_deref(),
+    );
     if let Some(circle) = near {
         filter.bbox = Some(narrow_to_circle(filter.bbox, circle));
     }
-    let mut visibility = policy::visibility(&user);
-    if let Some(raw) = query.area.as_deref() {
-        match AreaCode::parse(raw) {
-            Ok(area) => match visibility.narrowed_to(&area) {
-                Some(narrowed) => visibility = narrowed,
-                None if errors.is_empty() => {
-                    return Ok(web::Json(Page {
-                        items: Vec::new(),
-                        next_cursor: None,
-                    }))
-                }
-                None => {}
-            },
-            Err(e) => errors.push(FieldError::parse("area", e)),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let order = if filter.updated_since.is_some() {
-        Order::UpdatedAscending
-    } else {
-        Order::NewestFirst
+    let count = parse_bool(&mut errors, "count", query.count.as_deref()).unwrap_or(false);
+    let area = parse_area(&mut errors, query.area.as_deref());
+    let sort = parse_name::<GrievanceSort>(&mut errors, "sort", query.sort.as_deref());
+    let order = match (sort, filter.updated_since) {
+        (Some(sort), _) => sort.order(),
+        (None, Some(_)) => Order::UpdatedAscending,
+        (None, None) => Order::NewestFirst,
     };
+    let key_parts = if order == Order::PriorityFirst { 3 } else { 2 };
+    let page = parse_page(
+        &mut errors,
+        query.limit.as_deref(),
+        query.cursor.as_deref(),
+        order.name(),
+        key_parts,
+    );
+    let (Some(page), true) = (page, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let after = parse_sort_key(&page)?;
+    let visibility = policy::visibility_within(&user, area.as_ref())?;
 
     let services = services.into_inner();
-    let (items, next_key) = db
+    let (items, next_key, total) = db
         .read(move |conn| {
             let now = crate::db::now();
             let (rows, next_key) = read_page(
@@ -196,12 +259,61 @@ pub async fn list(
                     Ok(rows)
                 },
             )?;
+            let total = if count {
+                Some(count_matching(
+                    conn,
+                    near,
+                    |conn| store::count(conn, &visibility, &filter, now),
+                    |conn| store::points(conn, &visibility, &filter, now),
+                )?)
+            } else {
+                None
+            };
             // Lists always mask: opening one grievance is the audited way to see more.
             let views = service::views(conn, &user, rows, |_| false, &services)?;
-            Ok((views, next_key))
+            Ok((views, next_key, total))
         })
         .await?;
-    Ok(web::Json(Page::new(items, next_key)))
+    let next_key = next_key.map(|key| {
+        let time_and_id = time_id_key((key.at, key.id));
+        key.priority
+            .map(|p| p.as_str().to_owned())
+            .into_iter()
+            .chain(time_and_id)
+            .collect()
+    });
+    Ok(web::Json(
+        Page::in_order(items, order.name(), next_key).with_total(total),
+    ))
+}
+
+/// Reads back the key of a cursor given out by [`list`]: the priority first, under the
+/// priority order.
+fn parse_sort_key(page: &PageRequest) -> Result<Option<SortKey>, ApiError> {
+    let Some(parts) = page.after.as_deref() else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::Validation(vec![FieldError::coded(
+            "cursor",
+            FieldCode::BadFormat,
+            "is not a cursor this list gave out",
+        )])
+    };
+    let (priority, at, id) = match parts {
+        [at, id] => (None, at, id),
+        [priority, at, id] => (
+            Some(priority.parse::<Priority>().map_err(|_| bad())?),
+            at,
+            id,
+        ),
+        _ => return Err(bad()),
+    };
+    Ok(Some(SortKey {
+        priority,
+        at: parse_cursor_time(at)?,
+        id: id.clone(),
+    }))
 }
 
 /// One grievance with its history and comments. The complainant's data is shown in full

@@ -21,6 +21,7 @@ use crate::reports::datasets::{self, Dataset, ExportScope, Source};
 use crate::reports::export::{CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
 use crate::reports::slots::{ExportSlot, ExportSlots};
 use crate::reports::weekly::{self, WeeklyReport};
+use crate::routes::query::{parse_area, parse_name};
 
 /// When to come back after a 429 because every export slot is taken: a large export
 /// takes tens of seconds.
@@ -31,7 +32,8 @@ const EXPORT_RETRY_SECS: u64 = 30;
 pub struct WeeklyQuery {
     /// An ISO week in Bangkok time (`2026-W47`); the current week when absent.
     pub week: Option<String>,
-    /// An area inside one's own; one's own area when absent.
+    /// An area inside one's own (one's own included); one's own area when absent. A
+    /// wider or another area is refused with 403.
     pub area: Option<String>,
 }
 
@@ -41,31 +43,29 @@ fn report_target(
     week: Option<&str>,
     area: Option<&str>,
     week_start: Weekday,
+    mut errors: Vec<FieldError>,
 ) -> Result<(IsoWeek, AreaCode), ApiError> {
     policy::require(user, Permission::ReadReports)?;
-    let mut errors = Vec::new();
     let week = match week {
         None => Some(IsoWeek::containing(Utc::now(), week_start)),
         Some(raw) => IsoWeek::parse(raw)
-            .map_err(|e| errors.push(FieldError::parse("week", e)))
+            .map_err(|e| {
+                errors.push(FieldError::coded(
+                    "week",
+                    FieldCode::BadFormat,
+                    e.to_string(),
+                ))
+            })
             .ok(),
     };
     let area = match area {
         None => Some(user.area.clone()),
-        Some(raw) => AreaCode::parse(raw)
-            .map_err(|e| errors.push(FieldError::parse("area", e)))
-            .ok(),
+        Some(raw) => parse_area(&mut errors, Some(raw)),
     };
-    let (Some(week), Some(area)) = (week, area) else {
+    let (Some(week), Some(area), true) = (week, area, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    let area = policy::report_area(user, &area).ok_or_else(|| {
-        ApiError::forbidden(
-            format!("{area} is outside your area ({})", user.area),
-            format!("พื้นที่ {area} อยู่นอกพื้นที่รับผิดชอบของท่าน ({})", user.area),
-        )
-    })?;
-    Ok((week, area))
+    Ok((week, policy::requested_area(user, &area)?))
 }
 
 /// Every figure of the week for an area: visits, field-worker compliance, coverage,
@@ -95,6 +95,7 @@ pub async fn weekly_report(
         query.week.as_deref(),
         query.area.as_deref(),
         week_start,
+        Vec::new(),
     )?;
     let geography = geography.into_inner();
     let report = db
@@ -116,13 +117,14 @@ string_enum! {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     pub week: Option<String>,
+    /// As for the weekly report: inside one's own area, else 403.
     pub area: Option<String>,
     /// csv (the default), xlsx (every dataset, one sheet each) or geojson (points).
-    #[param(inline)]
-    pub format: Option<ExportFormat>,
+    #[param(value_type = Option<ExportFormat>, inline)]
+    pub format: Option<String>,
     /// The dataset for csv and geojson; visits by default.
-    #[param(inline)]
-    pub dataset: Option<Dataset>,
+    #[param(value_type = Option<Dataset>, inline)]
+    pub dataset: Option<String>,
 }
 
 /// The week's data as a file. CSV and GeoJSON stream from the database a chunk at a time
@@ -152,14 +154,18 @@ pub async fn export(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let week_start = **week_start;
+    let mut errors = Vec::new();
+    let format = parse_name(&mut errors, "format", query.format.as_deref());
+    let dataset = parse_name(&mut errors, "dataset", query.dataset.as_deref());
     let (week, area) = report_target(
         &user,
         query.week.as_deref(),
         query.area.as_deref(),
         week_start,
+        errors,
     )?;
-    let format = query.format.unwrap_or(ExportFormat::Csv);
-    let dataset = query.dataset.unwrap_or(Dataset::Visits);
+    let format = format.unwrap_or(ExportFormat::Csv);
+    let dataset = dataset.unwrap_or(Dataset::Visits);
     if format == ExportFormat::Geojson && dataset == Dataset::FieldWorkers {
         return Err(ApiError::field(
             "dataset",

@@ -10,13 +10,14 @@ use crate::accounts::{self, collect, CreateUserInput, NewAccount, UserView};
 use crate::auth::{AuthUser, NewPassword, PasswordHasher};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
-use crate::domain::prefixes;
+use crate::domain::{prefixes, AreaScope};
 use crate::domain::{AreaCode, PhoneE164, Role, UserId};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{Page, PageRequest, ValidJson};
 use crate::policy::{self, AccountChange, Permission};
 use crate::routes::auth::end_sessions_and_update;
+use crate::routes::query::{parse_area, parse_bool, parse_names, parse_whole};
 
 /// Create an account.
 #[utoipa::path(
@@ -65,15 +66,21 @@ pub async fn create(
         .json(UserView::from(stored)))
 }
 
+/// Every value is taken as text and checked by hand (`routes::query`), so a wrong one is
+/// a 422 naming its parameter.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    pub role: Option<Role>,
-    /// Only accounts in this area (inside one's own).
+    /// Accounts of any of these roles.
+    #[param(value_type = Option<Vec<Role>>, style = Form, explode = false)]
+    pub role: Option<String>,
+    /// Only accounts in this area, inside one's own (one's own included); a wider or
+    /// another area is refused with 403.
     pub area: Option<String>,
-    pub active: Option<bool>,
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
+    #[param(value_type = Option<bool>)]
+    pub active: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -96,25 +103,30 @@ pub async fn list(
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
     policy::require(&user, Permission::ListAccounts)?;
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
-    let scope = match query.area.as_deref() {
-        None => Some(user.scope.clone()),
-        Some(raw) => {
-            let area = AreaCode::parse(raw).map_err(|e| ApiError::parse_field("area", e))?;
-            user.scope.narrowed_to(&area)
+    let mut errors = Vec::new();
+    let roles = parse_names(&mut errors, "role", query.role.as_deref());
+    let active = parse_bool(&mut errors, "active", query.active.as_deref());
+    let area = parse_area(&mut errors, query.area.as_deref());
+    let limit = parse_whole(&mut errors, "limit", query.limit.as_deref());
+    let page = match PageRequest::parse(limit, query.cursor.as_deref(), 1) {
+        Ok(page) => Some(page),
+        Err(ApiError::Validation(more)) => {
+            errors.extend(more);
+            None
         }
+        Err(other) => return Err(other),
     };
-    // A filter outside one's own area matches nothing one may see.
-    let Some(scope) = scope else {
-        return Ok(web::Json(Page {
-            items: Vec::new(),
-            next_cursor: None,
-        }));
+    let (Some(page), true) = (page, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let scope = match &area {
+        None => user.scope.clone(),
+        Some(area) => AreaScope::of(&policy::requested_area(&user, area)?),
     };
     let filter = UserFilter {
         scope,
-        role: query.role,
-        active: query.active,
+        roles,
+        active,
     };
     let after = page.after.as_ref().map(|key| key[0].clone());
     let limit = page.fetch_limit();

@@ -7,19 +7,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, Credentials};
-use crate::db::visits::{self, PhotoRow, VisitFilter, VisitRow};
-use crate::db::{Db, Filed};
+use crate::db::visits::{self, Order, PhotoRow, VisitFilter, VisitRow};
+use crate::db::{Db, Filed, ReadOnly};
 use crate::domain::{
-    AreaCode, GeoPoint, IsoWeek, Language, Message, PhotoId, ReviewStatus, TargetGroup, Visibility,
-    VisitId,
+    Activity, GeoPoint, IsoWeek, PhotoId, ReviewStatus, TargetGroup, Visibility, VisitId,
 };
 use crate::error::{ApiError, ConflictCode, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
-use crate::http::{BatchJson, Page, PageRequest, Shape, ValidJson};
+use crate::http::{from_value, BatchJson, Page, ValidJson};
+use crate::placement::Flag;
 use crate::policy::{self, Permission};
 use crate::routes::query::{
-    narrow_to_circle, parse_bbox, parse_instant_bound, parse_near, parse_time_id_key,
-    parse_user_id, read_page,
+    count_matching, narrow_to_circle, parse_area, parse_bbox, parse_bool, parse_instant_bound,
+    parse_names, parse_near, parse_page, parse_time_id_key, parse_user_id, read_page, time_id_key,
 };
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
@@ -181,6 +181,9 @@ pub async fn submit_batch(
     }))
 }
 
+/// Every value is taken as text and checked by hand (`routes::query`), so a wrong one is
+/// a 422 naming its parameter. Enumerated filters take one value or several separated by
+/// commas, and match any of them.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
@@ -190,29 +193,48 @@ pub struct ListQuery {
     pub to: Option<String>,
     /// An ISO week in Bangkok time, e.g. 2026-W47.
     pub week: Option<String>,
-    /// An area code: visits in it (inside one's own area).
+    /// An area code inside one's own (one's own included); a wider or another area is
+    /// refused with 403.
     pub area: Option<String>,
     /// A user id.
     pub author: Option<String>,
-    pub target_group: Option<TargetGroup>,
-    pub review_status: Option<ReviewStatus>,
+    /// Visits for any of these groups.
+    #[param(value_type = Option<Vec<TargetGroup>>, style = Form, explode = false)]
+    pub target_group: Option<String>,
+    #[param(value_type = Option<Vec<ReviewStatus>>, style = Form, explode = false)]
+    pub review_status: Option<String>,
+    #[param(value_type = Option<Vec<Activity>>, style = Form, explode = false)]
+    pub activity: Option<String>,
+    /// Visits carrying any of these placement flags.
+    #[param(value_type = Option<Vec<Flag>>, style = Form, explode = false)]
+    pub flag: Option<String>,
+    #[param(value_type = Option<bool>)]
+    pub follow_up_needed: Option<String>,
+    /// Only visits changed (filed or reviewed) after this instant, least recently changed
+    /// first: what a phone pulls to learn of reviews. Compare `updated_at`.
+    pub updated_since: Option<String>,
     /// minLon,minLat,maxLon,maxLat
     pub bbox: Option<String>,
     /// lat,lon; with radius_m.
     pub near: Option<String>,
-    pub radius_m: Option<f64>,
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
+    #[param(value_type = Option<f64>)]
+    pub radius_m: Option<String>,
+    /// `true` adds `total`, the number of visits matching the filters, to every page.
+    #[param(value_type = Option<bool>)]
+    pub count: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
     pub cursor: Option<String>,
 }
 
-/// Visits, newest first. Volunteers see their own; staff see their area.
+/// Visits, newest first (or by update time with `updated_since`). Volunteers see their
+/// own; staff see their area.
 #[utoipa::path(
     tag = "visits",
     params(ListQuery),
     responses(
         (status = 200, body = Page<VisitView>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "`area` is wider than one's own, or outside it"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -225,8 +247,6 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Page<VisitView>>, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
-    let after = parse_time_id_key(&page)?;
     let mut errors = Vec::new();
     let mut filter = VisitFilter {
         from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
@@ -235,9 +255,25 @@ pub async fn list(
             .author
             .as_deref()
             .and_then(|a| parse_user_id(&mut errors, "author", a)),
-        target_group: query.target_group,
-        review_status: query.review_status,
-        bbox: None,
+        target_groups: parse_names(&mut errors, "target_group", query.target_group.as_deref()),
+        review_statuses: parse_names(&mut errors, "review_status", query.review_status.as_deref()),
+        activities: parse_names(&mut errors, "activity", query.activity.as_deref()),
+        flags: parse_names::<Flag>(&mut errors, "flag", query.flag.as_deref())
+            .into_iter()
+            .map(Flag::as_str)
+            .collect(),
+        follow_up_needed: parse_bool(
+            &mut errors,
+            "follow_up_needed",
+            query.follow_up_needed.as_deref(),
+        ),
+        updated_since: parse_instant_bound(
+            &mut errors,
+            "updated_since",
+            query.updated_since.as_deref(),
+            false,
+        ),
+        bbox: parse_bbox(&mut errors, query.bbox.as_deref()),
     };
     if let Some(raw) = query.week.as_deref() {
         match IsoWeek::parse(raw) {
@@ -254,68 +290,83 @@ pub async fn list(
                         .map_or(end.naive_utc(), |t| t.min(end.naive_utc())),
                 );
             }
-            Err(e) => errors.push(FieldError::parse("week", e)),
+            Err(e) => errors.push(FieldError::coded(
+                "week",
+                FieldCode::BadFormat,
+                e.to_string(),
+            )),
         }
     }
-    filter.bbox = parse_bbox(&mut errors, query.bbox.as_deref());
-    let near = parse_near(&mut errors, query.near.as_deref(), query.radius_m);
-    let visibility = match visibility_for(&user, query.area.as_deref(), &mut errors) {
-        Some(visibility) => visibility,
-        None if errors.is_empty() => {
-            return Ok(web::Json(Page {
-                items: Vec::new(),
-                next_cursor: None,
-            }))
-        }
-        None => return Err(ApiError::Validation(errors)),
+    let near = parse_near(
+        &mut errors,
+        query.near.as_deref(),
+        query.radius_m.as_deref(),
+    );
+    let count = parse_bool(&mut errors, "count", query.count.as_deref()).unwrap_or(false);
+    let area = parse_area(&mut errors, query.area.as_deref());
+    let order = if filter.updated_since.is_some() {
+        Order::UpdatedAscending
+    } else {
+        Order::NewestFirst
     };
-    if !errors.is_empty() {
+    let page = parse_page(
+        &mut errors,
+        query.limit.as_deref(),
+        query.cursor.as_deref(),
+        order.name(),
+        2,
+    );
+    let (Some(page), true) = (page, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
-    }
-
+    };
+    let after = parse_time_id_key(&page)?;
+    let visibility = policy::visibility_within(&user, area.as_ref())?;
     if let Some(circle) = near {
         filter.bbox = Some(narrow_to_circle(filter.bbox, circle));
     }
 
-    let (items, next_key) = db
+    let (items, next_key, total) = db
         .read(move |conn| {
             let (rows, next_key) = read_page(
                 &page,
                 after,
                 near,
-                |row: &VisitRow| (row.visited_at, row.id.to_string()),
+                |row: &VisitRow| visits::order_key(row, order),
                 |row| GeoPoint::new(row.lat, row.lon),
-                |after, count| Ok(visits::list(conn, &visibility, &filter, after, count)?),
+                |after, count| {
+                    Ok(visits::list(
+                        conn,
+                        &visibility,
+                        &filter,
+                        order,
+                        after,
+                        count,
+                    )?)
+                },
             )?;
-            Ok((crate::visits::view::views(conn, rows)?, next_key))
+            let visits = visits::hydrate(&mut ReadOnly::new(conn), rows)?;
+            let items = visits.into_iter().map(VisitView::from).collect::<Vec<_>>();
+            let total = if count {
+                Some(count_matching(
+                    conn,
+                    near,
+                    |conn| visits::count(conn, &visibility, &filter),
+                    |conn| visits::points(conn, &visibility, &filter),
+                )?)
+            } else {
+                None
+            };
+            Ok((items, next_key, total))
         })
         .await?;
-    Ok(web::Json(Page::new(items, next_key)))
-}
-
-/// What `crate::policy` lets the caller see, optionally
-/// narrowed. `None` when the requested area lies outside one's own (nothing to see).
-fn visibility_for(
-    user: &AuthUser,
-    area: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<Visibility> {
-    let visibility = crate::policy::visibility(user);
-    match area {
-        None => Some(visibility),
-        Some(raw) => match AreaCode::parse(raw) {
-            Ok(area) => visibility.narrowed_to(&area),
-            Err(e) => {
-                errors.push(FieldError::parse("area", e));
-                None
-            }
-        },
-    }
+    Ok(web::Json(
+        Page::in_order(items, order.name(), next_key.map(time_id_key)).with_total(total),
+    ))
 }
 
 async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<VisitRow, ApiError> {
     let id = VisitId::unchecked(id);
-    let visibility = visibility_for(user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
+    let visibility = policy::visibility(user);
     db.read(move |conn| visits::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound))
         .await
 }
@@ -341,8 +392,7 @@ pub async fn get(
     let view = db
         .read_snapshot(move |conn| {
             let user = credentials.confirm(conn)?;
-            let visibility =
-                visibility_for(&user, None, &mut Vec::new()).ok_or(ApiError::NotFound)?;
+            let visibility = policy::visibility(&user);
             let visit = visits::find_visible_with_photos(conn, &id, &visibility)?;
             visit
                 .map(VisitView::read_with_author)

@@ -263,6 +263,7 @@ impl NewVisit {
             content_hash: self.content_hash,
             visited_on: crate::domain::bangkok_date(self.visited_at.and_utc()).to_string(),
             target_groups: TargetGroup::bits_of(&self.target_groups),
+            updated_at: received_at,
         }
     }
 }

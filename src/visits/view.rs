@@ -109,6 +109,8 @@ pub struct VisitView {
     pub review_note: Option<String>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// When the visit last changed (filed, then reviewed): what `updated_since` compares.
+    pub updated_at: DateTime<Utc>,
     pub flags: Vec<Flag>,
     pub photos: Vec<PhotoView>,
 }
@@ -146,6 +148,7 @@ impl VisitView {
             review_note: row.review_note,
             reviewed_by: row.reviewed_by.map(UserId::into_string),
             reviewed_at: row.reviewed_at.map(|t| t.and_utc()),
+            updated_at: row.updated_at.and_utc(),
             flags: Flag::split(&row.flags),
             photos: photos.into_iter().map(PhotoView::from).collect(),
             id: row.id.into_string(),

@@ -17,6 +17,7 @@ mod nodes;
 mod openapi;
 mod privacy;
 mod properties;
+mod queries;
 mod reports;
 mod security;
 mod storage;

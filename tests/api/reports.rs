@@ -146,7 +146,8 @@ async fn weekly_visit_figures_match_the_hand_count() {
         chiang_mai_subdistricts
     );
 
-    // The whole country includes Songkhla; a district official gets its district.
+    // The whole country includes Songkhla; a district official gets its district, and
+    // asking for its province is refused rather than answered for less.
     let (_, country) = app
         .get_as(
             &app.admin().await,
@@ -167,10 +168,17 @@ async fn weekly_visit_figures_match_the_hand_count() {
         })
         .collect();
     assert_eq!(provinces, vec![("50", 4), ("90", 1)], "by province");
-    let (_, district) = app
+    let (status, wider) = app
         .get_as(
             &fx.official,
             &format!("/api/v1/reports/weekly?week={}&area=50", fx.week),
+        )
+        .await;
+    assert_eq!((status, wider["code"].as_str()), (403, Some("forbidden")));
+    let (_, district) = app
+        .get_as(
+            &fx.official,
+            &format!("/api/v1/reports/weekly?week={}", fx.week),
         )
         .await;
     assert_eq!(district["area_code"], "5001");
@@ -536,12 +544,33 @@ async fn exports_parse_back_to_the_data() {
         .as_user(
             &fx.supervisor,
             Method::GET,
-            "/api/v1/reports/weekly/export?format=pdf",
+            "/api/v1/reports/weekly/export?format=pdf&dataset=people",
         )
         .send()
         .await
         .unwrap();
-    assert_problem(response, 400, "malformed_request").await;
+    // Each bad value is named, with the values it may take.
+    let body = assert_problem(response, 422, "validation_failed").await;
+    let errors: Vec<(&str, &str)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("format", "not_allowed_value"),
+            ("dataset", "not_allowed_value")
+        ]
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("csv, xlsx, geojson"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

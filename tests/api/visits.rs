@@ -401,7 +401,8 @@ async fn lists_filter_scope_and_page_newest_first() {
     let seen = list(&cm_official, "").await;
     assert_eq!(seen.len(), 6);
     assert!(!seen.contains(&songkhla_id));
-    assert_eq!(list(&cm_official, "?area=90").await, Vec::<String>::new());
+    let (status, body) = app.get_as(&cm_official, "/api/v1/visits?area=90").await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
     assert_eq!(
         list(&cm_official, &format!("?author={}", cm_vol2.id)).await,
         [other_id.as_str()]

@@ -1,0 +1,2 @@
+DROP INDEX visits_by_update;
+ALTER TABLE visits DROP COLUMN updated_at;
