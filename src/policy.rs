@@ -91,15 +91,22 @@ pub fn requested_area(user: &AuthUser, requested: &AreaCode) -> Result<AreaCode,
         return Ok(requested.clone());
     }
     let own = &user.area;
-    Err(ApiError::Forbidden(
-        if AreaScope::of(requested).covers_code(own.as_str()) {
+    Err(if AreaScope::of(requested).covers_code(own.as_str()) {
+        ApiError::forbidden(
             format!(
                 "{requested} is wider than your area ({own}): ask for {own} or an area inside it"
-            )
-        } else {
-            format!("{requested} is outside your area ({own})")
-        },
-    ))
+            ),
+            format!(
+                "พื้นที่ {requested} กว้างกว่าพื้นที่รับผิดชอบของท่าน ({own}) \
+                 กรุณาระบุ {own} หรือพื้นที่ที่อยู่ภายใน"
+            ),
+        )
+    } else {
+        ApiError::forbidden(
+            format!("{requested} is outside your area ({own})"),
+            format!("พื้นที่ {requested} อยู่นอกพื้นที่รับผิดชอบของท่าน ({own})"),
+        )
+    })
 }
 
 /// What a list shows `user`, narrowed to `area` when one is asked for ([`requested_area`]).

@@ -118,11 +118,10 @@ impl NewGrievance {
                 GrievanceId::random()
             }
         };
-        let visit_id = input.visit_id.as_deref().and_then(|raw| {
-            VisitId::parse(raw)
-                .map_err(|e| error("visit_id", e))
-                .ok()
-        });
+        let visit_id = input
+            .visit_id
+            .as_deref()
+            .and_then(|raw| VisitId::parse(raw).map_err(|e| error("visit_id", e)).ok());
         let reported_at = input.reported_at.map_or(now, |at| at.with_timezone(&Utc));
         if let Some(refusal) = rules.refuse_time(reported_at, now) {
             error("reported_at", refusal.into());

@@ -19,3 +19,4 @@ pub use metrics::Metrics;
 pub use observe::{language_of, observe};
 pub use page::{Page, PageRequest};
 pub use query::{no_route, refuse_unknown_query, KnownQueries};
+pub use shape::{leading_year, Checked, Shape};

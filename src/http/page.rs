@@ -49,7 +49,7 @@ impl PageRequest {
         let mut errors = Vec::new();
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.push(FieldError::coded(
+            errors.push(FieldError::new(
                 "limit",
                 FieldCode::OutOfRange,
                 format!("must be from 1 to {MAX_LIMIT}"),
@@ -60,7 +60,7 @@ impl PageRequest {
             None => None,
             Some(Some(mut parts)) => match order {
                 Some(order) if parts.first().is_some_and(|given| given != order) => {
-                    errors.push(FieldError::coded(
+                    errors.push(FieldError::new(
                         "cursor",
                         FieldCode::NotAllowedValue,
                         format!(
@@ -68,6 +68,7 @@ impl PageRequest {
                              ask for the first page again",
                             parts[0]
                         ),
+                        "ค่า cursor นี้มาจากการเรียงลำดับแบบอื่น กรุณาเริ่มอ่านหน้าแรกใหม่",
                     ));
                     None
                 }
@@ -97,10 +98,11 @@ impl PageRequest {
 }
 
 fn not_a_cursor() -> FieldError {
-    FieldError::coded(
+    FieldError::new(
         "cursor",
         FieldCode::BadFormat,
-        "is not a cursor this list gave out",
+        "is not a cursor this list gave out; start again without it",
+        "ค่า cursor ไม่ถูกต้อง กรุณาเริ่มอ่านรายการใหม่โดยไม่ระบุ cursor",
     )
 }
 
@@ -207,10 +209,10 @@ mod tests {
             panic!("a cursor of another order must be refused");
         };
         assert_eq!(errors[0].field, "cursor");
-        assert_eq!(errors[0].code, Some(FieldCode::NotAllowedValue));
+        assert_eq!(errors[0].code, FieldCode::NotAllowedValue);
         assert!(
-            errors[0].message.contains("due_at"),
-            "{}",
+            errors[0].message.en.contains("due_at"),
+            "{:?}",
             errors[0].message
         );
         // Too few parts for this order, or not a cursor at all.

@@ -13,7 +13,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa::openapi::path::ParameterIn;
 
 use crate::error::{ApiError, FieldCode, FieldError};
@@ -64,17 +64,19 @@ impl KnownQueries {
                 continue;
             }
             if !known.contains(&name) {
-                refusals.push(FieldError::coded(
+                refusals.push(FieldError::new(
                     name.clone(),
                     FieldCode::UnknownField,
                     "is not a parameter of this endpoint",
+                    "ไม่ใช่พารามิเตอร์ของรายการนี้ กรุณาตรวจสอบชื่อ",
                 ));
             } else if again {
-                refusals.push(FieldError::coded(
+                refusals.push(FieldError::new(
                     name.clone(),
                     FieldCode::DuplicateKey,
                     "is given more than once: give it once (a list, where one is taken, \
                      separated by commas)",
+                    "ระบุพารามิเตอร์นี้ซ้ำ กรุณาระบุเพียงครั้งเดียว (หากระบุได้หลายค่า ให้คั่นด้วยจุลภาค)",
                 ));
             }
             seen.push(name);
@@ -138,10 +140,11 @@ pub async fn no_route(req: HttpRequest) -> HttpResponse {
         .app_data::<web::Data<KnownQueries>>()
         .map(|known| known.methods_at(req.path()))
         .unwrap_or_default();
+    let language = super::language_of(req.headers());
     if allowed.is_empty() || allowed.contains(req.method()) {
-        return ApiError::NotFound.error_response();
+        return ApiError::NotFound.response_in(language);
     }
-    let mut response = ApiError::MethodNotAllowed.error_response();
+    let mut response = ApiError::MethodNotAllowed.response_in(language);
     let list: Vec<&str> = allowed.iter().map(Method::as_str).collect();
     if let Ok(value) = HeaderValue::from_str(&list.join(", ")) {
         response.headers_mut().insert(header::ALLOW, value);
@@ -169,7 +172,8 @@ pub async fn refuse_unknown_query(
             if let Some(refusals) = known.refusals_in(req.method(), &route, req.query_string()) {
                 if !refusals.is_empty() {
                     let error = ApiError::Validation(refusals);
-                    return Ok(req.into_response(error.error_response()));
+                    let (request, _) = req.into_parts();
+                    return Ok(ServiceResponse::from_err(error, request));
                 }
             }
         }
@@ -181,11 +185,7 @@ pub async fn refuse_unknown_query(
 mod tests {
     use super::*;
 
-    fn refused(
-        known: &KnownQueries,
-        route: &str,
-        query: &str,
-    ) -> Option<Vec<(String, Option<FieldCode>)>> {
+    fn refused(known: &KnownQueries, route: &str, query: &str) -> Option<Vec<(String, FieldCode)>> {
         let refusals = known.refusals_in(&Method::GET, route, query)?;
         Some(refusals.into_iter().map(|r| (r.field, r.code)).collect())
     }
@@ -194,7 +194,7 @@ mod tests {
     fn every_documented_route_knows_its_parameters_and_nothing_else() {
         let known = KnownQueries::from_spec(&crate::server::api_spec());
         let grievances = "/api/v1/grievances";
-        let unknown = |name: &str| (name.to_owned(), Some(FieldCode::UnknownField));
+        let unknown = |name: &str| (name.to_owned(), FieldCode::UnknownField);
         assert_eq!(
             refused(&known, grievances, "status=accepted&limit=5"),
             Some(vec![])
@@ -209,7 +209,7 @@ mod tests {
                 grievances,
                 "status=accepted&limit=5&status=closed&status=x"
             ),
-            Some(vec![("status".to_owned(), Some(FieldCode::DuplicateKey))])
+            Some(vec![("status".to_owned(), FieldCode::DuplicateKey)])
         );
         // A route with no parameters at all knows none.
         assert_eq!(

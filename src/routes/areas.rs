@@ -5,8 +5,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::domain::GeoPoint;
-use crate::error::{ApiError, FieldCode, FieldError, Problem};
+use crate::domain::{outside_thailand, GeoPoint};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::{Area, Geography, Located};
 use crate::routes::query::parse_number;
 
@@ -93,7 +93,7 @@ pub async fn locate(
     let mut errors = Vec::new();
     let mut coordinate = |field: &str, raw: Option<&str>| {
         if raw.is_none() {
-            errors.push(FieldError::coded(field, FieldCode::Required, "is required"));
+            errors.push(FieldError::required(field));
         }
         parse_number(&mut errors, field, raw)
     };
@@ -106,22 +106,14 @@ pub async fn locate(
         ApiError::Validation(
             errors
                 .into_iter()
-                .map(|(field, message)| FieldError::coded(field, FieldCode::OutOfRange, message))
+                .map(|(field, error)| FieldError::parse(field, error))
                 .collect(),
         )
     })?;
     let located = geography.locate(point).map_err(|_| {
         ApiError::Validation(vec![
-            FieldError::coded(
-                "lat",
-                FieldCode::OutsideThailand,
-                "the point lies outside Thailand",
-            ),
-            FieldError::coded(
-                "lon",
-                FieldCode::OutsideThailand,
-                "the point lies outside Thailand",
-            ),
+            FieldError::refused("lat", outside_thailand()),
+            FieldError::refused("lon", outside_thailand()),
         ])
     })?;
     Ok(web::Json(located))

@@ -11,7 +11,7 @@ use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, Assignee, GrievanceFilter, Order, SortKey};
 use crate::db::Db;
 use crate::domain::{Action, Category, GeoPoint, GrievanceId, Named, Priority, Status};
-use crate::error::{ApiError, FieldCode, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::geo::Geography;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
@@ -293,13 +293,7 @@ fn parse_sort_key(page: &PageRequest) -> Result<Option<SortKey>, ApiError> {
     let Some(parts) = page.after.as_deref() else {
         return Ok(None);
     };
-    let bad = || {
-        ApiError::Validation(vec![FieldError::coded(
-            "cursor",
-            FieldCode::BadFormat,
-            "is not a cursor this list gave out",
-        )])
-    };
+    let bad = || ApiError::Validation(vec![crate::http::page::bad_cursor()]);
     let (priority, at, id) = match parts {
         [at, id] => (None, at, id),
         [priority, at, id] => (

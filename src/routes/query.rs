@@ -6,11 +6,11 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 
 use crate::domain::{
-    bangkok_date, bangkok_start_of_day, bounded_text, AreaCode, Bbox, GeoPoint, Named, UserId,
+    bangkok_date, bangkok_start_of_day, bounded_text, buddhist_era_year, AreaCode, Bbox, GeoPoint,
+    Named, UserId, FIRST_BUDDHIST_ERA_YEAR,
 };
 use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::{bounding_box, haversine_m};
-use crate::http::page::bad_cursor;
 use crate::http::{leading_year, PageRequest};
 
 /// The names of every value of `T`, for messages.
@@ -23,10 +23,14 @@ fn allowed<T: Named>() -> String {
 }
 
 fn not_allowed<T: Named>(field: &str, given: &str) -> FieldError {
-    FieldError::coded(
+    FieldError::new(
         field,
         FieldCode::NotAllowedValue,
         format!("{given:?} is not one of: {}", allowed::<T>()),
+        format!(
+            "{given:?} ไม่ใช่ค่าที่ใช้ได้ ต้องเป็นค่าใดค่าหนึ่งต่อไปนี้: {}",
+            allowed::<T>()
+        ),
     )
 }
 
@@ -55,11 +59,15 @@ pub fn parse_names<T: Named + PartialEq>(
         }
     }
     if empty {
-        errors.push(FieldError::coded(
+        errors.push(FieldError::new(
             field,
             FieldCode::Empty,
             format!(
                 "holds an empty name: give one or more of {}, separated by commas",
+                allowed::<T>()
+            ),
+            format!(
+                "มีค่าว่างในรายการ กรุณาระบุค่าต่อไปนี้อย่างน้อยหนึ่งค่า คั่นด้วยจุลภาค: {}",
                 allowed::<T>()
             ),
         ));
@@ -86,10 +94,11 @@ pub fn parse_bool(errors: &mut Vec<FieldError>, field: &str, raw: Option<&str>) 
         "true" => Some(true),
         "false" => Some(false),
         _ => {
-            errors.push(FieldError::coded(
+            errors.push(FieldError::new(
                 field,
                 FieldCode::WrongType,
                 "must be true or false",
+                "ต้องเป็น true หรือ false",
             ));
             None
         }
@@ -101,10 +110,11 @@ pub fn parse_number(errors: &mut Vec<FieldError>, field: &str, raw: Option<&str>
     match raw?.trim().parse::<f64>() {
         Ok(number) if number.is_finite() => Some(number),
         _ => {
-            errors.push(FieldError::coded(
+            errors.push(FieldError::new(
                 field,
                 FieldCode::WrongType,
                 "must be a number",
+                "ต้องเป็นตัวเลข",
             ));
             None
         }
@@ -116,10 +126,11 @@ pub fn parse_whole(errors: &mut Vec<FieldError>, field: &str, raw: Option<&str>)
     raw?.trim()
         .parse::<i64>()
         .map_err(|_| {
-            errors.push(FieldError::coded(
+            errors.push(FieldError::new(
                 field,
                 FieldCode::WrongType,
                 "must be a whole number",
+                "ต้องเป็นจำนวนเต็ม",
             ))
         })
         .ok()
@@ -129,13 +140,7 @@ pub fn parse_whole(errors: &mut Vec<FieldError>, field: &str, raw: Option<&str>)
 /// is `policy::requested_area`'s to say.
 pub fn parse_area(errors: &mut Vec<FieldError>, raw: Option<&str>) -> Option<AreaCode> {
     AreaCode::parse(raw?)
-        .map_err(|e| {
-            errors.push(FieldError::coded(
-                "area",
-                FieldCode::BadFormat,
-                e.to_string(),
-            ))
-        })
+        .map_err(|e| errors.push(FieldError::parse("area", e)))
         .ok()
 }
 
@@ -172,10 +177,6 @@ pub fn parse_page(
     }
 }
 
-/// The first year that is surely Buddhist Era: a phone set to the Thai calendar sends
-/// 2569 for 2026.
-const BUDDHIST_ERA_YEARS: i32 = 2400;
-
 /// An RFC 3339 instant, or a calendar day in Bangkok. As an upper bound (`end_of_day`),
 /// a day means "up to the end of that day".
 pub fn parse_instant_bound(
@@ -185,6 +186,10 @@ pub fn parse_instant_bound(
     end_of_day: bool,
 ) -> Option<NaiveDateTime> {
     let raw = raw?.trim();
+    if let Some(year) = leading_year(raw).filter(|y| *y >= FIRST_BUDDHIST_ERA_YEAR) {
+        errors.push(FieldError::refused(field, buddhist_era_year(year)));
+        return None;
+    }
     let instant = if let Ok(instant) = DateTime::parse_from_rfc3339(raw) {
         Some(instant.with_timezone(&Utc).naive_utc())
     } else if let Ok(day) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
@@ -198,24 +203,21 @@ pub fn parse_instant_bound(
         None
     };
     match instant {
-        Some(instant) if instant.year() >= BUDDHIST_ERA_YEARS => {
-            errors.push(FieldError::coded(
+        Some(instant) if instant.year() >= FIRST_BUDDHIST_ERA_YEAR => {
+            errors.push(FieldError::refused(
                 field,
-                FieldCode::BuddhistEraYear,
-                format!(
-                    "the year {} is in the Buddhist Era: send the Gregorian year ({})",
-                    instant.year(),
-                    instant.year() - 543
-                ),
+                buddhist_era_year(instant.year()),
             ));
             None
         }
         Some(instant) => Some(instant),
         None => {
-            errors.push(FieldError::coded(
+            errors.push(FieldError::new(
                 field,
                 FieldCode::BadFormat,
                 "must be an RFC 3339 time (2026-11-16T00:00:00+07:00) or a day (2026-11-16)",
+                "ต้องเป็นวันเวลาแบบ RFC 3339 (เช่น 2026-11-16T00:00:00+07:00) \
+                 หรือวันที่ (เช่น 2026-11-16) ในปีคริสต์ศักราช",
             ));
             None
         }
@@ -224,7 +226,7 @@ pub fn parse_instant_bound(
 
 pub fn parse_user_id(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<UserId> {
     UserId::parse(raw)
-        .map_err(|error| errors.push(FieldError::coded(field, FieldCode::BadFormat, error)))
+        .map_err(|error| errors.push(FieldError::parse(field, error)))
         .ok()
 }
 
@@ -241,11 +243,7 @@ pub fn parse_bbox(errors: &mut Vec<FieldError>, raw: Option<&str>) -> Option<Bbo
     match Bbox::parse(raw?) {
         Ok(bbox) => Some(bbox),
         Err(e) => {
-            errors.push(FieldError::coded(
-                "bbox",
-                FieldCode::BadFormat,
-                e.to_string(),
-            ));
+            errors.push(FieldError::parse("bbox", e));
             None
         }
     }
@@ -262,25 +260,27 @@ pub fn parse_near(
     match (near, radius) {
         (None, None) if !given => None,
         (None, _) => {
-            errors.push(FieldError::coded(
+            errors.push(FieldError::new(
                 "near",
                 FieldCode::Required,
                 "is required with radius_m",
+                "ต้องระบุจุดศูนย์กลาง (near) เมื่อระบุรัศมี",
             ));
             None
         }
         (Some(_), None) if !given => {
-            errors.push(FieldError::coded(
+            errors.push(FieldError::new(
                 "radius_m",
                 FieldCode::Required,
                 "is required with near",
+                "ต้องระบุรัศมีเมื่อระบุ near",
             ));
             None
         }
         // A radius that is not a number is already an error.
         (Some(_), None) => None,
         (Some(_), Some(radius)) if !(radius > 0.0 && radius <= MAX_RADIUS_M) => {
-            errors.push(FieldError::coded(
+            errors.push(FieldError::new(
                 "radius_m",
                 FieldCode::OutOfRange,
                 format!("must be above 0 and at most {MAX_RADIUS_M}"),
@@ -291,11 +291,7 @@ pub fn parse_near(
         (Some(raw), Some(radius)) => match GeoPoint::parse(raw) {
             Ok(center) => Some((center, radius)),
             Err(e) => {
-                errors.push(FieldError::coded(
-                    "near",
-                    FieldCode::BadFormat,
-                    e.to_string(),
-                ));
+                errors.push(FieldError::parse("near", e));
                 None
             }
         },
@@ -372,11 +368,7 @@ pub fn time_id_key((at, id): (NaiveDateTime, String)) -> Vec<String> {
 }
 
 fn bad_cursor() -> ApiError {
-    ApiError::Validation(vec![FieldError::coded(
-        "cursor",
-        FieldCode::BadFormat,
-        "is not a cursor this list gave out",
-    )])
+    ApiError::Validation(vec![crate::http::page::bad_cursor()])
 }
 
 /// Reads back a time made by [`cursor_time`].
@@ -413,18 +405,18 @@ mod tests {
         assert_eq!(
             codes,
             [
-                ("category", Some(FieldCode::NotAllowedValue)),
-                ("category", Some(FieldCode::NotAllowedValue)),
-                ("category", Some(FieldCode::Empty)),
+                ("category", FieldCode::NotAllowedValue),
+                ("category", FieldCode::NotAllowedValue),
+                ("category", FieldCode::Empty),
             ]
         );
         assert!(
-            errors[0].message.contains("\"old\""),
-            "{}",
+            errors[0].message.en.contains("\"old\""),
+            "{:?}",
             errors[0].message
         );
         assert!(
-            errors[0].message.contains("family_violence"),
+            errors[0].message.en.contains("family_violence"),
             "names the allowed values"
         );
         assert!(parse_names::<Category>(&mut errors, "category", None).is_empty());
@@ -451,12 +443,12 @@ mod tests {
         assert_eq!(
             codes,
             [
-                ("overdue", Some(FieldCode::WrongType)),
-                ("radius_m", Some(FieldCode::WrongType)),
-                ("limit", Some(FieldCode::WrongType)),
-                ("from", Some(FieldCode::BuddhistEraYear)),
-                ("q", Some(FieldCode::TooLong)),
-                ("q", Some(FieldCode::Empty)),
+                ("overdue", FieldCode::WrongType),
+                ("radius_m", FieldCode::WrongType),
+                ("limit", FieldCode::WrongType),
+                ("from", FieldCode::BuddhistEraYear),
+                ("q", FieldCode::TooLong),
+                ("q", FieldCode::Empty),
             ]
         );
     }
@@ -490,7 +482,7 @@ mod tests {
         for (near, radius, expected) in cases {
             let mut errors = Vec::new();
             let parsed = parse_near(&mut errors, near, radius);
-            let got = errors.first().map(|e| (e.field.as_str(), e.code.unwrap()));
+            let got = errors.first().map(|e| (e.field.as_str(), e.code));
             assert_eq!(got, expected, "{near:?} {radius:?}");
             assert_eq!(parsed.is_some(), expected.is_none());
         }

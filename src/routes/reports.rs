@@ -49,13 +49,7 @@ fn report_target(
     let week = match week {
         None => Some(IsoWeek::containing(Utc::now(), week_start)),
         Some(raw) => IsoWeek::parse(raw)
-            .map_err(|e| {
-                errors.push(FieldError::coded(
-                    "week",
-                    FieldCode::BadFormat,
-                    e.to_string(),
-                ))
-            })
+            .map_err(|e| errors.push(FieldError::parse("week", e)))
             .ok(),
     };
     let area = match area {

@@ -8,13 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, Credentials};
 use crate::db::visits::{self, Order, PhotoRow, VisitFilter, VisitRow};
-use crate::db::{Db, Filed, ReadOnly};
+use crate::db::{Db, Filed};
 use crate::domain::{
-    Activity, GeoPoint, IsoWeek, PhotoId, ReviewStatus, TargetGroup, Visibility, VisitId,
+    Activity, GeoPoint, IsoWeek, Language, Message, PhotoId, ReviewStatus, TargetGroup, Visibility,
+    VisitId,
 };
 use crate::error::{ApiError, ConflictCode, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
-use crate::http::{from_value, BatchJson, Page, ValidJson};
+use crate::http::{BatchJson, Page, Shape, ValidJson};
 use crate::placement::Flag;
 use crate::policy::{self, Permission};
 use crate::routes::query::{
@@ -290,11 +291,7 @@ pub async fn list(
                         .map_or(end.naive_utc(), |t| t.min(end.naive_utc())),
                 );
             }
-            Err(e) => errors.push(FieldError::coded(
-                "week",
-                FieldCode::BadFormat,
-                e.to_string(),
-            )),
+            Err(e) => errors.push(FieldError::parse("week", e)),
         }
     }
     let near = parse_near(
@@ -344,8 +341,7 @@ pub async fn list(
                     )?)
                 },
             )?;
-            let visits = visits::hydrate(&mut ReadOnly::new(conn), rows)?;
-            let items = visits.into_iter().map(VisitView::from).collect::<Vec<_>>();
+            let items = crate::visits::view::views(conn, rows)?;
             let total = if count {
                 Some(count_matching(
                     conn,
