@@ -20,8 +20,8 @@ use crate::db::reports::{Span, FIELD_ROLES};
 use crate::db::schema::{grievances, users, visits};
 use crate::db::DbConnection;
 use crate::domain::AreaScope;
-use crate::domain::TargetGroup;
 use crate::domain::UserId;
+use crate::domain::{Activity, Labelled, ReviewStatus, Role, TargetGroup};
 use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::grievances::sla::is_overdue;
@@ -59,14 +59,18 @@ impl Dataset {
                     "lon",
                     "accuracy_m",
                     "activity",
+                    "activity_th",
                     "target_groups",
+                    "target_groups_th",
                     "households_visited",
                     "people_reached",
                     "summary",
                     "needs",
                     "follow_up_needed",
                     "review_status",
+                    "review_status_th",
                     "flags",
+                    "flags_th",
                 ]),
             ),
             Dataset::Grievances => Sheet::new(
@@ -80,8 +84,11 @@ impl Dataset {
                     "lat",
                     "lon",
                     "category",
+                    "category_th",
                     "priority",
+                    "priority_th",
                     "status",
+                    "status_th",
                     "title",
                     "reporter_id",
                     "assignee_id",
@@ -99,6 +106,7 @@ impl Dataset {
                     "username",
                     "display_name",
                     "role",
+                    "role_th",
                     "area_code",
                     "visits",
                     "field_days",
@@ -342,11 +350,11 @@ fn visit_row_cells(
     geography: &Geography,
 ) -> Vec<Cell> {
     let needs: Vec<String> = serde_json::from_str(&row.needs).unwrap_or_default();
-    let mut groups: Vec<&str> = TargetGroup::from_bits(row.target_groups)
-        .into_iter()
-        .map(TargetGroup::as_str)
-        .collect();
-    groups.sort_unstable();
+    let mut groups: Vec<TargetGroup> = TargetGroup::from_bits(row.target_groups);
+    groups.sort_unstable_by_key(|g| g.as_str());
+    let groups_th: Vec<String> = groups.iter().map(|g| g.label().th.into_owned()).collect();
+    let groups: Vec<&str> = groups.iter().map(|g| g.as_str()).collect();
+    let flags = Flag::split(&row.flags);
     let area_name = geography.area(&row.area_code).map(|a| a.name_th.clone());
     vec![
         Cell::from(row.id),
@@ -359,22 +367,38 @@ fn visit_row_cells(
         Cell::Float(row.lat),
         Cell::Float(row.lon),
         Cell::from(row.accuracy_m),
-        Cell::from(row.activity),
+        Cell::from(row.activity.clone()),
+        Cell::from(thai_label::<Activity>(&row.activity)),
         Cell::from(groups.join(";")),
+        Cell::from(groups_th.join(";")),
         Cell::Int(row.households_visited),
         Cell::Int(row.people_reached),
         Cell::from(row.summary),
         Cell::from(needs.join(";")),
         Cell::Bool(row.follow_up_needed),
-        Cell::from(row.review_status),
+        Cell::from(row.review_status.clone()),
+        Cell::from(thai_label::<ReviewStatus>(&row.review_status)),
         Cell::from(
-            Flag::split(&row.flags)
+            flags
                 .iter()
                 .map(|f| f.as_str())
                 .collect::<Vec<_>>()
                 .join(";"),
         ),
+        Cell::from(
+            flags
+                .iter()
+                .map(|f| f.label().th.into_owned())
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
     ]
+}
+
+/// The Thai label of a stored name (the labels of `GET /meta/labels`); blank for a name
+/// no longer in the vocabulary.
+fn thai_label<T: Labelled>(name: &str) -> Option<String> {
+    T::from_name(name).map(|value| value.label().th.into_owned())
 }
 
 /// The SQL types of what the export cursor returns: a visit row, then its author's name
@@ -493,8 +517,11 @@ fn grievance_cells(
         Cell::Float(row.lat),
         Cell::Float(row.lon),
         Cell::from(row.category.as_str()),
+        Cell::from(row.category.label().th.into_owned()),
         Cell::from(row.priority.as_str()),
+        Cell::from(row.priority.label().th.into_owned()),
         Cell::from(row.status.as_str()),
+        Cell::from(row.status.label().th.into_owned()),
         Cell::from(row.title),
         Cell::from(row.reporter_id.into_string()),
         Cell::from(row.assignee_id.map(UserId::into_string)),
@@ -557,7 +584,8 @@ fn field_workers_after(
                 Cell::from(id),
                 Cell::from(username),
                 Cell::from(display_name),
-                Cell::from(role),
+                Cell::from(role.clone()),
+                Cell::from(thai_label::<Role>(&role)),
                 Cell::from(area_code),
                 Cell::Int(visits),
                 Cell::Int(days),

@@ -455,6 +455,10 @@ async fn exports_parse_back_to_the_data() {
         "ติดตามเด็กนักเรียน \"ยากจน\", บ้านเลขที่ 5"
     );
     assert_eq!(&rows[2][column("target_groups")], "disabled;elderly");
+    // Beside each code, its Thai label from the one table `GET /meta/labels` serves.
+    assert_eq!(&rows[2][column("target_groups_th")], "คนพิการ;ผู้สูงอายุ");
+    assert_eq!(&rows[2][column("activity_th")], "เยี่ยมบ้าน");
+    assert_eq!(&rows[2][column("review_status_th")], "รอตรวจสอบ");
     assert_eq!(&rows[2][column("households_visited")], "3");
     assert_eq!(&rows[2][column("author_name")], "vol1 (test)");
     assert_eq!(&rows[3][column("area_code")], "500101");
@@ -528,7 +532,10 @@ async fn exports_parse_back_to_the_data() {
         "{:?}",
         visits.get((1, 1))
     );
-    assert_eq!(visits.get((3, 12)), Some(&Data::Float(3.0)));
+    let households = (0..visits.width())
+        .find(|&c| visits.get((0, c)) == Some(&Data::String("households_visited".into())))
+        .expect("a households_visited column");
+    assert_eq!(visits.get((3, households)), Some(&Data::Float(3.0)));
     let workers = workbook.worksheet_range("Field workers").unwrap();
     assert_eq!(workers.height(), 5, "a header and four field workers");
 
