@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::plans::{Done, PlanRow};
 use crate::domain::FiscalYear;
-use crate::error::{ApiError, FieldCode, FieldError};
+use crate::error::{FieldCode, FieldError};
 
 const MAX_TARGET: i32 = 1_000_000;
 
@@ -26,7 +26,7 @@ pub struct PlanInput {
 }
 
 impl PlanInput {
-    pub fn validate(&self) -> Result<(), ApiError> {
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if !(0..=7).contains(&self.weekly_field_days) {
             errors.push(FieldError::new(
@@ -56,7 +56,7 @@ impl PlanInput {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Validation(errors))
+            Err(errors)
         }
     }
 }

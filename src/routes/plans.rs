@@ -38,8 +38,7 @@ pub async fn put_plan(
     input: ValidJson<PlanInput>,
 ) -> Result<web::Json<Plan>, ApiError> {
     let year = fiscal_year(&path)?;
-    let input = input.into_inner()?;
-    input.validate()?;
+    let input = input.parse_with(|input| input.validate().map(|()| input))?;
     let row = PlanRow {
         user_id: user.id.to_string(),
         fiscal_year: i32::from(year.be()),

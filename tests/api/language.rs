@@ -326,3 +326,32 @@ async fn labels_give_every_value_in_thai_and_english_without_a_token() {
         .collect();
     assert_eq!(statuses.len(), 8);
 }
+
+#[tokio::test]
+async fn a_plan_hears_of_its_missing_and_its_out_of_range_fields_together() {
+    let app = spawn_app().await;
+    let official = app.user("official", Role::Official, "50").await;
+    let response = app
+        .as_user(&official, Method::PUT, "/api/v1/plans/2570")
+        .header("accept-language", "th")
+        .json(&json!({"weekly_field_days": 9, "visits_target": 10, "households_target": -1}))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(
+        fields(&problem),
+        vec![
+            (
+                "grievances_resolved_target".to_owned(),
+                "required".to_owned()
+            ),
+            ("households_target".to_owned(), "out_of_range".to_owned()),
+            ("weekly_field_days".to_owned(), "out_of_range".to_owned()),
+        ]
+    );
+    assert_eq!(
+        message_of(&problem, "weekly_field_days"),
+        "ต้องเป็นจำนวนวันตั้งแต่ 0 ถึง 7"
+    );
+}
