@@ -17,7 +17,7 @@ use sha2::Sha256;
 use crate::config::WebhookConfig;
 use crate::db::grievances::{self, GrievanceRow};
 use crate::db::schema::webhook_outbox;
-use crate::db::{Db, DbConnection};
+use crate::db::{Db, DbConnection, OutboxBacklog};
 use crate::error::ApiError;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -255,6 +255,25 @@ async fn send(
     } else {
         Err(format!("receiver answered {}", response.status()))
     }
+}
+
+/// The undelivered entries, all of them, and how long the oldest has waited: one
+/// aggregate over the `webhook_outbox_pending` index, for `/metrics`.
+pub fn backlog(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<OutboxBacklog> {
+    let (undelivered, oldest): (i64, Option<NaiveDateTime>) = webhook_outbox::table
+        .filter(webhook_outbox::delivered_at.is_null())
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(webhook_outbox::created_at),
+        ))
+        .first(conn)?;
+    let oldest_age_seconds = oldest.map_or(0.0, |created| {
+        ((now - created).num_milliseconds() as f64 / 1000.0).max(0.0)
+    });
+    Ok(OutboxBacklog {
+        undelivered,
+        oldest_age_seconds,
+    })
 }
 
 /// `base * 2^(attempts-1)`, at most an hour.

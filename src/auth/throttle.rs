@@ -6,21 +6,56 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 
 use crate::db::schema::login_attempts;
 use crate::db::DbConnection;
+use crate::error::ApiError;
 
 pub const WINDOW_MINUTES: i64 = 15;
 pub const MAX_FAILURES_PER_USERNAME: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 50;
 
-/// `Err(seconds)` when a login must wait; `Ok` when it may be tried.
+/// A login refused for now, and which count refused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    pub retry_after_secs: u64,
+    /// `username` or `address`.
+    pub locked: &'static str,
+}
+
+impl Lockout {
+    /// Logs the lockout for operators (the username only as a hash: people type their
+    /// password into the username box) and makes the 429 that answers it.
+    pub fn refuse(self, username_key: &str, client_addr: &str) -> ApiError {
+        tracing::warn!(
+            event = "login_locked_out",
+            locked = self.locked,
+            username_hash = %username_hash(username_key),
+            client_addr,
+            retry_after_secs = self.retry_after_secs,
+            "a login was refused: too many failures"
+        );
+        ApiError::TooManyRequests {
+            retry_after_secs: self.retry_after_secs,
+        }
+    }
+}
+
+/// The first 16 hex digits of the username key's SHA-256: enough to tie log lines about
+/// one username together, without writing the username down.
+pub fn username_hash(username_key: &str) -> String {
+    let digest = Sha256::digest(username_key.as_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// `Err` when a login must wait; `Ok` when it may be tried.
 pub fn check(
     conn: &mut DbConnection,
     username_key: &str,
     client_addr: &str,
     now: NaiveDateTime,
-) -> QueryResult<Result<(), u64>> {
+) -> QueryResult<Result<(), Lockout>> {
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
 
     let last_success: Option<NaiveDateTime> = login_attempts::table
@@ -36,8 +71,11 @@ pub fn check(
         since,
         MAX_FAILURES_PER_USERNAME,
     )?;
-    if let Some(retry) = locked_for(&by_username, MAX_FAILURES_PER_USERNAME, now) {
-        return Ok(Err(retry));
+    if let Some(retry_after_secs) = locked_for(&by_username, MAX_FAILURES_PER_USERNAME, now) {
+        return Ok(Err(Lockout {
+            retry_after_secs,
+            locked: "username",
+        }));
     }
     let by_address = failures_oldest_first(
         conn,
@@ -45,8 +83,11 @@ pub fn check(
         window_start,
         MAX_FAILURES_PER_ADDRESS,
     )?;
-    if let Some(retry) = locked_for(&by_address, MAX_FAILURES_PER_ADDRESS, now) {
-        return Ok(Err(retry));
+    if let Some(retry_after_secs) = locked_for(&by_address, MAX_FAILURES_PER_ADDRESS, now) {
+        return Ok(Err(Lockout {
+            retry_after_secs,
+            locked: "address",
+        }));
     }
     Ok(Ok(()))
 }

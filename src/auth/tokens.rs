@@ -123,10 +123,20 @@ impl TokenKeys {
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
                 ErrorKind::ExpiredSignature => ApiError::TokenExpired,
-                _ => ApiError::unauthenticated(
-                    "the access token is not valid; log in again",
-                    "โทเคนเข้าใช้งานไม่ถูกต้อง กรุณาเข้าสู่ระบบใหม่",
-                ),
+                kind => {
+                    // Expiry is routine; anything else is a token this server did not
+                    // sign as it stands (forged, altered, another key or audience).
+                    // Its claims are unproven, so no user is named, and never the token.
+                    tracing::warn!(
+                        event = "access_token_invalid",
+                        reason = ?kind,
+                        "an access token was refused"
+                    );
+                    ApiError::unauthenticated(
+                        "the access token is not valid; log in again",
+                        "โทเคนเข้าใช้งานไม่ถูกต้อง กรุณาเข้าสู่ระบบใหม่",
+                    )
+                }
             })?;
         let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
         if verified.len() >= MAX_REMEMBERED_TOKENS {

@@ -212,6 +212,23 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
+/// The webhook outbox, read for `/metrics`: entries not yet delivered (all of them, in
+/// every area) and how long the oldest of them has waited (0 when there is none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutboxBacklog {
+    pub undelivered: i64,
+    pub oldest_age_seconds: f64,
+}
+
+/// The pool's connections: open, idle among them, and the most it may open. (SQLite's
+/// writer thread holds one more connection of its own, outside the pool.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub connections: u32,
+    pub idle: u32,
+    pub max_size: u32,
+}
+
 /// The database handle the HTTP layer holds: a pool plus, on SQLite, the one connection
 /// every write goes through.
 #[derive(Clone)]
@@ -336,6 +353,16 @@ impl Db {
                 self.on_blocking_pool(move |conn| write_transaction(conn, work))
                     .await
             }
+        }
+    }
+
+    /// How the pool is used right now (for `/metrics`): no I/O, a lock held for a moment.
+    pub fn pool_use(&self) -> PoolUse {
+        let state = self.pool.state();
+        PoolUse {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
         }
     }
 

@@ -45,6 +45,15 @@ pub async fn cors(
     if is_preflight {
         // Answered here: a refused preflight gets no CORS headers, so the browser stops.
         let mut response = HttpResponse::NoContent();
+        if let (false, Some(origin)) = (allowed, &origin) {
+            // The only refusal made here; other requests from such an origin run and
+            // are answered without CORS headers, so the browser withholds the answer.
+            tracing::warn!(
+                event = "cors_preflight_refused",
+                origin = ?origin.chars().take(200).collect::<String>(),
+                "a browser on an origin not allowed asked to call the API"
+            );
+        }
         if allowed {
             response
                 .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, ALLOWED_METHODS))

@@ -10,6 +10,7 @@ use crate::auth::{throttle, AuthUser, NewPassword, PasswordHasher, TokenKeys};
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::users::{self, UserChanges, UserRow};
 use crate::db::{sessions, Db, DbConnection};
+use crate::domain::UserId;
 use crate::error::{ApiError, FieldCode, Problem};
 use crate::http::{ClientInfoExt, ValidJson};
 
@@ -55,7 +56,7 @@ enum LoginOutcome {
         user: Box<UserRow>,
         session: NewSession,
     },
-    Disabled,
+    Disabled(UserId),
     Failed,
 }
 
@@ -92,8 +93,8 @@ pub async fn login(
         })
         .await?
     };
-    if let Err(retry_after_secs) = throttled {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
+    if let Err(lockout) = throttled {
+        return Err(lockout.refuse(&key, &address));
     }
 
     // Oversized passwords are refused before hashing; unknown users cost a decoy hash.
@@ -128,7 +129,7 @@ pub async fn login(
                         &username,
                         "account_disabled",
                     )?;
-                    (LoginOutcome::Disabled, Some("account_disabled"))
+                    (LoginOutcome::Disabled(user.id), Some("account_disabled"))
                 }
                 Some(user) => {
                     audit_login(
@@ -167,7 +168,14 @@ pub async fn login(
         LoginOutcome::LoggedIn { user, session } => {
             Ok(web::Json(token_pair(&keys, *user, session)?))
         }
-        LoginOutcome::Disabled => Err(ApiError::AccountDisabled),
+        LoginOutcome::Disabled(user) => {
+            tracing::warn!(
+                event = "login_account_disabled",
+                user = %user,
+                "the right password for a disabled account"
+            );
+            Err(ApiError::AccountDisabled)
+        }
         LoginOutcome::Failed => Err(ApiError::InvalidCredentials),
     }
 }
@@ -220,6 +228,15 @@ enum RefreshOutcome {
         user: Box<UserRow>,
         session: NewSession,
     },
+    /// A spent token again: its login is now revoked.
+    Reused {
+        user: UserId,
+        login_id: String,
+    },
+    /// A live token of an account disabled or gone: its login is now revoked.
+    AccountDisabled {
+        user: UserId,
+    },
     Refused,
 }
 
@@ -262,7 +279,7 @@ pub async fn refresh(
                         }
                         None => {
                             sessions::revoke_family(conn, &family_id, now)?;
-                            Ok(RefreshOutcome::Refused)
+                            Ok(RefreshOutcome::AccountDisabled { user: user_id })
                         }
                     }
                 }
@@ -278,7 +295,10 @@ pub async fn refresh(
                             details: serde_json::json!({ "family_id": family_id }),
                         },
                     )?;
-                    Ok(RefreshOutcome::Refused)
+                    Ok(RefreshOutcome::Reused {
+                        user: user_id,
+                        login_id: family_id,
+                    })
                 }
                 sessions::Rotation::Invalid => Ok(RefreshOutcome::Refused),
             }
@@ -288,11 +308,34 @@ pub async fn refresh(
         RefreshOutcome::Rotated { user, session } => {
             Ok(web::Json(token_pair(&keys, *user, session)?))
         }
-        RefreshOutcome::Refused => Err(ApiError::unauthenticated(
-            "the refresh token is not valid; log in again",
-            "โทเคนสำหรับต่ออายุไม่ถูกต้องหรือหมดอายุแล้ว กรุณาเข้าสู่ระบบใหม่",
-        )),
+        RefreshOutcome::Reused { user, login_id } => {
+            // Two holders of one token: it was copied. (Logged after the revocation
+            // committed, and inside the request's span, so it carries its id.)
+            tracing::warn!(
+                event = "refresh_token_reused",
+                user = %user,
+                login = %login_id,
+                "a spent refresh token came back; every token of its login is revoked"
+            );
+            Err(refresh_refused())
+        }
+        RefreshOutcome::AccountDisabled { user } => {
+            tracing::warn!(
+                event = "refresh_account_disabled",
+                user = %user,
+                "a refresh token of a disabled account; its login is revoked"
+            );
+            Err(refresh_refused())
+        }
+        RefreshOutcome::Refused => Err(refresh_refused()),
     }
+}
+
+fn refresh_refused() -> ApiError {
+    ApiError::unauthenticated(
+        "the refresh token is not valid; log in again",
+        "โทเคนสำหรับต่ออายุไม่ถูกต้องหรือหมดอายุแล้ว กรุณาเข้าสู่ระบบใหม่",
+    )
 }
 
 /// End this login: its refresh tokens and its access tokens stop working.
@@ -391,8 +434,8 @@ pub async fn change_password(
         })
         .await?
     };
-    if let Err(retry_after_secs) = throttled {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
+    if let Err(lockout) = throttled {
+        return Err(lockout.refuse(&key, &address));
     }
     let matches = current_password.len() <= 256
         && hasher

@@ -7,7 +7,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_problem, spawn_app, spawn_app_with, TestApp, TestUser, JWT_SECRET, PASSWORD,
+    assert_problem, capture_warnings, spawn_app, spawn_app_with, warnings_of, TestApp, TestUser,
+    JWT_SECRET, PASSWORD,
 };
 
 async fn login_attempt(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
@@ -26,6 +27,37 @@ async fn refresh(app: &TestApp, refresh_token: &str) -> reqwest::Response {
         .send()
         .await
         .unwrap()
+}
+
+/// Sends `request` under a request id of its own, with warnings captured: the answer
+/// and the id.
+async fn traced(request: reqwest::RequestBuilder) -> (reqwest::Response, String) {
+    capture_warnings();
+    let id = uuid::Uuid::new_v4().to_string();
+    (
+        request.header("x-request-id", &id).send().await.unwrap(),
+        id,
+    )
+}
+
+/// The one security event the request `id` logged, which must be `event`. (A 403 also
+/// has its request line logged at warn; that line names no event.)
+fn security_warning(id: &str, event: &str) -> Value {
+    let mut lines: Vec<Value> = warnings_of(id)
+        .into_iter()
+        .filter(|line| line.get("event").is_some())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = lines.remove(0);
+    assert_eq!(line["level"], "WARN", "{line}");
+    assert_eq!(line["event"], event, "{line}");
+    line
+}
+
+fn login_request(app: &TestApp, username: &str, password: &str) -> reqwest::RequestBuilder {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "username": username, "password": password }))
 }
 
 async fn me_status(app: &TestApp, token: &str) -> u16 {
@@ -99,7 +131,7 @@ async fn a_username_is_locked_after_five_failures_in_fifteen_minutes() {
         );
     }
     // Even the right password is refused now.
-    let response = login_attempt(&app, "somchai", &user.password).await;
+    let (response, request_id) = traced(login_request(&app, "somchai", &user.password)).await;
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -107,6 +139,18 @@ async fn a_username_is_locked_after_five_failures_in_fifteen_minutes() {
         .unwrap();
     assert!((1..=900).contains(&retry_after), "{retry_after}");
     assert_problem(response, 429, "too_many_requests").await;
+    // Operators see the lockout, with the username only as a hash.
+    use sha2::Digest;
+    let line = security_warning(&request_id, "login_locked_out");
+    assert_eq!(line["locked"], "username");
+    let hash = sha2::Sha256::digest(b"somchai");
+    assert_eq!(line["username_hash"], hex::encode(&hash[..8]));
+    assert_eq!(line["retry_after_secs"], retry_after);
+    let text = line.to_string();
+    assert!(
+        !text.contains("somchai") && !text.contains(&user.password),
+        "{text}"
+    );
     // Other usernames from the same address are unaffected.
     assert_eq!(
         login_attempt(&app, "admin", crate::helpers::ADMIN_PASSWORD)
@@ -146,8 +190,13 @@ async fn a_client_address_is_locked_after_fifty_failures() {
         let response = login_attempt(&app, &format!("guess{}", n % 25), "wrong password!").await;
         assert_eq!(response.status(), 401, "attempt {n}");
     }
-    let response = login_attempt(&app, "admin", crate::helpers::ADMIN_PASSWORD).await;
+    let (response, request_id) =
+        traced(login_request(&app, "admin", crate::helpers::ADMIN_PASSWORD)).await;
     assert_problem(response, 429, "too_many_requests").await;
+    let line = security_warning(&request_id, "login_locked_out");
+    assert_eq!(line["locked"], "address");
+    assert_eq!(line["client_addr"], "127.0.0.1");
+    assert!(!line.to_string().contains(crate::helpers::ADMIN_PASSWORD));
 }
 
 #[tokio::test]
@@ -164,12 +213,10 @@ async fn a_disabled_account_is_told_so_only_with_the_right_password() {
         )
         .await;
     assert_eq!(response.status(), 200);
-    assert_problem(
-        login_attempt(&app, "wichai", PASSWORD).await,
-        403,
-        "account_disabled",
-    )
-    .await;
+    let (response, request_id) = traced(login_request(&app, "wichai", PASSWORD)).await;
+    assert_problem(response, 403, "account_disabled").await;
+    let line = security_warning(&request_id, "login_account_disabled");
+    assert_eq!(line["user"], user.id.as_str());
     assert_problem(
         login_attempt(&app, "wichai", "wrong password!").await,
         401,
@@ -212,6 +259,23 @@ fn claims(user: &TestUser, overrides: Value) -> Value {
         }
     }
     claims
+}
+
+#[tokio::test]
+async fn a_forged_access_token_is_logged_without_the_token() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let forged = forge(
+        claims(&admin, json!({})),
+        Algorithm::HS256,
+        "another secret of at least 32 bytes!!",
+    );
+    let (response, request_id) =
+        traced(app.client.get(app.url("/api/v1/me")).bearer_auth(&forged)).await;
+    assert_problem(response, 401, "unauthenticated").await;
+    let line = security_warning(&request_id, "access_token_invalid");
+    assert_eq!(line["reason"], "InvalidSignature");
+    assert!(!line.to_string().contains(&forged));
 }
 
 #[tokio::test]
@@ -369,12 +433,18 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_login() {
     );
 
     // The spent token again: refused, and the family dies with it.
-    assert_problem(
-        refresh(&app, &user.refresh_token).await,
-        401,
-        "unauthenticated",
+    let (response, request_id) = traced(
+        app.client
+            .post(app.url("/api/v1/auth/refresh"))
+            .json(&json!({ "refresh_token": user.refresh_token })),
     )
     .await;
+    assert_problem(response, 401, "unauthenticated").await;
+    let line = security_warning(&request_id, "refresh_token_reused");
+    assert_eq!(line["user"], user.id.as_str());
+    assert_eq!(line["login"], login_id(&user.token));
+    let text = line.to_string();
+    assert!(!text.contains(&user.refresh_token) && !text.contains(&second_token));
     assert_problem(refresh(&app, &second_token).await, 401, "unauthenticated").await;
     let reuse = app.audit_entries("auth.refresh_reuse");
     assert_eq!(reuse.len(), 1);

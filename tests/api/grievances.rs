@@ -913,6 +913,89 @@ async fn start_receiver(port: u16, received: Deliveries) -> actix_web::dev::Serv
     handle
 }
 
+/// The value of an unlabelled sample in Prometheus text, if the text has it.
+fn sample(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .map(|value| value.parse().unwrap())
+}
+
+#[tokio::test]
+async fn metrics_show_the_webhook_backlog_the_pool_the_build_and_the_process() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(|config| {
+        config.db_pool_size = 3;
+        config.webhook = Some(fieldweek::config::WebhookConfig {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            secret: "webhook secret for tests".into(),
+            poll_interval: Duration::from_millis(50),
+            retry_base: Duration::from_millis(100),
+        });
+    })
+    .await;
+    let team = team(&app).await;
+    file(&app, &team.volunteer, &grievance(&new_id())).await;
+    let undelivered = || {
+        use diesel::prelude::*;
+        use fieldweek::db::schema::webhook_outbox;
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
+        webhook_outbox::table
+            .filter(webhook_outbox::delivered_at.is_null())
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .unwrap()
+    };
+    let metrics = || async { app.get("/metrics").await.text().await.unwrap() };
+
+    // Nobody listens: the filing's event waits, and ages.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let text = metrics().await;
+    let backlog = sample(&text, "fieldweek_webhook_outbox_undelivered").expect("backlog");
+    assert!(backlog >= 1.0, "{text}");
+    assert_eq!(backlog, undelivered() as f64);
+    let age = sample(&text, "fieldweek_webhook_outbox_oldest_age_seconds").expect("age");
+    assert!(age >= 0.3, "{text}");
+
+    // The pool's gauges follow the configuration; build and process are there.
+    assert_eq!(
+        sample(&text, "fieldweek_db_pool_max_connections"),
+        Some(3.0)
+    );
+    let open = sample(&text, "fieldweek_db_pool_connections").expect("connections");
+    let idle = sample(&text, "fieldweek_db_pool_idle_connections").expect("idle");
+    assert!((1.0..=3.0).contains(&open) && idle <= open, "{text}");
+    let build = format!(
+        "fieldweek_build_info{{commit=\"{}\",version=\"{}\"}} 1",
+        option_env!("FIELDWEEK_GIT_COMMIT").unwrap_or("unknown"),
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(text.lines().any(|line| line == build), "{text}");
+    assert!(sample(&text, "process_resident_memory_bytes").unwrap() > 0.0);
+    assert!(sample(&text, "process_open_fds").unwrap() > 0.0);
+
+    // Once the receiver answers, the backlog drains to nothing.
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let receiver = start_receiver(port, received).await;
+    let started = Instant::now();
+    loop {
+        let text = metrics().await;
+        if sample(&text, "fieldweek_webhook_outbox_undelivered") == Some(0.0) {
+            assert_eq!(
+                sample(&text, "fieldweek_webhook_outbox_oldest_age_seconds"),
+                Some(0.0)
+            );
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    receiver.stop(false).await;
+}
+
 #[tokio::test]
 async fn webhooks_survive_a_receiver_that_is_down_for_a_while() {
     const SECRET: &str = "webhook secret for tests";

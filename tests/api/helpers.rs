@@ -394,3 +394,62 @@ async fn fresh_database(dir: &Path) -> (DatabaseTarget, Option<PostgresDatabase>
     .await
     .expect("database task")
 }
+
+/// Warnings the servers of this test process log, as JSON lines. Every test's server
+/// shares the one global subscriber, so a test finds its own lines by request id.
+static WARNINGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct WarningSink;
+
+impl std::io::Write for WarningSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        WARNINGS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts capturing warnings (once per process); call before the requests to watch.
+pub fn capture_warnings() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        use tracing_subscriber::Layer;
+        // Warnings, and the request spans that give them their request ids.
+        let wanted = tracing_subscriber::filter::filter_fn(|meta| {
+            if meta.is_span() {
+                meta.name() == "request"
+            } else {
+                *meta.level() <= tracing::Level::WARN
+            }
+        });
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(|| WarningSink)
+                    .with_filter(wanted),
+            )
+            .try_init()
+            .expect("no other subscriber in the test process");
+    });
+}
+
+/// The warnings logged while answering the request sent with `X-Request-Id: request_id`.
+pub fn warnings_of(request_id: &str) -> Vec<Value> {
+    let text = String::from_utf8(WARNINGS.lock().unwrap().clone()).unwrap();
+    text.lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line["span"]["request_id"] == request_id)
+        .collect()
+}

@@ -56,11 +56,18 @@ async fn only_listed_origins_are_allowed() {
         .contains("POST"));
     assert!(response.headers().contains_key("x-request-id"));
 
+    crate::helpers::capture_warnings();
     let response = preflight(&app, "https://evil.example.com").await;
     assert!(response
         .headers()
         .get("access-control-allow-origin")
         .is_none());
+    // The refusal is logged for operators, with the origin that asked.
+    let request_id = response.headers()["x-request-id"].to_str().unwrap();
+    let lines = crate::helpers::warnings_of(request_id);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["event"], "cors_preflight_refused");
+    assert_eq!(lines[0]["origin"], "\"https://evil.example.com\"");
 
     let response = app
         .client
