@@ -11,7 +11,7 @@ use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, Assignee, GrievanceFilter, Order, SortKey};
 use crate::db::Db;
 use crate::domain::{Action, Category, GeoPoint, GrievanceId, Named, Priority, Status};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::geo::Geography;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
@@ -413,19 +413,16 @@ pub async fn transition(
     input: ValidJson<TransitionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let expected_version = expected_version(&req)?;
-    let input = input.into_inner()?;
-    let note = match input
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        Some(note) => Some(
-            crate::domain::bounded_text(note, 1, 4000)
-                .map_err(|e| ApiError::text_field("note", e))?,
-        ),
-        None => None,
-    };
+    let (input, note) = input.parse_with(|input| {
+        let note = match input.note.as_deref().map(str::trim) {
+            Some(note) if !note.is_empty() => Some(
+                crate::domain::bounded_text(note, 1, 4000)
+                    .map_err(|e| vec![FieldError::text("note", e)])?,
+            ),
+            _ => None,
+        };
+        Ok((input, note))
+    })?;
     let command = TransitionCommand {
         grievance_id: GrievanceId::unchecked(id.into_inner()),
         expected_version,

@@ -18,7 +18,7 @@ fn national_id(first12: &str) -> String {
     format!("{first12}{check}")
 }
 
-fn grievance(id: &str) -> Value {
+pub fn grievance(id: &str) -> Value {
     json!({
         "id": id,
         "location": {"lat": 18.7883, "lon": 98.9853, "accuracy_m": 8.0},

@@ -355,3 +355,40 @@ async fn a_plan_hears_of_its_missing_and_its_out_of_range_fields_together() {
         "ต้องเป็นจำนวนวันตั้งแต่ 0 ถึง 7"
     );
 }
+
+#[tokio::test]
+async fn a_transition_hears_of_its_shape_and_its_note_together() {
+    let app = spawn_app().await;
+    let volunteer = app.user("somsri", Role::Volunteer, "50").await;
+    let supervisor = app.user("head", Role::Supervisor, "50").await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let response = app
+        .send_as(
+            &volunteer,
+            Method::POST,
+            "/api/v1/grievances",
+            &crate::grievances::grievance(&id),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let response = app
+        .as_user(
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/grievances/{id}/transitions"),
+        )
+        .header("accept-language", "th")
+        .json(&json!({"action": "accept", "note": "ก".repeat(4001), "urgent": true}))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(
+        fields(&problem),
+        vec![
+            ("note".to_owned(), "too_long".to_owned()),
+            ("urgent".to_owned(), "unknown_field".to_owned()),
+        ]
+    );
+    assert_eq!(message_of(&problem, "note"), "ต้องมีความยาวไม่เกิน 4000 ตัวอักษร");
+}
