@@ -6,8 +6,24 @@ use fieldweek::domain::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app, TestApp, TestUser};
 use crate::visits::visit;
+
+/// Sends `body` as `user`, asking for Thai.
+async fn send_in_thai(
+    app: &TestApp,
+    user: &TestUser,
+    method: Method,
+    path: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.as_user(user, method, path)
+        .header("accept-language", "th")
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
 
 fn fields(body: &Value) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = body["errors"]
@@ -134,13 +150,7 @@ async fn structural_and_semantic_errors_come_back_together_without_parser_text()
     let mut body = visit(&uuid::Uuid::new_v4().to_string());
     body["location"] = json!({"lat": 35.68, "lon": 139.69});
     body.as_object_mut().unwrap().remove("follow_up_needed");
-    let response = app
-        .as_user(&volunteer, Method::POST, "/api/v1/visits")
-        .header("accept-language", "th")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = send_in_thai(&app, &volunteer, Method::POST, "/api/v1/visits", &body).await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(
         fields(&problem),
@@ -162,13 +172,7 @@ async fn buddhist_era_years_are_refused_as_a_calendar_mistake() {
     let official = app.user("official", Role::Official, "50").await;
     let mut body = visit(&uuid::Uuid::new_v4().to_string());
     body["visited_at"] = json!("2569-12-03T10:30:00+07:00");
-    let response = app
-        .as_user(&volunteer, Method::POST, "/api/v1/visits")
-        .header("accept-language", "th")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = send_in_thai(&app, &volunteer, Method::POST, "/api/v1/visits", &body).await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(
         fields(&problem),
@@ -204,13 +208,14 @@ async fn a_batch_item_tells_its_problems_in_the_callers_language() {
     let mut bad = visit(&uuid::Uuid::new_v4().to_string());
     bad.as_object_mut().unwrap().remove("summary");
     bad["households_visited"] = json!("three");
-    let response = app
-        .as_user(&volunteer, Method::POST, "/api/v1/visits/batch")
-        .header("accept-language", "th")
-        .json(&json!({"visits": [good, bad]}))
-        .send()
-        .await
-        .unwrap();
+    let response = send_in_thai(
+        &app,
+        &volunteer,
+        Method::POST,
+        "/api/v1/visits/batch",
+        &json!({"visits": [good, bad]}),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["results"][0]["status"], 201);
@@ -331,13 +336,14 @@ async fn labels_give_every_value_in_thai_and_english_without_a_token() {
 async fn a_plan_hears_of_its_missing_and_its_out_of_range_fields_together() {
     let app = spawn_app().await;
     let official = app.user("official", Role::Official, "50").await;
-    let response = app
-        .as_user(&official, Method::PUT, "/api/v1/plans/2570")
-        .header("accept-language", "th")
-        .json(&json!({"weekly_field_days": 9, "visits_target": 10, "households_target": -1}))
-        .send()
-        .await
-        .unwrap();
+    let response = send_in_thai(
+        &app,
+        &official,
+        Method::PUT,
+        "/api/v1/plans/2570",
+        &json!({"weekly_field_days": 9, "visits_target": 10, "households_target": -1}),
+    )
+    .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(
         fields(&problem),
@@ -371,17 +377,14 @@ async fn a_transition_hears_of_its_shape_and_its_note_together() {
         )
         .await;
     assert_eq!(response.status(), 201);
-    let response = app
-        .as_user(
-            &supervisor,
-            Method::POST,
-            &format!("/api/v1/grievances/{id}/transitions"),
-        )
-        .header("accept-language", "th")
-        .json(&json!({"action": "accept", "note": "ก".repeat(4001), "urgent": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = send_in_thai(
+        &app,
+        &supervisor,
+        Method::POST,
+        &format!("/api/v1/grievances/{id}/transitions"),
+        &json!({"action": "accept", "note": "ก".repeat(4001), "urgent": true}),
+    )
+    .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(
         fields(&problem),
