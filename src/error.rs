@@ -70,9 +70,6 @@ impl FieldError {
     }
 }
 
-/// Field errors as one list, the order they were found in.
-pub type FieldErrors = Vec<FieldError>;
-
 string_enum! {
     /// The stable code of every problem answer (API.md): clients branch on it.
     ProblemCode {

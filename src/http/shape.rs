@@ -56,8 +56,7 @@ impl Shape {
     /// Checks `value` and reads it into `T`, standing in for what is broken.
     pub fn read<T: DeserializeOwned>(&self, mut value: Value) -> Checked<T> {
         let mut errors = Vec::new();
-        let root = self.root.clone();
-        self.repair(&root, &mut value, "", &mut errors);
+        self.repair(&self.root, &mut value, "", &mut errors);
         match crate::http::from_value::<T>(value) {
             Ok(input) => Checked {
                 input: Some(input),

@@ -3,7 +3,7 @@
 //! coded field error under the parameter's name, and a request that breaks several rules
 //! hears of all of them in one 422.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use crate::domain::{
     bangkok_date, bangkok_start_of_day, bounded_text, buddhist_era_year, AreaCode, Bbox, GeoPoint,
@@ -202,14 +202,8 @@ pub fn parse_instant_bound(
     } else {
         None
     };
+    // A Buddhist-Era year was refused above, from the text as written.
     match instant {
-        Some(instant) if instant.year() >= FIRST_BUDDHIST_ERA_YEAR => {
-            errors.push(FieldError::refused(
-                field,
-                buddhist_era_year(instant.year()),
-            ));
-            None
-        }
         Some(instant) => Some(instant),
         None => {
             errors.push(FieldError::new(
