@@ -426,9 +426,10 @@ async fn slow_bodies_are_cut_off_and_one_address_holds_only_so_many_connections(
     // Once they are gone, their slots are free again.
     drop(sockets);
     let started = Instant::now();
+    // Generous: on a loaded two-core CI machine the server may see the closes late.
     while app.get_json("/healthz").await.0 != 200 {
         assert!(
-            started.elapsed() < Duration::from_secs(5),
+            started.elapsed() < Duration::from_secs(30),
             "slots not released"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
