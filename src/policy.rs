@@ -271,6 +271,7 @@ mod tests {
             overdue_notified: false,
             content_hash: String::new(),
             anonymised_at: None,
+            duplicate_of: None,
         }
     }
 

@@ -80,6 +80,7 @@ fn grievance_summary(row: &GrievanceRow) -> Value {
         "reporter_id": row.reporter_id,
         "assignee_id": row.assignee_id,
         "referred_to": row.referred_to,
+        "duplicate_of": row.duplicate_of,
         "due_at": row.due_at.and_utc(),
         "created_at": row.created_at.and_utc(),
         "updated_at": row.updated_at.and_utc(),

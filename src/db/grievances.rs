@@ -61,6 +61,8 @@ pub struct GrievanceRow {
     pub overdue_notified: bool,
     pub content_hash: String,
     pub anonymised_at: Option<NaiveDateTime>,
+    /// The grievance this one duplicates, while its status is `duplicate`.
+    pub duplicate_of: Option<GrievanceId>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -528,10 +530,105 @@ pub fn events_and_comments(
     Ok((events, comments))
 }
 
-pub fn add_comment(conn: &mut DbConnection, comment: &CommentRow) -> QueryResult<()> {
-    diesel::insert_into(grievance_comments::table)
-        .values(comment)
-        .execute(conn)?;
+/// Adds a comment, idempotently on its id: the unique key decides, so two copies sent at
+/// once store one. The same comment again (same grievance, author, body and visibility)
+/// is `Replayed` with what is stored; anything else under that id is a `Conflict`.
+pub fn add_comment(conn: &mut DbConnection, comment: CommentRow) -> QueryResult<Filed<CommentRow>> {
+    let insert = diesel::insert_into(grievance_comments::table)
+        .values(&comment)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConnection::Sqlite(conn) => insert.execute(conn)?,
+        DbConnection::Postgres(conn) => insert.execute(conn)?,
+    };
+    if inserted == 1 {
+        return Ok(Filed::Created(Box::new(comment)));
+    }
+    let stored = grievance_comments::table
+        .find(&comment.id)
+        .select(CommentRow::as_select())
+        .first(conn)?;
+    let same = stored.grievance_id == comment.grievance_id
+        && stored.author_id == comment.author_id
+        && stored.body == comment.body
+        && stored.internal == comment.internal;
+    Ok(if same {
+        Filed::Replayed(Box::new(stored))
+    } else {
+        Filed::Conflict
+    })
+}
+
+/// The duplicates of each of `parents` that `visibility` shows, oldest first, by parent id.
+/// Parents without any are left out.
+pub fn duplicates_of(
+    conn: &mut DbConnection,
+    parents: &[&GrievanceId],
+    visibility: &Visibility,
+) -> QueryResult<HashMap<GrievanceId, Vec<String>>> {
+    let mut duplicates: HashMap<GrievanceId, Vec<String>> = HashMap::new();
+    for ids in parents.chunks(IDS_PER_QUERY) {
+        let query = grievances::table
+            .filter(grievances::duplicate_of.eq_any(ids))
+            .into_boxed();
+        let rows: Vec<(String, Option<GrievanceId>)> = visible!(query, visibility)
+            .order((grievances::created_at.asc(), grievances::id.asc()))
+            .select((grievances::id, grievances::duplicate_of))
+            .load(conn)?;
+        for (id, parent) in rows {
+            if let Some(parent) = parent {
+                duplicates.entry(parent).or_default().push(id);
+            }
+        }
+    }
+    Ok(duplicates)
+}
+
+/// Every duplicate of `parent`, whoever may see it.
+pub fn all_duplicates_of(
+    conn: &mut DbConnection,
+    parent: &GrievanceId,
+) -> QueryResult<Vec<GrievanceId>> {
+    grievances::table
+        .filter(grievances::duplicate_of.eq(parent))
+        .order((grievances::created_at.asc(), grievances::id.asc()))
+        .select(grievances::id)
+        .load::<String>(conn)
+        .map(|ids| ids.into_iter().map(GrievanceId::unchecked).collect())
+}
+
+/// The current status of each of `ids` that exists, whoever may see it: what a
+/// duplicate's reader learns of its parent (`parent_status`), and nothing more.
+pub fn statuses(
+    conn: &mut DbConnection,
+    ids: &[&GrievanceId],
+) -> QueryResult<HashMap<GrievanceId, Status>> {
+    let mut statuses = HashMap::new();
+    for ids in ids.chunks(IDS_PER_QUERY) {
+        let rows: Vec<(String, Status)> = grievances::table
+            .filter(grievances::id.eq_any(ids))
+            .select((grievances::id, grievances::status))
+            .load(conn)?;
+        statuses.extend(
+            rows.into_iter()
+                .map(|(id, status)| (GrievanceId::unchecked(id), status)),
+        );
+    }
+    Ok(statuses)
+}
+
+/// Marks `ids` as changed at `now` (what `updated_since` and the sync feed read), without
+/// a new version: their own workflow state did not change.
+pub fn touch_all(
+    conn: &mut DbConnection,
+    ids: &[GrievanceId],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for ids in ids.chunks(IDS_PER_QUERY) {
+        diesel::update(grievances::table.filter(grievances::id.eq_any(ids)))
+            .set(grievances::updated_at.eq(now))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -133,14 +133,15 @@ pub fn prune_delivered_webhooks(
         .execute(conn)
 }
 
-/// Closed or rejected grievances, untouched since `cutoff` and not yet anonymised.
+/// Closed, rejected or duplicate grievances (no work left on them), untouched since
+/// `cutoff` and not yet anonymised.
 pub fn retention_due(
     conn: &mut DbConnection,
     cutoff: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
     grievances::table
-        .filter(grievances::status.eq_any(["closed", "rejected"]))
+        .filter(grievances::status.eq_any(["closed", "rejected", "duplicate"]))
         .filter(grievances::updated_at.lt(cutoff))
         .filter(grievances::anonymised_at.is_null())
         .order(grievances::updated_at.asc())

@@ -188,12 +188,14 @@ pub struct GrievanceTotals {
     pub overdue_at_end: i64,
 }
 
-const CLOSING: [&str; 2] = ["resolve", "reject"];
+/// The actions that end a grievance's work; `reopen` is the only way back.
+const CLOSING: [&str; 3] = ["resolve", "reject", "mark_duplicate"];
 
 /// New and resolved in the span, and open (and overdue) at its end.
 ///
-/// A grievance is closed at time T exactly when, before T, it has been resolved or
-/// rejected once more than it has been reopened (the workflow alternates the two). So the
+/// A grievance is closed at time T exactly when, before T, it has been resolved,
+/// rejected or marked a duplicate once more than it has been reopened (the workflow
+/// alternates the two). So the
 /// grievances open at the end are those filed before it, less (closings − reopenings)
 /// before it: plain counts, no per-grievance replay of the history.
 pub fn grievance_totals(

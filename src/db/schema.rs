@@ -165,6 +165,7 @@ diesel::table! {
         overdue_notified -> Bool,
         content_hash -> Text,
         anonymised_at -> Nullable<Timestamp>,
+        duplicate_of -> Nullable<Text>,
     }
 }
 

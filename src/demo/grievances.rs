@@ -168,6 +168,7 @@ fn path(status: Status, rng: &mut impl Rng) -> Vec<Action> {
             }
             actions.push(Refer);
         }
+        Status::Duplicate => actions.extend([Accept, MarkDuplicate]),
         Status::Resolved | Status::Closed => {
             accept(&mut actions);
             assign(&mut actions);
@@ -197,6 +198,7 @@ fn delay_range(action: Action) -> std::ops::Range<i64> {
         Action::Resolve => DAY..10 * DAY,
         Action::Close => DAY..7 * DAY,
         Action::Reopen => 2 * DAY..10 * DAY,
+        Action::MarkDuplicate => HOUR..2 * DAY,
     }
 }
 
@@ -220,6 +222,8 @@ pub struct GrievanceMaker<'a> {
     categories: WeightedIndex<u32>,
     sla: SlaPolicy,
     made: usize,
+    /// The last grievance made that is not a duplicate: what a duplicate points at.
+    parent: Option<String>,
     rng: StdRng,
 }
 
@@ -270,6 +274,7 @@ impl<'a> GrievanceMaker<'a> {
             categories,
             sla: SlaPolicy::default(),
             made: 0,
+            parent: None,
             rng,
         })
     }
@@ -317,6 +322,11 @@ impl<'a> GrievanceMaker<'a> {
             None => choose(status_weights(now - created_at), draw).unwrap_or(Status::Submitted),
         };
         self.made += 1;
+        // A duplicate needs a grievance before it to point at.
+        let status = match (&self.parent, status) {
+            (None, Status::Duplicate) => Status::Accepted,
+            _ => status,
+        };
         // A grievance with a history needs time for it: move a too-recent one back.
         if status != Status::Submitted && now - created_at < Duration::hours(2) {
             reported_at -= Duration::days(2);
@@ -376,8 +386,12 @@ impl<'a> GrievanceMaker<'a> {
             overdue_notified: tracking.status.is_open() && tracking.due_at < now,
             content_hash,
             anonymised_at: None,
-            id: GrievanceId::unchecked(id),
+            duplicate_of: tracking.duplicate_of,
+            id: GrievanceId::unchecked(id.clone()),
         });
+        if tracking.status != Status::Duplicate {
+            self.parent = Some(id);
+        }
         chunk.events.extend(history.events);
         Ok(())
     }
@@ -425,6 +439,7 @@ impl<'a> GrievanceMaker<'a> {
             }],
             updated_at: case.created_at,
             tracking: Tracking {
+                id: GrievanceId::unchecked(case.id.to_owned()),
                 status: Status::Submitted,
                 priority: case.priority,
                 assignee_id: None,
@@ -433,6 +448,7 @@ impl<'a> GrievanceMaker<'a> {
                 resolved_at: None,
                 reopen_count: 0,
                 overdue_notified: false,
+                duplicate_of: None,
             },
             assignee: None,
         };
@@ -474,6 +490,9 @@ impl<'a> GrievanceMaker<'a> {
                     note: note.as_deref(),
                     assignee_id,
                     referred_to: agency,
+                    duplicate_of: (action == Action::MarkDuplicate)
+                        .then_some(self.parent.as_deref())
+                        .flatten(),
                 },
                 at,
                 &self.sla,

@@ -19,10 +19,13 @@ pub enum Status {
     Referred,
     Resolved,
     Closed,
+    /// Marked as a duplicate of another grievance (`duplicate_of`): closed for work, its
+    /// outcome is its parent's.
+    Duplicate,
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Submitted,
         Status::Accepted,
         Status::Rejected,
@@ -31,6 +34,7 @@ impl Status {
         Status::Referred,
         Status::Resolved,
         Status::Closed,
+        Status::Duplicate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,18 +47,22 @@ impl Status {
             Self::Referred => "referred",
             Self::Resolved => "resolved",
             Self::Closed => "closed",
+            Self::Duplicate => "duplicate",
         }
     }
 
-    /// Still needs work: neither resolved, closed nor rejected.
+    /// Still needs work: neither resolved, closed, rejected nor a duplicate.
     pub fn is_open(self) -> bool {
         !self.is_terminal_for_sla()
     }
 
-    /// Resolved, closed or rejected: the SLA clock stops, so such a grievance
-    /// is never overdue.
+    /// Resolved, closed, rejected or a duplicate: the SLA clock stops, so such a
+    /// grievance is never overdue.
     pub fn is_terminal_for_sla(self) -> bool {
-        matches!(self, Self::Resolved | Self::Closed | Self::Rejected)
+        matches!(
+            self,
+            Self::Resolved | Self::Closed | Self::Rejected | Self::Duplicate
+        )
     }
 }
 
@@ -70,10 +78,12 @@ pub enum Action {
     Resolve,
     Close,
     Reopen,
+    /// Closes a grievance as a duplicate of another (`duplicate_of`).
+    MarkDuplicate,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Accept,
         Action::Reject,
         Action::Assign,
@@ -82,6 +92,7 @@ impl Action {
         Action::Resolve,
         Action::Close,
         Action::Reopen,
+        Action::MarkDuplicate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +105,7 @@ impl Action {
             Self::Resolve => "resolve",
             Self::Close => "close",
             Self::Reopen => "reopen",
+            Self::MarkDuplicate => "mark_duplicate",
         }
     }
 }

@@ -74,6 +74,8 @@ uuid_ids!(
     GrievanceId,
     /// A visit's photo (`visit_photos.id`).
     PhotoId,
+    /// A comment on a grievance (`grievance_comments.id`).
+    CommentId,
 );
 
 #[cfg(test)]

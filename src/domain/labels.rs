@@ -61,6 +61,7 @@ labels!(Status, "status" {
     Referred => ("Referred", "ส่งต่อหน่วยงานอื่น"),
     Resolved => ("Resolved", "แก้ไขแล้ว"),
     Closed => ("Closed", "ปิดเรื่อง"),
+    Duplicate => ("Duplicate", "เรื่องซ้ำ"),
 });
 
 labels!(Action, "action" {
@@ -72,6 +73,7 @@ labels!(Action, "action" {
     Resolve => ("Resolve", "แก้ไขเสร็จสิ้น"),
     Close => ("Close", "ปิดเรื่อง"),
     Reopen => ("Reopen", "เปิดเรื่องอีกครั้ง"),
+    MarkDuplicate => ("Mark as duplicate", "ระบุว่าเป็นเรื่องซ้ำ"),
 });
 
 labels!(TargetGroup, "target_group" {

@@ -97,6 +97,11 @@ pub enum FieldCode {
     BuddhistEraYear,
     ConsentRequired,
     NotFoundReference,
+    /// A record that refers to itself where it must name another (`duplicate_of`).
+    SelfReference,
+    /// A duplicate named as the parent of another, or a parent marked as a duplicate:
+    /// duplicates point at one grievance that is not itself a duplicate.
+    DuplicateChain,
 }
 
 impl FieldCode {
@@ -119,6 +124,8 @@ impl FieldCode {
         FieldCode::BuddhistEraYear,
         FieldCode::ConsentRequired,
         FieldCode::NotFoundReference,
+        FieldCode::SelfReference,
+        FieldCode::DuplicateChain,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -141,6 +148,8 @@ impl FieldCode {
             Self::BuddhistEraYear => "buddhist_era_year",
             Self::ConsentRequired => "consent_required",
             Self::NotFoundReference => "not_found_reference",
+            Self::SelfReference => "self_reference",
+            Self::DuplicateChain => "duplicate_chain",
         }
     }
 
@@ -165,6 +174,8 @@ impl FieldCode {
             Self::BuddhistEraYear => ("Buddhist Era year", "ใช้ปีพุทธศักราช"),
             Self::ConsentRequired => ("Consent required", "ต้องได้รับความยินยอม"),
             Self::NotFoundReference => ("Referenced record not found", "ไม่พบข้อมูลที่อ้างถึง"),
+            Self::SelfReference => ("Refers to itself", "อ้างถึงตัวเอง"),
+            Self::DuplicateChain => ("Chain of duplicates", "อ้างถึงเรื่องซ้ำต่อกันเป็นทอด"),
         };
         Message::new(en, th)
     }

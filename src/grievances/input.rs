@@ -5,7 +5,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::sla::SlaPolicy;
+use super::sla::{clock_start, SlaPolicy};
 use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
 use crate::db::DbConnection;
@@ -39,7 +39,9 @@ pub struct ComplainantInput {
 pub struct GrievanceInput {
     /// The phone's own UUID; resending it is safe.
     pub id: Option<String>,
-    /// When the citizen raised it; defaults to when it reached the server.
+    /// When the citizen raised it (at most the backfill window ago, 60 days by default;
+    /// not in the future); defaults to when it reached the server. The deadline (`due_at`)
+    /// counts from it.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub reported_at: Option<DateTime<FixedOffset>>,
     pub location: LocationInput,
@@ -76,7 +78,8 @@ pub struct ProtectedComplainant {
 pub struct NewGrievance {
     pub id: GrievanceId,
     pub reporter_id: UserId,
-    pub reported_at: NaiveDateTime,
+    /// When the citizen raised it; `None`: when it reaches the server.
+    pub reported_at: Option<NaiveDateTime>,
     pub placement: Placement,
     pub category: Category,
     pub priority: Priority,
@@ -122,8 +125,8 @@ impl NewGrievance {
             .visit_id
             .as_deref()
             .and_then(|raw| VisitId::parse(raw).map_err(|e| error("visit_id", e)).ok());
-        let reported_at = input.reported_at.map_or(now, |at| at.with_timezone(&Utc));
-        if let Some(refusal) = rules.refuse_time(reported_at, now) {
+        let reported_at = input.reported_at.map(|at| at.with_timezone(&Utc));
+        if let Some(refusal) = reported_at.and_then(|at| rules.refuse_time(at, now)) {
             error("reported_at", refusal.into());
         }
         let title = bounded_text(&input.title, 1, 200)
@@ -211,7 +214,7 @@ impl NewGrievance {
         Ok(Self {
             id,
             reporter_id: reporter.id.clone(),
-            reported_at: crate::db::to_micros(reported_at.naive_utc()),
+            reported_at: reported_at.map(|at| crate::db::to_micros(at.naive_utc())),
             placement,
             category: input.category,
             priority: input.priority,
@@ -246,12 +249,14 @@ impl NewGrievance {
         }
     }
 
-    pub fn due_at(&self, policy: &SlaPolicy, created_at: NaiveDateTime) -> NaiveDateTime {
-        crate::db::to_micros(
-            policy
-                .due_at(created_at.and_utc(), self.priority)
-                .naive_utc(),
-        )
+    /// The deadline of this grievance received at `received_at`: its allowance from when
+    /// the complainant spoke (`sla::clock_start`).
+    pub fn due_at(&self, policy: &SlaPolicy, received_at: NaiveDateTime) -> NaiveDateTime {
+        let start = clock_start(
+            self.reported_at.map(|at| at.and_utc()),
+            received_at.and_utc(),
+        );
+        crate::db::to_micros(policy.due_at(start, self.priority).naive_utc())
     }
 }
 
@@ -297,7 +302,7 @@ impl NewGrievance {
         GrievanceRow {
             id: self.id,
             reporter_id: self.reporter_id,
-            reported_at: self.reported_at,
+            reported_at: self.reported_at.unwrap_or(now),
             created_at: now,
             updated_at: now,
             lat: place.lat,
@@ -332,6 +337,7 @@ impl NewGrievance {
             overdue_notified: false,
             content_hash: self.content_hash,
             anonymised_at: None,
+            duplicate_of: None,
         }
     }
 }

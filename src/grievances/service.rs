@@ -13,7 +13,7 @@ use super::workflow::{self, Tracking, TransitionRequest, WorkflowError};
 use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, CommentRow, GrievanceRow, NewEvent};
 use crate::db::{users, DbConnection, Filed};
-use crate::domain::{Action, GrievanceId, Message, UserId};
+use crate::domain::{Action, CommentId, GrievanceId, Message, Status, UserId};
 use crate::error::{ApiError, ConflictCode, FieldCode, FieldError};
 use crate::policy;
 use crate::privacy::PiiCipher;
@@ -29,8 +29,10 @@ pub struct GrievanceServices {
 }
 
 /// Builds full views of rows for `user`: history, comments (internal ones only where
-/// the policy allows), possible duplicates, and the names of everyone they name (one
-/// statement for all the rows). `unmask` decides per row whether personal data is shown.
+/// the policy allows), possible duplicates, the duplicates marked of each (those the
+/// reader may see), each duplicate's parent's status, and the names of everyone they name
+/// (one statement for all the rows). `unmask` decides per row whether personal data is
+/// shown.
 pub fn views(
     conn: &mut DbConnection,
     user: &AuthUser,
@@ -41,8 +43,16 @@ pub fn views(
     let ids: Vec<&GrievanceId> = rows.iter().map(|r| &r.id).collect();
     let (mut events, mut comments) =
         store::events_and_comments(conn, &ids, policy::may_read_internal_comments(user))?;
-    let mut duplicates =
-        store::possible_duplicates(conn, &rows, &policy::visibility(user), super::DUPLICATES)?;
+    let visibility = policy::visibility(user);
+    let mut duplicates = store::possible_duplicates(conn, &rows, &visibility, super::DUPLICATES)?;
+    let mut marked = store::duplicates_of(conn, &ids, &visibility)?;
+    // A duplicate's reader learns its parent's status even when it may not read the
+    // parent itself: that outcome is the duplicate's own.
+    let parents: Vec<&GrievanceId> = rows
+        .iter()
+        .filter_map(|r| r.duplicate_of.as_ref())
+        .collect();
+    let parent_statuses = store::statuses(conn, &parents)?;
     let rows: Vec<(GrievanceRow, Extras)> = rows
         .into_iter()
         .map(|row| {
@@ -50,6 +60,11 @@ pub fn views(
                 history: events.remove(&row.id).unwrap_or_default(),
                 comments: comments.remove(&row.id).unwrap_or_default(),
                 possible_duplicates: duplicates.remove(row.id.as_str()).unwrap_or_default(),
+                duplicates: marked.remove(&row.id).unwrap_or_default(),
+                parent_status: row
+                    .duplicate_of
+                    .as_ref()
+                    .and_then(|parent| parent_statuses.get(parent).copied()),
                 unmasked: unmask(&row),
             };
             (row, extras)
@@ -80,6 +95,61 @@ pub fn file(
     grievance: NewGrievance,
     services: &GrievanceServices,
 ) -> Result<Filing, ApiError> {
+    let (created, row) = file_row(conn, user, grievance, services)?;
+    // The reporter is reading back what it just sent: not an unmasked read of someone
+    // else's data.
+    let view = one_view(conn, user, row, true, services)?;
+    Ok(Filing { created, view })
+}
+
+/// Files a phone's batch in the caller's transaction: one outcome per grievance, in
+/// order, each exactly what [`file`] would answer (201/200 with the stored grievance,
+/// 409, or the 422 of a visit it cannot see), so that a refused one sinks no other. The
+/// views are built together at the end.
+pub fn file_batch(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    grievances: Vec<NewGrievance>,
+    services: &GrievanceServices,
+) -> Result<Vec<Result<Filing, ApiError>>, ApiError> {
+    let mut outcomes = Vec::with_capacity(grievances.len());
+    let mut rows = Vec::new();
+    for grievance in grievances {
+        match file_row(conn, user, grievance, services) {
+            Ok((created, row)) => {
+                outcomes.push(Ok(created));
+                rows.push(row);
+            }
+            // A refusal of this one item; anything else (the database failing) ends
+            // the whole batch, and nothing of it is committed.
+            Err(error @ (ApiError::Conflict { .. } | ApiError::Validation(_))) => {
+                outcomes.push(Err(error))
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let mut views = views(conn, user, rows, |_| true, services)?.into_iter();
+    outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok(created) => views
+                .next()
+                .map(|view| Ok(Filing { created, view }))
+                .ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("a filed grievance has no view"))
+                }),
+            Err(error) => Ok(Err(error)),
+        })
+        .collect()
+}
+
+/// Stores one grievance (or finds it stored): whether it was created, and the row.
+fn file_row(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    grievance: NewGrievance,
+    services: &GrievanceServices,
+) -> Result<(bool, GrievanceRow), ApiError> {
     grievance.check_visit_reference(conn, user)?;
     let id = grievance.id.clone();
     let now = crate::db::now();
@@ -99,10 +169,7 @@ pub fn file(
             ))
         }
     };
-    // The reporter is reading back what it just sent: not an unmasked read of someone
-    // else's data.
-    let view = one_view(conn, user, *row, true, services)?;
-    Ok(Filing { created, view })
+    Ok((created, *row))
 }
 
 /// Whether reading `row` shows `user` the complainant's data in full, and so must be
@@ -161,19 +228,38 @@ pub struct TransitionCommand {
     pub note: Option<String>,
     pub assignee_id: Option<String>,
     pub referred_to: Option<String>,
+    /// With `mark_duplicate`: the grievance this one duplicates, as sent.
+    pub duplicate_of: Option<String>,
 }
 
 /// Moves a grievance through its workflow: locks and loads it (404 if the caller may not
 /// see it), checks the version (412), lets the workflow decide and apply the action for
-/// the caller as the policy sees it (403, 409, 422), checks the new assignee, then writes
-/// the grievance, its history event, the webhook and the audit entry.
+/// the caller as the policy sees it (403, 409, 422), checks the new assignee or parent,
+/// then writes the grievance, its history event, the webhook and the audit entry, and
+/// marks as changed the duplicates whose parent's status this changed.
 pub fn transition(
     conn: &mut DbConnection,
     user: &AuthUser,
     command: &TransitionCommand,
     services: &GrievanceServices,
 ) -> Result<GrievanceView, ApiError> {
-    store::lock(conn, &command.grievance_id)?;
+    // Marking a duplicate reads its parent: both are locked, in id order, so that two
+    // grievances marked as each other's duplicates at once queue instead of both passing.
+    let parent = match command.action {
+        Action::MarkDuplicate => command
+            .duplicate_of
+            .as_deref()
+            .and_then(|raw| GrievanceId::parse(raw).ok()),
+        _ => None,
+    };
+    let mut locks: Vec<&GrievanceId> = std::iter::once(&command.grievance_id)
+        .chain(parent.as_ref())
+        .collect();
+    locks.sort_by_key(|id| id.as_str());
+    locks.dedup();
+    for id in locks {
+        store::lock(conn, id)?;
+    }
     let mut row = find(conn, user, &command.grievance_id)?;
     if let Some(expected) = command.expected_version {
         if expected != row.version {
@@ -195,6 +281,7 @@ pub fn transition(
         note: command.note.as_deref(),
         assignee_id: command.assignee_id.as_deref(),
         referred_to: command.referred_to.as_deref(),
+        duplicate_of: command.duplicate_of.as_deref(),
     };
     let now = crate::db::now();
     let actor = policy::actor(user, &row);
@@ -202,6 +289,9 @@ pub fn transition(
         workflow::apply(&before, actor, &request, now, &services.sla).map_err(workflow_error)?;
     if command.action == Action::Assign {
         check_assignee(conn, after.assignee_id.as_ref(), &row)?;
+    }
+    if let (Action::MarkDuplicate, Some(parent)) = (command.action, &after.duplicate_of) {
+        check_parent(conn, user, parent, &row)?;
     }
 
     write_tracking(&mut row, &after);
@@ -222,23 +312,55 @@ pub fn transition(
         "grievance.status_changed"
     };
     services.events.grievance(conn, webhook, &row, now)?;
+    let mut details = serde_json::json!({
+        "action": command.action, "from": before.status, "to": after.status,
+        "version": row.version,
+    });
+    if let Some(parent) = after.duplicate_of.as_ref().or(before.duplicate_of.as_ref()) {
+        details["duplicate_of"] = serde_json::json!(parent);
+    }
     user.audit(
         conn,
         "grievance.transition",
         "grievance",
         Some(row.id.as_str()),
-        serde_json::json!({
-            "action": command.action, "from": before.status, "to": after.status,
-            "version": row.version,
-        }),
+        details,
     )?;
+    let duplicates = duplicates_of_changed_parent(conn, &row, before.status)?;
+    store::touch_all(conn, &duplicates, now)?;
+    // sync: the lead calls the change feed's touch for each of `duplicates` here, so each
+    // duplicate's reporter sees the new `parent_status`.
+    // A parent whose list of duplicates changed (one marked, or one reopened) changed too.
+    if before.duplicate_of != after.duplicate_of {
+        let parents: Vec<GrievanceId> = [before.duplicate_of, after.duplicate_of.clone()]
+            .into_iter()
+            .flatten()
+            .collect();
+        store::touch_all(conn, &parents, now)?;
+        // sync: and the feed's touch for each of `parents` here (their `duplicates`).
+    }
     let unmasked = policy::may_unmask(user, &row);
     one_view(conn, user, row, unmasked, services)
+}
+
+/// The ids of every duplicate of `parent` when the transition just written changed its
+/// status from `before`: each shows its parent's status (`parent_status`), so each has
+/// changed for its reader. None when the status stayed.
+pub fn duplicates_of_changed_parent(
+    conn: &mut DbConnection,
+    parent: &GrievanceRow,
+    before: Status,
+) -> Result<Vec<GrievanceId>, ApiError> {
+    if parent.status == before {
+        return Ok(Vec::new());
+    }
+    Ok(store::all_duplicates_of(conn, &parent.id)?)
 }
 
 /// The workflow's part of a stored grievance.
 fn tracking(row: &GrievanceRow) -> Tracking {
     Tracking {
+        id: row.id.clone(),
         status: row.status,
         priority: row.priority,
         assignee_id: row.assignee_id.clone(),
@@ -247,6 +369,7 @@ fn tracking(row: &GrievanceRow) -> Tracking {
         resolved_at: row.resolved_at,
         reopen_count: row.reopen_count,
         overdue_notified: row.overdue_notified,
+        duplicate_of: row.duplicate_of.clone(),
     }
 }
 
@@ -258,6 +381,7 @@ fn write_tracking(row: &mut GrievanceRow, tracking: &Tracking) {
     row.resolved_at = tracking.resolved_at;
     row.reopen_count = tracking.reopen_count;
     row.overdue_notified = tracking.overdue_notified;
+    row.duplicate_of.clone_from(&tracking.duplicate_of);
 }
 
 fn workflow_error(error: WorkflowError) -> ApiError {
@@ -300,15 +424,68 @@ fn check_assignee(
     }
 }
 
+/// 422 unless `parent` can be the parent of the duplicate `row`: a grievance the caller
+/// may see (one it may not see is answered as one that does not exist), not a duplicate
+/// itself, while `row` has no duplicates of its own. So duplicates always point one step,
+/// at a grievance that is not a duplicate.
+fn check_parent(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    parent: &GrievanceId,
+    row: &GrievanceRow,
+) -> Result<(), ApiError> {
+    let Some(parent) = store::find_visible(conn, parent, &policy::visibility(user))? else {
+        return Err(ApiError::field(
+            "duplicate_of",
+            FieldCode::NotFoundReference,
+            "names no grievance you can see",
+            "ไม่พบเรื่องร้องทุกข์ที่อ้างถึง หรือท่านไม่มีสิทธิ์เข้าถึง",
+        ));
+    };
+    if parent.status == Status::Duplicate {
+        return Err(ApiError::field(
+            "duplicate_of",
+            FieldCode::DuplicateChain,
+            format!(
+                "names a grievance that is itself a duplicate; name the one it duplicates ({})",
+                parent.duplicate_of.as_ref().map_or("", GrievanceId::as_str)
+            ),
+            format!(
+                "เรื่องที่อ้างถึงเป็นเรื่องซ้ำอยู่แล้ว กรุณาอ้างถึงเรื่องหลัก ({})",
+                parent.duplicate_of.as_ref().map_or("", GrievanceId::as_str)
+            ),
+        ));
+    }
+    if !store::all_duplicates_of(conn, &row.id)?.is_empty() {
+        return Err(ApiError::field(
+            "duplicate_of",
+            FieldCode::DuplicateChain,
+            "this grievance has duplicates of its own; reopen them or mark this one's parent as theirs first",
+            "เรื่องนี้มีเรื่องซ้ำที่อ้างถึงอยู่ กรุณาเปิดเรื่องเหล่านั้นอีกครั้งหรือย้ายไปอ้างถึงเรื่องหลักก่อน",
+        ));
+    }
+    Ok(())
+}
+
+/// A comment about to be written, its text already checked by the route.
+pub struct NewComment {
+    /// The phone's own id: sending the same comment again is safe.
+    pub id: Option<CommentId>,
+    pub body: String,
+    pub internal: bool,
+}
+
 /// Comments on a grievance `user` may see. Internal comments are for those the policy
 /// lets read them.
+/// With a client id the comment is filed idempotently: the same comment again answers
+/// what is stored (`created: false`), other content under that id is a 409.
 pub fn comment(
     conn: &mut DbConnection,
     user: &AuthUser,
     grievance_id: &GrievanceId,
-    body: &str,
-    internal: bool,
-) -> Result<CommentView, ApiError> {
+    comment: NewComment,
+) -> Result<Commented, ApiError> {
+    let NewComment { id, body, internal } = comment;
     if !policy::may_write_comment(user, internal) {
         return Err(ApiError::forbidden(
             "volunteers cannot write internal comments",
@@ -316,19 +493,42 @@ pub fn comment(
         ));
     }
     let body =
-        crate::domain::bounded_text(body, 1, 4000).map_err(|e| ApiError::text_field("body", e))?;
+        crate::domain::bounded_text(&body, 1, 4000).map_err(|e| ApiError::text_field("body", e))?;
     let row = find(conn, user, grievance_id)?;
     let now = crate::db::now();
+    let id = id.unwrap_or_else(CommentId::random);
     let comment = CommentRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: id.to_string(),
         grievance_id: row.id.clone(),
         author_id: user.id.clone(),
         body,
         internal,
         created_at: now,
     };
-    store::add_comment(conn, &comment)?;
-    store::touch(conn, &row.id, now)?;
+    let (created, stored) = match store::add_comment(conn, comment)? {
+        Filed::Created(stored) => {
+            store::touch(conn, &row.id, now)?;
+            (true, stored)
+        }
+        Filed::Replayed(stored) => (false, stored),
+        Filed::Conflict => {
+            return Err(ApiError::conflict(
+                ConflictCode::IdConflict,
+                format!("comment {id} already exists with different content"),
+                format!("มีความเห็นรหัส {id} ที่มีเนื้อหาต่างกันอยู่แล้ว"),
+            ))
+        }
+    };
+    // A resend answers only to the same author: the name is the caller's.
     let names = Names::of([(user.id.clone(), user.display_name.clone())]);
-    Ok(CommentView::new(comment, &names))
+    Ok(Commented {
+        created,
+        view: CommentView::new(*stored, &names),
+    })
+}
+
+/// The answer to a comment: whether it created it, and what is stored.
+pub struct Commented {
+    pub created: bool,
+    pub view: CommentView,
 }

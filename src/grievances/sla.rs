@@ -82,6 +82,17 @@ impl SlaPolicy {
     }
 }
 
+/// When the clock of a new grievance starts: when the complainant told the volunteer
+/// (`reported_at`), not when the phone synced, so a grievance heard days before it reached
+/// the server is due that much sooner. A report time ahead of the server's clock (within
+/// the allowed skew) starts it no later than its receipt.
+pub fn clock_start(
+    reported_at: Option<DateTime<Utc>>,
+    received_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    reported_at.map_or(received_at, |reported| reported.min(received_at))
+}
+
 /// Whether a grievance is past its deadline: `now` is after `due_at` and the
 /// grievance is still open (resolved, closed and rejected ones stop the clock).
 pub fn is_overdue(due_at: DateTime<Utc>, status: Status, now: DateTime<Utc>) -> bool {
@@ -152,6 +163,26 @@ mod tests {
     }
 
     #[test]
+    fn the_clock_starts_when_the_complainant_spoke() {
+        let policy = SlaPolicy::default();
+        let received = at("2026-12-07T03:00:00Z");
+        let heard = at("2026-12-04T03:00:00Z");
+        let start = clock_start(Some(heard), received);
+        assert_eq!(start, heard);
+        assert_eq!(
+            policy.due_at(start, Priority::Normal),
+            at("2026-12-11T03:00:00Z"),
+            "heard three days before it synced: due three days sooner"
+        );
+        assert_eq!(clock_start(None, received), received);
+        // A phone clock a little ahead never pushes the deadline later.
+        assert_eq!(
+            clock_start(Some(received + Duration::minutes(4)), received),
+            received
+        );
+    }
+
+    #[test]
     fn from_hours_bounds_each_priority() {
         assert!(SlaPolicy::from_hours(1, 1, 1, 1).is_ok());
         assert!(SlaPolicy::from_hours(8760, 8760, 8760, 8760).is_ok());
@@ -189,11 +220,14 @@ mod tests {
     }
 
     #[test]
-    fn resolved_closed_and_rejected_are_never_overdue() {
+    fn resolved_closed_rejected_and_duplicates_are_never_overdue() {
         let due = at("2025-03-11T02:00:00Z");
         let late = at("2026-01-01T00:00:00Z");
         for status in Status::ALL {
-            let expected = !matches!(status, Status::Resolved | Status::Closed | Status::Rejected);
+            let expected = !matches!(
+                status,
+                Status::Resolved | Status::Closed | Status::Rejected | Status::Duplicate
+            );
             assert_eq!(is_overdue(due, status, late), expected, "{status}");
         }
     }

@@ -10,7 +10,7 @@ use crate::domain::Category;
 use crate::domain::Priority;
 use crate::domain::Status;
 use crate::domain::TargetGroup;
-use crate::domain::{UserId, VisitId};
+use crate::domain::{GrievanceId, UserId, VisitId};
 use crate::placement::LocationInput;
 use crate::privacy::PiiCipher;
 use crate::visits::view::{Names, UserRef};
@@ -118,6 +118,14 @@ pub struct GrievanceView {
     pub reopen_count: i64,
     /// Open grievances of the same category within 200 m, filed within 14 days of this one.
     pub possible_duplicates: Vec<String>,
+    /// While `status` is `duplicate`: the grievance this one duplicates (its parent).
+    pub duplicate_of: Option<String>,
+    /// The parent's current status, while this one is a duplicate: its outcome is this
+    /// grievance's too. Shown even to a reader who may not open the parent.
+    pub parent_status: Option<Status>,
+    /// The grievances marked as duplicates of this one (those the reader may see), oldest
+    /// first.
+    pub duplicates: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub history: Vec<EventView>,
@@ -129,6 +137,10 @@ pub struct Extras {
     pub history: Vec<EventRow>,
     pub comments: Vec<CommentRow>,
     pub possible_duplicates: Vec<String>,
+    /// The visible grievances marked as duplicates of this one.
+    pub duplicates: Vec<String>,
+    /// The parent's status, when this one is a duplicate.
+    pub parent_status: Option<Status>,
     /// Show the complainant's phone and national ID in full.
     pub unmasked: bool,
 }
@@ -184,6 +196,9 @@ impl GrievanceView {
             due_at,
             reopen_count: row.reopen_count,
             possible_duplicates: extras.possible_duplicates,
+            duplicate_of: row.duplicate_of.map(GrievanceId::into_string),
+            parent_status: extras.parent_status,
+            duplicates: extras.duplicates,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
             history: extras

@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use super::agency::parse_referral;
 use super::sla::SlaPolicy;
 use crate::domain::Priority;
-use crate::domain::{Action, Actor, FieldCode, Labelled, Message, Status, UserId};
+use crate::domain::{Action, Actor, FieldCode, GrievanceId, Labelled, Message, Status, UserId};
 
 impl Action {
     /// The statuses this action may be taken from.
@@ -43,8 +43,16 @@ impl Action {
                     .needs(&[Field::Note])
             }
             Self::Close => Rule::new(&[Resolved], Closed, Who::Supervisor),
-            Self::Reopen => Rule::new(&[Resolved, Closed, Rejected], Accepted, Who::Supervisor)
-                .needs(&[Field::Note]),
+            Self::Reopen => Rule::new(
+                &[Resolved, Closed, Rejected, Duplicate],
+                Accepted,
+                Who::Supervisor,
+            )
+            .needs(&[Field::Note]),
+            Self::MarkDuplicate => {
+                Rule::new(&[Submitted, Accepted, Assigned], Duplicate, Who::Supervisor)
+                    .needs(&[Field::DuplicateOf])
+            }
         }
     }
 }
@@ -56,6 +64,7 @@ pub struct TransitionRequest<'a> {
     pub note: Option<&'a str>,
     pub assignee_id: Option<&'a str>,
     pub referred_to: Option<&'a str>,
+    pub duplicate_of: Option<&'a str>,
 }
 
 impl<'a> TransitionRequest<'a> {
@@ -66,6 +75,7 @@ impl<'a> TransitionRequest<'a> {
             note: None,
             assignee_id: None,
             referred_to: None,
+            duplicate_of: None,
         }
     }
 }
@@ -93,6 +103,7 @@ pub enum WorkflowError {
     #[error("{field}: {}", message.en)]
     InvalidField {
         field: &'static str,
+        code: FieldCode,
         message: Message,
     },
 }
@@ -165,6 +176,7 @@ impl WorkflowError {
     pub fn field_code(&self) -> FieldCode {
         match self {
             Self::MissingField { .. } => FieldCode::Required,
+            Self::InvalidField { code, .. } => *code,
             _ => FieldCode::NotAllowedValue,
         }
     }
@@ -212,6 +224,7 @@ pub fn decide(
             Field::Note => request.note,
             Field::AssigneeId => request.assignee_id,
             Field::ReferredTo => request.referred_to,
+            Field::DuplicateOf => request.duplicate_of,
         };
         // Blank counts as missing: a note of spaces explains nothing.
         if value.is_none_or(|value| value.trim().is_empty()) {
@@ -239,6 +252,8 @@ pub fn allowed_actions(current: Status, actor: Actor) -> Vec<Action> {
 /// The part of a grievance its workflow reads and changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracking {
+    /// Read only: a grievance cannot be a duplicate of itself.
+    pub id: GrievanceId,
     pub status: Status,
     /// Read only: a reopened grievance's new deadline depends on it.
     pub priority: Priority,
@@ -249,6 +264,8 @@ pub struct Tracking {
     pub reopen_count: i64,
     /// Whether the overdue webhook went out for the current deadline.
     pub overdue_notified: bool,
+    /// The grievance this one duplicates, while its status is `duplicate`.
+    pub duplicate_of: Option<GrievanceId>,
 }
 
 /// Decides `request` for `actor` ([`decide`]), checks the inputs the action uses, and
@@ -256,7 +273,9 @@ pub struct Tracking {
 /// transition makes is made here.
 ///
 /// The assignee's id is only checked to be an id; whether that account may take the
-/// grievance needs the database and is the policy's (`policy::may_assign_to`).
+/// grievance needs the database and is the policy's (`policy::may_assign_to`). Likewise
+/// `duplicate_of` is checked to be another grievance's id here; whether the caller may see
+/// that grievance and whether it is a duplicate itself is `grievances::service`'s.
 pub fn apply(
     before: &Tracking,
     actor: Actor,
@@ -275,6 +294,7 @@ pub fn apply(
             let id = UserId::parse(&input(request.assignee_id)).map_err(|_| {
                 WorkflowError::InvalidField {
                     field: Field::AssigneeId.name(),
+                    code: FieldCode::NotAllowedValue,
                     message: Message::new("must be a user id", "ต้องเป็นรหัสผู้ใช้ (UUID) ของผู้รับผิดชอบ"),
                 }
             })?;
@@ -284,13 +304,40 @@ pub fn apply(
             let referral = parse_referral(&input(request.referred_to)).map_err(|message| {
                 WorkflowError::InvalidField {
                     field: Field::ReferredTo.name(),
+                    code: FieldCode::NotAllowedValue,
                     message,
                 }
             })?;
             after.referred_to = Some(referral.value);
         }
         Action::Resolve => after.resolved_at = Some(at),
+        Action::MarkDuplicate => {
+            let field = Field::DuplicateOf.name();
+            let parent = GrievanceId::parse(&input(request.duplicate_of)).map_err(|_| {
+                WorkflowError::InvalidField {
+                    field,
+                    code: FieldCode::BadFormat,
+                    message: Message::new(
+                        "must be a grievance id",
+                        "ต้องเป็นรหัส (UUID) ของเรื่องร้องทุกข์",
+                    ),
+                }
+            })?;
+            if parent == before.id {
+                return Err(WorkflowError::InvalidField {
+                    field,
+                    code: FieldCode::SelfReference,
+                    message: Message::new(
+                        "must name another grievance, not this one",
+                        "ต้องระบุเรื่องอื่น ไม่ใช่เรื่องนี้เอง",
+                    ),
+                });
+            }
+            after.duplicate_of = Some(parent);
+        }
         Action::Reopen => {
+            // Reopened, a duplicate stands on its own again.
+            after.duplicate_of = None;
             after.reopen_count += 1;
             after.resolved_at = None;
             // A reopened grievance gets a fresh deadline from now, and may be announced
@@ -348,6 +395,7 @@ enum Field {
     Note,
     AssigneeId,
     ReferredTo,
+    DuplicateOf,
 }
 
 impl Field {
@@ -356,6 +404,7 @@ impl Field {
             Self::Note => "note",
             Self::AssigneeId => "assignee_id",
             Self::ReferredTo => "referred_to",
+            Self::DuplicateOf => "duplicate_of",
         }
     }
 
@@ -364,6 +413,7 @@ impl Field {
             Self::Note => ("a note", "บันทึก"),
             Self::AssigneeId => ("the assignee's id", "ผู้รับผิดชอบ"),
             Self::ReferredTo => ("the agency referred to", "หน่วยงานที่ส่งต่อ"),
+            Self::DuplicateOf => ("the grievance it duplicates", "เรื่องที่ซ้ำกัน"),
         };
         Message::new(
             format!("{what} is required to {action} a grievance"),
@@ -387,7 +437,8 @@ mod tests {
         refer   | assigned in_progress           | referred    | assignee supervisor
         resolve | in_progress referred           | resolved    | assignee supervisor
         close   | resolved                       | closed      | supervisor
-        reopen  | resolved closed rejected       | accepted    | supervisor
+        reopen  | resolved closed rejected duplicate | accepted | supervisor
+        mark_duplicate | submitted accepted assigned | duplicate | supervisor
     ";
 
     struct Row {
@@ -428,13 +479,14 @@ mod tests {
             note: Some("checked on site"),
             assignee_id: Some("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3d"),
             referred_to: Some("ผส."),
+            duplicate_of: Some("0b6d3c1e-7f2a-4e8b-9c5d-1a2b3c4d5e6f"),
         }
     }
 
     #[test]
     fn every_action_status_and_actor_matches_the_table() {
         let rows = table();
-        assert_eq!(rows.len(), 8);
+        assert_eq!(rows.len(), 9);
         let mut cases = 0;
         for role_name in ["volunteer", "official", "supervisor", "admin"] {
             let role: Role = role_name.parse().unwrap();
@@ -483,7 +535,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cases, 512);
+        assert_eq!(cases, 648);
     }
 
     #[test]
@@ -733,7 +785,12 @@ mod tests {
     fn allowed_from_and_target_describe_the_table() {
         assert_eq!(
             Action::Reopen.allowed_from(),
-            [Status::Resolved, Status::Closed, Status::Rejected]
+            [
+                Status::Resolved,
+                Status::Closed,
+                Status::Rejected,
+                Status::Duplicate
+            ]
         );
         assert_eq!(Action::Reopen.target(), Status::Accepted);
         for row in table() {
@@ -752,7 +809,12 @@ mod tests {
             .collect();
         assert_eq!(
             terminal,
-            [Status::Rejected, Status::Resolved, Status::Closed]
+            [
+                Status::Rejected,
+                Status::Resolved,
+                Status::Closed,
+                Status::Duplicate
+            ]
         );
         for status in Status::ALL {
             assert_ne!(status.is_open(), status.is_terminal_for_sla(), "{status}");
@@ -798,6 +860,7 @@ mod tests {
             is_assignee: false,
         };
         let before = Tracking {
+            id: GrievanceId::parse("7e1d2c3b-4a59-4687-8695-a4b3c2d1e0f9").unwrap(),
             status: Status::Resolved,
             priority: Priority::Urgent,
             assignee_id: Some(UserId::parse("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3d").unwrap()),
@@ -806,6 +869,7 @@ mod tests {
             resolved_at: Some(at - chrono::Duration::hours(1)),
             reopen_count: 2,
             overdue_notified: true,
+            duplicate_of: None,
         };
         let reopened = apply(&before, supervisor, &full_request(Action::Reopen), at, &sla).unwrap();
         assert_eq!(
@@ -884,6 +948,7 @@ mod tests {
             is_assignee: false,
         };
         let tracking = |status| Tracking {
+            id: GrievanceId::random(),
             status,
             priority: Priority::Normal,
             assignee_id: None,
@@ -892,6 +957,7 @@ mod tests {
             resolved_at: None,
             reopen_count: 0,
             overdue_notified: false,
+            duplicate_of: None,
         };
         let assign = TransitionRequest {
             assignee_id: Some("somchai"),
@@ -909,6 +975,7 @@ mod tests {
             error,
             WorkflowError::InvalidField {
                 field: "assignee_id",
+                code: FieldCode::NotAllowedValue,
                 message: Message::new("must be a user id", "ต้องเป็นรหัสผู้ใช้ (UUID) ของผู้รับผิดชอบ")
             }
         );
@@ -935,6 +1002,95 @@ mod tests {
             "{error:?}"
         );
         assert_eq!(error.code(), "validation_failed");
+    }
+
+    #[test]
+    fn mark_duplicate_names_another_grievance_and_reopen_forgets_it() {
+        let sla = SlaPolicy::default();
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let admin = Actor {
+            role: Role::Admin,
+            is_assignee: false,
+        };
+        let before = Tracking {
+            id: GrievanceId::parse("7e1d2c3b-4a59-4687-8695-a4b3c2d1e0f9").unwrap(),
+            status: Status::Assigned,
+            priority: Priority::Normal,
+            assignee_id: None,
+            referred_to: None,
+            due_at: at,
+            resolved_at: None,
+            reopen_count: 0,
+            overdue_notified: false,
+            duplicate_of: None,
+        };
+        let mark = |parent: &'static str| TransitionRequest {
+            duplicate_of: Some(parent),
+            ..TransitionRequest::new(Action::MarkDuplicate)
+        };
+        let marked = apply(
+            &before,
+            admin,
+            &mark(" 0B6D3C1E7F2A4E8B9C5D1A2B3C4D5E6F "),
+            at,
+            &sla,
+        )
+        .unwrap();
+        assert_eq!(
+            marked,
+            Tracking {
+                status: Status::Duplicate,
+                duplicate_of: Some(
+                    GrievanceId::parse("0b6d3c1e-7f2a-4e8b-9c5d-1a2b3c4d5e6f").unwrap()
+                ),
+                ..before.clone()
+            }
+        );
+
+        // Itself, in any spelling of its id, and a text that is no id at all.
+        for (parent, code) in [
+            (
+                "7E1D2C3B-4A59-4687-8695-A4B3C2D1E0F9",
+                FieldCode::SelfReference,
+            ),
+            ("grievance 12", FieldCode::BadFormat),
+        ] {
+            let error = apply(&before, admin, &mark(parent), at, &sla).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    WorkflowError::InvalidField {
+                        field: "duplicate_of",
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert_eq!(error.field_code(), code, "{parent}");
+        }
+        let error = decide(
+            Status::Accepted,
+            admin,
+            &TransitionRequest::new(Action::MarkDuplicate),
+        )
+        .unwrap_err();
+        assert_eq!(error.field_code(), FieldCode::Required);
+
+        let reopen = TransitionRequest {
+            note: Some("not the same family after all"),
+            ..TransitionRequest::new(Action::Reopen)
+        };
+        let reopened = apply(&marked, admin, &reopen, at, &sla).unwrap();
+        assert_eq!(reopened.status, Status::Accepted);
+        assert_eq!(reopened.duplicate_of, None);
+        assert_eq!(reopened.reopen_count, 1);
+        assert_eq!(
+            reopened.due_at,
+            sla.due_at(at.and_utc(), Priority::Normal).naive_utc()
+        );
     }
 
     #[test]

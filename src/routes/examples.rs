@@ -84,8 +84,25 @@ pub fn grievance() -> Value {
     })
 }
 
+pub fn grievance_batch() -> Value {
+    let mut second = grievance();
+    second["id"] = json!("3f2e1d0c-9b8a-4765-8432-10fedcba9876");
+    second["reported_at"] = json!("2026-12-01T16:20:00+07:00");
+    second["category"] = json!("poverty");
+    second["priority"] = json!("normal");
+    second["title"] = json!("ครอบครัวรายได้น้อยขาดค่าเล่าเรียนบุตร");
+    second["description"] = json!("บิดาตกงานตั้งแต่เดือนตุลาคม บุตรสองคนเสี่ยงหลุดจากระบบการศึกษา");
+    second["target_groups"] = json!(["children", "low_income"]);
+    if let Some(fields) = second.as_object_mut() {
+        fields.remove("visit_id");
+        fields.remove("complainant");
+    }
+    json!({"grievances": [grievance(), second]})
+}
+
 pub fn comment() -> Value {
     json!({
+        "id": "e2a7c4d1-5b3f-4a6e-9c8d-0f1e2d3c4b5a",
         "body": "โทรคุยกับลูกสาวผู้ร้องแล้ว นัดลงพื้นที่ประเมินร่วมกับ อสม. วันพุธที่ 9 ธันวาคม",
         "internal": false,
     })

@@ -4,19 +4,21 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, Assignee, GrievanceFilter, Order, SortKey};
 use crate::db::Db;
-use crate::domain::{Action, Category, GeoPoint, GrievanceId, Named, Priority, Status};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::{
+    Action, Category, CommentId, GeoPoint, GrievanceId, Language, Named, Priority, Status,
+};
+use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::grievances::input::{GrievanceInput, NewGrievance};
-use crate::grievances::service::{self, GrievanceServices, TransitionCommand};
+use crate::grievances::service::{self, GrievanceServices, NewComment, TransitionCommand};
 use crate::grievances::view::{CommentView, GrievanceView};
-use crate::http::{Page, PageRequest, ValidJson};
+use crate::http::{BatchJson, Page, PageRequest, Shape, ValidJson};
 use crate::policy;
 use crate::routes::query::{
     count_matching, narrow_to_circle, parse_area, parse_bbox, parse_bool, parse_cursor_time,
@@ -70,6 +72,123 @@ pub async fn submit(
         HttpResponse::Ok().json(view)
     };
     Ok(with_etag(response, version))
+}
+
+/// At most this many grievances in one batch.
+pub const MAX_BATCH: usize = 100;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = GrievanceBatchInput)]
+pub struct BatchInput {
+    /// At most 100 grievances.
+    #[schema(value_type = Vec<GrievanceInput>)]
+    pub grievances: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = GrievanceBatchItemResult)]
+pub struct BatchItemResult {
+    /// The item's id, when it had a readable one.
+    pub id: Option<String>,
+    /// 201 filed, 200 already stored, 409 id conflict, 422 invalid.
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grievance: Option<GrievanceView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = GrievanceBatchResult)]
+pub struct BatchResult {
+    /// One outcome per item, in order.
+    pub results: Vec<BatchItemResult>,
+}
+
+/// File up to 100 grievances from offline sync. Each item gets its own outcome, exactly
+/// what filing it alone would answer; the good ones are committed together and a bad one
+/// never sinks the others. Resending the whole batch is safe.
+#[utoipa::path(
+    tag = "grievances",
+    request_body(content = BatchInput, example = super::examples::grievance_batch),
+    responses(
+        (status = 200, body = BatchResult),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "not a batch, or more than 100 items (`too_many`)"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/grievances/batch")]
+pub async fn submit_batch(
+    user: AuthUser,
+    db: web::Data<Db>,
+    geography: web::Data<Geography>,
+    rules: web::Data<VisitRules>,
+    services: web::Data<GrievanceServices>,
+    language: Language,
+    input: BatchJson<BatchInput>,
+) -> Result<web::Json<BatchResult>, ApiError> {
+    let items = input.into_inner().grievances;
+    if items.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            "grievances",
+            FieldCode::TooMany,
+            format!("must hold at most {MAX_BATCH} grievances"),
+            format!("ส่งได้ครั้งละไม่เกิน {MAX_BATCH} รายการ"),
+        ));
+    }
+    let now = Utc::now();
+    let mut results: Vec<Option<BatchItemResult>> = Vec::with_capacity(items.len());
+    let mut valid: Vec<(usize, NewGrievance)> = Vec::new();
+    let shape = Shape::of::<GrievanceInput>();
+    for (index, raw) in items.into_iter().enumerate() {
+        let id = raw.get("id").and_then(|id| id.as_str()).map(str::to_owned);
+        let parsed = shape.read::<GrievanceInput>(raw).parse_with(|input| {
+            NewGrievance::parse(input, &user, &geography, &rules, &services.cipher, now)
+        });
+        match parsed {
+            Ok(grievance) => {
+                valid.push((index, grievance));
+                results.push(None);
+            }
+            Err(errors) => results.push(Some(BatchItemResult {
+                id,
+                status: 422,
+                grievance: None,
+                problem: Some(ApiError::Validation(errors).problem(language)),
+            })),
+        }
+    }
+
+    let (indexes, ids): (Vec<usize>, Vec<String>) = valid
+        .iter()
+        .map(|(index, grievance)| (*index, grievance.id.to_string()))
+        .unzip();
+    let grievances: Vec<NewGrievance> = valid.into_iter().map(|(_, g)| g).collect();
+    let services = services.into_inner();
+    let filed = db
+        .write(move |conn| service::file_batch(conn, &user, grievances, &services))
+        .await?;
+    for ((index, id), outcome) in indexes.into_iter().zip(ids).zip(filed) {
+        results[index] = Some(match outcome {
+            Ok(service::Filing { created, view }) => BatchItemResult {
+                id: Some(id),
+                status: if created { 201 } else { 200 },
+                grievance: Some(view),
+                problem: None,
+            },
+            Err(error) => BatchItemResult {
+                id: Some(id),
+                status: actix_web::ResponseError::status_code(&error).as_u16(),
+                grievance: None,
+                problem: Some(error.problem(language)),
+            },
+        });
+    }
+    Ok(web::Json(BatchResult {
+        results: results.into_iter().flatten().collect(),
+    }))
 }
 
 /// How `GET /grievances` may be sorted (`sort=`).
@@ -356,6 +475,9 @@ pub struct TransitionInput {
     pub assignee_id: Option<String>,
     /// With `refer`: a department code (ดย., สค., ผส., พก., พส.) or another agency's name.
     pub referred_to: Option<String>,
+    /// With `mark_duplicate`: the grievance this one duplicates; one the caller can see
+    /// that is not a duplicate itself.
+    pub duplicate_of: Option<String>,
 }
 
 /// The version a client expects, from `If-Match`: `None` means "any" (absent or `*`).
@@ -430,6 +552,7 @@ pub async fn transition(
         note,
         assignee_id: input.assignee_id,
         referred_to: input.referred_to,
+        duplicate_of: input.duplicate_of,
     };
     let services = services.into_inner();
     let view = db
@@ -442,6 +565,8 @@ pub async fn transition(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentInput {
+    /// The phone's own UUID for the comment; resending the same comment is safe.
+    pub id: Option<String>,
     /// 1 to 4,000 characters.
     pub body: String,
     /// Hidden from volunteers; staff only.
@@ -449,13 +574,16 @@ pub struct CommentInput {
     pub internal: bool,
 }
 
-/// Comment on a grievance one can see.
+/// Comment on a grievance one can see. With a client `id`, sending the same comment again
+/// is safe: 200 with what is stored; other content under that id is 409 `id_conflict`.
 #[utoipa::path(
     tag = "grievances",
     params(("id" = String, Path)),
     request_body(content = CommentInput, example = super::examples::comment),
     responses(
         (status = 201, body = CommentView),
+        (status = 200, body = CommentView, description = "the same comment, already stored"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "id_conflict"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -469,10 +597,25 @@ pub async fn comment(
     id: web::Path<String>,
     input: ValidJson<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = input.into_inner()?;
+    let comment = input.parse_with(|input| {
+        let id = match input.id.as_deref().map(CommentId::parse) {
+            None => None,
+            Some(Ok(id)) => Some(id),
+            Some(Err(e)) => return Err(vec![FieldError::parse("id", e)]),
+        };
+        Ok(NewComment {
+            id,
+            body: input.body,
+            internal: input.internal,
+        })
+    })?;
     let id = GrievanceId::unchecked(id.into_inner());
-    let comment = db
-        .write(move |conn| service::comment(conn, &user, &id, &input.body, input.internal))
+    let service::Commented { created, view } = db
+        .write(move |conn| service::comment(conn, &user, &id, comment))
         .await?;
-    Ok(HttpResponse::Created().json(comment))
+    Ok(if created {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
 }

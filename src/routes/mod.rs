@@ -50,6 +50,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(visits::review)
                 .service(visits::upload_photo)
                 .service(visits::get_photo)
+                .service(grievances::submit_batch)
                 .service(grievances::submit)
                 .service(grievances::list)
                 .service(grievances::get)

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp, TestUser};
 
-const STATUSES: [&str; 8] = [
+const STATUSES: [&str; 9] = [
     "submitted",
     "accepted",
     "rejected",
@@ -20,6 +20,7 @@ const STATUSES: [&str; 8] = [
     "referred",
     "resolved",
     "closed",
+    "duplicate",
 ];
 
 fn small(seed: u64) -> DemoOptions {

@@ -329,7 +329,7 @@ async fn labels_give_every_value_in_thai_and_english_without_a_token() {
         .iter()
         .map(|v| v["code"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses.len(), 8);
+    assert_eq!(statuses.len(), 9);
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod demo;
 mod errors;
 mod faults;
 mod grievances;
+mod grievances_phone;
 mod hardening;
 mod health;
 mod helpers;

@@ -1,0 +1,2 @@
+DROP INDEX grievances_by_parent;
+ALTER TABLE grievances DROP COLUMN duplicate_of;
