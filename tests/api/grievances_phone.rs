@@ -310,7 +310,11 @@ async fn a_duplicate_follows_its_parent_until_reopened() {
     let child = new_id();
     file(&app, &team.volunteer, &grievance(&parent)).await;
     let other = app.user("vol2", Role::Volunteer, "5001").await;
-    file(&app, &other, &grievance(&child)).await;
+    // Urgent and heard two days ago: overdue until it is marked.
+    let mut late = grievance(&child);
+    late["priority"] = json!("urgent");
+    late["reported_at"] = json!((Utc::now() - Duration::days(2)).to_rfc3339());
+    assert_eq!(file(&app, &other, &late).await["overdue"], true);
     transition_ok(&app, &team.supervisor, &parent, json!({"action": "accept"})).await;
     let before_marking = read(&app, &other, &child).await;
     assert_eq!(before_marking["duplicate_of"], Value::Null);
@@ -378,6 +382,17 @@ async fn a_duplicate_follows_its_parent_until_reopened() {
         .map(|g| g["id"].as_str().unwrap())
         .collect();
     assert_eq!(open, [parent.as_str()]);
+    let (_, overdue) = app
+        .get_as(&team.supervisor, "/api/v1/grievances?overdue=true")
+        .await;
+    assert_eq!(overdue["items"], json!([]));
+    let (status, report) = app
+        .get_as(&team.supervisor, "/api/v1/reports/weekly?area=5001")
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["grievances"]["new"], 2);
+    assert_eq!(report["grievances"]["open_at_end"], 1, "{report}");
+    assert_eq!(report["grievances"]["overdue"], 0, "{report}");
     let (_, labels) = app.get_json("/api/v1/meta/labels").await;
     for (vocabulary, code) in [("status", "duplicate"), ("action", "mark_duplicate")] {
         let label = labels[vocabulary]
