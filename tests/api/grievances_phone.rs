@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::grievances::grievance;
-use crate::helpers::{assert_problem, spawn_app, TestApp, TestUser};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TestApp, TestUser};
 
 fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -615,4 +615,75 @@ async fn the_deadline_counts_from_when_the_complainant_spoke() {
         assert_eq!(problem["errors"][0]["field"], "reported_at", "{problem}");
         assert_eq!(problem["errors"][0]["code"], code, "{problem}");
     }
+}
+
+#[tokio::test]
+async fn batches_and_duplicates_queue_their_webhooks_like_any_filing_and_transition() {
+    // Nothing listens there: deliveries stay queued for the test to read.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(|config| {
+        config.webhook = Some(fieldweek::config::WebhookConfig {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            secret: "webhook secret for tests".into(),
+            poll_interval: std::time::Duration::from_secs(3600),
+            retry_base: std::time::Duration::from_secs(3600),
+        });
+    })
+    .await;
+    let team = team(&app).await;
+    let [parent, child] = [new_id(), new_id()];
+    let results = batch(
+        &app,
+        &team.volunteer,
+        &[grievance(&parent), grievance(&child)],
+    )
+    .await;
+    assert_eq!(statuses(&results), [201, 201]);
+    // A resent batch announces nothing again.
+    batch(
+        &app,
+        &team.volunteer,
+        &[grievance(&parent), grievance(&child)],
+    )
+    .await;
+    transition_ok(
+        &app,
+        &team.supervisor,
+        &child,
+        json!({"action": "mark_duplicate", "duplicate_of": parent}),
+    )
+    .await;
+
+    use fieldweek::db::schema::webhook_outbox;
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
+    let queued: Vec<(String, String)> = webhook_outbox::table
+        .order(webhook_outbox::id.asc())
+        .select((webhook_outbox::event_type, webhook_outbox::payload))
+        .load(&mut *conn)
+        .unwrap();
+    let events: Vec<(&str, String)> = queued
+        .iter()
+        .map(|(kind, payload)| {
+            let payload: Value = serde_json::from_str(payload).unwrap();
+            (
+                kind.as_str(),
+                payload["grievance"]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("grievance.created", parent.clone()),
+            ("grievance.created", child.clone()),
+            ("grievance.status_changed", child.clone()),
+        ]
+    );
+    let last: Value = serde_json::from_str(&queued[2].1).unwrap();
+    assert_eq!(last["grievance"]["status"], "duplicate");
+    assert_eq!(last["grievance"]["duplicate_of"], parent.as_str());
 }
