@@ -120,6 +120,14 @@ pub fn assign() -> Value {
     })
 }
 
+pub fn mark_duplicate() -> Value {
+    json!({
+        "action": "mark_duplicate",
+        "duplicate_of": "3f2e1d0c-9b8a-4765-8432-10fedcba9876",
+        "note": "ครอบครัวเดียวกัน แจ้งซ้ำผ่านอาสาสมัครอีกคน",
+    })
+}
+
 pub fn refer() -> Value {
     json!({
         "action": "refer",

@@ -514,6 +514,7 @@ fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         ("accept" = (summary = "a supervisor takes it on", value = json!(super::examples::accept()))),
         ("assign" = (summary = "to an official in the area", value = json!(super::examples::assign()))),
         ("refer" = (summary = "to a department (note required)", value = json!(super::examples::refer()))),
+        ("mark_duplicate" = (summary = "the same case as another grievance", value = json!(super::examples::mark_duplicate()))),
     )),
     responses(
         (status = 200, body = GrievanceView, headers(("ETag" = String))),
