@@ -556,6 +556,44 @@ async fn marking_a_duplicate_refuses_what_cannot_be_a_parent() {
         read(&app, &team.supervisor, &a).await["duplicates"],
         json!([b])
     );
+
+    // Two grievances marked as each other's duplicate at once: one wins, the other is
+    // refused, never a loop.
+    let [e, f] = [new_id(), new_id()];
+    for id in [&e, &f] {
+        file(&app, &team.volunteer, &grievance(id)).await;
+    }
+    for _ in 0..3 {
+        let (one, other) = tokio::join!(
+            transition(&app, &team.supervisor, &e, mark(&f)),
+            transition(&app, &team.supervisor, &f, mark(&e)),
+        );
+        let mut codes = [one.status().as_u16(), other.status().as_u16()];
+        codes.sort();
+        assert_eq!(codes, [200, 422]);
+        let (e_view, f_view) = (
+            read(&app, &team.supervisor, &e).await,
+            read(&app, &team.supervisor, &f).await,
+        );
+        let marked = [&e_view, &f_view]
+            .iter()
+            .filter(|v| v["status"] == "duplicate")
+            .count();
+        assert_eq!(marked, 1);
+        // Undo, for another round.
+        let duplicate = if e_view["status"] == "duplicate" {
+            &e
+        } else {
+            &f
+        };
+        transition_ok(
+            &app,
+            &team.supervisor,
+            duplicate,
+            json!({"action": "reopen", "note": "again"}),
+        )
+        .await;
+    }
 }
 
 #[tokio::test]
