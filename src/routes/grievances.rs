@@ -503,7 +503,12 @@ fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 }
 
 /// Move a grievance through its workflow. With `If-Match: "<version>"`, a stale version
-/// answers 412 instead of acting on a state the client has not seen.
+/// answers 412 instead of acting on a state the client has not seen. `mark_duplicate`
+/// (supervisor; from submitted, accepted or assigned) closes it as a duplicate of
+/// `duplicate_of`, refused with 422 on that field when it names this grievance
+/// (`self_reference`), none the caller can see (`not_found_reference`), or a duplicate or
+/// while this one has duplicates of its own (`duplicate_chain`); `reopen` brings a
+/// duplicate back to accepted.
 #[utoipa::path(
     tag = "grievances",
     params(
