@@ -6,14 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::domain::{outside_thailand, AreaCode, AreaLevel, GeoPoint, GpsFix, Labelled, Message};
+use crate::domain::{outside_thailand, AreaCode, AreaLevel, GpsFix, Labelled, Message};
 use crate::error::{FieldCode, FieldError};
-use crate::geo::Geography;
+use crate::geo::{Geography, NEAR_BOUNDARY_M};
 
 /// GPS fixes worse than this are flagged `low_accuracy`.
 pub const LOW_ACCURACY_M: f64 = 100.0;
-/// A declared subdistrict whose centroid is farther than this from the point is flagged.
-pub const AREA_MISMATCH_M: f64 = 10_000.0;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,13 +29,17 @@ pub struct LocationInput {
 }
 
 string_enum! {
-    /// Set by the server: `area_mismatch` (the declared subdistrict is far from the GPS
-    /// point), `low_accuracy` (GPS accuracy worse than 100 m), `area_approximate` (no
-    /// subdistrict could be derived from the point; the record is filed at province level).
+    /// Set by the server: `area_mismatch` (the GPS point is outside the declared
+    /// subdistrict, farther than its accuracy or 300 m), `low_accuracy` (GPS accuracy
+    /// worse than 100 m), `area_approximate` (no subdistrict could be derived from the
+    /// point; the record is filed at district or province level), `near_boundary` (the
+    /// point lies just outside the record's area, within its accuracy or 300 m of the
+    /// area's coarse edge, or off the coast beside it; filed there all the same).
     Flag {
         AreaMismatch => "area_mismatch",
         LowAccuracy => "low_accuracy",
         AreaApproximate => "area_approximate",
+        NearBoundary => "near_boundary",
     }
 }
 
@@ -47,13 +49,17 @@ impl Labelled for Flag {
     fn label(self) -> Message {
         let (en, th) = match self {
             Flag::AreaMismatch => (
-                "Declared subdistrict far from the GPS point",
-                "ตำบลที่ระบุอยู่ห่างจากพิกัด GPS",
+                "GPS point outside the declared subdistrict",
+                "พิกัด GPS อยู่นอกตำบลที่ระบุ",
             ),
             Flag::LowAccuracy => ("Low GPS accuracy", "พิกัด GPS คลาดเคลื่อนสูง"),
             Flag::AreaApproximate => (
-                "Filed at province level (no subdistrict found)",
-                "ระบุพื้นที่ได้เพียงระดับจังหวัด",
+                "Filed at district or province level (no subdistrict found)",
+                "ระบุพื้นที่ได้เพียงระดับอำเภอหรือจังหวัด",
+            ),
+            Flag::NearBoundary => (
+                "GPS point just outside the area's boundary",
+                "พิกัด GPS อยู่นอกเขตพื้นที่เล็กน้อย (ใกล้แนวเขต)",
             ),
         };
         Message::new(en, th)
@@ -143,19 +149,47 @@ impl Placement {
                 return None;
             }
         };
-        let area_code = match (&declared, &located.subdistrict) {
+        // Coarse edges must not block field work: this near its area, a point counts
+        // as in it (flagged `near_boundary`).
+        let tolerance = fix.accuracy_m.unwrap_or(0.0).max(NEAR_BOUNDARY_M);
+        let mut area_code = match (&declared, &located.subdistrict) {
             (Some(code), _) => {
-                if is_mismatch(geography, code, point, &located.province.code) {
-                    flags.push(Flag::AreaMismatch);
+                match geography.nearest_subdistrict_in(code.as_str(), point, tolerance) {
+                    Some((_, distance)) if distance > 0.0 => flags.push(Flag::NearBoundary),
+                    Some(_) => {}
+                    None => flags.push(Flag::AreaMismatch),
                 }
                 code.as_str().to_owned()
             }
-            (None, Some(subdistrict)) => subdistrict.code.clone(),
+            (None, Some(subdistrict)) => {
+                if located.distance_m > 0.0 {
+                    flags.push(Flag::NearBoundary);
+                }
+                subdistrict.code.clone()
+            }
             (None, None) => {
                 flags.push(Flag::AreaApproximate);
-                located.province.code.clone()
+                located
+                    .district
+                    .as_ref()
+                    .unwrap_or(&located.province)
+                    .code
+                    .clone()
             }
         };
+        if declared.is_none() && !author.scope.covers_code(&area_code) {
+            // The point's own area is a neighbour's; the filer's area may be just
+            // across the coarse edge.
+            if let Some((nearest, _)) =
+                geography.nearest_subdistrict_in(author.area.as_str(), point, tolerance)
+            {
+                area_code = nearest;
+                flags.retain(|flag| *flag != Flag::AreaApproximate);
+                if !flags.contains(&Flag::NearBoundary) {
+                    flags.push(Flag::NearBoundary);
+                }
+            }
+        }
         if !author.scope.covers_code(&area_code) {
             errors.push(FieldError::new(
                 "area_code",
@@ -181,19 +215,5 @@ impl Placement {
             area_code,
             flags,
         })
-    }
-}
-
-/// Whether a declared subdistrict is implausibly far from where the phone was.
-fn is_mismatch(
-    geography: &Geography,
-    declared: &AreaCode,
-    point: GeoPoint,
-    located_province: &str,
-) -> bool {
-    match geography.distance_to_area_m(declared.as_str(), point) {
-        Some(distance) => distance > AREA_MISMATCH_M,
-        // No centroid for the declared subdistrict (Bangkok): compare provinces instead.
-        None => !declared.as_str().starts_with(located_province),
     }
 }

@@ -30,7 +30,7 @@ pub fn sync(conn: &mut DbConnection, geography: &Geography) -> QueryResult<bool>
         .areas()
         .filter(|area| area.level != AreaLevel::Country)
         .map(|area| {
-            let centroid = geography.centroid(&area.code);
+            let centroid = geography.representative_point(&area.code);
             NewArea {
                 code: &area.code,
                 level: area.level.as_str(),

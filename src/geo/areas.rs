@@ -118,13 +118,6 @@ impl AreaTable {
         areas.get(index)
     }
 
-    /// Index of a subdistrict in [`Self::subdistricts`].
-    pub(super) fn subdistrict_index(&self, code: &str) -> Option<usize> {
-        self.subdistricts
-            .binary_search_by(|area| area.code.as_str().cmp(code))
-            .ok()
-    }
-
     /// The areas one level below `parent` (`None` meaning the country), or
     /// `None` when `parent` is not a known code.
     pub(super) fn children(&self, parent: Option<&str>) -> Option<&[Area]> {

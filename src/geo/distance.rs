@@ -92,9 +92,53 @@ pub fn bounding_box(center: GeoPoint, radius_m: f64) -> Bbox {
     }
 }
 
+/// Great-circle distance from `point` to the closest point of an edge.
+///
+/// The closest point is found in a flat frame centred on `point` (longitude
+/// scaled by cos(lat)), which is accurate for the few-kilometre distances this
+/// is used for; the distance to it is then measured exactly.
+pub(super) fn distance_to_segment_m(point: GeoPoint, from: [f64; 2], to: [f64; 2]) -> f64 {
+    let scale = point.lat.to_radians().cos();
+    let local = |[lon, lat]: [f64; 2]| ((lon - point.lon) * scale, lat - point.lat);
+    let (ax, ay) = local(from);
+    let (bx, by) = local(to);
+    let (dx, dy) = (bx - ax, by - ay);
+    let length_2 = dx * dx + dy * dy;
+    // Position of the foot of the perpendicular along the edge, kept on the edge.
+    let t = if length_2 > 0.0 {
+        (-(ax * dx + ay * dy) / length_2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let [from_lon, from_lat] = from;
+    let [to_lon, to_lat] = to;
+    let closest = GeoPoint::new(
+        from_lat + t * (to_lat - from_lat),
+        from_lon + t * (to_lon - from_lon),
+    );
+    haversine_m(point, closest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segment_distance_handles_ends_and_middle() {
+        let edge = ([100.0, 13.0], [100.0, 14.0]);
+        // Beside the middle: the perpendicular distance.
+        let beside = GeoPoint::new(13.5, 100.01);
+        let expected = haversine_m(beside, GeoPoint::new(13.5, 100.0));
+        assert!((distance_to_segment_m(beside, edge.0, edge.1) - expected).abs() < 1.0);
+        // Past an end: the distance to that end.
+        let past = GeoPoint::new(14.1, 100.0);
+        let expected = haversine_m(past, GeoPoint::new(14.0, 100.0));
+        assert!((distance_to_segment_m(past, edge.0, edge.1) - expected).abs() < 1e-6);
+        // A zero-length edge is a point.
+        let dot = ([100.0, 13.0], [100.0, 13.0]);
+        let expected = haversine_m(beside, GeoPoint::new(13.0, 100.0));
+        assert!((distance_to_segment_m(beside, dot.0, dot.1) - expected).abs() < 1e-6);
+    }
 
     #[test]
     fn haversine_matches_known_distances() {

@@ -1,14 +1,13 @@
-//! Thailand's national outline: "is this point in Thailand?".
+//! Thailand's national outline (Natural Earth 1:10m), kept only to tell which
+//! stretches of the border are coast and which are land borders; whether a
+//! point is in Thailand is measured against the boundary polygons.
 
 use anyhow::{bail, ensure, Context};
-use geo::{
-    BoundingRect, Coord, Intersects, LineString, MonotonicPolygons, MultiPolygon, Polygon, Rect,
-};
 use rstar::primitives::{CachedEnvelope, GeomWithData, Line};
-use rstar::{RTree, AABB};
+use rstar::RTree;
 use serde::Deserialize;
 
-use super::distance::{bounding_box, haversine_m};
+use super::distance::haversine_m;
 use crate::domain::{Bbox, GeoPoint};
 
 /// Coarse box around Thailand, checked before anything else: it rejects most
@@ -20,22 +19,22 @@ pub const THAILAND_BOX: Bbox = Bbox {
     max_lat: 20.50,
 };
 
-/// How far outside the outline a point may be and still count as in Thailand,
-/// when the nearest part of the outline is coast.
+/// How far outside the boundary polygons a point may be and still count as in
+/// Thailand, when the nearest part of the national border is coast.
 ///
-/// The 1:10m outline smooths the coast and leaves out most small islands, so
-/// visits on beaches, piers and islets can fall just outside it; 5 km covers
-/// those while still rejecting the open sea.
+/// The polygons stop at a simplified coastline, so visits on beaches, piers and
+/// islets can fall just outside them; 5 km (the tolerance the 1:10m outline had)
+/// covers those while still rejecting the open sea.
 pub const COAST_TOLERANCE_M: f64 = 5_000.0;
 
-/// The same, when the nearest part of the outline is a land border.
+/// The same, when the nearest part of the border is a land border.
 ///
-/// Neighbouring towns lie just beyond the land borders (central Vientiane is
-/// 4.2 km from the outline, Poipet 2.0 km), so the tolerance is much smaller
-/// there: enough for the outline's own error, which puts the centroids of five
-/// Thai border subdistricts up to 0.8 km outside it. It cannot tell a riverbank
-/// from the one opposite, though: central Savannakhet is only 0.2 km out.
-pub const LAND_BORDER_TOLERANCE_M: f64 = 1_000.0;
+/// Neighbouring towns lie just beyond the land borders (Poipet and Tachileik
+/// about 0.9 km from the polygons), so the tolerance is much smaller there:
+/// enough for the polygons' coarse edges (vertices about 1.25 km apart). It
+/// cannot tell a riverbank from the one opposite, though: the Mekong bank at
+/// Savannakhet is only 0.2 km out.
+pub const LAND_BORDER_TOLERANCE_M: f64 = 500.0;
 
 /// The stretches of the mainland ring that are land borders rather than coast,
 /// each from the vertex where it leaves the sea to the vertex where it meets the
@@ -59,36 +58,19 @@ const LAND_BORDERS: [(GeoPoint, GeoPoint); 2] = [
 const LANDMARK_MATCH_M: f64 = 100.0;
 
 /// What lies beyond an edge of the outline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum EdgeKind {
-    // Declared first so that, of two edges equally near a point, the land
-    // border and its smaller tolerance win (see `Outline::is_near_edge`).
     LandBorder,
     Coast,
-}
-
-impl EdgeKind {
-    fn tolerance_m(self) -> f64 {
-        match self {
-            Self::LandBorder => LAND_BORDER_TOLERANCE_M,
-            Self::Coast => COAST_TOLERANCE_M,
-        }
-    }
 }
 
 /// An edge in (lon, lat) degrees. Caching its bounding box makes building the
 /// R-tree several times faster.
 type Edge = CachedEnvelope<GeomWithData<Line<[f64; 2]>, EdgeKind>>;
 
-/// The national outline, kept both as polygons (for point-in-polygon tests)
-/// and as an R-tree of its edges (for distance-to-coast queries).
+/// The national outline's edges, labelled coast or land border, in an R-tree.
 #[derive(Debug)]
 pub(super) struct Outline {
-    /// The outline cut into monotone pieces, each answering point-in-polygon in
-    /// O(log n) instead of walking all ~2,900 mainland edges: about 10 times
-    /// faster, for a few milliseconds more at load.
-    shape: MonotonicPolygons<f64>,
-    bounds: Rect<f64>,
     edges: RTree<Edge>,
 }
 
@@ -112,6 +94,7 @@ impl Outline {
     pub(super) fn parse(geojson: &str) -> anyhow::Result<Self> {
         let feature: Feature = serde_json::from_str(geojson).context("not a GeoJSON feature")?;
         let Geometry::MultiPolygon { coordinates } = feature.geometry;
+        ensure!(!coordinates.is_empty(), "empty outline");
         for (index, rings) in coordinates.iter().enumerate() {
             ensure!(!rings.is_empty(), "polygon {index} has no rings");
             for ring in rings {
@@ -156,11 +139,7 @@ impl Outline {
             })
             .collect();
 
-        let shape = to_multi_polygon(coordinates);
-        let bounds = shape.bounding_rect().context("empty outline")?;
         Ok(Self {
-            shape: MonotonicPolygons::from(shape),
-            bounds,
             edges: RTree::bulk_load(edges),
         })
     }
@@ -174,16 +153,6 @@ impl Outline {
             .count()
     }
 
-    /// Whether the point is inside the outline or on its edge.
-    pub(super) fn covers(&self, point: GeoPoint) -> bool {
-        let coord = Coord {
-            x: point.lon,
-            y: point.lat,
-        };
-        // Each monotone piece also checks its own bounding box first.
-        self.bounds.intersects(&coord) && self.shape.intersects(&coord)
-    }
-
     /// Whether the part of the outline nearest to the point is coast rather
     /// than a land border: for a point outside the outline, whether it is at
     /// sea rather than in a neighbouring country.
@@ -194,24 +163,6 @@ impl Outline {
         self.edges
             .nearest_neighbor(&[point.lon, point.lat])
             .is_some_and(|edge| edge.data == EdgeKind::Coast)
-    }
-
-    /// Whether the point is within the tolerance of the part of the outline
-    /// nearest to it: [`COAST_TOLERANCE_M`] of a coast, or
-    /// [`LAND_BORDER_TOLERANCE_M`] of a land border.
-    pub(super) fn is_near_edge(&self, point: GeoPoint) -> bool {
-        let search = bounding_box(point, COAST_TOLERANCE_M.max(LAND_BORDER_TOLERANCE_M));
-        let envelope = AABB::from_corners(
-            [search.min_lon, search.min_lat],
-            [search.max_lon, search.max_lat],
-        );
-        // Any edge nearer than the nearest candidate would be a candidate too,
-        // so this is the nearest edge whenever it is within either tolerance.
-        self.edges
-            .locate_in_envelope_intersecting(&envelope)
-            .map(|edge| (distance_to_segment_m(point, edge.geom()), edge.data))
-            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
-            .is_some_and(|(distance, kind)| distance <= kind.tolerance_m())
     }
 }
 
@@ -234,22 +185,6 @@ fn nearest_vertex(rings: &[&[[f64; 2]]], landmark: GeoPoint) -> Option<(usize, u
         .map(|(ring, vertex, _)| (ring, vertex))
 }
 
-/// GeoJSON polygons, each a list of rings (the exterior first), as geo types.
-fn to_multi_polygon(coordinates: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon<f64> {
-    coordinates
-        .into_iter()
-        .filter_map(|rings| {
-            let mut rings = rings.into_iter().map(|ring| {
-                ring.into_iter()
-                    .map(|[x, y]| Coord { x, y })
-                    .collect::<LineString<f64>>()
-            });
-            let exterior = rings.next()?;
-            Some(Polygon::new(exterior, rings.collect()))
-        })
-        .collect()
-}
-
 /// Checks that a ring is closed, has at least 4 positions and all are valid.
 fn check_ring(positions: &[[f64; 2]]) -> anyhow::Result<()> {
     ensure!(positions.len() >= 4, "ring with fewer than 4 positions");
@@ -263,52 +198,26 @@ fn check_ring(positions: &[[f64; 2]]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Great-circle distance from `point` to the closest point of an edge.
-///
-/// The closest point is found in a flat frame centred on `point` (longitude
-/// scaled by cos(lat)), which is accurate for the few-kilometre distances this
-/// is used for; the distance to it is then measured exactly.
-fn distance_to_segment_m(point: GeoPoint, edge: &Line<[f64; 2]>) -> f64 {
-    let scale = point.lat.to_radians().cos();
-    let local = |[lon, lat]: [f64; 2]| ((lon - point.lon) * scale, lat - point.lat);
-    let (ax, ay) = local(edge.from);
-    let (bx, by) = local(edge.to);
-    let (dx, dy) = (bx - ax, by - ay);
-    let length_2 = dx * dx + dy * dy;
-    // Position of the foot of the perpendicular along the edge, kept on the edge.
-    let t = if length_2 > 0.0 {
-        (-(ax * dx + ay * dy) / length_2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let [from_lon, from_lat] = edge.from;
-    let [to_lon, to_lat] = edge.to;
-    let closest = GeoPoint::new(
-        from_lat + t * (to_lat - from_lat),
-        from_lon + t * (to_lon - from_lon),
-    );
-    haversine_m(point, closest)
-}
-
 #[cfg(test)]
 mod tests {
+    use geo::{Coord, LineString, MultiPolygon, Polygon};
+
     use super::*;
 
-    #[test]
-    fn segment_distance_handles_ends_and_middle() {
-        let edge = Line::new([100.0, 13.0], [100.0, 14.0]);
-        // Beside the middle: the perpendicular distance.
-        let beside = GeoPoint::new(13.5, 100.01);
-        let expected = haversine_m(beside, GeoPoint::new(13.5, 100.0));
-        assert!((distance_to_segment_m(beside, &edge) - expected).abs() < 1.0);
-        // Past an end: the distance to that end.
-        let past = GeoPoint::new(14.1, 100.0);
-        let expected = haversine_m(past, GeoPoint::new(14.0, 100.0));
-        assert!((distance_to_segment_m(past, &edge) - expected).abs() < 1e-6);
-        // A zero-length edge is a point.
-        let dot = Line::new([100.0, 13.0], [100.0, 13.0]);
-        let expected = haversine_m(beside, GeoPoint::new(13.0, 100.0));
-        assert!((distance_to_segment_m(beside, &dot) - expected).abs() < 1e-6);
+    /// GeoJSON polygons, each a list of rings (the exterior first), as geo types.
+    fn to_multi_polygon(coordinates: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon<f64> {
+        coordinates
+            .into_iter()
+            .filter_map(|rings| {
+                let mut rings = rings.into_iter().map(|ring| {
+                    ring.into_iter()
+                        .map(|[x, y]| Coord { x, y })
+                        .collect::<LineString<f64>>()
+                });
+                let exterior = rings.next()?;
+                Some(Polygon::new(exterior, rings.collect()))
+            })
+            .collect()
     }
 
     #[test]

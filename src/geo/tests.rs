@@ -1,10 +1,7 @@
 //! Tests against the compiled-in data.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Instant;
-
-use geo::{Coord, Intersects};
 
 use super::*;
 use crate::domain::AreaLevel;
@@ -51,8 +48,8 @@ fn counts() {
     assert_eq!(count(AreaLevel::Subdistrict), 7_436);
     assert_eq!(g.subdistrict_count_under("TH"), 7_436);
     assert_eq!(g.subdistricts_under("TH").count(), 7_436);
-    // 7,121 rows: 7,117 current codes, one renumbered code, three obsolete ones.
-    assert_eq!(g.centroids.len(), 7_118);
+    // 7,425 polygons: 7,423 current codes and two abolished ones (Bangkok).
+    assert_eq!(g.boundaries.subdistricts().len(), 7_425);
 }
 
 #[test]
@@ -185,35 +182,122 @@ fn children() {
 }
 
 #[test]
-fn missing_centroids() {
+fn polygons_match_the_area_list() {
     let g = geography();
-    let mut missing: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut without_polygon = Vec::new();
     for subdistrict in g.subdistricts_under("TH") {
-        if g.centroid(&subdistrict.code).is_none() {
-            *missing.entry(&subdistrict.code[..2]).or_default() += 1;
+        if g.boundaries.subdistrict(&subdistrict.code).is_none() {
+            without_polygon.push(subdistrict.code.as_str());
         }
     }
-    assert_eq!(missing.values().sum::<usize>(), 318);
-    assert_eq!(missing.get("10"), Some(&180));
-    assert_eq!(missing.len(), 52, "{missing:?}");
-    // The renumbered Tha Faek (was 530306) keeps its centroid.
-    assert_eq!(g.centroid("530407"), Some(at(17.92, 100.615)));
-    assert_eq!(g.centroid("500101"), Some(at(18.796, 98.985)));
-    assert_eq!(g.centroid("100101"), None);
-    assert_eq!(g.centroid("50"), None);
+    // The 13 Bangkok khwaeng split after the boundaries were drawn; each is
+    // covered by exactly one polygon that names it.
+    assert_eq!(without_polygon.len(), 13, "{without_polygon:?}");
+    for code in &without_polygon {
+        assert!(code.starts_with(BANGKOK_CODE), "{code}");
+        let covering: Vec<&str> = g
+            .boundaries
+            .subdistricts()
+            .iter()
+            .filter(|shape| shape.coverage.others().iter().any(|other| other == code))
+            .map(|shape| shape.code.as_str())
+            .collect();
+        assert_eq!(covering.len(), 1, "{code}: {covering:?}");
+    }
+    // Every polygon's code is a listed subdistrict, but for the two abolished.
+    for shape in g.boundaries.subdistricts() {
+        let listed = g.area(&shape.code).is_some();
+        let abolished = matches!(shape.coverage, boundaries::Coverage::Abolished(_));
+        assert!(listed != abolished, "{}", shape.code);
+        for other in shape.coverage.others() {
+            assert!(g.area(other).is_some(), "{other}");
+        }
+    }
+    // Provinces and districts: each has its polygon.
+    for area in g
+        .areas()
+        .filter(|a| matches!(a.level, AreaLevel::Province | AreaLevel::District))
+    {
+        assert!(g.boundaries.area(&area.code).is_some(), "{}", area.code);
+    }
+    assert!(g.boundaries.area("TH").is_none());
+    assert!(g.boundaries.area("99").is_none());
 }
 
 #[test]
-fn bangkok_region_holds_no_centroid() {
+fn every_polygon_locates_its_representative_point_to_its_own_code() {
     let g = geography();
-    for subdistrict in g.subdistricts_under("TH") {
-        if let Some(c) = g.centroid(&subdistrict.code) {
-            let inside = g
-                .centroids
-                .bangkok_region()
-                .intersects(&Coord { x: c.lon, y: c.lat });
-            assert!(!inside, "{} is inside the Bangkok region", subdistrict.code);
+    let mut checked = 0;
+    for shape in g.boundaries.subdistricts() {
+        let Some(point) = g.representative_point(&shape.code) else {
+            assert!(matches!(shape.coverage, boundaries::Coverage::Abolished(_)));
+            continue;
+        };
+        let located = g
+            .locate(point)
+            .unwrap_or_else(|e| panic!("{}: {e}", shape.code));
+        assert_eq!(located.distance_m, 0.0, "{}", shape.code);
+        assert_eq!(
+            located.subdistrict.map(|s| s.code).as_deref(),
+            Some(shape.code.as_str()),
+            "{point:?}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 7_423);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+    /// Whatever the point, an answer by polygon is a polygon that holds it, and
+    /// the area it names is at distance 0.
+    #[test]
+    fn located_points_lie_in_their_area(lat in 5.6f64..20.5, lon in 97.3f64..105.7) {
+        let g = geography();
+        let point = at(lat, lon);
+        if let Ok(located) = g.locate(point) {
+            let code = located
+                .subdistrict
+                .as_ref()
+                .or(located.district.as_ref())
+                .map(|area| area.code.clone())
+                .unwrap();
+            let (_, distance) = g.nearest_subdistrict_in(&code, point, 10_000.0).unwrap();
+            proptest::prop_assert!((distance - located.distance_m).abs() < 1e-6);
+            proptest::prop_assert!(located.distance_m <= COAST_TOLERANCE_M);
+            proptest::prop_assert_eq!(
+                located.method == LocateMethod::NearestPolygon,
+                located.distance_m > 0.0
+            );
         }
+    }
+}
+
+/// (name, point, subdistrict) for well-known places.
+const KNOWN_PLACES: [(&str, f64, f64, &str); 6] = [
+    // The case: refused to the Suthep volunteer under centroids.
+    ("Chiang Mai University", 18.8035, 98.9530, "500108"),
+    ("Grand Palace", 13.7500, 100.4913, "100101"),
+    ("Patong beach", 7.8961, 98.2966, "830202"),
+    ("Hat Yai", 7.0086, 100.4747, "901101"),
+    ("Chiang Mai old city", 18.7883, 98.9853, "500102"),
+    ("Ko Tao", 10.095, 99.838, "840503"),
+];
+
+#[test]
+fn locates_known_places_by_polygon() {
+    let g = geography();
+    for (name, lat, lon, code) in KNOWN_PLACES {
+        let located = g
+            .locate(at(lat, lon))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(located.method, LocateMethod::Polygon, "{name}");
+        assert_eq!(located.distance_m, 0.0, "{name}");
+        assert!(located.also_possible.is_empty(), "{name}");
+        assert_eq!(located.subdistrict.unwrap().code, code, "{name}");
+        assert_eq!(located.district.unwrap().code, code[..4], "{name}");
+        assert_eq!(located.province.code, code[..2], "{name}");
     }
 }
 
@@ -238,69 +322,68 @@ fn locates_known_points() {
             .locate(at(lat, lon))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(located.province.code, province, "{name}: {located:?}");
-        assert_eq!(located.method, LocateMethod::NearestCentroid, "{name}");
         let subdistrict = located.subdistrict.as_ref().unwrap();
         let district = located.district.as_ref().unwrap();
         assert!(subdistrict.code.starts_with(&district.code), "{name}");
         assert!(district.code.starts_with(province), "{name}");
-        let distance = located.distance_m.unwrap();
-        let expected = haversine_m(at(lat, lon), g.centroid(&subdistrict.code).unwrap());
-        assert!((distance - expected).abs() < 1e-6, "{name}");
-        assert!(distance < 10_000.0, "{name}: {distance} m");
     }
 }
 
 #[test]
-fn locates_district_and_subdistrict() {
+fn bueng_kan_points_get_current_codes() {
     let g = geography();
-    // Chiang Mai's old city is split between Si Phum (500101) and Phra Sing
-    // (500102); the given point is nearer Phra Sing's centroid.
-    let located = g.locate(at(18.7883, 98.9853)).unwrap();
-    assert_eq!(located.district.unwrap().code, "5001");
-    assert_eq!(located.subdistrict.unwrap().code, "500102");
-    // On a subdistrict's centroid, that subdistrict, at distance 0.
-    let located = g.locate(at(18.796, 98.985)).unwrap();
-    assert_eq!(located.subdistrict.unwrap().code, "500101");
-    assert_eq!(located.distance_m, Some(0.0));
+    // The points of the old centroid file's Bueng Kan rows, three of them under
+    // codes from before the province's renumbering: each now gets a current code
+    // whose polygon holds it.
+    for (old, lat, lon, current) in [
+        ("380208", 18.075, 104.015, "380409"),
+        ("380209", 17.914, 103.891, "380408"),
+        ("380706", 18.208, 103.351, "380502"),
+        ("380504", 18.082, 103.843, "380703"),
+    ] {
+        let located = g.locate(at(lat, lon)).unwrap();
+        let subdistrict = located.subdistrict.unwrap();
+        assert_eq!(subdistrict.code, current, "{old}");
+        assert_eq!(located.method, LocateMethod::Polygon, "{old}");
+    }
+    assert!(g.area("380208").is_none() && g.area("380706").is_none());
+    // Tha Faek keeps its current code (OCHA's is from before 2015).
+    let tha_faek = g.representative_point("530407").unwrap();
+    assert_eq!(g.locate(tha_faek).unwrap().district.unwrap().code, "5304");
 }
 
 #[test]
-fn bangkok_falls_back_to_the_province() {
+fn bangkok_khwaeng_without_a_polygon_answer_the_parent() {
     let g = geography();
-    for (name, lat, lon) in [
-        ("Democracy Monument", 13.7563, 100.5018),
-        ("Siam", 13.7466, 100.5393),
-        ("Don Mueang", 13.9, 100.6),
-        ("Thonburi", 13.72, 100.45),
-        ("Min Buri", 13.814, 100.748),
-        ("Nong Chok", 13.855, 100.862),
-        ("Bang Khun Thian", 13.57, 100.44),
-        ("Taling Chan", 13.777, 100.456),
+    // Din Daeng's polygon also holds Ratchadaphisek (102602), split from it.
+    let point = g.representative_point("102601").unwrap();
+    let located = g.locate(point).unwrap();
+    assert_eq!(located.method, LocateMethod::ParentPolygon);
+    assert_eq!(located.subdistrict.unwrap().code, "102601");
+    assert_eq!(located.also_possible, ["102602"]);
+    // Abolished polygons answer their district only.
+    for (abolished, successors) in [
+        ("104701", vec!["104702", "104703"]),
+        ("105001", vec!["105002", "105003", "105004", "105005"]),
     ] {
-        let located = g
-            .locate(at(lat, lon))
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(located.province.code, BANGKOK_CODE, "{name}: {located:?}");
-        assert_eq!(located.method, LocateMethod::ProvinceFallback, "{name}");
-        assert_eq!(
-            (located.district, located.subdistrict, located.distance_m),
-            (None, None, None)
-        );
+        let shape = g.boundaries.subdistrict(abolished).unwrap();
+        let point = geo::InteriorPoint::interior_point(&shape.polygons).unwrap();
+        let located = g.locate(at(point.y(), point.x())).unwrap();
+        assert_eq!(located.method, LocateMethod::ParentPolygon, "{abolished}");
+        assert_eq!(located.subdistrict, None, "{abolished}");
+        assert_eq!(located.district.unwrap().code, abolished[..4]);
+        assert_eq!(located.also_possible, successors);
     }
 }
 
 #[test]
 fn located_serializes_for_the_api() {
-    let located = geography().locate(at(13.7563, 100.5018)).unwrap();
+    let located = geography().locate(at(18.8035, 98.9530)).unwrap();
     let json = serde_json::to_value(&located).unwrap();
-    assert_eq!(json["method"], "province_fallback");
-    assert_eq!(json["province"]["code"], "10");
-    assert!(json["district"].is_null() && json["distance_m"].is_null());
-    let located = geography().locate(at(18.7883, 98.9853)).unwrap();
-    assert_eq!(
-        serde_json::to_value(&located).unwrap()["method"],
-        "nearest_centroid"
-    );
+    assert_eq!(json["method"], "polygon");
+    assert_eq!(json["subdistrict"]["code"], "500108");
+    assert_eq!(json["distance_m"], 0.0);
+    assert_eq!(json["also_possible"], serde_json::json!([]));
 }
 
 #[test]
@@ -313,9 +396,8 @@ fn rejects_points_outside_thailand() {
         ("Kuala Lumpur", 3.139, 101.6869),
         ("Gulf of Thailand, far offshore", 9.5, 101.5),
         ("Null Island", 0.0, 0.0),
-        ("Poipet, 2 km past the border", 13.66, 102.56),
-        // Known gap: Thai, but missing from the outline and without a centroid.
-        ("Ko Tao", 10.095, 99.838),
+        ("Poipet, 0.9 km past the border", 13.66, 102.56),
+        ("Tachileik, 0.9 km past the border", 20.453, 99.88),
     ] {
         let point = at(lat, lon);
         assert!(!g.contains(point), "{name}");
@@ -337,20 +419,18 @@ fn rejects_points_outside_thailand() {
 #[test]
 fn coast_tolerance() {
     let g = geography();
-    // Each pair: about 2 km off the outline's coast (accepted), then 18-22 km
-    // further out at sea (rejected).
+    // Each pair: just off the polygons' coast (accepted, placed in the nearest
+    // polygon), then 12-19 km out at sea (rejected).
     for (name, near, far) in [
-        ("off Pattaya", at(12.93, 100.85), at(12.93, 100.66)),
+        ("off Pattaya", at(12.93, 100.85), at(12.93, 100.55)),
         ("off Phuket's west coast", at(7.88, 98.25), at(7.88, 98.10)),
         ("off Hua Hin", at(12.57, 99.98), at(12.57, 100.15)),
     ] {
-        assert!(
-            !g.outline.covers(near),
-            "{name}: expected just outside the outline"
-        );
         assert!(g.contains(near), "{name}: near point rejected");
         let located = g.locate(near).unwrap();
-        assert_eq!(located.method, LocateMethod::NearestCentroid);
+        if located.method == LocateMethod::NearestPolygon {
+            assert!(located.distance_m > 0.0 && located.distance_m <= COAST_TOLERANCE_M);
+        }
         assert!(!g.contains(far), "{name}: far point accepted");
     }
     // Both land borders were found: 168 edges along Malaysia and 1,554 from
@@ -359,54 +439,97 @@ fn coast_tolerance() {
 }
 
 #[test]
-fn islands_missing_from_the_outline() {
+fn islands_are_in_thailand() {
     let g = geography();
-    // Ko Si Chang (a district of its own), Ko Larn and Ko Sukon lie 5-10 km
-    // off the outline, but near their subdistricts' centroids.
+    // Islands the old outline lacked; they have polygons of their own.
     for (name, lat, lon, province) in [
         ("Ko Si Chang", 13.155, 100.81, "20"),
         ("Ko Larn", 12.918, 100.78, "20"),
         ("Ko Sukon", 7.10, 99.58, "92"),
+        ("Ko Tao", 10.095, 99.838, "84"),
+        ("Ko Phi Phi", 7.74, 98.77, "81"),
+        ("Ko Lipe", 6.49, 99.30, "91"),
     ] {
-        let point = at(lat, lon);
-        assert!(!g.outline.is_near_edge(point), "{name}");
-        let located = g.locate(point).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let located = g
+            .locate(at(lat, lon))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(located.province.code, province, "{name}");
     }
 }
 
-#[test]
-fn subdistrict_centroids_are_in_thailand() {
-    let g = geography();
-    let rejected: Vec<&str> = g
-        .subdistricts_under("TH")
-        .filter(|s| g.centroid(&s.code).is_some_and(|c| !g.contains(c)))
-        .map(|s| s.code.as_str())
-        .collect();
-    // Except Ko Chang in Chiang Rai, on the Mekong 1.7 km past the outline's
-    // border with Laos.
-    assert_eq!(rejected, ["570903"]);
+/// The first point, in steps of `step_m` going east from `from`, that is
+/// located in another subdistrict, with the subdistrict left behind.
+fn crossing_east(g: &Geography, from: GeoPoint, step_m: f64) -> (GeoPoint, String, String) {
+    let own = g.locate(from).unwrap().subdistrict.unwrap().code;
+    let step_deg = step_m / (111_320.0 * from.lat.to_radians().cos());
+    (1..100_000)
+        .map(|n| at(from.lat, from.lon + n as f64 * step_deg))
+        .find_map(|point| {
+            let other = g.locate(point).ok()?.subdistrict?.code;
+            (other != own).then_some((point, own.clone(), other))
+        })
+        .unwrap()
 }
 
 #[test]
-fn distance_to_area() {
+fn near_an_edge_both_sides_count() {
     let g = geography();
-    let old_city = at(18.7883, 98.9853);
-    let to_subdistrict = g.distance_to_area_m("500102", old_city).unwrap();
-    assert!((to_subdistrict - haversine_m(old_city, at(18.785, 98.985))).abs() < 1e-6);
-    // A district or province is as near as its nearest subdistrict centroid.
-    assert_eq!(g.distance_to_area_m("5001", old_city), Some(to_subdistrict));
-    assert_eq!(g.distance_to_area_m("50", old_city), Some(to_subdistrict));
-    assert_eq!(g.distance_to_area_m("TH", old_city), Some(to_subdistrict));
-    // Hat Yai is far from Chiang Mai.
-    let hat_yai = g.distance_to_area_m("90", old_city).unwrap();
-    assert!(hat_yai > 1_200_000.0, "{hat_yai}");
-    // No centroids: Bangkok and its areas; unknown codes; invalid points.
-    assert_eq!(g.distance_to_area_m("10", old_city), None);
-    assert_eq!(g.distance_to_area_m("1001", old_city), None);
-    assert_eq!(g.distance_to_area_m("100101", old_city), None);
-    assert_eq!(g.distance_to_area_m("99", old_city), None);
-    assert_eq!(g.distance_to_area_m("5001", at(f64::NAN, 0.0)), None);
+    // Walk east from Chiang Mai University out of Suthep, 10 m at a time.
+    let (across, suthep, neighbour) = crossing_east(g, at(18.8035, 98.9530), 10.0);
+    assert_eq!(suthep, "500108");
+    // Just across: the neighbour holds it, Suthep is within 300 m of it...
+    let (code, distance) = g
+        .nearest_subdistrict_in(&suthep, across, NEAR_BOUNDARY_M)
+        .unwrap();
+    assert_eq!(code, suthep);
+    assert!(distance > 0.0 && distance <= 15.0, "{distance}");
+    assert_eq!(
+        g.nearest_subdistrict_in(&neighbour, across, 0.0).unwrap().1,
+        0.0
+    );
+    // ... and from the other side, the point just before the edge is in Suthep
+    // and near the neighbour.
+    let before = at(across.lat, across.lon - 20.0 / 111_320.0);
+    assert_eq!(g.locate(before).unwrap().subdistrict.unwrap().code, suthep);
+    let (_, distance) = g
+        .nearest_subdistrict_in(&neighbour, before, NEAR_BOUNDARY_M)
+        .unwrap();
+    assert!(distance > 0.0 && distance <= NEAR_BOUNDARY_M);
+    // A kilometre on, Suthep is not near any more; the district (both) is.
+    let beyond = at(across.lat, across.lon + 1_000.0 / 105_000.0);
+    if g.locate(beyond).unwrap().subdistrict.unwrap().code != suthep {
+        assert!(g
+            .nearest_subdistrict_in(&suthep, beyond, NEAR_BOUNDARY_M)
+            .is_none());
+    }
+    // A larger area answers with its own nearest subdistrict.
+    let (code, _) = g
+        .nearest_subdistrict_in("50", across, NEAR_BOUNDARY_M)
+        .unwrap();
+    assert!(code.starts_with("50") && code.len() == 6, "{code}");
+    assert_eq!(g.nearest_subdistrict_in("99", across, 1e6), None);
+    assert_eq!(g.nearest_subdistrict_in("50", at(f64::NAN, 0.0), 1e6), None);
+}
+
+#[test]
+fn boundaries_as_geojson() {
+    let g = geography();
+    let feature = g.boundary_geojson("500108").unwrap();
+    assert_eq!(feature["type"], "Feature");
+    assert_eq!(feature["properties"]["code"], "500108");
+    assert_eq!(feature["properties"]["name_en"], "Suthep");
+    assert_eq!(feature["geometry"]["type"], "MultiPolygon");
+    let ring = feature["geometry"]["coordinates"][0][0].as_array().unwrap();
+    assert!(ring.len() >= 4 && ring.first() == ring.last());
+    // Larger levels decode on demand.
+    let province = g.boundary_geojson("50").unwrap();
+    assert_eq!(province["properties"]["level"], "province");
+    // A khwaeng without its own polygon is drawn with its parent's.
+    let split = g.boundary_geojson("102602").unwrap();
+    assert_eq!(split["properties"]["code"], "102602");
+    assert_eq!(split["properties"]["polygon_of"], "102601");
+    assert_eq!(g.boundary_geojson("TH"), None);
+    assert_eq!(g.boundary_geojson("99"), None);
 }
 
 #[test]

@@ -1,7 +1,10 @@
-//! Thai administrative areas: browse the hierarchy, look one up, locate a point.
+//! Thai administrative areas: browse the hierarchy, look one up, draw its boundary,
+//! locate a point.
 
-use actix_web::{get, web};
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
@@ -117,4 +120,61 @@ pub async fn locate(
         ])
     })?;
     Ok(web::Json(located))
+}
+
+/// How long a client may reuse a boundary without asking again: they change only
+/// with a new release of the data.
+const BOUNDARY_MAX_AGE_S: u32 = 7 * 24 * 3600;
+
+/// The boundary of a province, district or subdistrict as a GeoJSON `Feature`
+/// (`MultiPolygon`, WGS84 lon/lat; properties `code`, `level`, `name_th`, `name_en`,
+/// and `polygon_of` when a subdistrict has no polygon of its own and is drawn with
+/// the one it was split from). Cacheable: `ETag`, and 304 on a matching
+/// `If-None-Match`. Not for `TH`: draw the provinces.
+#[utoipa::path(
+    tag = "areas",
+    params(("code" = String, Path, example = "500108")),
+    responses(
+        (status = 200, description = "A GeoJSON Feature", content_type = "application/geo+json",
+         body = Object),
+        (status = 304, description = "The client's copy is current"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/areas/{code}/boundary")]
+pub async fn boundary(
+    _user: AuthUser,
+    geography: web::Data<Geography>,
+    code: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let feature = geography
+        .boundary_geojson(code.trim())
+        .ok_or(ApiError::NotFound)?;
+    let body = serde_json::to_vec(&feature).map_err(ApiError::internal)?;
+    // The content's own hash: the tag changes exactly when the drawing does.
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+    let cache = format!("private, max-age={BOUNDARY_MAX_AGE_S}");
+    let current = request
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*");
+    let mut response = if current {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache));
+    Ok(if current {
+        response.finish()
+    } else {
+        response.content_type("application/geo+json").body(body)
+    })
 }

@@ -13,6 +13,7 @@ use crate::domain::{
     Role, Status, TargetGroup,
 };
 use crate::error::ProblemCode;
+use crate::geo::LocateMethod;
 use crate::placement::Flag;
 
 /// One value and what people read for it.
@@ -27,7 +28,7 @@ pub struct Label {
 }
 
 /// Labels by vocabulary: `category`, `priority`, `status`, `action`, `target_group`,
-/// `activity`, `review_status`, `visit_flag`, `role` and `error_code` (every field code
+/// `activity`, `review_status`, `visit_flag`, `role`, `locate_method` and `error_code` (every field code
 /// and every problem code).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"priority": [{"code": "urgent", "th": "เร่งด่วนที่สุด", "en": "Urgent"}]}))]
@@ -61,6 +62,7 @@ pub fn all_labels() -> Labels {
     vocabulary::<ReviewStatus>(&mut labels);
     vocabulary::<Flag>(&mut labels);
     vocabulary::<Role>(&mut labels);
+    vocabulary::<LocateMethod>(&mut labels);
     let errors = FieldCode::ALL
         .iter()
         .map(|code| label(code.as_str(), code.label()))

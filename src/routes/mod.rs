@@ -66,6 +66,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 // `locate` before `{code}`, which would otherwise swallow it.
                 .service(areas::locate)
                 .service(areas::list)
+                .service(areas::boundary)
                 .service(areas::get)
                 .service(meta::list_labels),
         );

@@ -1,5 +1,5 @@
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, spawn_app};
 
@@ -79,28 +79,101 @@ async fn one_area_by_code() {
 async fn locate_finds_subdistrict_district_and_province() {
     let app = spawn_app().await;
     let user = app.admin().await;
+    // Chiang Mai University, inside Suthep (500108): the case.
     let (status, body) = app
-        .get_as(&user, "/api/v1/areas/locate?lat=18.7883&lon=98.9853")
+        .get_as(&user, "/api/v1/areas/locate?lat=18.8035&lon=98.9530")
         .await;
     assert_eq!(status, 200, "{body}");
+    assert_eq!(body["method"], "polygon");
+    assert_eq!(body["subdistrict"]["code"], "500108");
+    assert_eq!(body["subdistrict"]["name_en"], "Suthep");
+    assert_eq!(body["district"]["code"], "5001");
     assert_eq!(body["province"]["code"], "50");
-    assert_eq!(body["method"], "nearest_centroid");
-    let subdistrict = body["subdistrict"]["code"].as_str().unwrap();
-    let district = body["district"]["code"].as_str().unwrap();
-    assert!(subdistrict.starts_with(district) && district.starts_with("50"));
-    assert!(body["distance_m"].as_f64().unwrap() < 5_000.0);
+    assert_eq!(body["distance_m"], 0.0);
+    assert_eq!(body["also_possible"], json!([]));
 }
 
 #[tokio::test]
-async fn locate_in_bangkok_falls_back_and_says_so() {
+async fn locate_in_bangkok_finds_the_khwaeng() {
     let app = spawn_app().await;
     let user = app.admin().await;
+    // The Grand Palace.
     let (status, body) = app
-        .get_as(&user, "/api/v1/areas/locate?lat=13.7563&lon=100.5018")
+        .get_as(&user, "/api/v1/areas/locate?lat=13.75&lon=100.4913")
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["province"]["code"], "10");
-    assert_ne!(body["method"], "nearest_centroid", "{body}");
+    assert_eq!(body["subdistrict"]["code"], "100101");
+    assert_eq!(body["method"], "polygon");
+}
+
+#[tokio::test]
+async fn boundaries_are_geojson_and_cacheable() {
+    let app = spawn_app().await;
+    let user = app.admin().await;
+    let response = app
+        .as_user(&user, Method::GET, "/api/v1/areas/500108/boundary")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/geo+json");
+    assert!(headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let feature: Value = response.json().await.unwrap();
+    assert_eq!(feature["type"], "Feature");
+    assert_eq!(feature["properties"]["code"], "500108");
+    assert_eq!(feature["geometry"]["type"], "MultiPolygon");
+
+    // The client's copy is current: 304, no body, the same tag.
+    for tag in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+    ] {
+        let response = app
+            .as_user(&user, Method::GET, "/api/v1/areas/500108/boundary")
+            .header("If-None-Match", tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 304);
+        assert_eq!(response.headers()["etag"].to_str().unwrap(), etag);
+        assert!(response.bytes().await.unwrap().is_empty());
+    }
+    // Another area's tag does not match.
+    let response = app
+        .as_user(&user, Method::GET, "/api/v1/areas/5001/boundary")
+        .header("If-None-Match", etag.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let district: Value = response.json().await.unwrap();
+    assert_eq!(district["properties"]["level"], "district");
+
+    // A khwaeng without its own polygon is drawn with the one it was split from.
+    let (status, split) = app.get_as(&user, "/api/v1/areas/102602/boundary").await;
+    assert_eq!(status, 200);
+    assert_eq!(split["properties"]["polygon_of"], "102601");
+
+    for missing in ["99", "TH", "abc"] {
+        let response = app
+            .as_user(
+                &user,
+                Method::GET,
+                &format!("/api/v1/areas/{missing}/boundary"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 404, "not_found").await;
+    }
+    let anonymous = app.get("/api/v1/areas/50/boundary").await;
+    assert_eq!(anonymous.status(), 401);
 }
 
 #[tokio::test]

@@ -481,6 +481,13 @@ async fn exports_parse_back_to_the_data() {
         json!([98.9853, 18.7883])
     );
     assert_eq!(features[0]["properties"]["id"], fx.inside[0].as_str());
+    // Each feature's area_code joins to that area's boundary.
+    let code = features[0]["properties"]["area_code"].as_str().unwrap();
+    let (status, boundary) = app
+        .get_as(&fx.supervisor, &format!("/api/v1/areas/{code}/boundary"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(boundary["properties"]["code"], code);
 
     // The summary as CSV carries the report's figures.
     let (_, body) = download(

@@ -2,7 +2,8 @@
 //! geography, reading with filters, review and photos.
 
 use chrono::{Duration, Utc};
-use fieldweek::domain::Role;
+use fieldweek::domain::{GeoPoint, Role};
+use fieldweek::geo::Geography;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -314,6 +315,98 @@ async fn every_rule_of_a_visit_is_checked() {
     assert_eq!(count_visits(&app), 1);
 }
 
+/// Walks east from `from` in 10 m steps to the first point located in another
+/// subdistrict: (that point, the subdistrict left, the one entered).
+fn crossing_east(geography: &Geography, from: GeoPoint) -> (GeoPoint, String, String) {
+    let code = |point| geography.locate(point).unwrap().subdistrict.unwrap().code;
+    let own = code(from);
+    let step = 10.0 / (111_320.0 * from.lat.to_radians().cos());
+    (1..10_000)
+        .map(|n| GeoPoint::new(from.lat, from.lon + f64::from(n) * step))
+        .find_map(|point| {
+            let other = code(point);
+            (other != own).then(|| (point, own.clone(), other))
+        })
+        .unwrap()
+}
+
+fn at(point: GeoPoint, accuracy_m: f64) -> Value {
+    json!({"lat": point.lat, "lon": point.lon, "accuracy_m": accuracy_m})
+}
+
+#[tokio::test]
+async fn coarse_edges_do_not_block_field_work() {
+    let app = spawn_app().await;
+    let geography = Geography::load().unwrap();
+    let cmu = GeoPoint::new(18.8035, 98.9530);
+    let (across, suthep, neighbour) = crossing_east(&geography, cmu);
+    assert_eq!(suthep, "500108");
+    let suthep_volunteer = app.user("suthep", Role::Volunteer, &suthep).await;
+    let neighbour_volunteer = app.user("neighbour", Role::Volunteer, &neighbour).await;
+
+    // The case: Chiang Mai University is Suthep's, no flag.
+    let mut body = visit(&new_id());
+    body["location"] = at(cmu, 8.0);
+    let stored = file_ok(&app, &suthep_volunteer, &body).await;
+    assert_eq!(
+        (&stored["area_code"], &stored["flags"]),
+        (&json!(suthep), &json!([]))
+    );
+
+    // A few metres across the edge: the neighbour's by the polygons, but within
+    // 300 m of Suthep, so Suthep's volunteer files it in Suthep, flagged.
+    body = visit(&new_id());
+    body["location"] = at(across, 8.0);
+    let stored = file_ok(&app, &suthep_volunteer, &body).await;
+    assert_eq!(stored["area_code"], suthep.as_str());
+    assert_eq!(stored["flags"], json!(["near_boundary"]));
+    // The neighbour's volunteer at the same point: inside, no flag.
+    body = visit(&new_id());
+    body["location"] = at(across, 8.0);
+    let stored = file_ok(&app, &neighbour_volunteer, &body).await;
+    assert_eq!(
+        (&stored["area_code"], &stored["flags"]),
+        (&json!(neighbour), &json!([]))
+    );
+
+    // The other side: 20 m back inside Suthep, the neighbour's volunteer files it
+    // in the neighbour, flagged.
+    let before = GeoPoint::new(across.lat, across.lon - 20.0 / 105_000.0);
+    body = visit(&new_id());
+    body["location"] = at(before, 8.0);
+    let stored = file_ok(&app, &neighbour_volunteer, &body).await;
+    assert_eq!(stored["area_code"], neighbour.as_str());
+    assert_eq!(stored["flags"], json!(["near_boundary"]));
+
+    // Declared: just across the edge is near, not a mismatch.
+    body = visit(&new_id());
+    body["location"] = at(across, 8.0);
+    body["area_code"] = json!(suthep);
+    let stored = file_ok(&app, &suthep_volunteer, &body).await;
+    assert_eq!(stored["flags"], json!(["near_boundary"]));
+
+    // Two kilometres into the neighbour is really elsewhere: refused when derived,
+    // flagged area_mismatch when declared; a fix that poor is flagged as such
+    // but its accuracy widens the margin.
+    let far = GeoPoint::new(across.lat, across.lon + 2_000.0 / 105_000.0);
+    if geography.locate(far).unwrap().subdistrict.unwrap().code != suthep {
+        body = visit(&new_id());
+        body["location"] = at(far, 8.0);
+        assert_eq!(
+            fields_of(&app, &suthep_volunteer, body.clone()).await,
+            ["area_code"]
+        );
+        body["area_code"] = json!(suthep);
+        let stored = file_ok(&app, &suthep_volunteer, &body).await;
+        assert_eq!(stored["flags"], json!(["area_mismatch"]));
+        body = visit(&new_id());
+        body["location"] = at(far, 2_500.0);
+        let stored = file_ok(&app, &suthep_volunteer, &body).await;
+        assert_eq!(stored["area_code"], suthep.as_str());
+        assert_eq!(stored["flags"], json!(["low_accuracy", "near_boundary"]));
+    }
+}
+
 #[tokio::test]
 async fn the_area_is_derived_checked_and_flagged() {
     let app = spawn_app().await;
@@ -326,7 +419,7 @@ async fn the_area_is_derived_checked_and_flagged() {
         json!([])
     );
 
-    // Declared in the volunteer's district but far from the GPS point: kept, flagged.
+    // Declared in the volunteer's district but the GPS point is elsewhere: kept, flagged.
     let mut far = visit(&new_id());
     far["location"] = json!({"lat": 18.9, "lon": 98.7, "accuracy_m": 250.0});
     far["area_code"] = json!("500102");
