@@ -33,11 +33,15 @@ pub struct LocationInput {
 string_enum! {
     /// Set by the server: `area_mismatch` (the declared subdistrict is far from the GPS
     /// point), `low_accuracy` (GPS accuracy worse than 100 m), `area_approximate` (no
-    /// subdistrict could be derived from the point; the record is filed at province level).
+    /// subdistrict could be derived from the point; the record is filed at province level),
+    /// `photo_far_from_record` (a photo's EXIF position is more than 1 km from the point),
+    /// `photo_time_mismatch` (a photo's EXIF time is more than 24 h from the record's).
     Flag {
         AreaMismatch => "area_mismatch",
         LowAccuracy => "low_accuracy",
         AreaApproximate => "area_approximate",
+        PhotoFarFromRecord => "photo_far_from_record",
+        PhotoTimeMismatch => "photo_time_mismatch",
     }
 }
 
@@ -54,6 +58,14 @@ impl Labelled for Flag {
             Flag::AreaApproximate => (
                 "Filed at province level (no subdistrict found)",
                 "ระบุพื้นที่ได้เพียงระดับจังหวัด",
+            ),
+            Flag::PhotoFarFromRecord => (
+                "Photo taken more than 1 km from the record's point",
+                "ภาพถ่ายอยู่ห่างจากพิกัดที่บันทึกเกิน 1 กม.",
+            ),
+            Flag::PhotoTimeMismatch => (
+                "Photo taken more than 24 hours from the record's time",
+                "ภาพถ่ายต่างจากเวลาที่บันทึกเกิน 24 ชั่วโมง",
             ),
         };
         Message::new(en, th)

@@ -376,6 +376,8 @@ impl<'a> GrievanceMaker<'a> {
             overdue_notified: tracking.status.is_open() && tracking.due_at < now,
             content_hash,
             anonymised_at: None,
+            photos_expected: 0,
+            photos_received: 0,
             id: GrievanceId::unchecked(id),
         });
         chunk.events.extend(history.events);

@@ -43,6 +43,7 @@ pub fn views(
         store::events_and_comments(conn, &ids, policy::may_read_internal_comments(user))?;
     let mut duplicates =
         store::possible_duplicates(conn, &rows, &policy::visibility(user), super::DUPLICATES)?;
+    let mut photos = crate::db::photos::of_grievances(conn, &ids)?;
     let rows: Vec<(GrievanceRow, Extras)> = rows
         .into_iter()
         .map(|row| {
@@ -50,6 +51,7 @@ pub fn views(
                 history: events.remove(&row.id).unwrap_or_default(),
                 comments: comments.remove(&row.id).unwrap_or_default(),
                 possible_duplicates: duplicates.remove(row.id.as_str()).unwrap_or_default(),
+                photos: photos.remove(&row.id).unwrap_or_default(),
                 unmasked: unmask(&row),
             };
             (row, extras)

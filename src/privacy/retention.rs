@@ -1,7 +1,9 @@
 //! The retention job: personal data of grievances closed or rejected longer ago than the
 //! configured period is erased, in batches, each batch audited; webhook deliveries are
-//! pruned some days after they were delivered.
+//! pruned some days after they were delivered; resumable uploads past their expiry are
+//! removed with their bytes (a half photo of a citizen's home is personal data too).
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::db::audit::{self, AuditEntry, ClientInfo};
@@ -61,8 +63,35 @@ pub fn run_once(db: &Db, retention: Retention) -> Result<usize, ApiError> {
     }
 }
 
+/// Removes the uploads past their expiry, finished or not, and the bytes of those
+/// unfinished (`uploads_dir`, where `db::uploads::file_of` keeps them); returns how many.
+pub fn sweep_expired_uploads(db: &Db, uploads_dir: &Path) -> Result<usize, ApiError> {
+    let mut total = 0;
+    loop {
+        let ids = db.write_blocking(|conn| {
+            Ok(crate::db::uploads::expired(conn, crate::db::now(), BATCH)?)
+        })?;
+        // The bytes first: a row without bytes is found again and removed next time; bytes
+        // without a row would stay for ever.
+        for id in &ids {
+            match std::fs::remove_file(crate::db::uploads::file_of(uploads_dir, id)) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(ApiError::internal(error));
+                }
+                _ => {}
+            }
+        }
+        let count = ids.len();
+        db.write_blocking(move |conn| Ok(crate::db::uploads::delete_many(conn, &ids)?))?;
+        total += count;
+        if (count as i64) < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
 /// Runs the job now and then every `interval`, until the process ends.
-pub async fn run_forever(db: Db, retention: Retention, interval: Duration) {
+pub async fn run_forever(db: Db, retention: Retention, uploads_dir: PathBuf, interval: Duration) {
     loop {
         let job_db = db.clone();
         match actix_web::web::block(move || run_once(&job_db, retention)).await {
@@ -70,6 +99,13 @@ pub async fn run_forever(db: Db, retention: Retention, interval: Duration) {
             Ok(Ok(count)) => tracing::info!(count, "retention: personal data erased"),
             Ok(Err(error)) => tracing::warn!(%error, "retention job failed"),
             Err(error) => tracing::warn!(%error, "retention job panicked"),
+        }
+        let (job_db, dir) = (db.clone(), uploads_dir.clone());
+        match actix_web::web::block(move || sweep_expired_uploads(&job_db, &dir)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(count)) => tracing::info!(count, "retention: expired uploads removed"),
+            Ok(Err(error)) => tracing::warn!(%error, "upload sweep failed"),
+            Err(error) => tracing::warn!(%error, "upload sweep panicked"),
         }
         tokio::time::sleep(interval).await;
     }

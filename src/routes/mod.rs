@@ -7,10 +7,12 @@ mod examples;
 pub mod grievances;
 pub mod health;
 pub mod meta;
+mod photos;
 pub mod plans;
 pub mod privacy;
 pub mod query;
 pub mod reports;
+pub mod uploads;
 pub mod users;
 pub mod visits;
 
@@ -55,6 +57,13 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(grievances::get)
                 .service(grievances::transition)
                 .service(grievances::comment)
+                .service(grievances::upload_photo)
+                .service(grievances::get_photo)
+                .service(uploads::options)
+                .service(uploads::create)
+                .service(uploads::status)
+                .service(uploads::append)
+                .service(uploads::terminate)
                 // `export` before any broader `/reports/weekly...` match.
                 .service(reports::export)
                 .service(reports::weekly_report)
