@@ -276,8 +276,11 @@ impl UploadDesk {
         Ok(row)
     }
 
-    /// `HEAD /uploads/{id}`.
+    /// `HEAD /uploads/{id}`. A request still writing to the upload (the one whose
+    /// connection just dropped, say) is waited for, so the offset told includes its
+    /// bytes; should it hang on, the stored offset is told all the same.
     pub async fn status(&self, db: &Db, user: &AuthUser, id: &str) -> Result<UploadRow, ApiError> {
+        let _guard = self.lock(id).await.ok();
         self.find(db, user, id).await
     }
 
