@@ -61,6 +61,8 @@ fn operations_mut(
         item.post.as_mut(),
         item.delete.as_mut(),
         item.patch.as_mut(),
+        item.head.as_mut(),
+        item.options.as_mut(),
     ]
     .into_iter()
     .flatten()

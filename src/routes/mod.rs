@@ -16,6 +16,7 @@ pub mod uploads;
 pub mod users;
 pub mod visits;
 
+use actix_web::middleware::from_fn;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 // A body of raw bytes (a photo, a spreadsheet) as `type: string, format: binary`, so
@@ -59,11 +60,15 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(grievances::comment)
                 .service(grievances::upload_photo)
                 .service(grievances::get_photo)
-                .service(uploads::options)
-                .service(uploads::create)
-                .service(uploads::status)
-                .service(uploads::append)
-                .service(uploads::terminate)
+                .service(
+                    scope::scope("/uploads")
+                        .wrap(from_fn(uploads::tus_resumable))
+                        .service(uploads::options)
+                        .service(uploads::create)
+                        .service(uploads::status)
+                        .service(uploads::append)
+                        .service(uploads::terminate),
+                )
                 // `export` before any broader `/reports/weekly...` match.
                 .service(reports::export)
                 .service(reports::weekly_report)

@@ -2,7 +2,10 @@
 //! the headers in and out. The protocol's rules and use cases are
 //! `crate::photos::uploads`; a finished upload is a photo like one sent whole.
 
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
 use actix_web::{
     delete, head, options, patch, post, web, HttpRequest, HttpResponse, HttpResponseBuilder,
 };
@@ -18,6 +21,19 @@ use crate::photos::uploads::{
 };
 
 const OFFSET_STREAM: &str = "application/offset+octet-stream";
+
+/// tus: every answer about uploads names the protocol version, refusals included.
+pub async fn tus_resumable(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    response.headers_mut().insert(
+        HeaderName::from_static("tus-resumable"),
+        HeaderValue::from_static(TUS_VERSION),
+    );
+    Ok(response)
+}
 
 fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -73,7 +89,6 @@ fn http_date(at: NaiveDateTime) -> String {
 /// 200 already held).
 fn describe(response: &mut HttpResponseBuilder, row: &UploadRow) {
     response
-        .insert_header(("Tus-Resumable", TUS_VERSION))
         .insert_header(("Upload-Offset", row.upload_offset.to_string()))
         .insert_header(("Upload-Expires", http_date(row.expires_at)));
     if let (Some(photo_id), Some(record)) = (
@@ -105,8 +120,9 @@ fn describe(response: &mut HttpResponseBuilder, row: &UploadRow) {
             ("Tus-Checksum-Algorithm" = String, description = "sha1,sha256"),
         )),
     ),
+    security(())
 )]
-#[options("/uploads")]
+#[options("")]
 pub async fn options() -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header(("Tus-Resumable", TUS_VERSION))
@@ -149,7 +165,7 @@ pub async fn options() -> HttpResponse {
     ),
     security(("bearer" = []))
 )]
-#[post("/uploads")]
+#[post("")]
 pub async fn create(
     user: AuthUser,
     req: HttpRequest,
@@ -212,7 +228,7 @@ pub async fn create(
     ),
     security(("bearer" = []))
 )]
-#[head("/uploads/{id}")]
+#[head("/{id}")]
 pub async fn status(
     user: AuthUser,
     req: HttpRequest,
@@ -267,7 +283,7 @@ pub async fn status(
     ),
     security(("bearer" = []))
 )]
-#[patch("/uploads/{id}")]
+#[patch("/{id}")]
 pub async fn append(
     user: AuthUser,
     req: HttpRequest,
@@ -307,7 +323,7 @@ pub async fn append(
     ),
     security(("bearer" = []))
 )]
-#[delete("/uploads/{id}")]
+#[delete("/{id}")]
 pub async fn terminate(
     user: AuthUser,
     req: HttpRequest,
@@ -317,7 +333,5 @@ pub async fn terminate(
 ) -> Result<HttpResponse, ApiError> {
     require_tus(&req)?;
     desk.terminate(&db, &user, &id).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header(("Tus-Resumable", TUS_VERSION))
-        .finish())
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -388,6 +388,11 @@ async fn limits_and_scoping_hold_at_creation() {
         .await
         .unwrap();
     assert_eq!(header(&response, "tus-version"), "1.0.0");
+    assert_eq!(
+        header(&response, "tus-resumable"),
+        "1.0.0",
+        "refusals name it too"
+    );
     assert_problem(response, 412, "tus_version_unsupported").await;
     // No Upload-Length.
     let response = app
