@@ -301,6 +301,12 @@ pub async fn append(
     }
     let offset = byte_count(&req, "Upload-Offset")?;
     let checksum = checksum(&req)?;
+    // More than any photo may be: refused before a byte is read.
+    if byte_count(&req, "Content-Length").is_ok_and(|n| n > MAX_PHOTO_BYTES as i64) {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_PHOTO_BYTES,
+        });
+    }
     let progress = desk
         .append(&db, &user, &id, offset, checksum, &mut payload)
         .await?;

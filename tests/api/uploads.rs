@@ -528,6 +528,16 @@ async fn an_upload_is_its_creators_alone_and_ends_on_delete() {
         .unwrap();
     assert_problem(response, 404, "not_found").await;
     assert_eq!(offset_of(&app, &volunteer, &path).await, 5_000);
+    // Past the declared length: 413, and the chunk is discarded.
+    let mut too_long = bytes[5_000..].to_vec();
+    too_long.extend([0; 10]);
+    assert_problem(
+        patch(&app, &volunteer, &path, 5_000, too_long, None).await,
+        413,
+        "payload_too_large",
+    )
+    .await;
+    assert_eq!(offset_of(&app, &volunteer, &path).await, 5_000);
     // PATCH must say what it sends.
     let response = app
         .as_user(&volunteer, Method::PATCH, &path)
