@@ -551,6 +551,20 @@ async fn an_upload_is_its_creators_alone_and_ends_on_delete() {
     assert_problem(response, 415, "unsupported_media_type").await;
 
     assert_eq!(upload_files(&app), 1);
+    // A half photo of a citizen's home is the server's user's alone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = app.data_dir.path().join("photos/uploads");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        assert_eq!(mode(&file), 0o600);
+    }
     let response = app
         .as_user(&volunteer, Method::DELETE, &path)
         .header("Tus-Resumable", "1.0.0")
