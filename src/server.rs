@@ -172,6 +172,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             grievance_days: config.retention_days,
             delivered_webhook_days: config.webhook_keep_days,
         },
+        services.photos.root().to_owned(),
         services.photos.uploads_dir(),
         std::time::Duration::from_secs(3600),
     ));

@@ -41,6 +41,11 @@ impl PhotoStore {
         Ok(Self { root })
     }
 
+    /// The folder of the photos (`<2 hex>/<sha256>`), `tmp/` and `uploads/`.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn path_of(&self, sha256: &str) -> PathBuf {
         self.root.join(&sha256[..2]).join(sha256)
     }
@@ -162,7 +167,17 @@ impl PhotoStore {
             .await
             .map_err(storage_error)?;
         if tokio::fs::try_exists(&target).await.unwrap_or(false) {
-            // The same bytes are already stored (for this or another visit).
+            // The same bytes are already stored (for this or another record). Touched, so
+            // the sweep of unreferenced photos leaves them to the row about to refer to them.
+            let touched = target.clone();
+            actix_web::web::block(move || {
+                std::fs::File::options()
+                    .write(true)
+                    .open(&touched)
+                    .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+            })
+            .await?
+            .map_err(storage_error)?;
             return Ok(());
         }
         tokio::fs::rename(&temp_path, &target)

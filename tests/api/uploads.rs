@@ -941,3 +941,94 @@ async fn a_photos_exif_flags_a_record_it_does_not_match() {
         .unwrap();
     assert!(label["th"].as_str().unwrap().contains("24"));
 }
+
+#[tokio::test]
+async fn an_erased_grievance_loses_its_photos_and_their_bytes() {
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "50").await;
+    let admin = app.admin().await;
+    let body = grievance(&new_id());
+    let national_id = body["complainant"]["national_id"].clone();
+    let response = app
+        .send_as(&volunteer, Method::POST, "/api/v1/grievances", &body)
+        .await;
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bytes = jpeg(8, 4_000);
+    let response = app
+        .as_user(
+            &volunteer,
+            Method::POST,
+            &format!("/api/v1/grievances/{id}/photos"),
+        )
+        .header("Content-Type", "image/jpeg")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let photo: Value = response.json().await.unwrap();
+    // A visit's photo, which the erasure does not concern.
+    let visit_id = new_visit(&app, &volunteer, visit(&new_id())).await;
+    let kept = jpeg(9, 4_000);
+    let response = app
+        .as_user(
+            &volunteer,
+            Method::POST,
+            &format!("/api/v1/visits/{visit_id}/photos"),
+        )
+        .header("Content-Type", "image/jpeg")
+        .body(kept.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    let response = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/privacy/erasure",
+            &json!({"national_id": national_id}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let photo_path = format!(
+        "/api/v1/grievances/{id}/photos/{}",
+        photo["id"].as_str().unwrap()
+    );
+    let response = app
+        .as_user(&volunteer, Method::GET, &photo_path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let (_, stored) = app
+        .get_as(&volunteer, &format!("/api/v1/grievances/{id}"))
+        .await;
+    assert_eq!(stored["photos"], json!([]));
+    assert_eq!(stored["photos_received"], 0);
+
+    let file = |bytes: &[u8]| {
+        let sha = hex::encode(sha2::Sha256::digest(bytes));
+        app.data_dir.path().join("photos").join(&sha[..2]).join(sha)
+    };
+    assert!(file(&bytes).exists());
+    let db = app.services.db.clone();
+    let root = app.services.photos.root().to_owned();
+    let removed = tokio::task::spawn_blocking(move || {
+        fieldweek::privacy::retention::sweep_unreferenced_photos(&db, &root, StdDuration::ZERO)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(removed, 1);
+    assert!(
+        !file(&bytes).exists(),
+        "the erased grievance's photo is gone from disk"
+    );
+    assert!(file(&kept).exists(), "a visit's photo stays");
+}
