@@ -46,7 +46,8 @@ fi
 # type (see api-spec/openapi-python-client.yaml). Anything else is a part of the API the
 # generated client lacks.
 warnings=$(grep -E '^(WARNING|ERROR)' "$work/generate.log" | sort | uniq -c | sed 's/^ *//' || true)
-expected="2 WARNING parsing POST /api/v1/visits/{id}/photos within visits."
+expected="2 WARNING parsing POST /api/v1/grievances/{id}/photos within grievances.
+2 WARNING parsing POST /api/v1/visits/{id}/photos within visits."
 if [ "$warnings" != "$expected" ] ||
     ! grep -qx 'Unsupported content type image/png' "$work/generate.log" ||
     ! grep -qx 'Unsupported content type image/webp' "$work/generate.log"; then

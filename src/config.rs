@@ -148,6 +148,8 @@ pub struct Config {
     pub max_connections_per_address: usize,
     /// Days a delivered webhook stays in the outbox before it is pruned.
     pub webhook_keep_days: i64,
+    /// Seconds an unfinished resumable upload lives (`Upload-Expires`).
+    pub upload_expiry_seconds: i64,
 }
 
 impl Config {
@@ -179,6 +181,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             max_connections_per_address: 256,
             webhook_keep_days: 30,
+            upload_expiry_seconds: 24 * 3600,
         }
     }
 
@@ -340,6 +343,10 @@ impl Config {
         if let Some(days) = get("FIELDWEEK_WEBHOOK_KEEP_DAYS") {
             config.webhook_keep_days =
                 parse_in_range("FIELDWEEK_WEBHOOK_KEEP_DAYS", days, 1, 3650)?;
+        }
+        if let Some(secs) = get("FIELDWEEK_UPLOAD_EXPIRY_SECONDS") {
+            config.upload_expiry_seconds =
+                parse_in_range("FIELDWEEK_UPLOAD_EXPIRY_SECONDS", secs, 60, 30 * 24 * 3600)?;
         }
         if let Some(days) = get("FIELDWEEK_RETENTION_DAYS") {
             config.retention_days = parse_in_range("FIELDWEEK_RETENTION_DAYS", days, 1, 36_500)?;

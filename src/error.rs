@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -94,6 +94,11 @@ string_enum! {
         InsufficientStorage => "insufficient_storage",
         InternalError => "internal_error",
         RequestFailed => "request_failed",
+        OffsetMismatch => "offset_mismatch",
+        ChecksumMismatch => "checksum_mismatch",
+        TusVersionUnsupported => "tus_version_unsupported",
+        UploadExpired => "upload_expired",
+        UploadLocked => "upload_locked",
     }
 }
 
@@ -126,6 +131,11 @@ impl ProblemCode {
             Self::InsufficientStorage => ("No room to store", "พื้นที่จัดเก็บข้อมูลไม่พอ"),
             Self::InternalError => ("Internal error", "ระบบขัดข้อง"),
             Self::RequestFailed => ("Request failed", "ดำเนินการไม่สำเร็จ"),
+            Self::OffsetMismatch => ("Wrong upload offset", "ตำแหน่งการส่งไฟล์ไม่ตรงกัน"),
+            Self::ChecksumMismatch => ("Checksum mismatch", "ค่าตรวจสอบไฟล์ไม่ตรงกัน"),
+            Self::TusVersionUnsupported => ("Unsupported tus version", "ไม่รองรับโพรโทคอล tus รุ่นนี้"),
+            Self::UploadExpired => ("Upload expired", "การส่งไฟล์หมดอายุแล้ว"),
+            Self::UploadLocked => ("Upload in use", "ไฟล์นี้กำลังถูกส่งอยู่"),
         };
         Message::new(en, th)
     }
@@ -139,8 +149,25 @@ pub enum ConflictCode {
     InvalidTransition,
 }
 
+/// The problems of a resumable (tus) upload, each with the status tus gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadCode {
+    /// 409: the client's `Upload-Offset` is not the stored one.
+    OffsetMismatch,
+    /// 460: the bytes of a chunk do not match its `Upload-Checksum`.
+    ChecksumMismatch,
+    /// 412: a `Tus-Resumable` version other than 1.0.0.
+    TusVersionUnsupported,
+    /// 410: the upload passed its `Upload-Expires`.
+    Expired,
+    /// 423: another request is writing to this upload.
+    Locked,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    #[error("upload: {}", detail.en)]
+    Upload { code: UploadCode, detail: Message },
     #[error("malformed request: {}", .0.en)]
     MalformedRequest(Message),
     #[error("authentication required: {}", .0.en)]
@@ -234,8 +261,26 @@ impl ApiError {
         Self::Internal(cause.into())
     }
 
+    pub fn upload(
+        code: UploadCode,
+        en: impl Into<Cow<'static, str>>,
+        th: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::Upload {
+            code,
+            detail: Message::new(en, th),
+        }
+    }
+
     pub fn problem_code(&self) -> ProblemCode {
         match self {
+            Self::Upload { code, .. } => match code {
+                UploadCode::OffsetMismatch => ProblemCode::OffsetMismatch,
+                UploadCode::ChecksumMismatch => ProblemCode::ChecksumMismatch,
+                UploadCode::TusVersionUnsupported => ProblemCode::TusVersionUnsupported,
+                UploadCode::Expired => ProblemCode::UploadExpired,
+                UploadCode::Locked => ProblemCode::UploadLocked,
+            },
             Self::MalformedRequest(_) => ProblemCode::MalformedRequest,
             Self::Unauthenticated(_) => ProblemCode::Unauthenticated,
             Self::InvalidCredentials => ProblemCode::InvalidCredentials,
@@ -275,7 +320,7 @@ impl ApiError {
             | Self::VersionMismatch(d)
             | Self::UnsupportedMediaType(d)
             | Self::ServiceUnavailable(d) => Some(d.clone()),
-            Self::Conflict { detail, .. } => Some(detail.clone()),
+            Self::Conflict { detail, .. } | Self::Upload { detail, .. } => Some(detail.clone()),
             Self::InvalidCredentials => message(
                 "unknown username or wrong password",
                 "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง",
@@ -330,7 +375,10 @@ impl ApiError {
         Problem {
             problem_type: format!("urn:fieldweek:problem:{}", code.as_str()),
             title: match language {
-                Language::English => status.canonical_reason().unwrap_or("Error").to_owned(),
+                Language::English => status
+                    .canonical_reason()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| code.label().en.into_owned()),
                 Language::Thai => code.label().th.into_owned(),
             },
             status: status.as_u16(),
@@ -360,6 +408,17 @@ impl ApiError {
                 HeaderValue::from((*retry_after_secs).max(1)),
             );
         }
+        if let Self::Upload {
+            code: UploadCode::TusVersionUnsupported,
+            ..
+        } = self
+        {
+            // tus: a 412 names the versions the server speaks.
+            response.headers_mut().insert(
+                HeaderName::from_static("tus-version"),
+                HeaderValue::from_static("1.0.0"),
+            );
+        }
         if matches!(
             self,
             Self::Unauthenticated(_) | Self::InvalidCredentials | Self::TokenExpired
@@ -382,6 +441,16 @@ impl ResponseError for ApiError {
             }
             Self::AccountDisabled | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Upload { code, .. } => match code {
+                UploadCode::OffsetMismatch => StatusCode::CONFLICT,
+                // tus 1.0.0's checksum extension: 460 Checksum Mismatch.
+                UploadCode::ChecksumMismatch => {
+                    StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
+                }
+                UploadCode::TusVersionUnsupported => StatusCode::PRECONDITION_FAILED,
+                UploadCode::Expired => StatusCode::GONE,
+                UploadCode::Locked => StatusCode::LOCKED,
+            },
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::VersionMismatch(_) => StatusCode::PRECONDITION_FAILED,

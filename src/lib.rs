@@ -19,6 +19,7 @@ pub mod geo;
 pub mod grievances;
 pub mod http;
 pub mod openapi;
+pub mod photos;
 pub mod placement;
 pub mod policy;
 pub mod privacy;

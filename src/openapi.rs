@@ -20,7 +20,8 @@ use crate::error::{FieldCode, FieldProblem, Problem, ProblemCode};
         (name = "auth", description = "Login, token refresh and logout; one's own account."),
         (name = "users", description = "Accounts, managed within one's own area."),
         (name = "visits", description = "Weekly field visits: filing, offline sync, review, photos."),
-        (name = "grievances", description = "Citizens' grievances: filing, workflow, SLAs, comments."),
+        (name = "grievances", description = "Citizens' grievances: filing, workflow, SLAs, comments, photos."),
+        (name = "uploads", description = "Resumable photo uploads over tus 1.0.0 (creation, creation-with-upload, expiration, termination, checksum), for visits and grievances on a bad network."),
         (name = "reports", description = "Weekly field summaries and their exports."),
         (name = "plans", description = "One-year plans with targets, and progress."),
         (name = "privacy", description = "PDPA data-subject requests (admins)."),
@@ -60,6 +61,8 @@ fn operations_mut(
         item.post.as_mut(),
         item.delete.as_mut(),
         item.patch.as_mut(),
+        item.head.as_mut(),
+        item.options.as_mut(),
     ]
     .into_iter()
     .flatten()

@@ -34,12 +34,16 @@ string_enum! {
     /// worse than 100 m), `area_approximate` (no subdistrict could be derived from the
     /// point; the record is filed at district or province level), `near_boundary` (the
     /// point lies just outside the record's area, within its accuracy or 300 m of the
-    /// area's coarse edge, or off the coast beside it; filed there all the same).
+    /// area's coarse edge, or off the coast beside it; filed there all the same),
+    /// `photo_far_from_record` (a photo's EXIF position is more than 1 km from the point),
+    /// `photo_time_mismatch` (a photo's EXIF time is more than 24 h from the record's).
     Flag {
         AreaMismatch => "area_mismatch",
         LowAccuracy => "low_accuracy",
         AreaApproximate => "area_approximate",
         NearBoundary => "near_boundary",
+        PhotoFarFromRecord => "photo_far_from_record",
+        PhotoTimeMismatch => "photo_time_mismatch",
     }
 }
 
@@ -60,6 +64,14 @@ impl Labelled for Flag {
             Flag::NearBoundary => (
                 "GPS point just outside the area's boundary",
                 "พิกัด GPS อยู่นอกเขตพื้นที่เล็กน้อย (ใกล้แนวเขต)",
+            ),
+            Flag::PhotoFarFromRecord => (
+                "Photo taken more than 1 km from the record's point",
+                "ภาพถ่ายอยู่ห่างจากพิกัดที่บันทึกเกิน 1 กม.",
+            ),
+            Flag::PhotoTimeMismatch => (
+                "Photo taken more than 24 hours from the record's time",
+                "ภาพถ่ายต่างจากเวลาที่บันทึกเกิน 24 ชั่วโมง",
             ),
         };
         Message::new(en, th)

@@ -18,6 +18,7 @@
 use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
 use crate::db::users::UserRow;
+use crate::db::visits::VisitRow;
 use crate::domain::AreaScope;
 use crate::domain::{Actor, AreaCode, Labelled, Role, UserId, Visibility};
 use crate::error::ApiError;
@@ -124,6 +125,41 @@ pub fn may_unmask(user: &AuthUser, grievance: &GrievanceRow) -> bool {
     grievance.reporter_id == user.id
         || grievance.assignee_id.as_ref() == Some(&user.id)
         || (user.role.is_supervisor_or_above() && user.scope.covers_code(&grievance.area_code))
+}
+
+/// The record a photo would be added to, as [`may_add_photo`] judges it.
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoTarget<'a> {
+    Visit(&'a VisitRow),
+    Grievance(&'a GrievanceRow),
+}
+
+/// Who adds photos to a record the caller can see: a visit's author; a grievance's
+/// reporter and its assignee (who may photograph what was done). Others only look.
+pub fn may_add_photo(user: &AuthUser, target: PhotoTarget<'_>) -> bool {
+    match target {
+        PhotoTarget::Visit(visit) => visit.author_id == user.id,
+        PhotoTarget::Grievance(grievance) => {
+            grievance.reporter_id == user.id || grievance.assignee_id.as_ref() == Some(&user.id)
+        }
+    }
+}
+
+/// [`may_add_photo`], as the 403 that refuses it.
+pub fn require_add_photo(user: &AuthUser, target: PhotoTarget<'_>) -> Result<(), ApiError> {
+    if may_add_photo(user, target) {
+        return Ok(());
+    }
+    Err(match target {
+        PhotoTarget::Visit(_) => ApiError::forbidden(
+            "only the visit's author may add photos",
+            "เฉพาะผู้บันทึกการเยี่ยมบ้านเท่านั้นที่เพิ่มรูปภาพได้",
+        ),
+        PhotoTarget::Grievance(_) => ApiError::forbidden(
+            "only the grievance's reporter or assignee may add photos",
+            "เฉพาะผู้แจ้งหรือผู้รับผิดชอบเรื่องร้องทุกข์เท่านั้นที่เพิ่มรูปภาพได้",
+        ),
+    })
 }
 
 /// Internal comments are staff's notes to each other: volunteers neither read nor write them.
@@ -272,6 +308,8 @@ mod tests {
             content_hash: String::new(),
             anonymised_at: None,
             duplicate_of: None,
+            photos_expected: 0,
+            photos_received: 0,
         }
     }
 

@@ -23,11 +23,12 @@ use crate::http::{
     TrustedProxies,
 };
 use crate::http::{limit_connections_and_bodies, BodyPace, ConnectionCounter};
+use crate::photos::uploads::UploadDesk;
+use crate::photos::PhotoStore;
 use crate::privacy::PiiCipher;
 use crate::reports::slots::ExportSlots;
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::VisitRules;
-use crate::visits::photos::PhotoStore;
 use crate::webhooks::{self, EventSink};
 use crate::{openapi, routes};
 
@@ -42,6 +43,7 @@ pub struct Services {
     pub hasher: PasswordHasher,
     pub write_limiter: Arc<WriteRateLimiter>,
     pub photos: PhotoStore,
+    pub uploads: UploadDesk,
     pub cipher: PiiCipher,
     pub exports: ExportSlots,
     pub filings: Arc<FilingDesk>,
@@ -93,6 +95,10 @@ impl Services {
             filings: Arc::new(FilingDesk::start(db.clone())?),
             write_limiter: Arc::new(WriteRateLimiter::new(config.writes_per_minute)),
             token_keys,
+            uploads: UploadDesk::new(
+                photos.clone(),
+                chrono::Duration::seconds(config.upload_expiry_seconds),
+            ),
             photos,
             audit_anchor,
             sla,
@@ -148,6 +154,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     });
     let week_start = web::Data::new(config.week_start);
     let photos = web::Data::new(services.photos.clone());
+    let uploads = web::Data::new(services.uploads.clone());
     let exports = web::Data::new(services.exports.clone());
     let filings = web::Data::from(services.filings.clone());
     let cors_policy = web::Data::new(CorsPolicy {
@@ -158,13 +165,15 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
         sla: services.sla,
         events: EventSink::new(config.webhook.is_some()),
     });
-    // Hourly: erase personal data past its retention period.
+    // Hourly: erase personal data past its retention period, and expired uploads.
     tokio::spawn(crate::privacy::retention::run_forever(
         services.db.clone(),
         crate::privacy::retention::Retention {
             grievance_days: config.retention_days,
             delivered_webhook_days: config.webhook_keep_days,
         },
+        services.photos.root().to_owned(),
+        services.photos.uploads_dir(),
         std::time::Duration::from_secs(3600),
     ));
     // Every few seconds: a signed note of the audit chain's head, outside the database.
@@ -199,6 +208,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(visit_rules.clone())
             .app_data(week_start.clone())
             .app_data(photos.clone())
+            .app_data(uploads.clone())
             .app_data(exports.clone())
             .app_data(filings.clone())
             .app_data(grievance_services.clone())

@@ -63,6 +63,12 @@ pub struct GrievanceRow {
     pub anonymised_at: Option<NaiveDateTime>,
     /// The grievance this one duplicates, while its status is `duplicate`.
     pub duplicate_of: Option<GrievanceId>,
+    /// How many photos the phone said it would send.
+    pub photos_expected: i32,
+    /// How many arrived: kept by `db::photos::add` alone, never written back from a
+    /// row read earlier.
+    #[diesel(skip_update)]
+    pub photos_received: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -267,6 +273,8 @@ pub struct GrievanceFilter {
     /// Text the title or the description holds, in any case.
     pub text: Option<String>,
     pub bbox: Option<Bbox>,
+    /// `Some(true)`: fewer photos arrived than expected; `Some(false)`: all of them.
+    pub photos_missing: Option<bool>,
 }
 
 /// The statuses that still need work (`Status::is_open`), for SQL filters.
@@ -360,6 +368,16 @@ fn matching<'a>(
         query = query
             .filter(grievances::lat.between(bbox.min_lat, bbox.max_lat))
             .filter(grievances::lon.between(bbox.min_lon, bbox.max_lon));
+    }
+    match filter.photos_missing {
+        // The same expression as the partial index `grievances_photos_missing`.
+        Some(true) => {
+            query = query.filter(grievances::photos_received.lt(grievances::photos_expected))
+        }
+        Some(false) => {
+            query = query.filter(grievances::photos_received.ge(grievances::photos_expected))
+        }
+        None => {}
     }
     query
 }

@@ -6,7 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::grievances::GrievanceRow;
-use super::schema::{grievance_comments, grievance_events, grievances, webhook_outbox};
+use super::schema::{
+    grievance_comments, grievance_events, grievance_photos, grievances, visit_photos,
+    webhook_outbox,
+};
 use super::DbConnection;
 use crate::domain::departments;
 
@@ -87,7 +90,36 @@ pub fn anonymise(
         .set(grievance_comments::body.eq(REDACTED))
         .execute(conn)?;
     redact_webhook_copies(conn, ids, &department_codes)?;
+    // Photos of a grievance may show its complainant: they go, and their bytes with them
+    // once nothing else refers to them (`privacy::retention::sweep_unreferenced_photos`).
+    diesel::delete(grievance_photos::table.filter(grievance_photos::grievance_id.eq_any(ids)))
+        .execute(conn)?;
+    diesel::update(grievances::table.filter(grievances::id.eq_any(ids)))
+        .set((
+            grievances::photos_expected.eq(0),
+            grievances::photos_received.eq(0),
+        ))
+        .execute(conn)?;
     Ok(changed)
+}
+
+/// The SHA-256 of every photo some visit or grievance holds.
+pub fn referenced_photos(
+    conn: &mut DbConnection,
+) -> QueryResult<std::collections::HashSet<String>> {
+    let mut shas: std::collections::HashSet<String> = visit_photos::table
+        .select(visit_photos::sha256)
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    shas.extend(
+        grievance_photos::table
+            .select(grievance_photos::sha256)
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    Ok(shas)
 }
 
 /// Webhook deliveries carry a grievance's title and referral: redact them in place, so

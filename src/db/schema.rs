@@ -110,6 +110,8 @@ diesel::table! {
         target_groups -> BigInt,
         /// The later of `received_at` and `reviewed_at`.
         updated_at -> Timestamp,
+        photos_expected -> Integer,
+        photos_received -> Integer,
     }
 }
 
@@ -122,10 +124,49 @@ diesel::table! {
         bytes -> BigInt,
         uploaded_by -> Text,
         created_at -> Timestamp,
+        taken_at -> Nullable<Timestamp>,
+        taken_lat -> Nullable<Double>,
+        taken_lon -> Nullable<Double>,
+        flags -> Text,
     }
 }
 
 diesel::joinable!(visit_photos -> visits (visit_id));
+
+diesel::table! {
+    grievance_photos (id) {
+        id -> Text,
+        grievance_id -> Text,
+        sha256 -> Text,
+        content_type -> Text,
+        bytes -> BigInt,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+        taken_at -> Nullable<Timestamp>,
+        taken_lat -> Nullable<Double>,
+        taken_lon -> Nullable<Double>,
+        flags -> Text,
+    }
+}
+
+diesel::joinable!(grievance_photos -> grievances (grievance_id));
+
+diesel::table! {
+    uploads (id) {
+        id -> Text,
+        user_id -> Text,
+        record_type -> Text,
+        record_id -> Text,
+        content_type -> Text,
+        upload_length -> BigInt,
+        upload_offset -> BigInt,
+        metadata -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        photo_id -> Nullable<Text>,
+        photo_created -> Nullable<Bool>,
+    }
+}
 
 diesel::table! {
     grievances (id) {
@@ -166,6 +207,8 @@ diesel::table! {
         content_hash -> Text,
         anonymised_at -> Nullable<Timestamp>,
         duplicate_of -> Nullable<Text>,
+        photos_expected -> Integer,
+        photos_received -> Integer,
     }
 }
 
@@ -234,6 +277,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     visits,
     visit_photos,
+    grievance_photos,
+    uploads,
     grievances,
     grievance_events,
     grievance_comments,

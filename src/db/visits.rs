@@ -7,11 +7,10 @@ use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
+use super::photos::{PhotoRow, VisitPhoto};
 use super::schema::{users, visit_photos, visits};
 use super::{DbConnection, Filed, OneStatement, ReadOnly};
-use crate::domain::{
-    Activity, Bbox, PhotoId, ReviewStatus, TargetGroup, UserId, Visibility, VisitId,
-};
+use crate::domain::{Activity, Bbox, ReviewStatus, TargetGroup, UserId, Visibility, VisitId};
 use crate::scoped;
 
 /// A `None` is written as NULL rather than left to a column default (none of these
@@ -46,20 +45,12 @@ pub struct VisitRow {
     pub visited_on: String,
     /// A bit per target group (`TargetGroup::bit`).
     pub target_groups: i64,
-    /// When it last changed: filed, then reviewed.
+    /// When it last changed: filed, then reviewed, or a photo arrived.
     pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = visit_photos)]
-pub struct PhotoRow {
-    pub id: PhotoId,
-    pub visit_id: VisitId,
-    pub sha256: String,
-    pub content_type: String,
-    pub bytes: i64,
-    pub uploaded_by: UserId,
-    pub created_at: NaiveDateTime,
+    /// How many photos the phone said it would send.
+    pub photos_expected: i32,
+    /// How many arrived (kept by `db::photos::add`).
+    pub photos_received: i32,
 }
 
 /// A visit as stored, with its photos.
@@ -143,12 +134,12 @@ pub fn hydrate(conn: &mut ReadOnly<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<
         visit_photos::table
             .filter(visit_photos::visit_id.eq_any(&ids))
             .order(visit_photos::created_at.asc())
-            .select(PhotoRow::as_select()),
+            .select(VisitPhoto::as_select()),
     )? {
         photos
             .entry(photo.visit_id.clone())
             .or_default()
-            .push(photo);
+            .push(photo.into());
     }
     Ok(rows
         .into_iter()
@@ -195,7 +186,7 @@ pub fn find_visible_with_photos(
     id: &VisitId,
     visibility: &Visibility,
 ) -> QueryResult<Option<(StoredVisit, Option<String>)>> {
-    type Joined = (VisitRow, Option<String>, Option<PhotoRow>);
+    type Joined = (VisitRow, Option<String>, Option<VisitPhoto>);
     let rows: Vec<Joined> = crate::natively!(conn, |conn| visits::table
         .left_join(users::table.on(users::id.eq(visits::author_id)))
         .left_join(visit_photos::table)
@@ -203,7 +194,7 @@ pub fn find_visible_with_photos(
         .select((
             VisitRow::as_select(),
             users::display_name.nullable(),
-            Option::<PhotoRow>::as_select(),
+            Option::<VisitPhoto>::as_select(),
         ))
         .load(conn))?;
     let mut rows = rows.into_iter();
@@ -216,6 +207,7 @@ pub fn find_visible_with_photos(
     let mut photos: Vec<PhotoRow> = first_photo
         .into_iter()
         .chain(rows.filter_map(|(_, _, photo)| photo))
+        .map(PhotoRow::from)
         .collect();
     // Sorted here rather than in SQL, where SQLite would build a sorter for a few rows.
     photos.sort_by_key(|photo| photo.created_at);
@@ -235,6 +227,8 @@ pub struct VisitFilter {
     /// Stored names of placement flags (`placement::Flag`).
     pub flags: Vec<&'static str>,
     pub follow_up_needed: Option<bool>,
+    /// `Some(true)`: fewer photos arrived than expected; `Some(false)`: all of them.
+    pub photos_missing: Option<bool>,
     /// Changed (filed or reviewed) after this instant.
     pub updated_since: Option<NaiveDateTime>,
     pub bbox: Option<Bbox>,
@@ -322,6 +316,12 @@ fn matching<'a>(
     if let Some(follow_up) = filter.follow_up_needed {
         query = query.filter(visits::follow_up_needed.eq(follow_up));
     }
+    match filter.photos_missing {
+        // The same expression as the partial index `visits_photos_missing`.
+        Some(true) => query = query.filter(visits::photos_received.lt(visits::photos_expected)),
+        Some(false) => query = query.filter(visits::photos_received.ge(visits::photos_expected)),
+        None => {}
+    }
     if let Some(bbox) = filter.bbox {
         query = query
             .filter(visits::lat.between(bbox.min_lat, bbox.max_lat))
@@ -404,72 +404,4 @@ pub fn review(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-pub fn photo_count(conn: &mut DbConnection, visit_id: &VisitId) -> QueryResult<i64> {
-    visit_photos::table
-        .filter(visit_photos::visit_id.eq(visit_id))
-        .count()
-        .get_result(conn)
-}
-
-/// Records a stored photo unless the visit already has these bytes; returns the record
-/// and whether it is new. Call inside the transaction that checked the photo count.
-pub fn add_photo(conn: &mut DbConnection, photo: &PhotoRow) -> QueryResult<(PhotoRow, bool)> {
-    let insert = diesel::insert_into(visit_photos::table)
-        .values(photo)
-        .on_conflict_do_nothing();
-    let inserted = match conn {
-        DbConnection::Sqlite(conn) => insert.execute(conn)?,
-        DbConnection::Postgres(conn) => insert.execute(conn)?,
-    };
-    if inserted == 1 {
-        return Ok((photo.clone(), true));
-    }
-    let existing = visit_photos::table
-        .filter(visit_photos::visit_id.eq(&photo.visit_id))
-        .filter(visit_photos::sha256.eq(&photo.sha256))
-        .select(PhotoRow::as_select())
-        .first(conn)?;
-    Ok((existing, false))
-}
-
-/// Serialises photo uploads to one visit, so the per-visit cap holds under concurrency.
-/// (SQLite writers are serialised already.)
-pub fn lock_visit(conn: &mut DbConnection, visit_id: &VisitId) -> QueryResult<()> {
-    if let DbConnection::Postgres(conn) = conn {
-        visits::table
-            .find(visit_id)
-            .select(visits::id)
-            .for_update()
-            .first::<String>(conn)
-            .optional()?;
-    }
-    Ok(())
-}
-
-pub fn find_by_hash(
-    conn: &mut DbConnection,
-    visit_id: &VisitId,
-    sha256: &str,
-) -> QueryResult<Option<PhotoRow>> {
-    visit_photos::table
-        .filter(visit_photos::visit_id.eq(visit_id))
-        .filter(visit_photos::sha256.eq(sha256))
-        .select(PhotoRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn find_photo(
-    conn: &mut DbConnection,
-    visit_id: &VisitId,
-    photo_id: &PhotoId,
-) -> QueryResult<Option<PhotoRow>> {
-    visit_photos::table
-        .filter(visit_photos::visit_id.eq(visit_id))
-        .filter(visit_photos::id.eq(photo_id))
-        .select(PhotoRow::as_select())
-        .first(conn)
-        .optional()
 }

@@ -387,6 +387,8 @@ impl<'a> GrievanceMaker<'a> {
             content_hash,
             anonymised_at: None,
             duplicate_of: tracking.duplicate_of,
+            photos_expected: 0,
+            photos_received: 0,
             id: GrievanceId::unchecked(id.clone()),
         });
         if tracking.status != Status::Duplicate {

@@ -12,8 +12,8 @@ use crate::db::visits::VisitRow;
 use crate::db::DbConnection;
 
 /// Rows per statement, keeping each under SQLite's limit of 32,766 bound parameters.
-const VISITS_PER_STATEMENT: usize = 1_000; // 25 columns
-const GRIEVANCES_PER_STATEMENT: usize = 500; // 36 columns
+const VISITS_PER_STATEMENT: usize = 1_000; // 28 columns
+const GRIEVANCES_PER_STATEMENT: usize = 500; // 38 columns
 const EVENTS_PER_STATEMENT: usize = 2_000; // 9 columns
 const USERS_PER_STATEMENT: usize = 1_000; // 14 columns
 

@@ -192,6 +192,9 @@ impl<'a> VisitMaker<'a> {
             content_hash,
             visited_on,
             target_groups: TargetGroup::bits_of(&groups),
+            // Demo visits carry no photos and promise none.
+            photos_expected: 0,
+            photos_received: 0,
             id: VisitId::unchecked(id),
         }
     }

@@ -26,6 +26,7 @@ mod labels;
 mod message;
 mod named;
 mod phone;
+mod photo;
 mod role;
 mod schema;
 mod text;
@@ -51,6 +52,7 @@ pub use message::{
 };
 pub use named::Named;
 pub use phone::PhoneE164;
+pub use photo::{photos_expected, ImageType, PhotoRecord, MAX_PHOTOS_PER_RECORD, MAX_PHOTO_BYTES};
 pub use role::Role;
 pub use text::{bounded_text, TextError};
 pub use thai_national_id::ThaiNationalId;

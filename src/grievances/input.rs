@@ -58,6 +58,10 @@ pub struct GrievanceInput {
     /// The visit during which it was heard.
     pub visit_id: Option<String>,
     pub complainant: Option<ComplainantInput>,
+    /// How many photos the phone will send for this grievance (0 to 10): until that many
+    /// arrived, it shows up under `photos_missing=true`.
+    #[schema(minimum = 0, maximum = 10)]
+    pub photos_expected: Option<i64>,
 }
 
 /// The complainant's data, the sensitive parts already encrypted.
@@ -88,6 +92,7 @@ pub struct NewGrievance {
     pub target_groups: Vec<TargetGroup>,
     pub visit_id: Option<VisitId>,
     pub complainant: ProtectedComplainant,
+    pub photos_expected: i32,
     pub content_hash: String,
 }
 
@@ -198,6 +203,10 @@ impl NewGrievance {
             }
         }
 
+        let photos_expected = crate::domain::photos_expected(input.photos_expected)
+            .map_err(|e| errors.push(FieldError::parse("photos_expected", e)))
+            .unwrap_or_default();
+
         errors.extend(text_errors);
         let (Some(placement), true) = (placement, errors.is_empty()) else {
             return Err(errors);
@@ -223,6 +232,7 @@ impl NewGrievance {
             target_groups,
             visit_id,
             complainant,
+            photos_expected,
             content_hash,
         })
     }
@@ -271,7 +281,7 @@ fn content_hash(
     complainant: &ProtectedComplainant,
     cipher: &PiiCipher,
 ) -> String {
-    let canonical = serde_json::json!({
+    let mut canonical = serde_json::json!({
         "id": id,
         "reported_at": input.reported_at.map(|at| at.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Micros, true)),
         "lat": input.location.lat,
@@ -291,6 +301,10 @@ fn content_hash(
             "national_id": complainant.national_id_hash,
         },
     });
+    // Only when asked for: grievances filed before the field existed keep their digest.
+    if let Some(expected) = input.photos_expected.filter(|n| *n != 0) {
+        canonical["photos_expected"] = expected.into();
+    }
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 impl NewGrievance {
@@ -338,6 +352,8 @@ impl NewGrievance {
             content_hash: self.content_hash,
             anonymised_at: None,
             duplicate_of: None,
+            photos_expected: self.photos_expected,
+            photos_received: 0,
         }
     }
 }

@@ -53,6 +53,7 @@ pub fn views(
         .filter_map(|r| r.duplicate_of.as_ref())
         .collect();
     let parent_statuses = store::statuses(conn, &parents)?;
+    let mut photos = crate::db::photos::of_grievances(conn, &ids)?;
     let rows: Vec<(GrievanceRow, Extras)> = rows
         .into_iter()
         .map(|row| {
@@ -65,6 +66,7 @@ pub fn views(
                     .duplicate_of
                     .as_ref()
                     .and_then(|parent| parent_statuses.get(parent).copied()),
+                photos: photos.remove(&row.id).unwrap_or_default(),
                 unmasked: unmask(&row),
             };
             (row, extras)

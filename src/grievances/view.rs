@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::grievances::{CommentRow, EventRow, GrievanceRow};
+use crate::db::photos::PhotoRow;
 use crate::domain::Category;
 use crate::domain::Priority;
 use crate::domain::Status;
@@ -13,7 +14,7 @@ use crate::domain::TargetGroup;
 use crate::domain::{GrievanceId, UserId, VisitId};
 use crate::placement::LocationInput;
 use crate::privacy::PiiCipher;
-use crate::visits::view::{Names, UserRef};
+use crate::visits::view::{Names, PhotoView, UserRef};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Complainant)]
@@ -130,6 +131,12 @@ pub struct GrievanceView {
     pub updated_at: DateTime<Utc>,
     pub history: Vec<EventView>,
     pub comments: Vec<CommentView>,
+    /// Each with its EXIF flags (`photo_far_from_record`, `photo_time_mismatch`).
+    pub photos: Vec<PhotoView>,
+    /// How many photos the phone said it would send.
+    pub photos_expected: i32,
+    /// How many arrived: fewer than expected lists it under `photos_missing=true`.
+    pub photos_received: i32,
 }
 
 /// Everything a view needs besides the row.
@@ -141,6 +148,7 @@ pub struct Extras {
     pub duplicates: Vec<String>,
     /// The parent's status, when this one is a duplicate.
     pub parent_status: Option<Status>,
+    pub photos: Vec<PhotoRow>,
     /// Show the complainant's phone and national ID in full.
     pub unmasked: bool,
 }
@@ -211,6 +219,9 @@ impl GrievanceView {
                 .into_iter()
                 .map(|comment| CommentView::new(comment, names))
                 .collect(),
+            photos: extras.photos.into_iter().map(PhotoView::from).collect(),
+            photos_expected: row.photos_expected,
+            photos_received: row.photos_received,
             id: row.id.into_string(),
         }
     }

@@ -20,9 +20,14 @@ impl CorsPolicy {
     }
 }
 
-const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-const ALLOWED_HEADERS: &str = "Authorization, Content-Type, If-Match, X-Request-Id";
-const EXPOSED_HEADERS: &str = "ETag, Location, Retry-After, X-Request-Id, Content-Disposition";
+const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+// The tus headers, so a browser's tus client can resume photo uploads too.
+const ALLOWED_HEADERS: &str = "Authorization, Content-Type, If-Match, X-Request-Id, \
+    Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Checksum";
+const EXPOSED_HEADERS: &str = "ETag, Location, Retry-After, X-Request-Id, Content-Disposition, \
+    Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm, \
+    Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Fieldweek-Photo, \
+    Fieldweek-Photo-Status";
 
 pub async fn cors(
     req: ServiceRequest,

@@ -11,7 +11,8 @@ use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, Assignee, GrievanceFilter, Order, SortKey};
 use crate::db::Db;
 use crate::domain::{
-    Action, Category, CommentId, GeoPoint, GrievanceId, Language, Named, Priority, Status,
+    Action, Category, CommentId, GeoPoint, GrievanceId, Language, Named, PhotoRecord, Priority,
+    Status,
 };
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
@@ -19,6 +20,7 @@ use crate::grievances::input::{GrievanceInput, NewGrievance};
 use crate::grievances::service::{self, GrievanceServices, NewComment, TransitionCommand};
 use crate::grievances::view::{CommentView, GrievanceView};
 use crate::http::{BatchJson, Page, PageRequest, Shape, ValidJson};
+use crate::photos::PhotoStore;
 use crate::policy;
 use crate::routes::query::{
     count_matching, narrow_to_circle, parse_area, parse_bbox, parse_bool, parse_cursor_time,
@@ -26,6 +28,7 @@ use crate::routes::query::{
     parse_user_id, read_page, time_id_key,
 };
 use crate::visits::input::VisitRules;
+use crate::visits::view::PhotoView;
 
 fn with_etag(mut response: HttpResponse, version: i64) -> HttpResponse {
     if let Ok(value) = header::HeaderValue::from_str(&format!("\"{version}\"")) {
@@ -259,6 +262,10 @@ pub struct ListQuery {
     pub assignee: Option<String>,
     #[param(value_type = Option<bool>)]
     pub overdue: Option<String>,
+    /// `true`: only grievances still waiting for photos (`photos_received` below
+    /// `photos_expected`); `false`: only those with all of them.
+    #[param(value_type = Option<bool>)]
+    pub photos_missing: Option<String>,
     /// Filed at or after this instant or day (Bangkok).
     pub from: Option<String>,
     /// Filed before this instant, or up to the end of this day (Bangkok).
@@ -315,6 +322,11 @@ pub async fn list(
         categories: parse_names(&mut errors, "category", query.category.as_deref()),
         priorities: parse_names(&mut errors, "priority", query.priority.as_deref()),
         overdue: parse_bool(&mut errors, "overdue", query.overdue.as_deref()),
+        photos_missing: parse_bool(
+            &mut errors,
+            "photos_missing",
+            query.photos_missing.as_deref(),
+        ),
         from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
         to: parse_instant_bound(&mut errors, "to", query.to.as_deref(), true),
         updated_since: parse_instant_bound(
@@ -624,4 +636,65 @@ pub async fn comment(
     } else {
         HttpResponse::Ok().json(view)
     })
+}
+
+/// Attach a photo to a grievance (raw JPEG, PNG or WebP body, at most 10 MiB, at most 10
+/// a grievance), by its reporter or assignee: the rules of visit photos. The same bytes
+/// again answer 200 with the photo already stored. For a bad network, see `/uploads`.
+#[utoipa::path(
+    tag = "grievances",
+    params(("id" = String, Path)),
+    request_body(content(
+        (inline(super::Binary) = "image/jpeg"),
+        (inline(super::Binary) = "image/png"),
+        (inline(super::Binary) = "image/webp"),
+    )),
+    responses(
+        (status = 201, body = PhotoView),
+        (status = 200, body = PhotoView, description = "these bytes were already attached"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "only the reporter or the assignee adds photos"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/grievances/{id}/photos")]
+pub async fn upload_photo(
+    user: AuthUser,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    store: web::Data<PhotoStore>,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let record = PhotoRecord::Grievance(GrievanceId::unchecked(id.into_inner()));
+    super::photos::post(user, req, &db, &store, record, payload).await
+}
+
+/// A grievance photo's bytes, with their type.
+#[utoipa::path(
+    tag = "grievances",
+    params(("id" = String, Path), ("photo_id" = String, Path)),
+    responses(
+        (status = 200, description = "the photo's bytes", content(
+            (inline(super::Binary) = "image/jpeg"),
+            (inline(super::Binary) = "image/png"),
+            (inline(super::Binary) = "image/webp"),
+        )),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/grievances/{id}/photos/{photo_id}")]
+pub async fn get_photo(
+    user: AuthUser,
+    db: web::Data<Db>,
+    store: web::Data<PhotoStore>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (grievance_id, photo_id) = path.into_inner();
+    let record = PhotoRecord::Grievance(GrievanceId::unchecked(grievance_id));
+    super::photos::get(user, &db, &store, record, photo_id).await
 }

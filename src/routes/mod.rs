@@ -7,13 +7,16 @@ mod examples;
 pub mod grievances;
 pub mod health;
 pub mod meta;
+mod photos;
 pub mod plans;
 pub mod privacy;
 pub mod query;
 pub mod reports;
+pub mod uploads;
 pub mod users;
 pub mod visits;
 
+use actix_web::middleware::from_fn;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 // A body of raw bytes (a photo, a spreadsheet) as `type: string, format: binary`, so
@@ -56,6 +59,17 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(grievances::get)
                 .service(grievances::transition)
                 .service(grievances::comment)
+                .service(grievances::upload_photo)
+                .service(grievances::get_photo)
+                .service(
+                    scope::scope("/uploads")
+                        .wrap(from_fn(uploads::tus_resumable))
+                        .service(uploads::options)
+                        .service(uploads::create)
+                        .service(uploads::status)
+                        .service(uploads::append)
+                        .service(uploads::terminate),
+                )
                 // `export` before any broader `/reports/weekly...` match.
                 .service(reports::export)
                 .service(reports::weekly_report)

@@ -1,21 +1,22 @@
 //! Field visits: filing (one, or a batch from offline sync), reading, review, photos.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, Credentials};
-use crate::db::visits::{self, Order, PhotoRow, VisitFilter, VisitRow};
+use crate::db::visits::{self, Order, VisitFilter, VisitRow};
 use crate::db::{Db, Filed};
 use crate::domain::{
-    Activity, GeoPoint, IsoWeek, Language, Message, PhotoId, ReviewStatus, TargetGroup, Visibility,
+    Activity, GeoPoint, IsoWeek, Language, PhotoRecord, ReviewStatus, TargetGroup, Visibility,
     VisitId,
 };
 use crate::error::{ApiError, ConflictCode, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{BatchJson, Page, Shape, ValidJson};
+use crate::photos::PhotoStore;
 use crate::placement::Flag;
 use crate::policy::{self, Permission};
 use crate::routes::query::{
@@ -24,7 +25,6 @@ use crate::routes::query::{
 };
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
-use crate::visits::photos::{ImageType, PhotoStore, MAX_PHOTOS_PER_VISIT, MAX_PHOTO_BYTES};
 use crate::visits::view::{PhotoView, VisitView};
 
 pub const MAX_BATCH: usize = 200;
@@ -211,6 +211,10 @@ pub struct ListQuery {
     pub flag: Option<String>,
     #[param(value_type = Option<bool>)]
     pub follow_up_needed: Option<String>,
+    /// `true`: only visits still waiting for photos (`photos_received` below
+    /// `photos_expected`); `false`: only those with all of them.
+    #[param(value_type = Option<bool>)]
+    pub photos_missing: Option<String>,
     /// Only visits changed (filed or reviewed) after this instant, least recently changed
     /// first: what a phone pulls to learn of reviews. Compare `updated_at`.
     pub updated_since: Option<String>,
@@ -267,6 +271,11 @@ pub async fn list(
             &mut errors,
             "follow_up_needed",
             query.follow_up_needed.as_deref(),
+        ),
+        photos_missing: parse_bool(
+            &mut errors,
+            "photos_missing",
+            query.photos_missing.as_deref(),
         ),
         updated_since: parse_instant_bound(
             &mut errors,
@@ -478,8 +487,11 @@ pub async fn review(
     Ok(web::Json(views.remove(0)))
 }
 
-/// Attach a photo (raw JPEG, PNG or WebP body, at most 10 MiB, at most 10 a visit). The
-/// same bytes again answer 200 with the photo already stored.
+/// Attach a photo (raw JPEG, PNG or WebP body, at most 10 MiB, at most 10 a visit), by
+/// the visit's author. The same bytes again answer 200 with the photo already stored.
+/// Its EXIF position and time, when it has them, may flag the visit
+/// (`photo_far_from_record`, `photo_time_mismatch`). For a bad network, see the
+/// resumable `/uploads`.
 #[utoipa::path(
     tag = "visits",
     params(("id" = String, Path)),
@@ -506,89 +518,10 @@ pub async fn upload_photo(
     db: web::Data<Db>,
     store: web::Data<PhotoStore>,
     id: web::Path<String>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(ImageType::from_content_type)
-        .ok_or_else(|| {
-            ApiError::UnsupportedMediaType(Message::new(
-                "send image/jpeg, image/png or image/webp",
-                "กรุณาส่งรูปภาพชนิด JPEG, PNG หรือ WebP",
-            ))
-        })?;
-    let declared_length = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared_length.is_some_and(|len| len > MAX_PHOTO_BYTES as u64) {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_PHOTO_BYTES,
-        });
-    }
-    let row = find_visible(&user, &db, id.into_inner()).await?;
-    if row.author_id != user.id {
-        return Err(ApiError::forbidden(
-            "only the visit's author may add photos",
-            "เฉพาะผู้บันทึกการเยี่ยมบ้านเท่านั้นที่เพิ่มรูปภาพได้",
-        ));
-    }
-    let upload = store.receive(&mut payload, declared).await?;
-    let (visit_id, sha256) = (row.id.clone(), upload.sha256.clone());
-    let (existing, count) = db
-        .read(move |conn| {
-            Ok((
-                visits::find_by_hash(conn, &visit_id, &sha256)?,
-                visits::photo_count(conn, &visit_id)?,
-            ))
-        })
-        .await?;
-    if let Some(existing) = existing {
-        return Ok(HttpResponse::Ok().json(PhotoView::from(existing)));
-    }
-    let full = || {
-        ApiError::field(
-            "photos",
-            FieldCode::TooMany,
-            format!("a visit holds at most {MAX_PHOTOS_PER_VISIT} photos"),
-            format!("การเยี่ยมบ้านหนึ่งครั้งแนบรูปได้ไม่เกิน {MAX_PHOTOS_PER_VISIT} รูป"),
-        )
-    };
-    if count >= MAX_PHOTOS_PER_VISIT {
-        return Err(full());
-    }
-    let photo = PhotoRow {
-        id: PhotoId::random(),
-        visit_id: row.id.clone(),
-        sha256: upload.sha256.clone(),
-        content_type: declared.content_type().to_owned(),
-        bytes: upload.bytes,
-        uploaded_by: user.id.clone(),
-        created_at: crate::db::now(),
-    };
-    // The file is durable before the row that acknowledges it exists.
-    store.persist(upload).await?;
-    let (photo, created) = db
-        .write(move |conn| {
-            visits::lock_visit(conn, &photo.visit_id)?;
-            let already = visits::find_by_hash(conn, &photo.visit_id, &photo.sha256)?;
-            if already.is_none()
-                && visits::photo_count(conn, &photo.visit_id)? >= MAX_PHOTOS_PER_VISIT
-            {
-                return Err(full());
-            }
-            Ok(visits::add_photo(conn, &photo)?)
-        })
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(HttpResponse::build(status).json(PhotoView::from(photo)))
+    let record = PhotoRecord::Visit(VisitId::unchecked(id.into_inner()));
+    super::photos::post(user, req, &db, &store, record, payload).await
 }
 
 /// A photo's bytes, with their type.
@@ -613,17 +546,6 @@ pub async fn get_photo(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (visit_id, photo_id) = path.into_inner();
-    let row = find_visible(&user, &db, visit_id).await?;
-    let photo = db
-        .read(move |conn| {
-            visits::find_photo(conn, &row.id, &PhotoId::unchecked(photo_id))?
-                .ok_or(ApiError::NotFound)
-        })
-        .await?;
-    let bytes = store.read(&photo.sha256).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(photo.content_type)
-        // A photo of a citizen's home is personal data: like every answer, `no-store`.
-        .insert_header((header::ETAG, format!("\"{}\"", photo.sha256)))
-        .body(bytes))
+    let record = PhotoRecord::Visit(VisitId::unchecked(visit_id));
+    super::photos::get(user, &db, &store, record, photo_id).await
 }

@@ -44,6 +44,10 @@ pub struct VisitInput {
     #[serde(default)]
     pub needs: Vec<String>,
     pub follow_up_needed: bool,
+    /// How many photos the phone will send for this visit (0 to 10): until that many
+    /// arrived, the visit shows up under `photos_missing=true`.
+    #[schema(minimum = 0, maximum = 10)]
+    pub photos_expected: Option<i64>,
 }
 
 /// Limits that come from the configuration.
@@ -102,6 +106,7 @@ pub struct NewVisit {
     pub summary: String,
     pub needs: Vec<String>,
     pub follow_up_needed: bool,
+    pub photos_expected: i32,
     /// Identifies the content the client sent, to tell a resend from a different visit.
     pub content_hash: String,
 }
@@ -184,6 +189,10 @@ impl NewVisit {
             })
             .collect();
 
+        let photos_expected = crate::domain::photos_expected(input.photos_expected)
+            .map_err(|e| errors.push(FieldError::parse("photos_expected", e)))
+            .unwrap_or_default();
+
         errors.extend(text_errors);
         let (Some(placement), true) = (placement, errors.is_empty()) else {
             return Err(errors);
@@ -202,6 +211,7 @@ impl NewVisit {
             summary,
             needs,
             follow_up_needed: input.follow_up_needed,
+            photos_expected,
             content_hash,
         })
     }
@@ -216,7 +226,7 @@ fn content_hash(
     needs: &[String],
     target_groups: &[TargetGroup],
 ) -> String {
-    let canonical = serde_json::json!({
+    let mut canonical = serde_json::json!({
         "id": id,
         "visited_at": input.visited_at.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Micros, true),
         "lat": input.location.lat,
@@ -231,6 +241,10 @@ fn content_hash(
         "needs": needs,
         "follow_up_needed": input.follow_up_needed,
     });
+    // Only when asked for: visits filed before the field existed keep their digest.
+    if let Some(expected) = input.photos_expected.filter(|n| *n != 0) {
+        canonical["photos_expected"] = expected.into();
+    }
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 impl NewVisit {
@@ -264,6 +278,8 @@ impl NewVisit {
             visited_on: crate::domain::bangkok_date(self.visited_at.and_utc()).to_string(),
             target_groups: TargetGroup::bits_of(&self.target_groups),
             updated_at: received_at,
+            photos_expected: self.photos_expected,
+            photos_received: 0,
         }
     }
 }

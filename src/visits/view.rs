@@ -8,9 +8,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Flag;
-use crate::db::visits::{self as store, PhotoRow, StoredVisit, VisitRow};
+use crate::db::photos::PhotoRow;
+use crate::db::visits::{self as store, StoredVisit, VisitRow};
 use crate::db::{users, DbConnection, ReadOnly};
-use crate::domain::{Activity, ReviewStatus, TargetGroup, UserId};
+use crate::domain::{Activity, GeoPoint, ReviewStatus, TargetGroup, UserId};
 use crate::placement::LocationInput;
 
 /// What a view shows for an account it cannot find. Accounts are deactivated, never
@@ -69,6 +70,13 @@ pub struct PhotoView {
     #[schema(example = "image/jpeg")]
     pub content_type: String,
     pub bytes: i64,
+    /// When the photo was taken, from its EXIF (a time without a zone is Bangkok's).
+    pub taken_at: Option<DateTime<Utc>>,
+    /// Where it was taken, from its EXIF GPS position.
+    pub taken_location: Option<GeoPoint>,
+    /// `photo_far_from_record` (over 1 km from the record's point) and
+    /// `photo_time_mismatch` (over 24 h from its time); none without EXIF.
+    pub flags: Vec<Flag>,
 }
 
 impl From<PhotoRow> for PhotoView {
@@ -78,6 +86,12 @@ impl From<PhotoRow> for PhotoView {
             sha256: row.sha256,
             content_type: row.content_type,
             bytes: row.bytes,
+            taken_at: row.taken_at.map(|at| at.and_utc()),
+            taken_location: row
+                .taken_lat
+                .zip(row.taken_lon)
+                .map(|(lat, lon)| GeoPoint { lat, lon }),
+            flags: Flag::split(&row.flags),
         }
     }
 }
@@ -113,6 +127,10 @@ pub struct VisitView {
     pub updated_at: DateTime<Utc>,
     pub flags: Vec<Flag>,
     pub photos: Vec<PhotoView>,
+    /// How many photos the phone said it would send.
+    pub photos_expected: i32,
+    /// How many arrived: fewer than expected lists the visit under `photos_missing=true`.
+    pub photos_received: i32,
 }
 
 impl VisitView {
@@ -151,6 +169,8 @@ impl VisitView {
             updated_at: row.updated_at.and_utc(),
             flags: Flag::split(&row.flags),
             photos: photos.into_iter().map(PhotoView::from).collect(),
+            photos_expected: row.photos_expected,
+            photos_received: row.photos_received,
             id: row.id.into_string(),
         }
     }

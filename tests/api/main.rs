@@ -22,5 +22,6 @@ mod queries;
 mod reports;
 mod security;
 mod storage;
+mod uploads;
 mod users;
 mod visits;

@@ -10,53 +10,8 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use crate::domain::Message;
+use crate::domain::{ImageType, Message, MAX_PHOTO_BYTES};
 use crate::error::ApiError;
-
-pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
-pub const MAX_PHOTOS_PER_VISIT: i64 = 10;
-
-/// The image types accepted, known by their first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageType {
-    Jpeg,
-    Png,
-    Webp,
-}
-
-impl ImageType {
-    pub fn from_content_type(value: &str) -> Option<Self> {
-        match value
-            .split(';')
-            .next()?
-            .trim()
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "image/jpeg" => Some(Self::Jpeg),
-            "image/png" => Some(Self::Png),
-            "image/webp" => Some(Self::Webp),
-            _ => None,
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Jpeg => "image/jpeg",
-            Self::Png => "image/png",
-            Self::Webp => "image/webp",
-        }
-    }
-
-    /// Whether `head` (the first bytes of the body) starts like this type.
-    fn matches(self, head: &[u8]) -> bool {
-        match self {
-            Self::Jpeg => head.starts_with(&[0xFF, 0xD8, 0xFF]),
-            Self::Png => head.starts_with(b"\x89PNG\r\n\x1a\n"),
-            Self::Webp => head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP",
-        }
-    }
-}
 
 /// A received photo, still in its temporary file.
 #[derive(Debug)]
@@ -64,6 +19,13 @@ pub struct Upload {
     temp: TempFile,
     pub sha256: String,
     pub bytes: i64,
+}
+
+impl Upload {
+    /// Where the bytes are until [`PhotoStore::persist`].
+    pub fn path(&self) -> Option<&Path> {
+        self.temp.path.as_deref()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -75,11 +37,67 @@ impl PhotoStore {
     pub fn open(data_dir: &Path) -> std::io::Result<Self> {
         let root = data_dir.join("photos");
         crate::private_files::create_dir_all(&root.join("tmp"))?;
+        crate::private_files::create_dir_all(&root.join("uploads"))?;
         Ok(Self { root })
+    }
+
+    /// The folder of the photos (`<2 hex>/<sha256>`), `tmp/` and `uploads/`.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     pub fn path_of(&self, sha256: &str) -> PathBuf {
         self.root.join(&sha256[..2]).join(sha256)
+    }
+
+    /// The folder of resumable uploads' bytes, one file each, named by the upload's id.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.root.join("uploads")
+    }
+
+    /// Takes a finished resumable upload's file as a received photo: its type checked by
+    /// its first bytes and its SHA-256 computed from the file as stored. The file is
+    /// renamed into place by [`PhotoStore::persist`], or removed when dropped.
+    pub async fn adopt(&self, path: PathBuf, declared: ImageType) -> Result<Upload, ApiError> {
+        let temp = TempFile {
+            path: Some(path.clone()),
+        };
+        let (sha256, bytes, head) = actix_web::web::block(move || {
+            use std::io::Read;
+            let mut file = std::fs::File::open(&path)?;
+            let mut hasher = Sha256::new();
+            let mut head = Vec::with_capacity(ImageType::HEAD_BYTES);
+            let mut buffer = vec![0u8; 64 * 1024];
+            let mut total = 0usize;
+            loop {
+                let read = file.read(&mut buffer)?;
+                if read == 0 {
+                    break;
+                }
+                if head.len() < ImageType::HEAD_BYTES {
+                    let take = (ImageType::HEAD_BYTES - head.len()).min(read);
+                    head.extend_from_slice(&buffer[..take]);
+                }
+                hasher.update(&buffer[..read]);
+                total += read;
+            }
+            Ok::<_, std::io::Error>((hex::encode(hasher.finalize()), total, head))
+        })
+        .await?
+        .map_err(storage_error)?;
+        if bytes > MAX_PHOTO_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_PHOTO_BYTES,
+            });
+        }
+        if !declared.matches(&head) {
+            return Err(mismatch(declared));
+        }
+        Ok(Upload {
+            temp,
+            sha256,
+            bytes: bytes as i64,
+        })
     }
 
     /// Streams the body to a temporary file, refusing it as soon as it passes the cap or
@@ -149,7 +167,17 @@ impl PhotoStore {
             .await
             .map_err(storage_error)?;
         if tokio::fs::try_exists(&target).await.unwrap_or(false) {
-            // The same bytes are already stored (for this or another visit).
+            // The same bytes are already stored (for this or another record). Touched, so
+            // the sweep of unreferenced photos leaves them to the row about to refer to them.
+            let touched = target.clone();
+            actix_web::web::block(move || {
+                std::fs::File::options()
+                    .write(true)
+                    .open(&touched)
+                    .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+            })
+            .await?
+            .map_err(storage_error)?;
             return Ok(());
         }
         tokio::fs::rename(&temp_path, &target)
@@ -175,14 +203,14 @@ impl PhotoStore {
     }
 }
 
-fn mismatch(declared: ImageType) -> ApiError {
+pub fn mismatch(declared: ImageType) -> ApiError {
     ApiError::UnsupportedMediaType(Message::new(
         format!("the content is not a {} image", declared.content_type()),
         format!("ไฟล์ที่ส่งมาไม่ใช่รูปภาพชนิด {} ตามที่ระบุ", declared.content_type()),
     ))
 }
 
-fn storage_error(error: std::io::Error) -> ApiError {
+pub fn storage_error(error: std::io::Error) -> ApiError {
     // ENOSPC and EDQUOT: the disk or the quota is full.
     if matches!(error.raw_os_error(), Some(28) | Some(122)) {
         tracing::error!(error = %error, "photo storage is full");
@@ -203,24 +231,5 @@ impl Drop for TempFile {
         if let Some(path) = self.path.take() {
             let _ = std::fs::remove_file(path);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn magic_bytes_decide() {
-        assert!(ImageType::Jpeg.matches(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0, 0, 0, 0, 0, 0, 0]));
-        assert!(!ImageType::Png.matches(&[0xFF, 0xD8, 0xFF, 0xE0]));
-        assert!(ImageType::Png.matches(b"\x89PNG\r\n\x1a\n\0\0\0\x0d"));
-        assert!(ImageType::Webp.matches(b"RIFF\x10\0\0\0WEBPVP8 "));
-        assert!(!ImageType::Webp.matches(b"RIFF\x10\0\0\0WAVEfmt "));
-        assert_eq!(
-            ImageType::from_content_type("IMAGE/PNG; q=1"),
-            Some(ImageType::Png)
-        );
-        assert_eq!(ImageType::from_content_type("image/gif"), None);
     }
 }

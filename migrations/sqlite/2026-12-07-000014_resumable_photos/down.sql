@@ -1,0 +1,12 @@
+DROP TABLE uploads;
+DROP INDEX grievances_photos_missing;
+ALTER TABLE grievances DROP COLUMN photos_received;
+ALTER TABLE grievances DROP COLUMN photos_expected;
+DROP INDEX visits_photos_missing;
+ALTER TABLE visits DROP COLUMN photos_received;
+ALTER TABLE visits DROP COLUMN photos_expected;
+ALTER TABLE visit_photos DROP COLUMN flags;
+ALTER TABLE visit_photos DROP COLUMN taken_lon;
+ALTER TABLE visit_photos DROP COLUMN taken_lat;
+ALTER TABLE visit_photos DROP COLUMN taken_at;
+DROP TABLE grievance_photos;
