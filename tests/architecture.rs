@@ -74,6 +74,19 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "sync",
+        &[
+            "domain",
+            "error",
+            "db",
+            "auth",
+            "policy",
+            "accounts",
+            "grievances",
+            "visits",
+        ],
+    ),
+    (
         "routes",
         &[
             "domain",
@@ -89,6 +102,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "grievances",
             "visits",
             "reports",
+            "sync",
             "webhooks",
         ],
     ),
@@ -123,6 +137,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "grievances",
             "visits",
             "reports",
+            "sync",
             "webhooks",
             "routes",
             "openapi",

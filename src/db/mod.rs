@@ -45,6 +45,7 @@ pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod sql_log;
+pub mod sync;
 mod text_columns;
 pub mod users;
 pub mod visits;

@@ -52,6 +52,9 @@ diesel::table! {
         token_version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// The position of the last change, for the sync feed (`db::sync`).
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
     }
 }
 
@@ -110,6 +113,9 @@ diesel::table! {
         target_groups -> BigInt,
         /// The later of `received_at` and `reviewed_at`.
         updated_at -> Timestamp,
+        /// The position of the last change, for the sync feed (`db::sync`).
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
     }
 }
 
@@ -165,6 +171,9 @@ diesel::table! {
         overdue_notified -> Bool,
         content_hash -> Text,
         anonymised_at -> Nullable<Timestamp>,
+        /// The position of the last change, for the sync feed (`db::sync`).
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
     }
 }
 
@@ -221,6 +230,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Records that left a user's sync set without leaving the query that finds them.
+    sync_removals (id) {
+        id -> BigInt,
+        user_id -> Text,
+        kind -> Text,
+        record_id -> Text,
+        created_at -> Timestamp,
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
+    }
+}
+
 diesel::joinable!(grievance_events -> grievances (grievance_id));
 diesel::joinable!(grievance_comments -> grievances (grievance_id));
 
@@ -238,4 +260,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     grievance_comments,
     webhook_outbox,
     plans,
+    sync_removals,
 );

@@ -424,6 +424,8 @@ pub fn add_photo(conn: &mut DbConnection, photo: &PhotoRow) -> QueryResult<(Phot
         DbConnection::Postgres(conn) => insert.execute(conn)?,
     };
     if inserted == 1 {
+        // The visit's document lists its photos: phones must hear of the new one.
+        super::sync::touch_visits(conn, std::slice::from_ref(&photo.visit_id))?;
         return Ok((photo.clone(), true));
     }
     let existing = visit_photos::table

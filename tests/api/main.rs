@@ -21,5 +21,6 @@ mod queries;
 mod reports;
 mod security;
 mod storage;
+mod sync;
 mod users;
 mod visits;
