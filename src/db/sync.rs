@@ -74,15 +74,24 @@ pub fn watermark(conn: &mut DbConnection) -> QueryResult<Watermark> {
 }
 
 /// Narrows a boxed query on `$table` to the rows after `$after` and below `$below`, in
-/// position order. The plain bound on `sync_xid` is what lets the index range start at
-/// the cursor (as in `after_key!`).
+/// position order. "After" is a row-value comparison, which both engines turn into one
+/// range of the source's index `(owner, sync_xid, sync_seq)`: the read starts at the
+/// cursor, so its cost follows the changes it returns, not how many rows lie before.
 macro_rules! after_position {
     ($query:expr, $table:ident, $after:expr, $below:expr) => {{
         let after: Position = $after;
-        let mut query = $query.filter($table::sync_xid.ge(after.xid)).filter(
-            $table::sync_xid
-                .gt(after.xid)
-                .or($table::sync_seq.gt(after.seq)),
+        let mut query = $query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(concat!(
+                "(",
+                stringify!($table),
+                ".sync_xid, ",
+                stringify!($table),
+                ".sync_seq) > ("
+            ))
+            .bind::<BigInt, _>(after.xid)
+            .sql(", ")
+            .bind::<BigInt, _>(after.seq)
+            .sql(")"),
         );
         if let Watermark(Some(below)) = $below {
             query = query.filter($table::sync_xid.lt(below));
