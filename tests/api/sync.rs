@@ -244,6 +244,21 @@ async fn later_changes_arrive_once_in_their_latest_state() {
     );
     assert!(held.contains_key(&("visit".to_owned(), second.clone())));
 
+    // A photo added to a visit changes the visit's document: it comes again, with it.
+    let response = crate::visits::upload(
+        &app,
+        &volunteer,
+        &second,
+        "image/jpeg",
+        crate::visits::jpeg(3, 2_000),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let (changes, cursor) = drain_at_least(&app, &volunteer, Some(cursor), 100, 1).await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["id"], second.as_str());
+    assert_eq!(changes[0]["data"]["photos"].as_array().unwrap().len(), 1);
+
     // A grievance filed, then commented on twice before the phone asks: one upsert, with
     // both comments.
     let grievance = file_grievance(&app, &volunteer, &national_id("110370207118")).await;
