@@ -39,7 +39,9 @@ PASSWORD = "demo password 2026"
 # server, PostgreSQL and the baselines alike (libpq's default sslmode is prefer).
 PG_HOST = "postgres://postgres@127.0.0.1:5432"
 PG_ADMIN_URL = f"{PG_HOST}/postgres?sslmode=disable"
-PG_BENCH_DB = "fieldweek_bench"
+# Another name lets two benchmarks share one PostgreSQL server without dropping each
+# other's database.
+PG_BENCH_DB = os.environ.get("FIELDWEEK_BENCH_DB", "fieldweek_bench")
 # Chiang Mai: the supervisor and volunteer whose requests the benchmark makes.
 PROVINCE = "50"
 # The grievance-list figure reads one page of this many grievances, the most a page holds.
