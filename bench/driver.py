@@ -766,11 +766,14 @@ def sync_feed(server, db, options):
     for _ in range(3):
         visits = [{
             "id": str(uuid.uuid4()), "visited_at": visited_at,
-            "location": {"lat": lat, "lon": lon}, "target_groups": ["elderly"],
+            "location": {"lat": float(lat), "lon": float(lon)}, "target_groups": ["elderly"],
             "activity": "home_visit", "households_visited": 1, "people_reached": 2,
             "summary": "เยี่ยมบ้านผู้สูงอายุ", "follow_up_needed": False,
         } for _ in range((SYNC_PAGE + 50) // 3 + 1)]
-        server.request("POST", "/api/v1/visits/batch", token, {"visits": visits})
+        answer = server.request("POST", "/api/v1/visits/batch", token, {"visits": visits})
+        refused = [r for r in answer["results"] if r["status"] != 201]
+        if refused:
+            raise SystemExit(f"the volunteer's visits were not filed: {refused[:2]}")
     # The cursor after the first change: every read below is a page of changes, not a
     # first sync.
     first = server.request("GET", "/api/v1/sync/changes?limit=1", token)
