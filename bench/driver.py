@@ -39,12 +39,17 @@ PASSWORD = "demo password 2026"
 # server, PostgreSQL and the baselines alike (libpq's default sslmode is prefer).
 PG_HOST = "postgres://postgres@127.0.0.1:5432"
 PG_ADMIN_URL = f"{PG_HOST}/postgres?sslmode=disable"
-PG_BENCH_DB = "fieldweek_bench"
+# Another name lets two benchmarks share one PostgreSQL server without dropping each
+# other's database.
+PG_BENCH_DB = os.environ.get("FIELDWEEK_BENCH_DB", "fieldweek_bench")
 # Chiang Mai: the supervisor and volunteer whose requests the benchmark makes.
 PROVINCE = "50"
 # The grievance-list figure reads one page of this many grievances, the most a page holds.
 GRIEVANCE_PAGE = 500
 GRIEVANCE_LIST = "A supervisor's grievance list"
+# The sync-feed figure: one page of this many changes, after the volunteer's first.
+SYNC_PAGE = 100
+SYNC_FEED = "Phone sync feed, a page of changes"
 
 
 def log(message):
@@ -747,6 +752,54 @@ def bench_grievance_list(engine_name, db, options):
     return results
 
 
+def sync_feed(server, db, options):
+    """A volunteer's phone reading one page of SYNC_PAGE changes of its feed, after a
+    cursor, again and again. Demo volunteers hold a dozen visits each, so this one files
+    SYNC_PAGE + 50 more first (in batches, as a phone syncing after a week offline)."""
+    username = f"demo.vol.{PROVINCE}.1"
+    lat, lon = db.rows(
+        f"SELECT v.lat, v.lon FROM visits v JOIN users u ON u.username = '{username}' "
+        "WHERE v.area_code = u.area_code ORDER BY v.author_id = u.id DESC LIMIT 1")[0]
+    token = server.login(username)
+    visited_at = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    for _ in range(3):
+        visits = [{
+            "id": str(uuid.uuid4()), "visited_at": visited_at,
+            "location": {"lat": float(lat), "lon": float(lon)}, "target_groups": ["elderly"],
+            "activity": "home_visit", "households_visited": 1, "people_reached": 2,
+            "summary": "เยี่ยมบ้านผู้สูงอายุ", "follow_up_needed": False,
+        } for _ in range((SYNC_PAGE + 50) // 3 + 1)]
+        answer = server.request("POST", "/api/v1/visits/batch", token, {"visits": visits})
+        refused = [r for r in answer["results"] if r["status"] != 201]
+        if refused:
+            raise SystemExit(f"the volunteer's visits were not filed: {refused[:2]}")
+    # The cursor after the first change: every read below is a page of changes, not a
+    # first sync.
+    first = server.request("GET", "/api/v1/sync/changes?limit=1", token)
+    path = f"/api/v1/sync/changes?limit={SYNC_PAGE}&cursor={first['next_cursor']}"
+    page = server.request("GET", path, token)
+    figures = wrk(server.base, options.seconds, options.read_connections, "get_page.lua",
+                  (token, path), timeout=60)
+    figures.update(changes=len(page["changes"]), has_more=page["has_more"],
+                   visits=int(db.rows("SELECT count(*) FROM visits")[0][0]))
+    return figures
+
+
+def bench_sync_feed(engine_name, db, options):
+    """Only the sync-feed figure and its baseline, on the demo data of a full run."""
+    results = {"engine": db.name}
+    load_demo_data(db, options)
+    server = Server(engine_name, db.url, db.data_dir, options.port, options.connections)
+    try:
+        log(f"{db.name}: GET /healthz and a page of the sync feed")
+        results["healthz"] = wrk(server.base + "/healthz", options.seconds, options.connections)
+        results["sync_feed"] = sync_feed(server, db, options)
+    finally:
+        server.stop()
+    return results
+
+
 def week_span(db, week):
     """The UTC bounds of a Bangkok ISO week (Monday 00:00 +07:00)."""
     year, number = week.split("-W")
@@ -814,6 +867,16 @@ def grievance_list_row(r, commit):
               f"duplicates), at {commit}")
     return (f"| {figure} | {page['rps']:,.1f} pages/s (p99 {page['p99_ms']:,.0f} ms) | "
             f"{health:,.0f} req/s `GET /healthz` | {significant(page['rps'] / health)} | "
+            "(context) | |")
+
+
+def sync_feed_row(r, commit):
+    feed, health = r["sync_feed"], r["healthz"]["rps"]
+    figure = (f"{SYNC_FEED} (`GET /sync/changes?limit={SYNC_PAGE}&cursor=…`, "
+              f"{feed['changes']} changes of one volunteer, {feed['visits']:,} visits in the "
+              f"table), at {commit}")
+    return (f"| {figure} | {feed['rps']:,.0f} pages/s (p99 {feed['p99_ms']:,.1f} ms) | "
+            f"{health:,.0f} req/s `GET /healthz` | {significant(feed['rps'] / health)} | "
             "(context) | |")
 
 
@@ -952,7 +1015,7 @@ def write_report(all_results, options, path):
     log(f"wrote {path} (raw figures in {raw})")
 
 
-def update_grievance_list_rows(all_results, options, path):
+def update_only_rows(all_results, options, path, key, title, make_row, how_label):
     """Puts this run's grievance-list rows into an existing report: in place of a row of
     the same commit, else after the last row of the engine's table, so that figures of
     other commits (a change's before and after) stay beside them. A line of the header
@@ -963,7 +1026,7 @@ def update_grievance_list_rows(all_results, options, path):
         raise SystemExit(f"{path} does not exist: run the whole benchmark first")
     lines = report.read_text().split("\n")
     for r in all_results:
-        if errors_in(r["grievance_list"]) or errors_in(r["healthz"]):
+        if errors_in(r[key]) or errors_in(r["healthz"]):
             raise SystemExit(f"{r['engine']}: non-2xx answers or socket errors: "
                              f"{json.dumps(r, default=str)}")
         heading = lines.index(f"### {r['engine']}") if f"### {r['engine']}" in lines else None
@@ -972,28 +1035,28 @@ def update_grievance_list_rows(all_results, options, path):
         start = next(n for n in range(heading, len(lines)) if lines[n].startswith("|"))
         end = next(n for n in range(start, len(lines) + 1)
                    if n == len(lines) or not lines[n].startswith("|"))
-        row = grievance_list_row(r, m["commit"])
+        row = make_row(r, m["commit"])
         same_commit = [n for n in range(start, end)
-                       if lines[n].startswith(f"| {GRIEVANCE_LIST} ")
+                       if lines[n].startswith(f"| {title} ")
                        and lines[n].split(" | ")[0].endswith(f", at {m['commit']}")]
         if same_commit:
             lines[same_commit[0]] = row
         else:
             lines.insert(end, row)
-    how = (f"- Grievance list rows: `{command_line()}`, which loads the demo data afresh "
+    how = (f"- {how_label} rows: `{command_line()}`, which loads the demo data afresh "
            f"({options.visits:,} visits, {options.grievances:,} grievances) and takes "
-           f"`GET /healthz` and the list only, {options.seconds} s a phase; each row names "
+           f"`GET /healthz` and that figure only, {options.seconds} s a phase; each row names "
            f"its commit, the last taken {m['date']}")
-    taken = [n for n, line in enumerate(lines) if line.startswith("- Grievance list rows:")]
+    taken = [n for n, line in enumerate(lines) if line.startswith(f"- {how_label} rows:")]
     if taken:
         lines[taken[0]] = how
     else:
         lines.insert(next(n for n, line in enumerate(lines) if line.startswith("- Load:")) + 1,
                      how)
     report.write_text("\n".join(lines))
-    raw = WORK / "grievance-list.json"
+    raw = WORK / f"{key}.json"
     raw.write_text(json.dumps(all_results, indent=2, default=str))
-    log(f"updated the grievance-list rows of {path} (raw figures in {raw})")
+    log(f"updated the {how_label.lower()} rows of {path} (raw figures in {raw})")
 
 
 def main():
@@ -1015,7 +1078,7 @@ def main():
                         help="alternated pairs of reads alone and beside a login flood")
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
-    parser.add_argument("--only", choices=["grievance-list"],
+    parser.add_argument("--only", choices=["grievance-list", "sync-feed"],
                         help="take only this figure and its baseline, and update its rows "
                              "of --out, leaving the rest of the file as it is")
     options = parser.parse_args()
@@ -1028,13 +1091,18 @@ def main():
     if unknown:
         parser.error(f"--engines: unknown {', '.join(sorted(unknown))} (sqlite, postgres)")
 
-    bench = bench_grievance_list if options.only == "grievance-list" else bench_engine
+    bench = {"grievance-list": bench_grievance_list,
+             "sync-feed": bench_sync_feed}.get(options.only, bench_engine)
     results = []
     for engine in options.engines.split(","):
         db = {"sqlite": Sqlite, "postgres": Postgres}[engine](WORK / engine)
         results.append(bench(engine, db, options))
     if options.only == "grievance-list":
-        update_grievance_list_rows(results, options, options.out)
+        update_only_rows(results, options, options.out, "grievance_list", GRIEVANCE_LIST,
+                         grievance_list_row, "Grievance list")
+    elif options.only == "sync-feed":
+        update_only_rows(results, options, options.out, "sync_feed", SYNC_FEED,
+                         sync_feed_row, "Sync feed")
     else:
         write_report(results, options, options.out)
 

@@ -7,6 +7,7 @@
 #   bash bench/run.sh --visits 20000 --seconds 2 --runs 1 --out /tmp/smoke.md
 #   bash bench/run.sh --engines sqlite     # one engine
 #   bash bench/run.sh --only grievance-list  # one figure, its rows of BENCHMARKS.md only
+#   bash bench/run.sh --only sync-feed       # likewise: a page of the phone sync feed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

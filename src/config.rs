@@ -150,6 +150,9 @@ pub struct Config {
     pub webhook_keep_days: i64,
     /// Seconds an unfinished resumable upload lives (`Upload-Expires`).
     pub upload_expiry_seconds: i64,
+    /// How long a sync cursor stays usable (`FIELDWEEK_SYNC_RETENTION_DAYS`); removals
+    /// are kept a day longer. Tests set it shorter than a day.
+    pub sync_retention: Duration,
 }
 
 impl Config {
@@ -182,6 +185,7 @@ impl Config {
             max_connections_per_address: 256,
             webhook_keep_days: 30,
             upload_expiry_seconds: 24 * 3600,
+            sync_retention: Duration::from_secs(30 * 86_400),
         }
     }
 
@@ -350,6 +354,10 @@ impl Config {
         }
         if let Some(days) = get("FIELDWEEK_RETENTION_DAYS") {
             config.retention_days = parse_in_range("FIELDWEEK_RETENTION_DAYS", days, 1, 36_500)?;
+        }
+        if let Some(days) = get("FIELDWEEK_SYNC_RETENTION_DAYS") {
+            let days: u64 = parse_in_range("FIELDWEEK_SYNC_RETENTION_DAYS", days, 1, 3_650)?;
+            config.sync_retention = Duration::from_secs(days * 86_400);
         }
         if let Some(day) = get("FIELDWEEK_WEEK_START") {
             config.week_start = day.parse().map_err(|_| {

@@ -85,6 +85,7 @@ string_enum! {
         UsernameTaken => "username_taken",
         InvalidTransition => "invalid_transition",
         VersionMismatch => "version_mismatch",
+        CursorExpired => "cursor_expired",
         PayloadTooLarge => "payload_too_large",
         UnsupportedMediaType => "unsupported_media_type",
         ValidationFailed => "validation_failed",
@@ -122,6 +123,7 @@ impl ProblemCode {
                 "ไม่สามารถดำเนินการได้ในสถานะปัจจุบัน",
             ),
             Self::VersionMismatch => ("Changed by someone else", "ข้อมูลถูกแก้ไขโดยผู้อื่นแล้ว"),
+            Self::CursorExpired => ("Sync again from the start", "ต้องเริ่มซิงค์ข้อมูลใหม่ตั้งแต่ต้น"),
             Self::PayloadTooLarge => ("Too large", "ข้อมูลมีขนาดใหญ่เกินกำหนด"),
             Self::UnsupportedMediaType => ("Unsupported content type", "ไม่รองรับชนิดข้อมูลที่ส่งมา"),
             Self::ValidationFailed => ("Invalid data", "ข้อมูลไม่ถูกต้อง"),
@@ -188,6 +190,9 @@ pub enum ApiError {
     Conflict { code: ConflictCode, detail: Message },
     #[error("version mismatch: {}", .0.en)]
     VersionMismatch(Message),
+    /// A sync cursor too old, from another account, or not one the server gave out: 410.
+    #[error("cursor expired: {}", .0.en)]
+    CursorExpired(Message),
     #[error("payload too large: over {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {}", .0.en)]
@@ -295,6 +300,7 @@ impl ApiError {
                 ConflictCode::InvalidTransition => ProblemCode::InvalidTransition,
             },
             Self::VersionMismatch(_) => ProblemCode::VersionMismatch,
+            Self::CursorExpired(_) => ProblemCode::CursorExpired,
             Self::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
             Self::UnsupportedMediaType(_) => ProblemCode::UnsupportedMediaType,
             Self::Validation(_) => ProblemCode::ValidationFailed,
@@ -318,6 +324,7 @@ impl ApiError {
             | Self::Unauthenticated(d)
             | Self::Forbidden(d)
             | Self::VersionMismatch(d)
+            | Self::CursorExpired(d)
             | Self::UnsupportedMediaType(d)
             | Self::ServiceUnavailable(d) => Some(d.clone()),
             Self::Conflict { detail, .. } | Self::Upload { detail, .. } => Some(detail.clone()),
@@ -454,6 +461,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::VersionMismatch(_) => StatusCode::PRECONDITION_FAILED,
+            Self::CursorExpired(_) => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

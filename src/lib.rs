@@ -27,6 +27,7 @@ pub mod private_files;
 pub mod reports;
 pub mod routes;
 pub mod server;
+pub mod sync;
 pub mod telemetry;
 pub mod visits;
 pub mod webhooks;

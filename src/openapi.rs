@@ -25,6 +25,7 @@ use crate::error::{FieldCode, FieldProblem, Problem, ProblemCode};
         (name = "reports", description = "Weekly field summaries and their exports."),
         (name = "plans", description = "One-year plans with targets, and progress."),
         (name = "privacy", description = "PDPA data-subject requests (admins)."),
+        (name = "sync", description = "The phone's feed of what changed in its sync set."),
         (name = "areas", description = "Thai administrative geography (bundled)."),
     ),
     components(schemas(Problem, FieldProblem, FieldCode, ProblemCode)),

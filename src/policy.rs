@@ -10,6 +10,7 @@
 //!   [`may_write_comment`], the [`actor`] the workflow judges (the workflow's own table in
 //!   `grievances::workflow` says which action each actor may take), and [`may_assign_to`].
 //! - Accounts: [`account_read_scope`], [`may_manage`], [`may_change_account`].
+//! - The phone's sync set: [`visit_in_sync_set`], [`grievance_in_sync_set`].
 //!
 //! Staff (officials, supervisors, admins) see every record of their area. Volunteers see
 //! what they filed themselves, and only while it lies in their current area: an account
@@ -117,6 +118,21 @@ pub fn visibility_within(user: &AuthUser, area: Option<&AreaCode>) -> Result<Vis
         visibility.scope = AreaScope::of(&requested_area(user, area)?);
     }
     Ok(visibility)
+}
+
+/// Whether a visit belongs on `user`'s phone (the sync feed): one it filed, while it may
+/// still read it (a volunteer moved elsewhere leaves its old visits behind).
+pub fn visit_in_sync_set(user: &AuthUser, visit: &VisitRow) -> bool {
+    visit.author_id == user.id && visibility(user).allows(&visit.author_id, &visit.area_code)
+}
+
+/// Whether a grievance belongs on `user`'s phone (the sync feed): one it filed or that is
+/// assigned to it, while it may read it, and never once its personal data was erased
+/// (PDPA): the copy on the phone must go too.
+pub fn grievance_in_sync_set(user: &AuthUser, grievance: &GrievanceRow) -> bool {
+    (grievance.reporter_id == user.id || grievance.assignee_id.as_ref() == Some(&user.id))
+        && visibility(user).allows(&grievance.reporter_id, &grievance.area_code)
+        && grievance.anonymised_at.is_none()
 }
 
 /// Whether `user` sees a grievance's complainant data (phone, national ID) in full: its
@@ -434,6 +450,119 @@ mod tests {
                 assignee == Some("me"),
                 "{context}"
             );
+        }
+    }
+
+    #[test]
+    fn what_belongs_on_a_phone() {
+        // (caller's role, caller's area, reporter, assignee, record's area, erased,
+        //  grievance in the set, visit by the same author in the set)
+        let table = [
+            (Volunteer, "500108", "me", None, "500108", false, true, true),
+            // Moved away: its old records leave its phone.
+            (
+                Volunteer, "400101", "me", None, "500108", false, false, false,
+            ),
+            (
+                Volunteer, "500108", "other", None, "500108", false, false, false,
+            ),
+            (
+                Official,
+                "50",
+                "other",
+                Some("me"),
+                "500108",
+                false,
+                true,
+                false,
+            ),
+            // Reassigned to someone else: readable, but no longer its own.
+            (
+                Official,
+                "50",
+                "other",
+                Some("x"),
+                "500108",
+                false,
+                false,
+                false,
+            ),
+            // Assigned, then moved out of the grievance's area.
+            (
+                Official,
+                "40",
+                "other",
+                Some("me"),
+                "500108",
+                false,
+                false,
+                false,
+            ),
+            (Supervisor, "50", "me", None, "500108", false, true, true),
+            // Erased under PDPA: gone from every phone.
+            (Volunteer, "500108", "me", None, "500108", true, false, true),
+            (
+                Official,
+                "50",
+                "other",
+                Some("me"),
+                "500108",
+                true,
+                false,
+                false,
+            ),
+        ];
+        for (role, area, reporter, assignee, at, erased, grievance_in, visit_in) in table {
+            let caller = user(role, area);
+            let mut row = grievance(reporter, assignee, at);
+            if erased {
+                row.anonymised_at = Some(NaiveDateTime::default());
+            }
+            let context = format!(
+                "{role:?} in {area}, reporter {reporter}, assignee {assignee:?}, erased {erased}"
+            );
+            assert_eq!(
+                grievance_in_sync_set(&caller, &row),
+                grievance_in,
+                "{context}"
+            );
+            let mut visit = visit(reporter, at);
+            visit.author_id = id(reporter);
+            assert_eq!(visit_in_sync_set(&caller, &visit), visit_in, "{context}");
+        }
+    }
+
+    fn visit(author: &str, area: &str) -> VisitRow {
+        let at = NaiveDateTime::default();
+        VisitRow {
+            id: crate::domain::VisitId::unchecked("v".into()),
+            author_id: id(author),
+            visited_at: at,
+            received_at: at,
+            lat: 18.79,
+            lon: 98.98,
+            accuracy_m: None,
+            declared_area_code: None,
+            area_code: area.into(),
+            province_code: area[..2].into(),
+            district_code: None,
+            activity: crate::domain::Activity::HomeVisit,
+            households_visited: 1,
+            people_reached: 1,
+            summary: "s".into(),
+            needs: "[]".into(),
+            follow_up_needed: false,
+            flags: String::new(),
+            review_status: crate::domain::ReviewStatus::Pending,
+            review_note: None,
+            reviewed_by: None,
+            reviewed_at: None,
+            content_hash: String::new(),
+            visited_on: String::new(),
+            target_groups: 0,
+            updated_at: at,
+            photos_expected: 0,
+            photos_received: 0,
         }
     }
 

@@ -27,6 +27,7 @@ use crate::photos::uploads::UploadDesk;
 use crate::photos::PhotoStore;
 use crate::privacy::PiiCipher;
 use crate::reports::slots::ExportSlots;
+use crate::sync::SyncFeed;
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::VisitRules;
 use crate::webhooks::{self, EventSink};
@@ -160,6 +161,10 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     let cors_policy = web::Data::new(CorsPolicy {
         allowed_origins: config.cors_origins.clone(),
     });
+    let sync_feed = SyncFeed::new(
+        services.token_keys.derive_key("fieldweek sync cursor"),
+        config.sync_retention,
+    );
     let grievance_services = web::Data::new(GrievanceServices {
         cipher: services.cipher.clone(),
         sla: services.sla,
@@ -171,6 +176,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
         crate::privacy::retention::Retention {
             grievance_days: config.retention_days,
             delivered_webhook_days: config.webhook_keep_days,
+            sync_removal_days: sync_feed.removal_days(),
         },
         services.photos.root().to_owned(),
         services.photos.uploads_dir(),
@@ -188,6 +194,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
         tokio::spawn(webhooks::run_dispatcher(services.db.clone(), webhook));
     }
 
+    let sync_feed = web::Data::new(sync_feed);
     let mut server = HttpServer::new(move || {
         let spec_json = spec_json.clone();
         let (app, _) = App::new()
@@ -212,6 +219,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(exports.clone())
             .app_data(filings.clone())
             .app_data(grievance_services.clone())
+            .app_data(sync_feed.clone())
             .app_data(limits)
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 tracing::info!(error = %error, "a query string could not be read");

@@ -87,6 +87,19 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "sync",
+        &[
+            "domain",
+            "error",
+            "db",
+            "auth",
+            "policy",
+            "accounts",
+            "grievances",
+            "visits",
+        ],
+    ),
+    (
         "routes",
         &[
             "domain",
@@ -103,6 +116,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "visits",
             "photos",
             "reports",
+            "sync",
             "webhooks",
         ],
     ),
@@ -138,6 +152,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "visits",
             "photos",
             "reports",
+            "sync",
             "webhooks",
             "routes",
             "openapi",

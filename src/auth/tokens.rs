@@ -22,6 +22,14 @@ pub const AUDIENCE: &str = "fieldweek-api";
 pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
 const SECRET_FILE: &str = "jwt-secret";
+/// HMAC-SHA256 of `label` under `key`.
+fn derive(key: &[u8], label: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
 /// Seconds of clock difference allowed when judging `exp`.
 const LEEWAY_SECONDS: i64 = 5;
 /// At most this many verified tokens are remembered (a few megabytes).
@@ -51,6 +59,8 @@ pub struct TokenKeys {
     /// claims once is enough, since neither can change. (The account behind a token is
     /// still read on every request.)
     verified: Mutex<HashMap<String, Claims>>,
+    /// A key for other things the server signs (sync cursors), derived from the secret.
+    derived: [u8; 32],
 }
 
 impl TokenKeys {
@@ -67,7 +77,14 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             verified: Mutex::new(HashMap::new()),
+            derived: derive(secret, b"fieldweek derived signing key v1"),
         }
+    }
+
+    /// A key of its own for `purpose` (say, signing sync cursors): every node that
+    /// shares the token secret derives the same one, and none reveals the secret.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        derive(&self.derived, purpose.as_bytes())
     }
 
     /// The secret from `FIELDWEEK_JWT_SECRET`, else the one kept in the data directory,

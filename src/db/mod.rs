@@ -46,6 +46,7 @@ pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod sql_log;
+pub mod sync;
 mod text_columns;
 pub mod uploads;
 pub mod users;

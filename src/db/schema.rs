@@ -52,6 +52,9 @@ diesel::table! {
         token_version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// The position of the last change, for the sync feed (`db::sync`).
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
     }
 }
 
@@ -112,6 +115,9 @@ diesel::table! {
         updated_at -> Timestamp,
         photos_expected -> Integer,
         photos_received -> Integer,
+        /// The position of the last change, for the sync feed (`db::sync`).
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
     }
 }
 
@@ -209,6 +215,9 @@ diesel::table! {
         duplicate_of -> Nullable<Text>,
         photos_expected -> Integer,
         photos_received -> Integer,
+        /// The position of the last change, for the sync feed (`db::sync`).
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
     }
 }
 
@@ -265,6 +274,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Records that left a user's sync set without leaving the query that finds them.
+    sync_removals (id) {
+        id -> BigInt,
+        user_id -> Text,
+        kind -> Text,
+        record_id -> Text,
+        created_at -> Timestamp,
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
+    }
+}
+
 diesel::joinable!(grievance_events -> grievances (grievance_id));
 diesel::joinable!(grievance_comments -> grievances (grievance_id));
 
@@ -284,4 +306,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     grievance_comments,
     webhook_outbox,
     plans,
+    sync_removals,
 );

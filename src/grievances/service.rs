@@ -329,9 +329,9 @@ pub fn transition(
         details,
     )?;
     let duplicates = duplicates_of_changed_parent(conn, &row, before.status)?;
+    // Updating their rows also moves them in the sync feed (its triggers), so each
+    // duplicate's reporter hears of the new `parent_status`.
     store::touch_all(conn, &duplicates, now)?;
-    // sync: the lead calls the change feed's touch for each of `duplicates` here, so each
-    // duplicate's reporter sees the new `parent_status`.
     // A parent whose list of duplicates changed (one marked, or one reopened) changed too.
     if before.duplicate_of != after.duplicate_of {
         let parents: Vec<GrievanceId> = [before.duplicate_of, after.duplicate_of.clone()]
@@ -339,7 +339,6 @@ pub fn transition(
             .flatten()
             .collect();
         store::touch_all(conn, &parents, now)?;
-        // sync: and the feed's touch for each of `parents` here (their `duplicates`).
     }
     let unmasked = policy::may_unmask(user, &row);
     one_view(conn, user, row, unmasked, services)

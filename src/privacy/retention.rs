@@ -1,8 +1,9 @@
 //! The retention job: personal data of grievances closed or rejected longer ago than the
 //! configured period is erased, in batches, each batch audited; webhook deliveries are
-//! pruned some days after they were delivered; resumable uploads past their expiry are
-//! removed with their bytes (a half photo of a citizen's home is personal data too), and
-//! so are the photos an erasure left without a record.
+//! pruned some days after they were delivered, and the sync feed's removals once no
+//! usable cursor can need them; resumable uploads past their expiry are removed with their
+//! bytes (a half photo of a citizen's home is personal data too), and so are the photos an
+//! erasure left without a record.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,6 +21,8 @@ pub struct Retention {
     pub grievance_days: i64,
     /// Days after delivery before a webhook delivery is removed.
     pub delivered_webhook_days: i64,
+    /// Days the sync feed's removals are kept (`SyncFeed::removal_days`).
+    pub sync_removal_days: i64,
 }
 
 /// Erases what is past retention; returns how many grievances were anonymised.
@@ -30,6 +33,13 @@ pub fn run_once(db: &Db, retention: Retention) -> Result<usize, ApiError> {
     })?;
     if pruned > 0 {
         tracing::info!(count = pruned, "retention: delivered webhooks pruned");
+    }
+    let pruned = db.write_blocking(move |conn| {
+        let cutoff = crate::db::now() - chrono::Duration::days(retention.sync_removal_days);
+        Ok(crate::db::sync::prune_removals(conn, cutoff)?)
+    })?;
+    if pruned > 0 {
+        tracing::info!(count = pruned, "retention: sync removals pruned");
     }
     let retention_days = retention.grievance_days;
     let mut total = 0;

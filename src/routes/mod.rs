@@ -12,6 +12,7 @@ pub mod plans;
 pub mod privacy;
 pub mod query;
 pub mod reports;
+pub mod sync;
 pub mod uploads;
 pub mod users;
 pub mod visits;
@@ -77,6 +78,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(plans::progress)
                 .service(privacy::subject_access)
                 .service(privacy::erasure)
+                .service(sync::changes)
                 // `locate` before `{code}`, which would otherwise swallow it.
                 .service(areas::locate)
                 .service(areas::list)

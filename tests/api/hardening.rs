@@ -356,6 +356,7 @@ async fn delivered_webhooks_are_pruned_after_their_keeping_period() {
     let retention = fieldweek::privacy::retention::Retention {
         grievance_days: 730,
         delivered_webhook_days: 30,
+        sync_removal_days: 31,
     };
     tokio::task::spawn_blocking(move || fieldweek::privacy::retention::run_once(&db, retention))
         .await

@@ -22,6 +22,7 @@ mod queries;
 mod reports;
 mod security;
 mod storage;
+mod sync;
 mod uploads;
 mod users;
 mod visits;

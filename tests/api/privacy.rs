@@ -98,6 +98,7 @@ fn ids_of(body: &Value) -> Vec<String> {
 const RETENTION: Retention = Retention {
     grievance_days: 730,
     delivered_webhook_days: 30,
+    sync_removal_days: 31,
 };
 
 #[tokio::test]

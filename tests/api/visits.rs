@@ -673,13 +673,13 @@ async fn supervisors_review_visits_in_their_area() {
     assert_eq!(flagged["items"][0]["id"], id.as_str());
 }
 
-fn jpeg(seed: u8, len: usize) -> Vec<u8> {
+pub fn jpeg(seed: u8, len: usize) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
     bytes.extend((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
     bytes
 }
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     user: &TestUser,
     visit_id: &str,

@@ -1,0 +1,16 @@
+DROP TRIGGER users_sync_moved ON users;
+DROP FUNCTION users_sync_moved();
+DROP TRIGGER grievances_sync_reassigned ON grievances;
+DROP FUNCTION grievances_sync_reassigned();
+DROP TRIGGER visits_sync_position ON visits;
+DROP TRIGGER grievances_sync_position ON grievances;
+DROP TRIGGER users_sync_position ON users;
+DROP TABLE sync_removals;
+DROP INDEX visits_by_author_sync;
+DROP INDEX grievances_by_reporter_sync;
+DROP INDEX grievances_by_assignee_sync;
+ALTER TABLE visits DROP COLUMN sync_xid, DROP COLUMN sync_seq;
+ALTER TABLE grievances DROP COLUMN sync_xid, DROP COLUMN sync_seq;
+ALTER TABLE users DROP COLUMN sync_xid, DROP COLUMN sync_seq;
+DROP FUNCTION sync_position();
+DROP SEQUENCE sync_seq;
