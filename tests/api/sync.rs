@@ -694,3 +694,71 @@ async fn racing_writers_never_make_a_reader_skip_a_change() {
     }
     assert_eq!(filed.len(), 4 * 12 * 4);
 }
+
+#[tokio::test]
+async fn a_parents_outcome_and_a_grievances_photo_reach_the_phones_concerned() {
+    let app = spawn_app().await;
+    let first = app.user("vol", Role::Volunteer, "5001").await;
+    let second = app.user("vol2", Role::Volunteer, "5001").await;
+    let supervisor = app.user("sup", Role::Supervisor, "50").await;
+    let official = app.user("off", Role::Official, "5001").await;
+    let parent = file_grievance(&app, &first, &national_id("110370207118")).await;
+    let child = file_grievance(&app, &second, &national_id("310010012345")).await;
+    move_grievance(&app, &supervisor, &parent, json!({"action": "accept"})).await;
+    move_grievance(
+        &app,
+        &supervisor,
+        &child,
+        json!({"action": "mark_duplicate", "duplicate_of": parent}),
+    )
+    .await;
+    // Each phone is up to date: its grievance and its account.
+    let (_, first_cursor) = drain_at_least(&app, &first, None, 100, 2).await;
+    let (_, second_cursor) = drain_at_least(&app, &second, None, 100, 2).await;
+
+    // The parent is resolved: the duplicate's reporter hears it through its own record,
+    // which it did not change and which still says `duplicate`.
+    move_grievance(
+        &app,
+        &supervisor,
+        &parent,
+        json!({"action": "assign", "assignee_id": official.id}),
+    )
+    .await;
+    move_grievance(&app, &official, &parent, json!({"action": "start"})).await;
+    move_grievance(
+        &app,
+        &official,
+        &parent,
+        json!({"action": "resolve", "note": "ได้ผู้ดูแลแล้ว"}),
+    )
+    .await;
+    let (changes, _) = drain_at_least(&app, &second, Some(second_cursor), 100, 1).await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["op"], "upsert");
+    assert_eq!(changes[0]["id"], child.as_str());
+    assert_eq!(changes[0]["data"]["status"], "duplicate");
+    assert_eq!(changes[0]["data"]["parent_status"], "resolved");
+
+    // A photo of the parent, sent by its reporter, comes back to that phone with the
+    // grievance that now lists it.
+    let (changes, cursor) = drain_at_least(&app, &first, Some(first_cursor), 100, 1).await;
+    assert_eq!(changes.last().unwrap()["data"]["status"], "resolved");
+    let response = app
+        .as_user(
+            &first,
+            Method::POST,
+            &format!("/api/v1/grievances/{parent}/photos"),
+        )
+        .header("Content-Type", "image/jpeg")
+        .body(crate::visits::jpeg(7, 2_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let (changes, _) = drain_at_least(&app, &first, Some(cursor), 100, 1).await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["id"], parent.as_str());
+    assert_eq!(changes[0]["data"]["photos_received"], 1);
+    assert_eq!(changes[0]["data"]["photos"].as_array().unwrap().len(), 1);
+}
