@@ -1151,3 +1151,20 @@ async fn an_unknown_stored_value_is_an_internal_error_wherever_it_is_read() {
         .unwrap();
     assert_problem(response, 500, "internal_error").await;
 }
+
+#[tokio::test]
+async fn a_grievance_just_across_the_edge_is_filed_in_the_reporters_area() {
+    let app = spawn_app().await;
+    let geography = fieldweek::geo::Geography::load().unwrap();
+    let cmu = fieldweek::domain::GeoPoint::new(18.8035, 98.9530);
+    let (across, suthep, _) = crate::visits::crossing_east(&geography, cmu);
+    let volunteer = app.user("suthep", Role::Volunteer, &suthep).await;
+    let mut body = grievance(&uuid::Uuid::new_v4().to_string());
+    body["location"] = json!({"lat": across.lat, "lon": across.lon, "accuracy_m": 8.0});
+    let response = app
+        .send_as(&volunteer, Method::POST, "/api/v1/grievances", &body)
+        .await;
+    assert_eq!(response.status(), 201);
+    let stored: Value = response.json().await.unwrap();
+    assert_eq!(stored["area_code"], suthep.as_str());
+}

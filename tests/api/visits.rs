@@ -317,7 +317,7 @@ async fn every_rule_of_a_visit_is_checked() {
 
 /// Walks east from `from` in 10 m steps to the first point located in another
 /// subdistrict: (that point, the subdistrict left, the one entered).
-fn crossing_east(geography: &Geography, from: GeoPoint) -> (GeoPoint, String, String) {
+pub fn crossing_east(geography: &Geography, from: GeoPoint) -> (GeoPoint, String, String) {
     let code = |point| geography.locate(point).unwrap().subdistrict.unwrap().code;
     let own = code(from);
     let step = 10.0 / (111_320.0 * from.lat.to_radians().cos());
