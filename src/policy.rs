@@ -326,6 +326,7 @@ mod tests {
             duplicate_of: None,
             photos_expected: 0,
             photos_received: 0,
+            flags: String::new(),
         }
     }
 

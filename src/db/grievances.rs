@@ -69,6 +69,10 @@ pub struct GrievanceRow {
     /// row read earlier.
     #[diesel(skip_update)]
     pub photos_received: i32,
+    /// Placement and photo flags (`placement::Flag` names joined by commas): set at
+    /// filing, joined by `db::photos::add`, never written back from a row read earlier.
+    #[diesel(skip_update)]
+    pub flags: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -254,9 +254,14 @@ pub fn add(
                 .execute(conn)?;
         }
         PhotoRecord::Grievance(id) => {
+            let flags: String = grievances::table
+                .find(id)
+                .select(grievances::flags)
+                .first(conn)?;
             diesel::update(grievances::table.find(id))
                 .set((
                     grievances::photos_received.eq(grievances::photos_received + 1),
+                    grievances::flags.eq(join_flags(&flags, &photo.flags)),
                     grievances::updated_at.eq(now),
                 ))
                 .execute(conn)?;

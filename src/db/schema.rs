@@ -218,6 +218,7 @@ diesel::table! {
         /// The position of the last change, for the sync feed (`db::sync`).
         sync_xid -> BigInt,
         sync_seq -> BigInt,
+        flags -> Text,
     }
 }
 

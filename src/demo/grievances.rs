@@ -389,6 +389,7 @@ impl<'a> GrievanceMaker<'a> {
             duplicate_of: tracking.duplicate_of,
             photos_expected: 0,
             photos_received: 0,
+            flags: String::new(),
             id: GrievanceId::unchecked(id.clone()),
         });
         if tracking.status != Status::Duplicate {

@@ -15,7 +15,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
-use crate::placement::{LocationInput, Placement};
+use crate::placement::{Flag, LocationInput, Placement};
 use crate::privacy::PiiCipher;
 use crate::visits::input::VisitRules;
 
@@ -354,6 +354,7 @@ impl NewGrievance {
             duplicate_of: None,
             photos_expected: self.photos_expected,
             photos_received: 0,
+            flags: Flag::join(&place.flags),
         }
     }
 }

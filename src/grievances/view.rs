@@ -12,7 +12,7 @@ use crate::domain::Priority;
 use crate::domain::Status;
 use crate::domain::TargetGroup;
 use crate::domain::{GrievanceId, UserId, VisitId};
-use crate::placement::LocationInput;
+use crate::placement::{Flag, LocationInput};
 use crate::privacy::PiiCipher;
 use crate::visits::view::{Names, PhotoView, UserRef};
 
@@ -137,6 +137,9 @@ pub struct GrievanceView {
     pub photos_expected: i32,
     /// How many arrived: fewer than expected lists it under `photos_missing=true`.
     pub photos_received: i32,
+    /// Set by the server, as on visits: where the point lies against the reporter's area
+    /// (`near_boundary`, `area_mismatch`, ...) and what its photos' EXIF says.
+    pub flags: Vec<Flag>,
 }
 
 /// Everything a view needs besides the row.
@@ -222,6 +225,7 @@ impl GrievanceView {
             photos: extras.photos.into_iter().map(PhotoView::from).collect(),
             photos_expected: row.photos_expected,
             photos_received: row.photos_received,
+            flags: Flag::split(&row.flags),
             id: row.id.into_string(),
         }
     }

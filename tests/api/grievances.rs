@@ -1167,4 +1167,13 @@ async fn a_grievance_just_across_the_edge_is_filed_in_the_reporters_area() {
     assert_eq!(response.status(), 201);
     let stored: Value = response.json().await.unwrap();
     assert_eq!(stored["area_code"], suthep.as_str());
+    // Filed, and honest about where the point lies: as a visit would be.
+    assert_eq!(stored["flags"], json!(["near_boundary"]), "{stored}");
+    let (_, read) = app
+        .get_as(
+            &volunteer,
+            &format!("/api/v1/grievances/{}", stored["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(read["flags"], json!(["near_boundary"]));
 }

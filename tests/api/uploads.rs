@@ -940,6 +940,41 @@ async fn a_photos_exif_flags_a_record_it_does_not_match() {
         .cloned()
         .unwrap();
     assert!(label["th"].as_str().unwrap().contains("24"));
+
+    // A grievance's photo is judged against the grievance, and flags it the same way.
+    let response = app
+        .send_as(
+            &volunteer,
+            Method::POST,
+            "/api/v1/grievances",
+            &grievance(&new_id()),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let filed: Value = response.json().await.unwrap();
+    let grievance_id = filed["id"].as_str().unwrap().to_owned();
+    assert_eq!(filed["flags"], json!([]));
+    let now = exif_time(Utc::now(), bangkok);
+    let response = app
+        .as_user(
+            &volunteer,
+            Method::POST,
+            &format!("/api/v1/grievances/{grievance_id}/photos"),
+        )
+        .header("Content-Type", "image/jpeg")
+        .body(exif_jpeg(Some((18.8333, 98.9853)), Some((&now, None))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let (_, stored) = app
+        .get_as(&supervisor, &format!("/api/v1/grievances/{grievance_id}"))
+        .await;
+    assert_eq!(
+        stored["flags"],
+        json!(["photo_far_from_record"]),
+        "{stored}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,1 @@
+ALTER TABLE grievances DROP COLUMN flags;
