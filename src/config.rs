@@ -153,6 +153,14 @@ pub struct Config {
     /// How long a sync cursor stays usable (`FIELDWEEK_SYNC_RETENTION_DAYS`); removals
     /// are kept a day longer. Tests set it shorter than a day.
     pub sync_retention: Duration,
+    /// Minutes a console session may sit unused before it ends.
+    pub console_idle_minutes: i64,
+    /// `Some`: always (or never) mark the console's cookies `Secure`; `None` (`auto`): when
+    /// the request came over HTTPS.
+    pub console_secure_cookie: Option<bool>,
+    /// A basemap's tile URL template for the console's maps; none by default (the maps
+    /// draw Thailand's outline, with no tile server).
+    pub console_tile_url: Option<String>,
 }
 
 impl Config {
@@ -185,6 +193,9 @@ impl Config {
             max_connections_per_address: 256,
             webhook_keep_days: 30,
             upload_expiry_seconds: 24 * 3600,
+            console_idle_minutes: 30,
+            console_secure_cookie: None,
+            console_tile_url: None,
             sync_retention: Duration::from_secs(30 * 86_400),
         }
     }
@@ -351,6 +362,36 @@ impl Config {
         if let Some(secs) = get("FIELDWEEK_UPLOAD_EXPIRY_SECONDS") {
             config.upload_expiry_seconds =
                 parse_in_range("FIELDWEEK_UPLOAD_EXPIRY_SECONDS", secs, 60, 30 * 24 * 3600)?;
+        }
+        if let Some(minutes) = get("FIELDWEEK_CONSOLE_IDLE_MINUTES") {
+            config.console_idle_minutes =
+                parse_in_range("FIELDWEEK_CONSOLE_IDLE_MINUTES", minutes, 1, 24 * 60)?;
+        }
+        if let Some(secure) = get("FIELDWEEK_CONSOLE_SECURE_COOKIE") {
+            config.console_secure_cookie = match secure.trim() {
+                "auto" => None,
+                "true" => Some(true),
+                "false" => Some(false),
+                other => {
+                    return Err(invalid(
+                        "FIELDWEEK_CONSOLE_SECURE_COOKIE",
+                        format!("{other:?} is not auto, true or false"),
+                    ))
+                }
+            };
+        }
+        if let Some(url) = get("FIELDWEEK_CONSOLE_TILE_URL") {
+            let url = url.trim();
+            if !(url.starts_with("https://") || url.starts_with("http://")) || !url.contains("{z}")
+            {
+                return Err(invalid(
+                    "FIELDWEEK_CONSOLE_TILE_URL",
+                    format!(
+                        "{url:?} is not a tile URL like https://tile.example/{{z}}/{{x}}/{{y}}.png"
+                    ),
+                ));
+            }
+            config.console_tile_url = Some(url.to_owned());
         }
         if let Some(days) = get("FIELDWEEK_RETENTION_DAYS") {
             config.retention_days = parse_in_range("FIELDWEEK_RETENTION_DAYS", days, 1, 36_500)?;

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit_anchor;
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod domain;

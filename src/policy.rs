@@ -39,17 +39,30 @@ pub enum Permission {
     ReviewVisits,
     /// A complainant's access request and erasure (PDPA).
     AnswerDataSubjects,
+    /// The web console: its queue, cases and maps (volunteers have the phone app).
+    UseConsole,
+    /// Oversight of a whole area's grievances: the workload of each assignee, and acting
+    /// on many grievances at once.
+    OverseeGrievances,
 }
 
 impl Permission {
     /// The least senior role that holds the permission: roles rank in order.
     fn least_role(self) -> Role {
         match self {
-            Self::ReadReports | Self::ListAccounts => Role::Official,
-            Self::ManageAccounts | Self::ReadOthersPlans | Self::ReviewVisits => Role::Supervisor,
+            Self::ReadReports | Self::ListAccounts | Self::UseConsole => Role::Official,
+            Self::ManageAccounts
+            | Self::ReadOthersPlans
+            | Self::ReviewVisits
+            | Self::OverseeGrievances => Role::Supervisor,
             Self::AnswerDataSubjects => Role::Admin,
         }
     }
+}
+
+/// Whether `role` may sign in to the web console.
+pub fn may_use_console(role: Role) -> bool {
+    allows(role, Permission::UseConsole)
 }
 
 /// Whether `role` holds `permission`.
@@ -363,6 +376,8 @@ mod tests {
             (ReadOthersPlans, [false, false, true, true]),
             (ReviewVisits, [false, false, true, true]),
             (AnswerDataSubjects, [false, false, false, true]),
+            (UseConsole, [false, true, true, true]),
+            (OverseeGrievances, [false, false, true, true]),
         ];
         for (permission, row) in table {
             for (role, expected) in Role::ALL.into_iter().zip(row) {

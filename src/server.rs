@@ -154,6 +154,13 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
         ..VisitRules::default()
     });
     let week_start = web::Data::new(config.week_start);
+    let console_sessions = web::Data::new(crate::console::SessionSettings {
+        idle: chrono::Duration::minutes(config.console_idle_minutes),
+        secure_cookie: config.console_secure_cookie,
+    });
+    let console_settings = web::Data::new(crate::console::ConsoleSettings {
+        tile_url: config.console_tile_url.clone().unwrap_or_default(),
+    });
     let photos = web::Data::new(services.photos.clone());
     let uploads = web::Data::new(services.uploads.clone());
     let exports = web::Data::new(services.exports.clone());
@@ -221,6 +228,8 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(grievance_services.clone())
             .app_data(sync_feed.clone())
             .app_data(limits)
+            .app_data(console_sessions.clone())
+            .app_data(console_settings.clone())
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 tracing::info!(error = %error, "a query string could not be read");
                 ApiError::malformed(
@@ -246,6 +255,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             )
             .configure(routes::configure)
             .split_for_parts();
+        let app = app.configure(crate::console::configure);
         // 404, or 405 with `Allow` for a path that takes other methods.
         app.default_service(web::to(no_route))
     })

@@ -30,6 +30,22 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The caller behind an account already checked to be signed in and active (by a
+    /// token, or by a console session).
+    pub fn from_row(row: users::UserRow, client: ClientInfo) -> Result<Self, ApiError> {
+        let area = AreaCode::parse(&row.area_code)
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("stored area {:?}", row.area_code)))?;
+        Ok(AuthUser {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: row.role,
+            scope: AreaScope::of(&area),
+            area,
+            client,
+        })
+    }
+
     /// Records something this user did, in the caller's transaction.
     pub fn audit(
         &self,
@@ -80,23 +96,12 @@ impl Credentials {
             })
             .map(|(row, _)| row)
             .ok_or_else(session_ended)?;
-        let role = row.role;
-        let area = AreaCode::parse(&row.area_code)
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("stored area {:?}", row.area_code)))?;
         if let Some(limiter) = &self.write_limiter {
             limiter
                 .check(row.id.as_str())
                 .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
         }
-        Ok(AuthUser {
-            id: row.id,
-            username: row.username,
-            display_name: row.display_name,
-            role,
-            scope: AreaScope::of(&area),
-            area,
-            client: self.client,
-        })
+        AuthUser::from_row(row, self.client)
     }
 
     fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {

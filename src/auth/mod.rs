@@ -2,6 +2,7 @@
 //! throttling and the per-user write rate limit.
 
 mod extractor;
+pub mod login;
 pub mod password;
 mod rate_limit;
 pub mod throttle;

@@ -10,7 +10,7 @@ use diesel::sql_types::{Double, Text};
 use super::schema::{grievance_comments, grievance_events, grievances};
 use super::{DbConnection, Filed};
 use crate::domain::{
-    Bbox, Category, GeoPoint, GrievanceId, Priority, Status, UserId, Visibility, VisitId,
+    Bbox, Category, Due, GeoPoint, GrievanceId, Priority, Status, UserId, Visibility, VisitId,
 };
 use crate::geo::{bounding_box, haversine_m};
 use crate::scoped;
@@ -279,6 +279,8 @@ pub struct GrievanceFilter {
     pub bbox: Option<Bbox>,
     /// `Some(true)`: fewer photos arrived than expected; `Some(false)`: all of them.
     pub photos_missing: Option<bool>,
+    /// Open grievances past their deadline, within a day of it, or further off.
+    pub due: Option<Due>,
 }
 
 /// The statuses that still need work (`Status::is_open`), for SQL filters.
@@ -340,6 +342,17 @@ fn matching<'a>(
             )
         }
         None => {}
+    }
+    if let Some(due) = filter.due {
+        let soon = now + chrono::Duration::hours(Due::SOON_HOURS);
+        query = query.filter(grievances::status.eq_any(OPEN));
+        query = match due {
+            Due::Overdue => query.filter(grievances::due_at.lt(now)),
+            Due::DueSoon => query
+                .filter(grievances::due_at.ge(now))
+                .filter(grievances::due_at.lt(soon)),
+            Due::OnTime => query.filter(grievances::due_at.ge(soon)),
+        };
     }
     if let Some(from) = filter
         .from
@@ -833,4 +846,71 @@ mod tests {
         let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
         assert_eq!(OPEN.to_vec(), open);
     }
+}
+
+/// The priority and deadline of each open grievance `visibility` shows that is due before
+/// `until` (overdue ones included): what the deadline overview counts.
+pub fn open_due_before(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(Priority, NaiveDateTime)>> {
+    let query = grievances::table.into_boxed();
+    visible!(query, visibility)
+        .filter(grievances::status.eq_any(OPEN))
+        .filter(grievances::due_at.lt(until))
+        .select((grievances::priority, grievances::due_at))
+        .load(conn)
+}
+
+/// Grievances resolved at or after `since`, later than their deadline, latest first.
+pub fn resolved_late_since(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    since: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<GrievanceRow>> {
+    let query = grievances::table.into_boxed();
+    visible!(query, visibility)
+        .filter(grievances::resolved_at.ge(since))
+        .filter(grievances::resolved_at.gt(grievances::due_at.nullable()))
+        .order(grievances::resolved_at.desc())
+        .limit(limit)
+        .select(GrievanceRow::as_select())
+        .load(conn)
+}
+
+/// One assigned grievance as the workload table counts it.
+#[derive(Debug, Clone, Queryable)]
+pub struct Load {
+    pub assignee_id: Option<UserId>,
+    pub status: Status,
+    pub due_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+}
+
+/// Every assigned grievance `visibility` shows that is open, or was resolved at or after
+/// `resolved_since`.
+pub fn assigned_load(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    resolved_since: NaiveDateTime,
+) -> QueryResult<Vec<Load>> {
+    let query = grievances::table.into_boxed();
+    visible!(query, visibility)
+        .filter(grievances::assignee_id.is_not_null())
+        .filter(
+            grievances::status
+                .eq_any(OPEN)
+                .or(grievances::resolved_at.ge(resolved_since)),
+        )
+        .select((
+            grievances::assignee_id,
+            grievances::status,
+            grievances::due_at,
+            grievances::created_at,
+            grievances::resolved_at,
+        ))
+        .load(conn)
 }

@@ -36,6 +36,7 @@
 pub mod areas;
 pub mod audit;
 mod checkpoint;
+pub mod console_sessions;
 pub mod grievances;
 mod migrations;
 mod one_statement;

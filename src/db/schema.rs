@@ -81,7 +81,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    console_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        token_version -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(console_sessions -> users (user_id));
 
 diesel::table! {
     visits (id) {
@@ -297,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     users,
     refresh_tokens,
+    console_sessions,
     login_attempts,
     visits,
     visit_photos,

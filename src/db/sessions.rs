@@ -122,6 +122,8 @@ pub fn revoke_all_for_user(
     user_id: &UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    // The console's sessions end with the phone's.
+    super::console_sessions::close_all_for_user(conn, user_id)?;
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))

@@ -199,6 +199,7 @@ fn delay_range(action: Action) -> std::ops::Range<i64> {
         Action::Close => DAY..7 * DAY,
         Action::Reopen => 2 * DAY..10 * DAY,
         Action::MarkDuplicate => HOUR..2 * DAY,
+        Action::SetPriority => HOUR / 2..DAY,
     }
 }
 
@@ -496,6 +497,7 @@ impl<'a> GrievanceMaker<'a> {
                     duplicate_of: (action == Action::MarkDuplicate)
                         .then_some(self.parent.as_deref())
                         .flatten(),
+                    priority: None,
                 },
                 at,
                 &self.sla,
@@ -613,7 +615,7 @@ mod tests {
                         action.allowed_from().contains(&current),
                         "{status}: {action}"
                     );
-                    current = action.target();
+                    current = action.target(current);
                 }
                 assert_eq!(current, status);
             }

@@ -80,10 +80,13 @@ pub enum Action {
     Reopen,
     /// Closes a grievance as a duplicate of another (`duplicate_of`).
     MarkDuplicate,
+    /// Changes an open grievance's priority (`priority`), and with it its deadline; the
+    /// status stays.
+    SetPriority,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Accept,
         Action::Reject,
         Action::Assign,
@@ -93,6 +96,7 @@ impl Action {
         Action::Close,
         Action::Reopen,
         Action::MarkDuplicate,
+        Action::SetPriority,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +110,7 @@ impl Action {
             Self::Close => "close",
             Self::Reopen => "reopen",
             Self::MarkDuplicate => "mark_duplicate",
+            Self::SetPriority => "set_priority",
         }
     }
 }
@@ -164,6 +169,21 @@ impl Priority {
             Self::Low => "low",
         }
     }
+}
+
+string_enum! {
+    /// Where an open grievance stands against its deadline: past it, within a day of it,
+    /// or further off. Closed grievances are in none of them.
+    Due {
+        Overdue => "overdue",
+        DueSoon => "due_soon",
+        OnTime => "on_time",
+    }
+}
+
+impl Due {
+    /// How close a deadline counts as "due soon".
+    pub const SOON_HOURS: i64 = 24;
 }
 
 named_by_as_str!(Status, "status", &Status::ALL);

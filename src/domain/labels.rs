@@ -4,7 +4,7 @@
 
 use super::message::Message;
 use super::named::Named;
-use super::{Action, Activity, Category, Priority, ReviewStatus, Role, Status, TargetGroup};
+use super::{Action, Activity, Category, Due, Priority, ReviewStatus, Role, Status, TargetGroup};
 
 /// An enumerated value people read by name.
 pub trait Labelled: Named {
@@ -74,6 +74,13 @@ labels!(Action, "action" {
     Close => ("Close", "ปิดเรื่อง"),
     Reopen => ("Reopen", "เปิดเรื่องอีกครั้ง"),
     MarkDuplicate => ("Mark as duplicate", "ระบุว่าเป็นเรื่องซ้ำ"),
+    SetPriority => ("Change priority", "เปลี่ยนระดับความเร่งด่วน"),
+});
+
+labels!(Due, "due" {
+    Overdue => ("Overdue", "เลยกำหนด"),
+    DueSoon => ("Due within 24 hours", "ครบกำหนดภายใน 24 ชั่วโมง"),
+    OnTime => ("On time", "ยังไม่ถึงกำหนด"),
 });
 
 labels!(TargetGroup, "target_group" {
@@ -137,6 +144,7 @@ mod tests {
         check::<Category>();
         check::<Priority>();
         check::<Status>();
+        check::<Due>();
         check::<Action>();
         check::<TargetGroup>();
         check::<Activity>();

@@ -42,7 +42,7 @@ pub use department::{departments, Department};
 pub use error::ParseError;
 pub use fiscal_year::FiscalYear;
 pub use geo_point::{GeoPoint, GpsFix};
-pub use grievance::{Action, Actor, Category, Priority, Status};
+pub use grievance::{Action, Actor, Category, Due, Priority, Status};
 pub use ids::{CommentId, GrievanceId, PhotoId, UserId, VisitId};
 pub use iso_week::IsoWeek;
 pub use labels::{labels_of, Labelled};

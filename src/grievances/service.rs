@@ -232,6 +232,8 @@ pub struct TransitionCommand {
     pub referred_to: Option<String>,
     /// With `mark_duplicate`: the grievance this one duplicates, as sent.
     pub duplicate_of: Option<String>,
+    /// With `set_priority`: the new priority, as sent.
+    pub priority: Option<String>,
 }
 
 /// Moves a grievance through its workflow: locks and loads it (404 if the caller may not
@@ -284,6 +286,7 @@ pub fn transition(
         assignee_id: command.assignee_id.as_deref(),
         referred_to: command.referred_to.as_deref(),
         duplicate_of: command.duplicate_of.as_deref(),
+        priority: command.priority.as_deref(),
     };
     let now = crate::db::now();
     let actor = policy::actor(user, &row);
@@ -308,16 +311,19 @@ pub fn transition(
         note: command.note.as_deref(),
     };
     store::append_event(conn, &row, event, now)?;
-    let webhook = if command.action == Action::Assign {
-        "grievance.assigned"
-    } else {
-        "grievance.status_changed"
+    let webhook = match command.action {
+        Action::Assign => "grievance.assigned",
+        Action::SetPriority => "grievance.priority_changed",
+        _ => "grievance.status_changed",
     };
     services.events.grievance(conn, webhook, &row, now)?;
     let mut details = serde_json::json!({
         "action": command.action, "from": before.status, "to": after.status,
         "version": row.version,
     });
+    if before.priority != after.priority {
+        details["priority"] = serde_json::json!({ "from": before.priority, "to": after.priority });
+    }
     if let Some(parent) = after.duplicate_of.as_ref().or(before.duplicate_of.as_ref()) {
         details["duplicate_of"] = serde_json::json!(parent);
     }
@@ -376,6 +382,7 @@ fn tracking(row: &GrievanceRow) -> Tracking {
 
 fn write_tracking(row: &mut GrievanceRow, tracking: &Tracking) {
     row.status = tracking.status;
+    row.priority = tracking.priority;
     row.assignee_id.clone_from(&tracking.assignee_id);
     row.referred_to.clone_from(&tracking.referred_to);
     row.due_at = crate::db::to_micros(tracking.due_at);

@@ -20,9 +20,9 @@ impl Action {
         self.rule().from
     }
 
-    /// The status this action leads to.
-    pub fn target(self) -> Status {
-        self.rule().to
+    /// The status this action leads to from `current`.
+    pub fn target(self, current: Status) -> Status {
+        self.rule().to.unwrap_or(current)
     }
 
     fn rule(self) -> Rule {
@@ -53,6 +53,11 @@ impl Action {
                 Rule::new(&[Submitted, Accepted, Assigned], Duplicate, Who::Supervisor)
                     .needs(&[Field::DuplicateOf])
             }
+            Self::SetPriority => Rule::staying(
+                &[Submitted, Accepted, Assigned, InProgress, Referred],
+                Who::Supervisor,
+            )
+            .needs(&[Field::Priority]),
         }
     }
 }
@@ -65,6 +70,8 @@ pub struct TransitionRequest<'a> {
     pub assignee_id: Option<&'a str>,
     pub referred_to: Option<&'a str>,
     pub duplicate_of: Option<&'a str>,
+    /// With `set_priority`: the new priority's name.
+    pub priority: Option<&'a str>,
 }
 
 impl<'a> TransitionRequest<'a> {
@@ -76,6 +83,7 @@ impl<'a> TransitionRequest<'a> {
             assignee_id: None,
             referred_to: None,
             duplicate_of: None,
+            priority: None,
         }
     }
 }
@@ -225,6 +233,7 @@ pub fn decide(
             Field::AssigneeId => request.assignee_id,
             Field::ReferredTo => request.referred_to,
             Field::DuplicateOf => request.duplicate_of,
+            Field::Priority => request.priority,
         };
         // Blank counts as missing: a note of spaces explains nothing.
         if value.is_none_or(|value| value.trim().is_empty()) {
@@ -234,7 +243,7 @@ pub fn decide(
             });
         }
     }
-    Ok(rule.to)
+    Ok(rule.to.unwrap_or(current))
 }
 
 /// The actions `actor` may take on a grievance in `current`, in
@@ -345,6 +354,27 @@ pub fn apply(
             after.due_at = sla.due_at(at.and_utc(), before.priority).naive_utc();
             after.overdue_notified = false;
         }
+        Action::SetPriority => {
+            let priority: Priority =
+                input(request.priority)
+                    .parse()
+                    .map_err(|_| WorkflowError::InvalidField {
+                        field: Field::Priority.name(),
+                        code: FieldCode::NotAllowedValue,
+                        message: Message::new(
+                            "must be one of urgent, high, normal, low",
+                            "ต้องเป็น urgent, high, normal หรือ low",
+                        ),
+                    })?;
+            // The deadline keeps its starting point (the report, or the last reopening)
+            // and takes the new priority's allowance from there.
+            let started = before.due_at.and_utc() - sla.allowance(before.priority);
+            after.priority = priority;
+            after.due_at = sla.due_at(started, priority).naive_utc();
+            if after.due_at > at {
+                after.overdue_notified = false;
+            }
+        }
         Action::Accept | Action::Reject | Action::Start | Action::Close => {}
     }
     Ok(after)
@@ -352,7 +382,8 @@ pub fn apply(
 
 struct Rule {
     from: &'static [Status],
-    to: Status,
+    /// `None`: the status stays.
+    to: Option<Status>,
     who: Who,
     needs: &'static [Field],
 }
@@ -361,7 +392,17 @@ impl Rule {
     const fn new(from: &'static [Status], to: Status, who: Who) -> Self {
         Self {
             from,
-            to,
+            to: Some(to),
+            who,
+            needs: &[],
+        }
+    }
+
+    /// A rule that changes the grievance but not its status.
+    const fn staying(from: &'static [Status], who: Who) -> Self {
+        Self {
+            from,
+            to: None,
             who,
             needs: &[],
         }
@@ -396,6 +437,7 @@ enum Field {
     AssigneeId,
     ReferredTo,
     DuplicateOf,
+    Priority,
 }
 
 impl Field {
@@ -405,6 +447,7 @@ impl Field {
             Self::AssigneeId => "assignee_id",
             Self::ReferredTo => "referred_to",
             Self::DuplicateOf => "duplicate_of",
+            Self::Priority => "priority",
         }
     }
 
@@ -414,6 +457,7 @@ impl Field {
             Self::AssigneeId => ("the assignee's id", "ผู้รับผิดชอบ"),
             Self::ReferredTo => ("the agency referred to", "หน่วยงานที่ส่งต่อ"),
             Self::DuplicateOf => ("the grievance it duplicates", "เรื่องที่ซ้ำกัน"),
+            Self::Priority => ("the new priority", "ระดับความเร่งด่วนใหม่"),
         };
         Message::new(
             format!("{what} is required to {action} a grievance"),
@@ -439,6 +483,7 @@ mod tests {
         close   | resolved                       | closed      | supervisor
         reopen  | resolved closed rejected duplicate | accepted | supervisor
         mark_duplicate | submitted accepted assigned | duplicate | supervisor
+        set_priority | submitted accepted assigned in_progress referred | (unchanged) | supervisor
     ";
 
     struct Row {
@@ -480,13 +525,14 @@ mod tests {
             assignee_id: Some("5b0c8f9e-2f0e-4d4c-9d8e-0a4c6b1f2e3d"),
             referred_to: Some("ผส."),
             duplicate_of: Some("0b6d3c1e-7f2a-4e8b-9c5d-1a2b3c4d5e6f"),
+            priority: Some("urgent"),
         }
     }
 
     #[test]
     fn every_action_status_and_actor_matches_the_table() {
         let rows = table();
-        assert_eq!(rows.len(), 9);
+        assert_eq!(rows.len(), 10);
         let mut cases = 0;
         for role_name in ["volunteer", "official", "supervisor", "admin"] {
             let role: Role = role_name.parse().unwrap();
@@ -520,7 +566,12 @@ mod tests {
                             let allowed: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
                             assert_eq!(allowed, expected_allowed, "{context}");
                         } else {
-                            assert_eq!(got.map(Status::as_str), Ok(row.to), "{context}");
+                            let to = if row.to == "(unchanged)" {
+                                status.as_str()
+                            } else {
+                                row.to
+                            };
+                            assert_eq!(got.map(Status::as_str), Ok(to), "{context}");
                         }
                         cases += 1;
                     }
@@ -535,7 +586,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cases, 648);
+        assert_eq!(cases, 720);
     }
 
     #[test]
@@ -792,12 +843,22 @@ mod tests {
                 Status::Duplicate
             ]
         );
-        assert_eq!(Action::Reopen.target(), Status::Accepted);
+        assert_eq!(Action::Reopen.target(Status::Closed), Status::Accepted);
+        assert_eq!(
+            Action::SetPriority.target(Status::Referred),
+            Status::Referred
+        );
         for row in table() {
             let action: Action = row.action.parse().unwrap();
             let from: Vec<&str> = action.allowed_from().iter().map(|s| s.as_str()).collect();
             assert_eq!(from, row.from, "{action}");
-            assert_eq!(action.target().as_str(), row.to, "{action}");
+            let from_status = action.allowed_from()[0];
+            let to = if row.to == "(unchanged)" {
+                from_status.as_str()
+            } else {
+                row.to
+            };
+            assert_eq!(action.target(from_status).as_str(), to, "{action}");
         }
     }
 

@@ -114,10 +114,12 @@ fn add_standard_headers(headers: &mut HeaderMap, request_id: &str) {
         headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     for (name, value) in SECURITY_HEADERS {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+        let name = HeaderName::from_static(name);
+        // The console's pages bring a policy that lets them load their own scripts.
+        if name == header::CONTENT_SECURITY_POLICY && headers.contains_key(&name) {
+            continue;
+        }
+        headers.insert(name, HeaderValue::from_static(value));
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -209,6 +211,11 @@ fn as_problem_in(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
+    // The console answers people with pages of its own, refusals included.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     let (request, old) = response.into_parts();
     let api_error = old.error().and_then(|e| e.as_error::<ApiError>());
     let mut replacement = match api_error {
@@ -216,7 +223,7 @@ fn as_problem_in(
             return ServiceResponse::new(request, old);
         }
         Some(error) => error.problem(language).into_response(language),
-        None if is_problem => return ServiceResponse::new(request, old),
+        None if is_problem || is_page => return ServiceResponse::new(request, old),
         None => Problem::for_status(status, language).into_response(language),
     };
     for (name, value) in old.headers() {

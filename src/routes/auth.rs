@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::accounts::UserView;
+use crate::auth::login::sign_in;
 use crate::auth::tokens::{hash_refresh_token, issue_refresh_token};
 use crate::auth::{throttle, AuthUser, NewPassword, PasswordHasher, TokenKeys};
-use crate::db::audit::{self, AuditEntry, ClientInfo};
+use crate::db::audit::{self, AuditEntry};
 use crate::db::users::{self, UserChanges, UserRow};
 use crate::db::{sessions, Db, DbConnection};
 use crate::domain::UserId;
@@ -49,17 +50,6 @@ pub struct PasswordChangeInput {
     pub new_password: String,
 }
 
-/// What a login attempt came to, decided inside one transaction and answered after it
-/// commits (a failure must still be recorded for throttling).
-enum LoginOutcome {
-    LoggedIn {
-        user: Box<UserRow>,
-        session: NewSession,
-    },
-    Disabled(UserId),
-    Failed,
-}
-
 /// Exchange a username and password for an access token and a refresh token.
 #[utoipa::path(
     tag = "auth",
@@ -81,128 +71,24 @@ pub async fn login(
     input: ValidJson<LoginInput>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let LoginInput { username, password } = input.into_inner()?;
-    let client = req.client_info();
-    let address = client.addr.clone().unwrap_or_else(|| "unknown".into());
-    let key = users::username_key(&username);
-
-    let (throttled, user) = {
-        let (key, address) = (key.clone(), address.clone());
-        db.read(move |conn| {
-            let throttled = throttle::check(conn, &key, &address, crate::db::now())?;
-            Ok((throttled, users::find_by_username(conn, &key)?))
-        })
-        .await?
-    };
-    if let Err(lockout) = throttled {
-        return Err(lockout.refuse(&key, &address));
-    }
-
-    // Oversized passwords are refused before hashing; unknown users cost a decoy hash.
-    let matches = password.len() <= 256
-        && hasher
-            .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
-            .await?;
-
-    let outcome = db
-        .write(move |conn| {
-            let now = crate::db::now();
-            let (outcome, reason) = match user {
-                Some(user) if matches && user.active => {
-                    let login_id = uuid::Uuid::new_v4().to_string();
-                    let refresh_token = issue_refresh_token(conn, &user.id, &login_id, now)?;
-                    (
-                        LoginOutcome::LoggedIn {
-                            user: Box::new(user),
-                            session: NewSession {
-                                refresh_token,
-                                login_id,
-                            },
-                        },
-                        None,
-                    )
-                }
-                Some(user) if matches => {
-                    audit_login(
-                        conn,
-                        &client,
-                        Some(user.id.as_str()),
-                        &username,
-                        "account_disabled",
-                    )?;
-                    (LoginOutcome::Disabled(user.id), Some("account_disabled"))
-                }
-                Some(user) => {
-                    audit_login(
-                        conn,
-                        &client,
-                        Some(user.id.as_str()),
-                        &username,
-                        "wrong_password",
-                    )?;
-                    (LoginOutcome::Failed, Some("wrong_password"))
-                }
-                None => {
-                    audit_login(conn, &client, None, &username, "unknown_username")?;
-                    (LoginOutcome::Failed, Some("unknown_username"))
-                }
-            };
-            throttle::record(conn, &key, &address, now, reason.is_none())?;
-            if let LoginOutcome::LoggedIn { user, .. } = &outcome {
-                audit::record(
-                    conn,
-                    &client,
-                    AuditEntry {
-                        actor_id: Some(user.id.as_str()),
-                        action: "auth.login",
-                        record_type: "user",
-                        record_id: Some(user.id.as_str()),
-                        details: serde_json::json!({}),
-                    },
-                )?;
-            }
-            Ok(outcome)
-        })
-        .await?;
-
-    match outcome {
-        LoginOutcome::LoggedIn { user, session } => {
-            Ok(web::Json(token_pair(&keys, *user, session)?))
-        }
-        LoginOutcome::Disabled(user) => {
-            tracing::warn!(
-                event = "login_account_disabled",
-                user = %user,
-                "the right password for a disabled account"
-            );
-            Err(ApiError::AccountDisabled)
-        }
-        LoginOutcome::Failed => Err(ApiError::InvalidCredentials),
-    }
-}
-
-fn audit_login(
-    conn: &mut DbConnection,
-    client: &ClientInfo,
-    user_id: Option<&str>,
-    username: &str,
-    reason: &str,
-) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        client,
-        AuditEntry {
-            actor_id: user_id,
-            action: "auth.login_failed",
-            record_type: "user",
-            record_id: user_id,
-            details: serde_json::json!({
-                // Cap what an anonymous caller can write into the permanent log.
-                "username": username.chars().take(64).collect::<String>(),
-                "reason": reason,
-            }),
+    let (user, session) = sign_in(
+        &db,
+        &hasher,
+        req.client_info(),
+        username,
+        password,
+        "api",
+        |conn, user, now| {
+            let login_id = uuid::Uuid::new_v4().to_string();
+            let refresh_token = issue_refresh_token(conn, &user.id, &login_id, now)?;
+            Ok(NewSession {
+                refresh_token,
+                login_id,
+            })
         },
-    )?;
-    Ok(())
+    )
+    .await?;
+    Ok(web::Json(token_pair(&keys, user, session)?))
 }
 
 /// A refresh token just issued, and the login (refresh-token family) it belongs to.

@@ -9,10 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::db::grievances::{self as store, Assignee, GrievanceFilter, Order, SortKey};
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::domain::{
-    Action, Category, CommentId, GeoPoint, GrievanceId, Language, Named, PhotoRecord, Priority,
-    Status,
+    Action, Category, CommentId, Due, GeoPoint, GrievanceId, Language, Named, PhotoRecord,
+    Priority, Status,
 };
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
@@ -246,7 +246,7 @@ impl Named for GrievanceSort {
 /// Every value is taken as text and checked by hand (`routes::query`), so a wrong one is
 /// a 422 naming its parameter. Enumerated filters take one value or several separated by
 /// commas, and match any of them.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
@@ -262,6 +262,10 @@ pub struct ListQuery {
     pub assignee: Option<String>,
     #[param(value_type = Option<bool>)]
     pub overdue: Option<String>,
+    /// Open grievances past their deadline (`overdue`), due within 24 hours (`due_soon`),
+    /// or further off (`on_time`).
+    #[param(value_type = Option<Due>)]
+    pub due: Option<String>,
     /// `true`: only grievances still waiting for photos (`photos_received` below
     /// `photos_expected`); `false`: only those with all of them.
     #[param(value_type = Option<bool>)]
@@ -315,107 +319,153 @@ pub async fn list(
     services: web::Data<GrievanceServices>,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Page<GrievanceView>>, ApiError> {
-    let query = query.into_inner();
-    let mut errors = Vec::new();
-    let mut filter = GrievanceFilter {
-        statuses: parse_names(&mut errors, "status", query.status.as_deref()),
-        categories: parse_names(&mut errors, "category", query.category.as_deref()),
-        priorities: parse_names(&mut errors, "priority", query.priority.as_deref()),
-        overdue: parse_bool(&mut errors, "overdue", query.overdue.as_deref()),
-        photos_missing: parse_bool(
-            &mut errors,
-            "photos_missing",
-            query.photos_missing.as_deref(),
-        ),
-        from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
-        to: parse_instant_bound(&mut errors, "to", query.to.as_deref(), true),
-        updated_since: parse_instant_bound(
-            &mut errors,
-            "updated_since",
-            query.updated_since.as_deref(),
-            false,
-        ),
-        text: parse_search(&mut errors, "q", query.q.as_deref()),
-        bbox: parse_bbox(&mut errors, query.bbox.as_deref()),
-        ..GrievanceFilter::default()
-    };
-    filter.assignee = match query.assignee.as_deref().map(str::trim) {
-        None => None,
-        Some("me") => Some(Assignee::User(user.id.clone())),
-        Some("none") => Some(Assignee::Nobody),
-        Some(raw) => parse_user_id(&mut errors, "assignee", raw).map(Assignee::User),
-    };
-    let near = parse_near(
-        &mut errors,
-        query.near.as_deref(),
-        query.radius_m.as_deref(),
-    );
-    if let Some(circle) = near {
-        filter.bbox = Some(narrow_to_circle(filter.bbox, circle));
-    }
-    let count = parse_bool(&mut errors, "count", query.count.as_deref()).unwrap_or(false);
-    let area = parse_area(&mut errors, query.area.as_deref());
-    let sort = parse_name::<GrievanceSort>(&mut errors, "sort", query.sort.as_deref());
-    let order = match (sort, filter.updated_since) {
-        (Some(sort), _) => sort.order(),
-        (None, Some(_)) => Order::UpdatedAscending,
-        (None, None) => Order::NewestFirst,
-    };
-    let key_parts = if order == Order::PriorityFirst { 3 } else { 2 };
-    let page = parse_page(
-        &mut errors,
-        query.limit.as_deref(),
-        query.cursor.as_deref(),
-        order.name(),
-        key_parts,
-    );
-    let (Some(page), true) = (page, errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let after = parse_sort_key(&page)?;
-    let visibility = policy::visibility_within(&user, area.as_ref())?;
-
+    let request = ListRequest::parse(&user, query.into_inner())?;
     let services = services.into_inner();
-    let (items, next_key, total) = db
-        .read(move |conn| {
-            let now = crate::db::now();
-            let (rows, next_key) = read_page(
-                &page,
-                after,
-                near,
-                |row| store::order_key(row, order),
-                |row| GeoPoint::new(row.lat, row.lon),
-                |after, count| {
-                    let rows = store::list(conn, &visibility, &filter, order, after, count, now)?;
-                    Ok(rows)
-                },
-            )?;
-            let total = if count {
-                Some(count_matching(
-                    conn,
-                    near,
-                    |conn| store::count(conn, &visibility, &filter, now),
-                    |conn| store::points(conn, &visibility, &filter, now),
-                )?)
-            } else {
-                None
-            };
-            // Lists always mask: opening one grievance is the audited way to see more.
-            let views = service::views(conn, &user, rows, |_| false, &services)?;
-            Ok((views, next_key, total))
-        })
+    let listed = db
+        .read(move |conn| request.read(conn, &user, &services))
         .await?;
-    let next_key = next_key.map(|key| {
-        let time_and_id = time_id_key((key.at, key.id));
-        key.priority
-            .map(|p| p.as_str().to_owned())
-            .into_iter()
-            .chain(time_and_id)
-            .collect()
-    });
-    Ok(web::Json(
-        Page::in_order(items, order.name(), next_key).with_total(total),
-    ))
+    Ok(web::Json(listed.page))
+}
+
+/// A list of grievances asked for in `GET /grievances`'s terms, checked: the API's list
+/// and the console's queue read the same filters the same way.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub filter: GrievanceFilter,
+    pub visibility: crate::domain::Visibility,
+    pub order: Order,
+    near: Option<(GeoPoint, f64)>,
+    count: bool,
+    page: PageRequest,
+    after: Option<SortKey>,
+}
+
+/// A page of a list, and the number of matches when counted.
+pub struct Listed {
+    pub page: Page<GrievanceView>,
+    pub total: Option<i64>,
+}
+
+impl ListRequest {
+    /// Checks every parameter, reporting all broken ones at once, and the area against
+    /// the caller's own (403 when wider or elsewhere).
+    pub fn parse(user: &AuthUser, query: ListQuery) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let mut filter = GrievanceFilter {
+            statuses: parse_names(&mut errors, "status", query.status.as_deref()),
+            categories: parse_names(&mut errors, "category", query.category.as_deref()),
+            priorities: parse_names(&mut errors, "priority", query.priority.as_deref()),
+            overdue: parse_bool(&mut errors, "overdue", query.overdue.as_deref()),
+            photos_missing: parse_bool(
+                &mut errors,
+                "photos_missing",
+                query.photos_missing.as_deref(),
+            ),
+            from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
+            to: parse_instant_bound(&mut errors, "to", query.to.as_deref(), true),
+            updated_since: parse_instant_bound(
+                &mut errors,
+                "updated_since",
+                query.updated_since.as_deref(),
+                false,
+            ),
+            text: parse_search(&mut errors, "q", query.q.as_deref()),
+            bbox: parse_bbox(&mut errors, query.bbox.as_deref()),
+            due: parse_name(&mut errors, "due", query.due.as_deref()),
+            ..GrievanceFilter::default()
+        };
+        filter.assignee = match query.assignee.as_deref().map(str::trim) {
+            None => None,
+            Some("me") => Some(Assignee::User(user.id.clone())),
+            Some("none") => Some(Assignee::Nobody),
+            Some(raw) => parse_user_id(&mut errors, "assignee", raw).map(Assignee::User),
+        };
+        let near = parse_near(
+            &mut errors,
+            query.near.as_deref(),
+            query.radius_m.as_deref(),
+        );
+        if let Some(circle) = near {
+            filter.bbox = Some(narrow_to_circle(filter.bbox, circle));
+        }
+        let count = parse_bool(&mut errors, "count", query.count.as_deref()).unwrap_or(false);
+        let area = parse_area(&mut errors, query.area.as_deref());
+        let sort = parse_name::<GrievanceSort>(&mut errors, "sort", query.sort.as_deref());
+        let order = match (sort, filter.updated_since) {
+            (Some(sort), _) => sort.order(),
+            (None, Some(_)) => Order::UpdatedAscending,
+            (None, None) => Order::NewestFirst,
+        };
+        let key_parts = if order == Order::PriorityFirst { 3 } else { 2 };
+        let page = parse_page(
+            &mut errors,
+            query.limit.as_deref(),
+            query.cursor.as_deref(),
+            order.name(),
+            key_parts,
+        );
+        let (Some(page), true) = (page, errors.is_empty()) else {
+            return Err(ApiError::Validation(errors));
+        };
+        let after = parse_sort_key(&page)?;
+        let visibility = policy::visibility_within(user, area.as_ref())?;
+        Ok(Self {
+            filter,
+            visibility,
+            order,
+            near,
+            count,
+            page,
+            after,
+        })
+    }
+
+    /// Reads the page (masked, as lists always are: opening one grievance is the audited
+    /// way to see more), and the total when asked for.
+    pub fn read(
+        &self,
+        conn: &mut DbConnection,
+        user: &AuthUser,
+        services: &GrievanceServices,
+    ) -> Result<Listed, ApiError> {
+        let now = crate::db::now();
+        let (filter, visibility, order) = (&self.filter, &self.visibility, self.order);
+        let (rows, next_key) = read_page(
+            &self.page,
+            self.after.clone(),
+            self.near,
+            |row| store::order_key(row, order),
+            |row| GeoPoint::new(row.lat, row.lon),
+            |after, count| {
+                Ok(store::list(
+                    conn, visibility, filter, order, after, count, now,
+                )?)
+            },
+        )?;
+        let total = if self.count {
+            Some(count_matching(
+                conn,
+                self.near,
+                |conn| store::count(conn, visibility, filter, now),
+                |conn| store::points(conn, visibility, filter, now),
+            )?)
+        } else {
+            None
+        };
+        let items = service::views(conn, user, rows, |_| false, services)?;
+        let next_key = next_key.map(|key| {
+            let time_and_id = time_id_key((key.at, key.id));
+            key.priority
+                .map(|p| p.as_str().to_owned())
+                .into_iter()
+                .chain(time_and_id)
+                .collect()
+        });
+        Ok(Listed {
+            page: Page::in_order(items, order.name(), next_key).with_total(total),
+            total,
+        })
+    }
 }
 
 /// Reads back the key of a cursor given out by [`list`]: the priority first, under the
@@ -490,6 +540,9 @@ pub struct TransitionInput {
     /// With `mark_duplicate`: the grievance this one duplicates; one the caller can see
     /// that is not a duplicate itself.
     pub duplicate_of: Option<String>,
+    /// With `set_priority` (supervisor; any open status): the new priority. The deadline
+    /// keeps its starting point and takes the new priority's allowance.
+    pub priority: Option<Priority>,
 }
 
 /// The version a client expects, from `If-Match`: `None` means "any" (absent or `*`).
@@ -571,6 +624,7 @@ pub async fn transition(
         assignee_id: input.assignee_id,
         referred_to: input.referred_to,
         duplicate_of: input.duplicate_of,
+        priority: input.priority.map(|p| p.as_str().to_owned()),
     };
     let services = services.into_inner();
     let view = db

@@ -7,7 +7,7 @@ mod examples;
 pub mod grievances;
 pub mod health;
 pub mod meta;
-mod photos;
+pub mod photos;
 pub mod plans;
 pub mod privacy;
 pub mod query;

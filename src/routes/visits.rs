@@ -10,21 +10,21 @@ use crate::auth::{AuthUser, Credentials};
 use crate::db::visits::{self, Order, VisitFilter, VisitRow};
 use crate::db::{Db, Filed};
 use crate::domain::{
-    Activity, GeoPoint, IsoWeek, Language, PhotoRecord, ReviewStatus, TargetGroup, Visibility,
-    VisitId,
+    Activity, GeoPoint, IsoWeek, Language, PhotoRecord, ReviewStatus, TargetGroup, VisitId,
 };
 use crate::error::{ApiError, ConflictCode, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{BatchJson, Page, Shape, ValidJson};
 use crate::photos::PhotoStore;
 use crate::placement::Flag;
-use crate::policy::{self, Permission};
+use crate::policy;
 use crate::routes::query::{
     count_matching, narrow_to_circle, parse_area, parse_bbox, parse_bool, parse_instant_bound,
     parse_names, parse_near, parse_page, parse_time_id_key, parse_user_id, read_page, time_id_key,
 };
 use crate::visits::filing::FilingDesk;
 use crate::visits::input::{NewVisit, VisitInput, VisitRules};
+use crate::visits::review::{record as record_review, Verdict};
 use crate::visits::view::{PhotoView, VisitView};
 
 pub const MAX_BATCH: usize = 200;
@@ -369,13 +369,6 @@ pub async fn list(
     ))
 }
 
-async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<VisitRow, ApiError> {
-    let id = VisitId::unchecked(id);
-    let visibility = policy::visibility(user);
-    db.read(move |conn| visits::find_visible(conn, &id, &visibility)?.ok_or(ApiError::NotFound))
-        .await
-}
-
 /// One visit.
 #[utoipa::path(
     tag = "visits",
@@ -436,55 +429,16 @@ pub async fn review(
     id: web::Path<String>,
     input: ValidJson<ReviewInput>,
 ) -> Result<web::Json<VisitView>, ApiError> {
-    policy::require(&user, Permission::ReviewVisits)?;
     let ReviewInput {
         review_status,
         note,
     } = input.into_inner()?;
-    let note = match note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(note) => Some(
-            crate::domain::bounded_text(note, 1, 1000)
-                .map_err(|e| ApiError::text_field("note", e))?,
-        ),
-        None => None,
-    };
-    match review_status {
-        ReviewStatus::Pending => {
-            return Err(ApiError::field(
-                "review_status",
-                FieldCode::NotAllowedValue,
-                "must be verified or flagged",
-                "ต้องเป็น verified (ตรวจแล้ว) หรือ flagged (พบข้อสังเกต)",
-            ))
-        }
-        ReviewStatus::Flagged if note.is_none() => {
-            return Err(ApiError::field(
-                "note",
-                FieldCode::Required,
-                "is required when flagging",
-                "ต้องระบุหมายเหตุเมื่อตั้งข้อสังเกต",
-            ))
-        }
-        _ => {}
-    }
-    let row = find_visible(&user, &db, id.into_inner()).await?;
-    let mut views = db
-        .write(move |conn| {
-            let now = crate::db::now();
-            visits::review(conn, &row.id, review_status, note.as_deref(), &user.id, now)?;
-            user.audit(
-                conn,
-                "visit.reviewed",
-                "visit",
-                Some(row.id.as_str()),
-                serde_json::json!({ "review_status": review_status, "note": note }),
-            )?;
-            let row = visits::find_visible(conn, &row.id, &Visibility::everything())?
-                .ok_or(ApiError::NotFound)?;
-            Ok(crate::visits::view::views(conn, vec![row])?)
-        })
+    let verdict = Verdict::parse(review_status, note.as_deref())?;
+    let id = VisitId::unchecked(id.into_inner());
+    let view = db
+        .write(move |conn| record_review(conn, &user, &id, &verdict))
         .await?;
-    Ok(web::Json(views.remove(0)))
+    Ok(web::Json(view))
 }
 
 /// Attach a photo (raw JPEG, PNG or WebP body, at most 10 MiB, at most 10 a visit), by

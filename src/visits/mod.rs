@@ -6,6 +6,7 @@
 
 pub mod filing;
 pub mod input;
+pub mod review;
 pub mod view;
 
 pub use crate::placement::Flag;

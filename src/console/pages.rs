@@ -1,0 +1,143 @@
+//! What every console page shares: the frame around it (navigation, language switch,
+//! sign-out), the security headers of a page, and rendering.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::HttpResponse;
+use askama::Template;
+
+use super::assets;
+use super::session::Signed;
+use super::words::{label, words, Words};
+use crate::policy::{self, Permission};
+
+/// The frame of a signed-in page.
+pub struct Chrome {
+    pub w: &'static Words,
+    pub user_name: String,
+    pub role_label: String,
+    pub csrf: String,
+    /// The navigation entry this page belongs to.
+    pub nav: &'static str,
+    /// This page's own address, to come back to after switching language.
+    pub here: String,
+    /// Whether the person oversees an area (workload, bulk actions, visit review).
+    pub oversees: bool,
+    pub assets: &'static str,
+    /// A basemap's tile URL template, when one is configured.
+    pub tile_url: String,
+}
+
+impl Chrome {
+    pub fn new(signed: &Signed, nav: &'static str, here: String, tile_url: &str) -> Self {
+        Self {
+            w: words(signed.language),
+            user_name: signed.user.display_name.clone(),
+            role_label: label(signed.user.role, signed.language),
+            csrf: signed.csrf.clone(),
+            nav,
+            here: url_encode(&here),
+            oversees: policy::allows(signed.user.role, Permission::OverseeGrievances),
+            assets: assets::version(),
+            tile_url: tile_url.to_owned(),
+        }
+    }
+}
+
+/// The refusal page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub w: &'static Words,
+    pub title: &'a str,
+    pub detail: &'a str,
+    pub problems: &'a [String],
+}
+
+impl ErrorPage<'_> {
+    pub fn assets(&self) -> &'static str {
+        assets::version()
+    }
+}
+
+/// The Content-Security-Policy of every page: scripts, styles and data only from this
+/// server, no inline script, no framing. A configured basemap adds its tile host.
+pub fn content_security_policy(tile_origin: Option<&str>) -> String {
+    let tiles = tile_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; \
+         connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// A rendered page, never cached (pages hold personal data). Its security policy is
+/// added on the way out, for every answer under `/console` (`console::headers`).
+pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html),
+        Err(error) => {
+            tracing::error!(error = %error, "a console page failed to render");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("internal error / ระบบขัดข้อง")
+        }
+    }
+}
+
+/// Percent-encodes `text` for a query string value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// A query string from name/value pairs, empty values left out.
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    pairs
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{name}={}", url_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// An option of a `<select>`: its value, what it says, whether it is chosen.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, chosen: &str) -> Self {
+        let value = value.into();
+        Self {
+            selected: value == chosen,
+            value,
+            label: label.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_encoded_and_empty_ones_dropped() {
+        assert_eq!(url_encode("a b&c=ด"), "a%20b%26c%3D%E0%B8%94");
+        assert_eq!(
+            query_string([("status", "accepted,assigned"), ("q", ""), ("area", "5001")]),
+            "status=accepted%2Cassigned&area=5001"
+        );
+    }
+}
