@@ -4,6 +4,7 @@
 mod areas;
 mod auth;
 mod cli;
+mod console;
 mod demo;
 mod errors;
 mod faults;

@@ -23,7 +23,7 @@
     if (!window.L || element.dataset.wired) return;
     element.dataset.wired = "1";
     L.Icon.Default.imagePath = assets() + "/images/";
-    var map = L.map(element, { zoomSnap: 0.5 });
+    var map = L.map(element, { zoomSnap: 0.5, minZoom: 4, maxZoom: 18 });
     var tiles = document.body.getAttribute("data-tile-url");
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);

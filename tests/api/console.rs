@@ -1,0 +1,536 @@
+//! The web console through the real server: sign-in and its cookie, sessions ended by
+//! sign-out, deactivation and a password change, the anti-forgery token, the volunteer
+//! kept out, and the console asking the same policy and workflow as the API.
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::grievances::grievance;
+use crate::helpers::{spawn_app, TestApp, TestUser};
+use fieldweek::domain::Role;
+
+/// A browser: the console's cookies, and the anti-forgery token of its last page.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, response: &reqwest::Response) {
+        for header in response.headers().get_all(SET_COOKIE) {
+            let text = header.to_str().unwrap();
+            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != name);
+            if !attributes.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.iter().any(|(n, _)| n == name)
+    }
+
+    async fn get(&mut self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
+        let response = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, response.text().await.unwrap(), headers)
+    }
+
+    async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, reqwest::header::HeaderMap) {
+        let response = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, response.text().await.unwrap(), headers)
+    }
+
+    /// Signs in through the form; answers the status of the form's POST.
+    async fn sign_in(&mut self, username: &str, password: &str) -> (u16, String) {
+        let (_, page, _) = self.get("/console/login").await;
+        let csrf = hidden(&page, "csrf");
+        let (status, body, headers) = self
+            .post(
+                "/console/login",
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("csrf", &csrf),
+                    ("next", "/console/"),
+                ],
+            )
+            .await;
+        let location = headers
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned());
+        (status, location.unwrap_or(body))
+    }
+}
+
+/// The value of the first hidden input named `name`.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn file_one(app: &TestApp, volunteer: &TestUser) -> Value {
+    let id = uuid::Uuid::new_v4().to_string();
+    let response = app
+        .send_as(
+            volunteer,
+            Method::POST,
+            "/api/v1/grievances",
+            &grievance(&id),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_supervisor_signs_in_with_a_strict_cookie_and_a_volunteer_is_kept_out() {
+    let app = spawn_app().await;
+    app.user_named("sup", "สมหญิง หัวหน้า", Role::Supervisor, "50")
+        .await;
+    app.user("vol", Role::Volunteer, "500101").await;
+
+    let mut anonymous = Browser::new(&app);
+    let (status, _, headers) = anonymous.get("/").await;
+    assert_eq!(
+        (status, headers[LOCATION].to_str().unwrap()),
+        (303, "/console/")
+    );
+    let (status, _, headers) = anonymous.get("/console/grievances?view=overdue").await;
+    assert_eq!(status, 303);
+    assert!(headers[LOCATION]
+        .to_str()
+        .unwrap()
+        .starts_with("/console/login"));
+
+    let mut wrong = Browser::new(&app);
+    let (status, page) = wrong.sign_in("sup", "not the password").await;
+    assert_eq!(status, 401);
+    assert!(page.contains("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"), "{page}");
+    assert!(!wrong.has_cookie("fw_session"));
+
+    let mut supervisor = Browser::new(&app);
+    let (_, login_page, headers) = supervisor.get("/console/login").await;
+    assert!(login_page.contains("lang=\"th\""));
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
+    let csrf = hidden(&login_page, "csrf");
+    let response = app
+        .client
+        .post(app.url("/console/login"))
+        .header(COOKIE, supervisor.cookie_header())
+        .form(&[
+            ("username", "sup"),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let session_cookie = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|h| h.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("fw_session="))
+        .expect("a session cookie");
+    assert!(
+        session_cookie.contains("HttpOnly") && session_cookie.contains("SameSite=Strict"),
+        "{session_cookie}"
+    );
+    supervisor.keep_cookies(&response);
+    let (status, queue, headers) = supervisor.get("/console/").await;
+    assert_eq!(status, 200);
+    assert!(queue.contains("คิวเรื่องร้องทุกข์") && queue.contains("สมหญิง หัวหน้า"));
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(
+        app.audit_entries("auth.login").last().unwrap().2["via"],
+        "console"
+    );
+
+    let mut volunteer = Browser::new(&app);
+    let (status, page) = volunteer.sign_in("vol", crate::helpers::PASSWORD).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("อาสาสมัคร"), "{page}");
+    assert!(!volunteer.has_cookie("fw_session"));
+}
+
+#[tokio::test]
+async fn sign_out_deactivation_and_a_password_change_each_end_a_console_session() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let supervisor = app.user("sup", Role::Supervisor, "50").await;
+    let official = app.user("off", Role::Official, "50").await;
+
+    // Sign-out, with the page's token.
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    let (_, page, _) = browser.get("/console/deadlines").await;
+    let old_cookies = browser.cookie_header();
+    let csrf = hidden(&page, "csrf");
+    let (status, _, headers) = browser.post("/console/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(
+        (status, headers[LOCATION].to_str().unwrap()),
+        (303, "/console/login?out=1")
+    );
+    let replay = app
+        .client
+        .get(app.url("/console/deadlines"))
+        .header(COOKIE, old_cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 303, "a signed-out cookie opens nothing");
+
+    // Deactivation by an admin.
+    let mut browser = Browser::new(&app);
+    browser.sign_in("off", crate::helpers::PASSWORD).await;
+    assert_eq!(browser.get("/console/grievances").await.0, 200);
+    let response = app
+        .send_as(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/users/{}", official.id),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(browser.get("/console/grievances").await.0, 303);
+
+    // A password change, through the API.
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    assert_eq!(browser.get("/console/grievances").await.0, 200);
+    let response = app
+        .send_as(
+            &supervisor,
+            Method::PUT,
+            "/api/v1/me/password",
+            &json!({"current_password": crate::helpers::PASSWORD, "new_password": "a brand new passphrase 2570"}),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(browser.get("/console/grievances").await.0, 303);
+}
+
+#[tokio::test]
+async fn a_session_idle_too_long_is_over() {
+    let app = crate::helpers::spawn_app_with(|config| config.console_idle_minutes = 1).await;
+    app.user("sup", Role::Supervisor, "50").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    assert_eq!(browser.get("/console/grievances").await.0, 200);
+    // Move the session's last use two minutes back, as if the browser sat idle.
+    {
+        use diesel::prelude::*;
+        use fieldweek::db::schema::console_sessions;
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
+        let earlier = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(2);
+        diesel::update(console_sessions::table)
+            .set(console_sessions::last_seen_at.eq(earlier))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    assert_eq!(browser.get("/console/grievances").await.0, 303);
+}
+
+#[tokio::test]
+async fn a_form_without_the_sessions_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "500101").await;
+    app.user("sup", Role::Supervisor, "50").await;
+    let filed = file_one(&app, &volunteer).await;
+    let id = filed["id"].as_str().unwrap();
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    let path = format!("/console/grievances/{id}/actions");
+    let (status, page, _) = browser.post(&path, &[("action", "accept")]).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("แบบฟอร์มนี้หมดอายุ"), "{page}");
+    let (status, _, _) = browser
+        .post(&path, &[("action", "accept"), ("csrf", "forged")])
+        .await;
+    assert_eq!(status, 403);
+    let (_, body) = app
+        .get_as(&volunteer, &format!("/api/v1/grievances/{id}"))
+        .await;
+    assert_eq!(body["status"], "submitted");
+
+    // With the token, the same action goes through the workflow.
+    let (_, case, _) = browser.get(&format!("/console/grievances/{id}")).await;
+    let csrf = hidden(&case, "csrf");
+    let (status, page, _) = browser
+        .post(
+            &path,
+            &[("action", "accept"), ("csrf", &csrf), ("version", "1")],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("รับเรื่องแล้ว"));
+    let (_, body) = app
+        .get_as(&volunteer, &format!("/api/v1/grievances/{id}"))
+        .await;
+    assert_eq!(body["status"], "accepted");
+}
+
+#[tokio::test]
+async fn the_second_of_two_supervisors_is_told_the_case_changed_meanwhile() {
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "500101").await;
+    app.user("sup1", Role::Supervisor, "50").await;
+    app.user("sup2", Role::Supervisor, "50").await;
+    let id = file_one(&app, &volunteer).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (mut first, mut second) = (Browser::new(&app), Browser::new(&app));
+    first.sign_in("sup1", crate::helpers::PASSWORD).await;
+    second.sign_in("sup2", crate::helpers::PASSWORD).await;
+    let case = format!("/console/grievances/{id}");
+    let (_, page_one, _) = first.get(&case).await;
+    let (_, page_two, _) = second.get(&case).await;
+    let version = hidden(&page_two, "version");
+    let actions = format!("{case}/actions");
+    let (status, _, _) = first
+        .post(
+            &actions,
+            &[
+                ("action", "accept"),
+                ("csrf", &hidden(&page_one, "csrf")),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, page, _) = second
+        .post(
+            &actions,
+            &[
+                ("action", "set_priority"),
+                ("priority", "urgent"),
+                ("csrf", &hidden(&page_two, "csrf")),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(status, 412);
+    assert!(page.contains("ถูกแก้ไขโดยผู้อื่น"), "{page}");
+    assert!(page.contains("รับเรื่องแล้ว"), "the page shows the new state");
+    let (_, body) = app
+        .get_as(&volunteer, &format!("/api/v1/grievances/{id}"))
+        .await;
+    assert_eq!(
+        (body["status"].as_str(), body["priority"].as_str()),
+        (Some("accepted"), Some("high"))
+    );
+}
+
+#[tokio::test]
+async fn the_console_shows_no_grievance_the_api_would_hide_and_reveals_personal_data_only_on_request(
+) {
+    let app = spawn_app().await;
+    let in_area = app.user("vol", Role::Volunteer, "500101").await;
+    let elsewhere = app.user("vol2", Role::Volunteer, "900101").await;
+    app.user("sup", Role::Supervisor, "50").await;
+    let ours = file_one(&app, &in_area).await;
+    let mut theirs = grievance(&uuid::Uuid::new_v4().to_string());
+    theirs["location"] = json!({"lat": 7.19755, "lon": 100.59519, "accuracy_m": 8.0});
+    theirs["title"] = json!("เรื่องในสงขลา");
+    let response = app
+        .send_as(&elsewhere, Method::POST, "/api/v1/grievances", &theirs)
+        .await;
+    assert_eq!(response.status(), 201);
+    let theirs: Value = response.json().await.unwrap();
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    let (_, queue, _) = browser.get("/console/grievances?view=all").await;
+    assert!(queue.contains(ours["id"].as_str().unwrap()));
+    assert!(!queue.contains("เรื่องในสงขลา"));
+    let (status, _, _) = browser
+        .get(&format!(
+            "/console/grievances/{}",
+            theirs["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 404);
+    // A wider area than one's own is refused, as the API refuses it.
+    assert_eq!(browser.get("/console/grievances?area=90").await.0, 403);
+
+    // Masked by default; the reveal is an explicit, audited click.
+    let case = format!("/console/grievances/{}", ours["id"].as_str().unwrap());
+    let (_, page, _) = browser.get(&case).await;
+    assert!(
+        page.contains("******5678") && !page.contains("+66812345678"),
+        "masked"
+    );
+    assert!(app.audit_entries("grievance.personal_data_read").is_empty());
+    let (status, page, _) = browser
+        .post(
+            &format!("{case}/reveal"),
+            &[("csrf", &hidden(&page, "csrf"))],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("+66812345678"));
+    assert_eq!(app.audit_entries("grievance.personal_data_read").len(), 1);
+}
+
+#[tokio::test]
+async fn a_bulk_action_reports_each_cases_outcome_and_exports_follow_the_filter() {
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "500101").await;
+    let supervisor = app.user("sup", Role::Supervisor, "50").await;
+    let official = app
+        .user_named("off", "สมชาย เจ้าหน้าที่", Role::Official, "50")
+        .await;
+    let a = file_one(&app, &volunteer).await;
+    let b = file_one(&app, &volunteer).await;
+    // One accepted first: assign works on it; the other is still submitted and fails.
+    let response = app
+        .send_as(
+            &supervisor,
+            Method::POST,
+            &format!(
+                "/api/v1/grievances/{}/transitions",
+                a["id"].as_str().unwrap()
+            ),
+            &json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    let (_, queue, _) = browser.get("/console/grievances?view=unassigned").await;
+    let csrf = hidden(&queue, "csrf");
+    let filter = hidden(&queue, "filter");
+    let (status, page, _) = browser
+        .post(
+            "/console/grievances/bulk",
+            &[
+                ("csrf", &csrf),
+                ("filter", &filter),
+                ("scope", "matching"),
+                ("action", "assign"),
+                ("assignee_id", &official.id),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page.matches("<tr class=\"ok\"").count(), 1, "{page}");
+    assert_eq!(page.matches("<tr class=\"bad\"").count(), 1, "{page}");
+    let (_, body) = app
+        .get_as(
+            &supervisor,
+            &format!("/api/v1/grievances/{}", a["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(body["assignee_id"], json!(official.id));
+    let (_, body) = app
+        .get_as(
+            &supervisor,
+            &format!("/api/v1/grievances/{}", b["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(body["status"], "submitted");
+
+    // The export of a filter holds exactly its grievances, in Thai.
+    let (status, csv, _) = browser
+        .get("/console/grievances/export.csv?view=all&status=submitted")
+        .await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "รหัสเรื่อง");
+    let ids: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+    assert_eq!(ids, vec![b["id"].as_str().unwrap().to_owned()]);
+    assert!(
+        !csv.contains("5678") || csv.contains("******"),
+        "personal data stays masked"
+    );
+}
+
+#[tokio::test]
+async fn english_is_remembered_and_dates_are_buddhist_era_in_bangkok() {
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "500101").await;
+    app.user("sup", Role::Supervisor, "50").await;
+    let filed = file_one(&app, &volunteer).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    let (status, _, headers) = browser
+        .get("/console/language/en?next=%2Fconsole%2Fdeadlines")
+        .await;
+    assert_eq!(
+        (status, headers[LOCATION].to_str().unwrap()),
+        (303, "/console/deadlines")
+    );
+    let (_, page, _) = browser.get("/console/grievances?view=all").await;
+    assert!(page.contains("lang=\"en\"") && page.contains("Grievance queue"));
+    let reported: chrono::DateTime<chrono::Utc> =
+        filed["reported_at"].as_str().unwrap().parse().unwrap();
+    let bangkok = reported.with_timezone(&chrono_tz::Asia::Bangkok);
+    use chrono::Datelike;
+    assert!(
+        page.contains(&format!("{} BE", bangkok.year() + 543)),
+        "{page}"
+    );
+    // Only the console's own paths are followed back: no open redirect.
+    let (_, _, headers) = browser
+        .get("/console/language/th?next=https%3A%2F%2Fevil.example")
+        .await;
+    assert_eq!(headers[LOCATION], "/console/");
+}
