@@ -8,6 +8,7 @@ own tools, so this script only starts things, reads numbers and writes the repor
 """
 
 import argparse
+import http.cookiejar
 import contextlib
 import datetime as dt
 import json
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -50,6 +52,9 @@ GRIEVANCE_LIST = "A supervisor's grievance list"
 # The sync-feed figure: one page of this many changes, after the volunteer's first.
 SYNC_PAGE = 100
 SYNC_FEED = "Phone sync feed, a page of changes"
+# The console-queue figure: the supervisor of one province holding this many grievances.
+QUEUE_GRIEVANCES = 20_000
+CONSOLE_QUEUE = "The console's queue page"
 
 
 def log(message):
@@ -800,6 +805,74 @@ def bench_sync_feed(engine_name, db, options):
     return results
 
 
+def console_session(server, username):
+    """Signs in through the console's form, as a browser does; returns the session cookie."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(server.base + "/console/login", timeout=60).read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": PASSWORD, "csrf": csrf, "next": "/console/"})
+    opener.open(server.base + "/console/login", data=form.encode(), timeout=60).read()
+    return next(c.value for c in jar if c.name == "fw_session")
+
+
+def console_queue(server, db, options):
+    """The queue's first page (open grievances, deadline first, 50 rows and the six tab
+    counts, rendered) beside the API's list of the same filter (the same page, counted),
+    for the supervisor of a province holding QUEUE_GRIEVANCES grievances; alternated
+    `runs` times, each side's median p50 and p99 kept."""
+    province, count = db.rows(
+        "SELECT province_code, count(*) FROM grievances GROUP BY province_code "
+        "ORDER BY count(*) DESC, province_code LIMIT 1")[0]
+    username = f"demo.sup.{province}"
+    token = server.login(username)
+    cookie = console_session(server, username)
+    open_statuses = "submitted,accepted,assigned,in_progress,referred"
+    api_path = f"/api/v1/grievances?status={open_statuses}&sort=due_at&limit=50&count=true"
+    console_path = "/console/grievances?view=open"
+    sides = {"api": [], "console": []}
+    for _ in range(options.runs):
+        sides["api"].append(wrk(server.base, options.seconds, options.read_connections,
+                                "get_page.lua", (token, api_path), timeout=60))
+        sides["console"].append(wrk(server.base, options.seconds, options.read_connections,
+                                    "get_console.lua", (cookie, console_path), timeout=60))
+
+    def median_of(runs):
+        keep = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms")}
+        keep["non_2xx"] = sum(r["non_2xx"] for r in runs)
+        keep["socket_errors"] = "; ".join(r["socket_errors"] for r in runs if r["socket_errors"])
+        return keep
+
+    figures = {side: median_of(runs) for side, runs in sides.items()}
+    figures.update(province=province, grievances=int(count),
+                   non_2xx=figures["api"]["non_2xx"] + figures["console"]["non_2xx"],
+                   socket_errors=figures["api"]["socket_errors"]
+                   + figures["console"]["socket_errors"])
+    return figures
+
+
+def bench_console_queue(engine_name, db, options):
+    """Only the console-queue figure, on a province with QUEUE_GRIEVANCES grievances."""
+    results = {"engine": db.name}
+    # What the report's line on how the rows were taken names.
+    options.visits, options.grievances = 20_000, QUEUE_GRIEVANCES
+    log(f"{db.name}: loading one province with {QUEUE_GRIEVANCES:,} grievances")
+    db.reset()
+    env = dict(os.environ, DATABASE_URL=db.url, FIELDWEEK_DATA_DIR=str(db.data_dir))
+    run([BINARY, "demo-data", "--provinces", "1", "--weeks", "4", "--visits", "20000",
+         "--grievances", str(QUEUE_GRIEVANCES)], env=env)
+    db.settle()
+    server = Server(engine_name, db.url, db.data_dir, options.port, options.connections)
+    try:
+        log(f"{db.name}: GET /healthz, the queue page and the API's list beside it")
+        results["healthz"] = wrk(server.base + "/healthz", options.seconds, options.connections)
+        results["console_queue"] = console_queue(server, db, options)
+    finally:
+        server.stop()
+    return results
+
+
 def week_span(db, week):
     """The UTC bounds of a Bangkok ISO week (Monday 00:00 +07:00)."""
     year, number = week.split("-W")
@@ -878,6 +951,20 @@ def sync_feed_row(r, commit):
     return (f"| {figure} | {feed['rps']:,.0f} pages/s (p99 {feed['p99_ms']:,.1f} ms) | "
             f"{health:,.0f} req/s `GET /healthz` | {significant(feed['rps'] / health)} | "
             "(context) | |")
+
+
+def console_queue_row(r, commit):
+    queue = r["console_queue"]
+    page, api = queue["console"], queue["api"]
+    ratio_50, ratio_99 = page["p50_ms"] / api["p50_ms"], page["p99_ms"] / api["p99_ms"]
+    figure = (f"{CONSOLE_QUEUE} (`/console/grievances?view=open`: 50 rows, six tab counts, "
+              f"rendered; province {queue['province']} with {queue['grievances']:,} "
+              f"grievances), at {commit}")
+    return (f"| {figure} | p50 {page['p50_ms']:,.1f} ms, p99 {page['p99_ms']:,.1f} ms "
+            f"({page['rps']:,.1f} pages/s) | the API's list of the same filter (`count=true`): "
+            f"p50 {api['p50_ms']:,.1f} ms, p99 {api['p99_ms']:,.1f} ms | "
+            f"{significant(ratio_50)} (p99 {significant(ratio_99)}) | within 1.5 | "
+            f"{verdict(ratio_50 <= 1.5 and ratio_99 <= 1.5)} |")
 
 
 def errors_in(figures):
@@ -1078,7 +1165,7 @@ def main():
                         help="alternated pairs of reads alone and beside a login flood")
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
-    parser.add_argument("--only", choices=["grievance-list", "sync-feed"],
+    parser.add_argument("--only", choices=["grievance-list", "sync-feed", "console-queue"],
                         help="take only this figure and its baseline, and update its rows "
                              "of --out, leaving the rest of the file as it is")
     options = parser.parse_args()
@@ -1092,7 +1179,8 @@ def main():
         parser.error(f"--engines: unknown {', '.join(sorted(unknown))} (sqlite, postgres)")
 
     bench = {"grievance-list": bench_grievance_list,
-             "sync-feed": bench_sync_feed}.get(options.only, bench_engine)
+             "sync-feed": bench_sync_feed,
+             "console-queue": bench_console_queue}.get(options.only, bench_engine)
     results = []
     for engine in options.engines.split(","):
         db = {"sqlite": Sqlite, "postgres": Postgres}[engine](WORK / engine)
@@ -1100,6 +1188,9 @@ def main():
     if options.only == "grievance-list":
         update_only_rows(results, options, options.out, "grievance_list", GRIEVANCE_LIST,
                          grievance_list_row, "Grievance list")
+    elif options.only == "console-queue":
+        update_only_rows(results, options, options.out, "console_queue", CONSOLE_QUEUE,
+                         console_queue_row, "Console queue")
     elif options.only == "sync-feed":
         update_only_rows(results, options, options.out, "sync_feed", SYNC_FEED,
                          sync_feed_row, "Sync feed")

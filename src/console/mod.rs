@@ -75,6 +75,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/grievances/{id}/reveal", web::post().to(case::reveal))
                 .route("/{kind}/{id}/photos/{photo_id}", web::get().to(case::photo))
                 .route("/map", web::get().to(queue::map))
+                .route("/areas/{code}/boundary", web::get().to(queue::boundary))
                 .route("/deadlines", web::get().to(oversight::deadlines))
                 .route("/workload", web::get().to(oversight::workload))
                 .route("/visits", web::get().to(review::page))

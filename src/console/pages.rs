@@ -25,6 +25,8 @@ pub struct Chrome {
     pub assets: &'static str,
     /// A basemap's tile URL template, when one is configured.
     pub tile_url: String,
+    /// The reader's own area, drawn on the maps.
+    pub area_code: String,
 }
 
 impl Chrome {
@@ -39,6 +41,7 @@ impl Chrome {
             oversees: policy::allows(signed.user.role, Permission::OverseeGrievances),
             assets: assets::version(),
             tile_url: tile_url.to_owned(),
+            area_code: signed.user.area.as_str().to_owned(),
         }
     }
 }

@@ -13,7 +13,7 @@ use super::session::{Refusal, Signed};
 use super::words::{self, label, words, Words};
 use super::ConsoleSettings;
 use crate::auth::AuthUser;
-use crate::db::grievances as store;
+use crate::db::grievances::{self as store, Narrowing};
 use crate::db::users::{self as accounts, UserFilter};
 use crate::db::{Db, DbConnection};
 use crate::domain::{Category, Due, Language, Named, Priority, Role, Status};
@@ -101,15 +101,17 @@ impl QueueQuery {
             overdue: None,
             due: given(&self.due),
             photos_missing: None,
-            from: given(&self.from),
-            to: given(&self.to),
+            // People type dates in the Buddhist Era; the API reads them Gregorian.
+            from: given(&self.from).map(|d| words::iso_date_from_thai(&d).unwrap_or(d)),
+            to: given(&self.to).map(|d| words::iso_date_from_thai(&d).unwrap_or(d)),
             updated_since: None,
             q: given(&self.q),
             sort: Some(given(&self.sort).unwrap_or_else(|| "due_at".into())),
             bbox: None,
             near: None,
             radius_m: None,
-            count: Some("true".into()),
+            // The tabs' counts, taken in one pass, say how many match.
+            count: None,
             limit: Some(limit.to_string()),
             cursor: if cursor { given(&self.cursor) } else { None },
         };
@@ -448,31 +450,40 @@ pub async fn page(
         })
         .collect::<Result<_, _>>()
         .map_err(|e| Refusal::from_api(e, language))?;
+    // The tabs differ only in their statuses, deadline and assignee: one pass over the
+    // rest of the filter counts them all.
+    let mut base = requests
+        .iter()
+        .find(|(t, _)| *t == Tab::All)
+        .map(|(_, request)| request.clone())
+        .ok_or_else(|| Refusal::internal(language))?;
+    Narrowing::take_from(&mut base.filter);
+    let narrowings: [Narrowing; 6] = std::array::from_fn(|i| {
+        let mut filter = requests[i].1.filter.clone();
+        Narrowing::take_from(&mut filter)
+    });
+    let current = requests
+        .into_iter()
+        .find(|(t, _)| *t == tab)
+        .map(|(_, request)| request)
+        .ok_or_else(|| Refusal::internal(language))?;
     let user = signed.user.clone();
     let services = services.into_inner();
     let (listed, counts, carriers) = db
         .read(move |conn| {
             let now = crate::db::now();
-            let mut counts = Vec::new();
-            let mut listed = None;
-            for (t, request) in &requests {
-                if *t == tab {
-                    let page = request.read(conn, &user, &services)?;
-                    counts.push((*t, page.total.unwrap_or(0)));
-                    listed = Some(page);
-                } else {
-                    counts.push((
-                        *t,
-                        store::count(conn, &request.visibility, &request.filter, now)?,
-                    ));
-                }
-            }
+            let listed = current.read(conn, &user, &services)?;
+            let counts = store::count_each(conn, &base.visibility, &base.filter, &narrowings, now)?;
             let carriers = carriers(conn, &user)?;
             Ok((listed, counts, carriers))
         })
         .await
         .map_err(|e| Refusal::from_api(e, language))?;
-    let listed = listed.ok_or_else(|| Refusal::internal(language))?;
+    let counts: Vec<(Tab, i64)> = Tab::ALL.into_iter().zip(counts).collect();
+    let total = counts
+        .iter()
+        .find(|(t, _)| *t == tab)
+        .map_or(0, |(_, count)| *count);
     let w = words(language);
     let tabs = counts
         .into_iter()
@@ -504,7 +515,7 @@ pub async fn page(
         tabs,
         form,
         rows,
-        total: listed.total.unwrap_or(0),
+        total,
         view: tab.name(),
         filter,
         next_page,
@@ -780,4 +791,23 @@ pub async fn points(
             "features": features,
             "capped": capped,
         })))
+}
+
+/// `GET /console/areas/{code}/boundary`: an area's outline as GeoJSON, for the maps (the
+/// same polygons as the API's `GET /areas/{code}/boundary`).
+pub async fn boundary(
+    signed: Signed,
+    geography: web::Data<Geography>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, Refusal> {
+    let Some(boundary) = geography.boundary_geojson(&code) else {
+        return Err(Refusal::not_found(signed.language));
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/geo+json")
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "private, max-age=86400",
+        ))
+        .json(boundary))
 }

@@ -50,6 +50,7 @@ pub struct Words {
     pub deadline: &'static str,
     pub filed_from: &'static str,
     pub filed_to: &'static str,
+    pub date_hint: &'static str,
     pub search_text: &'static str,
     pub sort: &'static str,
     pub sort_due: &'static str,
@@ -194,6 +195,7 @@ pub static THAI: Words = Words {
     deadline: "กำหนดเวลา",
     filed_from: "รับเรื่องตั้งแต่วันที่",
     filed_to: "ถึงวันที่",
+    date_hint: "วว/ดด/ปปปป (พ.ศ.)",
     search_text: "ค้นหาในหัวเรื่องและรายละเอียด",
     sort: "เรียงตาม",
     sort_due: "ใกล้ครบกำหนดก่อน",
@@ -339,6 +341,7 @@ pub static ENGLISH: Words = Words {
     deadline: "Deadline",
     filed_from: "Filed from",
     filed_to: "Filed to",
+    date_hint: "dd/mm/yyyy (BE)",
     search_text: "Search title and description",
     sort: "Sort by",
     sort_due: "Deadline, soonest first",
@@ -510,6 +513,23 @@ pub fn span(seconds: i64, language: Language) -> String {
     }
 }
 
+/// A date as a Thai office writes it, `1/10/2569` (day/month/Buddhist-Era year), or
+/// `2569-10-01`, as the ISO date (Gregorian) the API reads; a Gregorian year is taken as
+/// it is. `None` for anything else, which the API's own check then reports.
+pub fn iso_date_from_thai(text: &str) -> Option<String> {
+    let text = text.trim();
+    let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let (year, month, day) = if a.len() == 4 { (a, b, c) } else { (c, b, a) };
+    let (year, month, day): (i32, u32, u32) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    let year = if year >= 2400 { year - 543 } else { year };
+    chrono::NaiveDate::from_ymd_opt(year, month, day)
+        .map(|date| date.format("%Y-%m-%d").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,6 +542,24 @@ mod tests {
         assert_eq!(when(at, Language::Thai), "1 ม.ค. 2570 00:10");
         assert_eq!(when(at, Language::English), "1 Jan 2570 BE 00:10");
         assert_eq!(day(at, Language::Thai), "1 ม.ค. 2570");
+    }
+
+    #[test]
+    fn thai_dates_are_read_in_the_buddhist_era() {
+        assert_eq!(
+            iso_date_from_thai("1/10/2569").as_deref(),
+            Some("2026-10-01")
+        );
+        assert_eq!(
+            iso_date_from_thai("2569-10-31").as_deref(),
+            Some("2026-10-31")
+        );
+        assert_eq!(
+            iso_date_from_thai("2026-10-31").as_deref(),
+            Some("2026-10-31")
+        );
+        assert_eq!(iso_date_from_thai("31/2/2569"), None);
+        assert_eq!(iso_date_from_thai("yesterday"), None);
     }
 
     #[test]

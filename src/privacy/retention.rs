@@ -148,6 +148,13 @@ pub fn sweep_unreferenced_photos(
     Ok(removed)
 }
 
+/// Removes console sessions unused for a day: longer than any session may sit idle
+/// (`FIELDWEEK_CONSOLE_IDLE_MINUTES` is at most 1,440), so none of them is still open.
+pub fn sweep_idle_console_sessions(db: &Db) -> Result<usize, ApiError> {
+    let idle_before = crate::db::now() - chrono::Duration::days(1);
+    db.write_blocking(move |conn| Ok(crate::db::console_sessions::sweep(conn, idle_before)?))
+}
+
 /// Runs the job now and then every `interval`, until the process ends.
 pub async fn run_forever(
     db: Db,
@@ -170,6 +177,13 @@ pub async fn run_forever(
             Ok(Ok(count)) => tracing::info!(count, "retention: expired uploads removed"),
             Ok(Err(error)) => tracing::warn!(%error, "upload sweep failed"),
             Err(error) => tracing::warn!(%error, "upload sweep panicked"),
+        }
+        let job_db = db.clone();
+        match actix_web::web::block(move || sweep_idle_console_sessions(&job_db)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(count)) => tracing::info!(count, "retention: idle console sessions removed"),
+            Ok(Err(error)) => tracing::warn!(%error, "console session sweep failed"),
+            Err(error) => tracing::warn!(%error, "console session sweep panicked"),
         }
         let (job_db, root) = (db.clone(), photos_root.clone());
         let grace = Duration::from_secs(3600);

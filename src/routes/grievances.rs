@@ -264,7 +264,7 @@ pub struct ListQuery {
     pub overdue: Option<String>,
     /// Open grievances past their deadline (`overdue`), due within 24 hours (`due_soon`),
     /// or further off (`on_time`).
-    #[param(value_type = Option<Due>)]
+    #[param(value_type = Option<Due>, inline)]
     pub due: Option<String>,
     /// `true`: only grievances still waiting for photos (`photos_received` below
     /// `photos_expected`); `false`: only those with all of them.

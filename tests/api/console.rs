@@ -534,3 +534,105 @@ async fn english_is_remembered_and_dates_are_buddhist_era_in_bangkok() {
         .await;
     assert_eq!(headers[LOCATION], "/console/");
 }
+
+/// The count each tab shows, from the queue page.
+fn tab_counts(page: &str) -> Vec<(String, i64)> {
+    page.split("data-tab=\"")
+        .skip(1)
+        .map(|rest| {
+            let name = rest.split('"').next().unwrap().to_owned();
+            let count = rest
+                .split("<span class=\"count\">")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            (name, count)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_tabs_count_is_what_the_api_counts_for_the_same_filter() {
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "500101").await;
+    let supervisor = app.user("sup", Role::Supervisor, "50").await;
+    // One past its deadline (reported three days ago, urgent), one fresh, one taken on
+    // and assigned to the supervisor, one in another category.
+    let mut late = grievance(&uuid::Uuid::new_v4().to_string());
+    late["priority"] = json!("urgent");
+    late["reported_at"] = json!((chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339());
+    assert_eq!(
+        app.send_as(&volunteer, Method::POST, "/api/v1/grievances", &late)
+            .await
+            .status(),
+        201
+    );
+    file_one(&app, &volunteer).await;
+    let mine = file_one(&app, &volunteer).await;
+    let mine = mine["id"].as_str().unwrap();
+    for action in [
+        json!({"action": "accept"}),
+        json!({"action": "assign", "assignee_id": supervisor.id}),
+    ] {
+        let path = format!("/api/v1/grievances/{mine}/transitions");
+        assert_eq!(
+            app.send_as(&supervisor, Method::POST, &path, &action)
+                .await
+                .status(),
+            200
+        );
+    }
+    let mut other = grievance(&uuid::Uuid::new_v4().to_string());
+    other["category"] = json!("debt");
+    assert_eq!(
+        app.send_as(&volunteer, Method::POST, "/api/v1/grievances", &other)
+            .await
+            .status(),
+        201
+    );
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    let open = "submitted,accepted,assigned,in_progress,referred";
+    for filter in [
+        "",
+        "category=elderly",
+        "status=submitted",
+        "priority=urgent&due=overdue",
+    ] {
+        let (_, page, _) = browser.get(&format!("/console/grievances?{filter}")).await;
+        let counts = tab_counts(&page);
+        assert_eq!(counts.len(), 6, "{page}");
+        for (tab, count) in counts {
+            // Each tab as the API's own filter: it overrides what it narrows.
+            let with = |extra: &str| format!("{filter}&{extra}");
+            let query = match tab.as_str() {
+                "open" if !filter.contains("status=") => with(&format!("status={open}")),
+                "overdue" => with("due=overdue").replace("due=overdue&due=overdue", "due=overdue"),
+                "due_soon" => with("due=due_soon").replace("due=overdue&", ""),
+                "unassigned" if !filter.contains("status=") => {
+                    with(&format!("assignee=none&status={open}"))
+                }
+                "unassigned" => with("assignee=none"),
+                "mine" => with("assignee=me"),
+                _ => filter.to_owned(),
+            };
+            let (status, body) = app
+                .get_as(
+                    &supervisor,
+                    &format!("/api/v1/grievances?count=true&limit=1&{query}"),
+                )
+                .await;
+            assert_eq!(status, 200, "{query}: {body}");
+            assert_eq!(
+                count,
+                body["total"].as_i64().unwrap(),
+                "tab {tab} under {filter:?} ({query})"
+            );
+        }
+    }
+}

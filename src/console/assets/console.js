@@ -19,7 +19,14 @@
     });
   }
 
-  function baseMap(element, done) {
+  function outlineStyle(tiles) {
+    return { color: "#0b4f8a", weight: 1, fillColor: "#ffffff", fillOpacity: tiles ? 0 : 0.9 };
+  }
+
+  // A map over Thailand's outline (and a basemap, when one is configured), with the
+  // reader's own area drawn on it. `ready` sets the view and adds the markers at once;
+  // the outlines arrive after and go underneath.
+  function baseMap(element, ready) {
     if (!window.L || element.dataset.wired) return;
     element.dataset.wired = "1";
     L.Icon.Default.imagePath = assets() + "/images/";
@@ -28,15 +35,25 @@
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
     }
+    ready(map);
     fetch(assets() + "/thailand-outline.geojson")
       .then(function (r) { return r.json(); })
       .then(function (outline) {
-        var layer = L.geoJSON(outline, {
-          style: { color: "#0b4f8a", weight: 1, fillColor: "#ffffff", fillOpacity: tiles ? 0 : 0.9 },
-          interactive: false
-        }).addTo(map);
-        done(map, layer);
+        L.geoJSON(outline, { style: outlineStyle(tiles), interactive: false }).addTo(map).bringToBack();
       });
+    var area = document.body.getAttribute("data-area");
+    if (area && area !== "TH") {
+      fetch("/console/areas/" + encodeURIComponent(area) + "/boundary", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (boundary) {
+          if (!boundary) return;
+          var layer = L.geoJSON(boundary, {
+            style: { color: "#7a4b00", weight: 2, dashArray: "6 4", fill: false },
+            interactive: false
+          }).addTo(map);
+          if (element.dataset.fitArea === "1") map.fitBounds(layer.getBounds());
+        });
+    }
   }
 
   function wireCaseMap(root) {
@@ -52,8 +69,10 @@
   function wireQueueMap(root) {
     var element = root.querySelector("#grievance-map");
     if (!element) return;
-    baseMap(element, function (map, outline) {
-      map.fitBounds(outline.getBounds());
+    // Until the points arrive (or if there are none), the reader's area fills the map.
+    element.dataset.fitArea = "1";
+    baseMap(element, function (map) {
+      map.setView([13.0, 101.0], 5.5);
       fetch(element.dataset.points, { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (data) {
@@ -70,10 +89,15 @@
             group.addLayer(L.marker([c[1], c[0]], { keyboard: false }).bindPopup(popup));
           });
           map.addLayer(group);
-          if (data.features.length) map.fitBounds(group.getBounds(), { maxZoom: 13 });
+          if (data.features.length) {
+            element.dataset.fitArea = "0";
+            map.fitBounds(group.getBounds(), { maxZoom: 13 });
+          }
           var count = document.getElementById("map-count");
-          if (count) count.textContent = String(data.features.length);
-          count && count.setAttribute("data-count", String(data.features.length));
+          if (count) {
+            count.textContent = String(data.features.length);
+            count.setAttribute("data-count", String(data.features.length));
+          }
           var capped = document.getElementById("map-capped");
           if (capped) capped.hidden = !data.capped;
         });

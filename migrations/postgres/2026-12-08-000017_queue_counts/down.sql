@@ -1,0 +1,1 @@
+DROP INDEX grievances_queue_counts;
