@@ -450,32 +450,45 @@ pub async fn page(
         })
         .collect::<Result<_, _>>()
         .map_err(|e| Refusal::from_api(e, language))?;
-    // The tabs differ only in their statuses, deadline and assignee: one pass over the
-    // rest of the filter counts them all.
-    let mut base = requests
-        .iter()
-        .find(|(t, _)| *t == Tab::All)
-        .map(|(_, request)| request.clone())
-        .ok_or_else(|| Refusal::internal(language))?;
-    Narrowing::take_from(&mut base.filter);
-    let narrowings: [Narrowing; 6] = std::array::from_fn(|i| {
-        let mut filter = requests[i].1.filter.clone();
+    // The tabs of open work (open, overdue, due soon, unassigned) differ only in their
+    // statuses, deadline and assignee, and lie within the open statuses and the ones the
+    // filter names: one pass over those rows counts the four. "Mine" and "all" reach
+    // closed grievances too, and are counted on their own.
+    let request_of = |tab: Tab| {
+        requests
+            .iter()
+            .find(|(t, _)| *t == tab)
+            .map(|(_, request)| request.clone())
+            .ok_or_else(|| Refusal::internal(language))
+    };
+    let (all, mine) = (request_of(Tab::All)?, request_of(Tab::Mine)?);
+    let mut base = all.clone();
+    let named = Narrowing::take_from(&mut base.filter).statuses;
+    base.filter.statuses = store::open_statuses().to_vec();
+    base.filter
+        .statuses
+        .extend(named.into_iter().filter(|s| !s.is_open()));
+    let open_work = [Tab::Open, Tab::Overdue, Tab::DueSoon, Tab::Unassigned];
+    let narrowings: [Narrowing; 4] = open_work.map(|tab| {
+        let mut filter = request_of(tab).map(|r| r.filter).unwrap_or_default();
         Narrowing::take_from(&mut filter)
     });
-    let current = requests
-        .into_iter()
-        .find(|(t, _)| *t == tab)
-        .map(|(_, request)| request)
-        .ok_or_else(|| Refusal::internal(language))?;
+    let current = request_of(tab)?;
     let user = signed.user.clone();
     let services = services.into_inner();
     let (listed, counts, carriers) = db
         .read(move |conn| {
             let now = crate::db::now();
             let listed = current.read(conn, &user, &services)?;
-            let counts = store::count_each(conn, &base.visibility, &base.filter, &narrowings, now)?;
+            let four = store::count_each(conn, &base.visibility, &base.filter, &narrowings, now)?;
+            let mine = store::count(conn, &mine.visibility, &mine.filter, now)?;
+            let all = store::count(conn, &all.visibility, &all.filter, now)?;
             let carriers = carriers(conn, &user)?;
-            Ok((listed, counts, carriers))
+            Ok((
+                listed,
+                [four[0], four[1], four[2], four[3], mine, all],
+                carriers,
+            ))
         })
         .await
         .map_err(|e| Refusal::from_api(e, language))?;
