@@ -450,45 +450,54 @@ pub async fn page(
         })
         .collect::<Result<_, _>>()
         .map_err(|e| Refusal::from_api(e, language))?;
-    // The tabs of open work (open, overdue, due soon, unassigned) differ only in their
-    // statuses, deadline and assignee, and lie within the open statuses and the ones the
+    // The tabs differ only in their statuses, deadline and assignee. Those of open work
+    // (open, overdue, due soon, unassigned) lie within the open statuses and the ones the
     // filter names: one pass over those rows counts the four. "Mine" and "all" reach
-    // closed grievances too, and are counted on their own.
-    let request_of = |tab: Tab| {
+    // closed grievances too: a second pass, over the rest of the filter, counts them.
+    let narrowing_of = |tab: Tab| {
         requests
             .iter()
             .find(|(t, _)| *t == tab)
-            .map(|(_, request)| request.clone())
-            .ok_or_else(|| Refusal::internal(language))
+            .map(|(_, request)| Narrowing::take_from(&mut request.filter.clone()))
+            .unwrap_or_default()
     };
-    let (all, mine) = (request_of(Tab::All)?, request_of(Tab::Mine)?);
-    let mut base = all.clone();
+    let open_work: Vec<Narrowing> = [Tab::Open, Tab::Overdue, Tab::DueSoon, Tab::Unassigned]
+        .map(narrowing_of)
+        .to_vec();
+    let whole: Vec<Narrowing> = [Tab::Mine, Tab::All].map(narrowing_of).to_vec();
+    let mut base = requests
+        .iter()
+        .find(|(t, _)| *t == Tab::All)
+        .map(|(_, request)| request.clone())
+        .ok_or_else(|| Refusal::internal(language))?;
     let named = Narrowing::take_from(&mut base.filter).statuses;
-    base.filter.statuses = store::open_statuses().to_vec();
-    base.filter
+    let mut within_open = base.filter.clone();
+    within_open.statuses = store::open_statuses().to_vec();
+    within_open
         .statuses
         .extend(named.into_iter().filter(|s| !s.is_open()));
-    let open_work = [Tab::Open, Tab::Overdue, Tab::DueSoon, Tab::Unassigned];
-    let narrowings: [Narrowing; 4] = open_work.map(|tab| {
-        let mut filter = request_of(tab).map(|r| r.filter).unwrap_or_default();
-        Narrowing::take_from(&mut filter)
-    });
-    let current = request_of(tab)?;
+    let current = requests
+        .into_iter()
+        .find(|(t, _)| *t == tab)
+        .map(|(_, request)| request)
+        .ok_or_else(|| Refusal::internal(language))?;
     let user = signed.user.clone();
     let services = services.into_inner();
     let (listed, counts, carriers) = db
         .read(move |conn| {
             let now = crate::db::now();
             let listed = current.read(conn, &user, &services)?;
-            let four = store::count_each(conn, &base.visibility, &base.filter, &narrowings, now)?;
-            let mine = store::count(conn, &mine.visibility, &mine.filter, now)?;
-            let all = store::count(conn, &all.visibility, &all.filter, now)?;
+            let visibility = &base.visibility;
+            let mut counts = store::count_each(conn, visibility, &within_open, &open_work, now)?;
+            counts.extend(store::count_each(
+                conn,
+                visibility,
+                &base.filter,
+                &whole,
+                now,
+            )?);
             let carriers = carriers(conn, &user)?;
-            Ok((
-                listed,
-                [four[0], four[1], four[2], four[3], mine, all],
-                carriers,
-            ))
+            Ok((listed, counts, carriers))
         })
         .await
         .map_err(|e| Refusal::from_api(e, language))?;

@@ -977,28 +977,46 @@ impl Narrowing {
     }
 }
 
-/// How many grievances `visibility` shows that pass `filter` fall under each of four
-/// narrowings, counted in one pass over them (the console's tabs of open work). Give
-/// `filter` the statuses every narrowing lies within, so the pass reads no other rows.
+/// At most this many narrowings are counted in one pass.
+pub const MAX_NARROWINGS: usize = 6;
+
+/// How many grievances `visibility` shows that pass `filter` fall under each of `parts`
+/// (at most [`MAX_NARROWINGS`]), counted in one pass over them: the console's tabs. Give
+/// `filter` only what every part lies within, so the pass reads no other rows.
 pub fn count_each(
     conn: &mut DbConnection,
     visibility: &Visibility,
     filter: &GrievanceFilter,
-    parts: &[Narrowing; 4],
+    parts: &[Narrowing],
     now: NaiveDateTime,
-) -> QueryResult<[i64; 4]> {
+) -> QueryResult<Vec<i64>> {
     use diesel::dsl::{case_when, count};
-    use diesel::sql_types::Integer;
-    let one = |part: &Narrowing| case_when::<_, _, Integer>(part.condition(now), 1);
-    let counts: (i64, i64, i64, i64) = matching(visibility, filter, Order::NewestFirst, false, now)
-        .select((
-            count(one(&parts[0])),
-            count(one(&parts[1])),
-            count(one(&parts[2])),
-            count(one(&parts[3])),
-        ))
-        .get_result(conn)?;
-    Ok([counts.0, counts.1, counts.2, counts.3])
+    use diesel::sql_types::{Bool, Integer};
+    assert!(
+        parts.len() <= MAX_NARROWINGS,
+        "at most {MAX_NARROWINGS} narrowings a pass"
+    );
+    // The select has a fixed width: missing parts count nothing.
+    let one = |index: usize| {
+        let condition = match parts.get(index) {
+            Some(part) => part.condition(now),
+            None => Box::new(false.into_sql::<Bool>()),
+        };
+        case_when::<_, _, Integer>(condition, 1)
+    };
+    let counts: (i64, i64, i64, i64, i64, i64) =
+        matching(visibility, filter, Order::NewestFirst, false, now)
+            .select((
+                count(one(0)),
+                count(one(1)),
+                count(one(2)),
+                count(one(3)),
+                count(one(4)),
+                count(one(5)),
+            ))
+            .get_result(conn)?;
+    let all = [counts.0, counts.1, counts.2, counts.3, counts.4, counts.5];
+    Ok(all[..parts.len()].to_vec())
 }
 
 /// The statuses that still need work.
