@@ -996,7 +996,8 @@ pub fn count_each(
         parts.len() <= MAX_NARROWINGS,
         "at most {MAX_NARROWINGS} narrowings a pass"
     );
-    // The select has a fixed width: missing parts count nothing.
+    // A select has a fixed width: the narrowest of two, four or six that holds the
+    // parts, any slot left over counting nothing.
     let one = |index: usize| {
         let condition = match parts.get(index) {
             Some(part) => part.condition(now),
@@ -1004,19 +1005,35 @@ pub fn count_each(
         };
         case_when::<_, _, Integer>(condition, 1)
     };
-    let counts: (i64, i64, i64, i64, i64, i64) =
-        matching(visibility, filter, Order::NewestFirst, false, now)
-            .select((
-                count(one(0)),
-                count(one(1)),
-                count(one(2)),
-                count(one(3)),
-                count(one(4)),
-                count(one(5)),
-            ))
-            .get_result(conn)?;
-    let all = [counts.0, counts.1, counts.2, counts.3, counts.4, counts.5];
-    Ok(all[..parts.len()].to_vec())
+    let query = || matching(visibility, filter, Order::NewestFirst, false, now);
+    let counts: Vec<i64> = match parts.len() {
+        0..=2 => {
+            let (a, b): (i64, i64) = query()
+                .select((count(one(0)), count(one(1))))
+                .get_result(conn)?;
+            vec![a, b]
+        }
+        3..=4 => {
+            let (a, b, c, d): (i64, i64, i64, i64) = query()
+                .select((count(one(0)), count(one(1)), count(one(2)), count(one(3))))
+                .get_result(conn)?;
+            vec![a, b, c, d]
+        }
+        _ => {
+            let (a, b, c, d, e, f): (i64, i64, i64, i64, i64, i64) = query()
+                .select((
+                    count(one(0)),
+                    count(one(1)),
+                    count(one(2)),
+                    count(one(3)),
+                    count(one(4)),
+                    count(one(5)),
+                ))
+                .get_result(conn)?;
+            vec![a, b, c, d, e, f]
+        }
+    };
+    Ok(counts[..parts.len()].to_vec())
 }
 
 /// The statuses that still need work.
