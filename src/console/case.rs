@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::pages::{render, Choice, Chrome};
+use super::pages::{form_field, render, Choice, Chrome, Notice};
 use super::queue::{area_name, carriers, request_path};
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words, Words};
@@ -105,14 +105,10 @@ pub struct CasePage {
     pub photos_waiting: i32,
     pub may_comment: bool,
     pub may_comment_internal: bool,
+    /// A fresh id for the comment form: sending it twice stores one comment.
+    pub comment_id: String,
     /// A message at the top: done, or changed meanwhile, or refused.
     pub notice: Option<Notice>,
-}
-
-pub struct Notice {
-    pub ok: bool,
-    pub text: String,
-    pub problems: Vec<String>,
 }
 
 fn link(id: &str) -> Link {
@@ -194,15 +190,6 @@ async fn case_page(
         internal: comment.internal,
     }));
     timeline.sort_by_key(|entry| entry.sort_key);
-    let now = chrono::Utc::now();
-    let left = (view.due_at - now).num_seconds();
-    let deadline = if !view.status.is_open() {
-        String::new()
-    } else if left < 0 {
-        format!("{} {}", w.overdue_by, words::span(left, language))
-    } else {
-        format!("{} {}", w.due_in, words::span(left, language))
-    };
     let complainant = view.complainant.clone();
     let photos = view
         .photos
@@ -232,7 +219,7 @@ async fn case_page(
             .join(", "),
         reported: words::when(view.reported_at, language),
         due: words::when(view.due_at, language),
-        deadline,
+        deadline: words::deadline(view.due_at, view.status, language),
         assignee: view
             .assignee
             .as_ref()
@@ -277,6 +264,7 @@ async fn case_page(
         photos_waiting: (view.photos_expected - view.photos_received).max(0),
         may_comment: policy::may_write_comment(&user, false),
         may_comment_internal: policy::may_write_comment(&user, true),
+        comment_id: uuid::Uuid::new_v4().to_string(),
         notice,
         g: view,
     })
@@ -351,13 +339,6 @@ pub async fn reveal(
     Ok(render(StatusCode::OK, &page))
 }
 
-fn field(form: &[(String, String)], name: &str) -> Option<String> {
-    form.iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 /// `POST /console/grievances/{id}/actions`: one workflow action, at the version shown.
 // An actix handler takes each thing it uses as an argument.
 #[allow(clippy::too_many_arguments)]
@@ -375,7 +356,7 @@ pub async fn act(
     signed.check_csrf(&req, &form)?;
     let language = signed.language;
     let w = words(language);
-    let action = field(&form, "action")
+    let action = form_field(&form, "action")
         .and_then(|a| a.parse::<Action>().ok())
         .ok_or_else(|| {
             Refusal::from_api(
@@ -388,7 +369,7 @@ pub async fn act(
                 language,
             )
         })?;
-    let note = match field(&form, "note") {
+    let note = match form_field(&form, "note") {
         Some(note) => Some(
             crate::domain::bounded_text(&note, 1, 4000)
                 .map_err(|e| Refusal::from_api(ApiError::text_field("note", e), language))?,
@@ -397,13 +378,13 @@ pub async fn act(
     };
     let command = TransitionCommand {
         grievance_id: GrievanceId::unchecked(id.to_string()),
-        expected_version: field(&form, "version").and_then(|v| v.parse().ok()),
+        expected_version: form_field(&form, "version").and_then(|v| v.parse().ok()),
         action,
         note,
-        assignee_id: field(&form, "assignee_id"),
-        referred_to: field(&form, "referred_to"),
-        duplicate_of: field(&form, "duplicate_of"),
-        priority: field(&form, "priority"),
+        assignee_id: form_field(&form, "assignee_id"),
+        referred_to: form_field(&form, "referred_to"),
+        duplicate_of: form_field(&form, "duplicate_of"),
+        priority: form_field(&form, "priority"),
     };
     let outcome = {
         let (user, services) = (signed.user.clone(), services.clone().into_inner());
@@ -412,11 +393,7 @@ pub async fn act(
     };
     let (status, view, notice) = match outcome {
         Ok(view) => {
-            let notice = Notice {
-                ok: true,
-                text: format!("{}: {}", w.done, label(action, language)),
-                problems: Vec::new(),
-            };
+            let notice = Notice::done(format!("{}: {}", w.done, label(action, language)));
             (StatusCode::OK, view, notice)
         }
         Err(error) => {
@@ -424,22 +401,10 @@ pub async fn act(
             if status == StatusCode::NOT_FOUND {
                 return Err(Refusal::not_found(language));
             }
-            let problem = error.problem(language);
-            let text = if matches!(error, ApiError::VersionMismatch(_)) {
-                w.changed_meanwhile.to_owned()
-            } else {
-                problem.detail.unwrap_or(problem.title)
-            };
-            let notice = Notice {
-                ok: false,
-                text,
-                problems: problem
-                    .errors
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect(),
-            };
+            let mut notice = Notice::refused(&error, language);
+            if matches!(error, ApiError::VersionMismatch(_)) {
+                notice.text = w.changed_meanwhile.to_owned();
+            }
             // The page shows the case as it stands now.
             let view = read_view(&signed, &db, &services, &id, false)
                 .await
@@ -477,11 +442,11 @@ pub async fn comment(
     signed.check_csrf(&req, &form)?;
     let language = signed.language;
     // The form's own id makes a double submit one comment.
-    let comment_id = field(&form, "comment_id").and_then(|raw| CommentId::parse(&raw).ok());
+    let comment_id = form_field(&form, "comment_id").and_then(|raw| CommentId::parse(&raw).ok());
     let comment = NewComment {
         id: comment_id,
-        body: field(&form, "body").unwrap_or_default(),
-        internal: field(&form, "internal").is_some(),
+        body: form_field(&form, "body").unwrap_or_default(),
+        internal: form_field(&form, "internal").is_some(),
     };
     let grievance = GrievanceId::unchecked(id.to_string());
     let user = signed.user.clone();
@@ -491,29 +456,12 @@ pub async fn comment(
     let (status, notice) = match outcome {
         Ok(_) => (
             StatusCode::OK,
-            Notice {
-                ok: true,
-                text: words(language).done.to_owned(),
-                problems: Vec::new(),
-            },
+            Notice::done(words(language).done.to_owned()),
         ),
-        Err(error) => {
-            let status = actix_web::ResponseError::status_code(&error);
-            let problem = error.problem(language);
-            (
-                status,
-                Notice {
-                    ok: false,
-                    text: problem.detail.unwrap_or(problem.title),
-                    problems: problem
-                        .errors
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect(),
-                },
-            )
-        }
+        Err(error) => (
+            actix_web::ResponseError::status_code(&error),
+            Notice::refused(&error, language),
+        ),
     };
     let view = read_view(&signed, &db, &services, &id, false)
         .await

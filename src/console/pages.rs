@@ -8,6 +8,8 @@ use askama::Template;
 use super::assets;
 use super::session::Signed;
 use super::words::{label, words, Words};
+use crate::domain::Language;
+use crate::error::ApiError;
 use crate::policy::{self, Permission};
 
 /// The frame of a signed-in page.
@@ -127,6 +129,46 @@ impl Choice {
             selected: value == chosen,
             value,
             label: label.into(),
+        }
+    }
+}
+
+/// The first value a form sent under `name`, trimmed; `None` when absent or blank.
+pub fn form_field(form: &[(String, String)], name: &str) -> Option<String> {
+    form.iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// A message at the top of a page after an action: done, or why not (every broken
+/// field listed), in the reader's language.
+pub struct Notice {
+    pub ok: bool,
+    pub text: String,
+    pub problems: Vec<String>,
+}
+
+impl Notice {
+    pub fn done(text: String) -> Self {
+        Self {
+            ok: true,
+            text,
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn refused(error: &ApiError, language: Language) -> Self {
+        let problem = error.problem(language);
+        Self {
+            ok: false,
+            text: problem.detail.unwrap_or(problem.title),
+            problems: problem
+                .errors
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect(),
         }
     }
 }

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::pages::{query_string, render, Choice, Chrome};
+use super::pages::{form_field, query_string, render, Choice, Chrome};
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words, Words};
 use super::ConsoleSettings;
@@ -239,15 +239,6 @@ pub struct Row {
 impl Row {
     pub fn new(view: &GrievanceView, geography: &Geography, language: Language) -> Self {
         let w = words(language);
-        let now = chrono::Utc::now();
-        let left = (view.due_at - now).num_seconds();
-        let deadline = if !view.status.is_open() {
-            String::new()
-        } else if left < 0 {
-            format!("{} {}", w.overdue_by, words::span(left, language))
-        } else {
-            format!("{} {}", w.due_in, words::span(left, language))
-        };
         Self {
             id: view.id.clone(),
             version: view.version,
@@ -265,7 +256,7 @@ impl Row {
                 .unwrap_or_else(|| w.unassigned.to_owned()),
             filed: words::when(view.reported_at, language),
             due: words::when(view.due_at, language),
-            deadline,
+            deadline: words::deadline(view.due_at, view.status, language),
             overdue: view.overdue,
         }
     }
@@ -630,12 +621,7 @@ pub async fn bulk(
     let w = words(language);
     policy::require(&signed.user, Permission::OverseeGrievances)
         .map_err(|e| Refusal::from_api(e, language))?;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let field = |name: &str| form_field(&form, name);
     let action = match field("action").as_deref() {
         Some("accept") => crate::domain::Action::Accept,
         Some("assign") => crate::domain::Action::Assign,

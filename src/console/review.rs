@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::pages::{render, Chrome};
+use super::pages::{form_field, render, Chrome, Notice};
 use super::queue::{area_name, request_path};
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words};
@@ -39,7 +39,7 @@ pub struct PendingVisit {
 pub struct VisitsPage {
     pub c: Chrome,
     pub visits: Vec<PendingVisit>,
-    pub notice: Option<super::case::Notice>,
+    pub notice: Option<Notice>,
 }
 
 async fn visits_page(
@@ -48,7 +48,7 @@ async fn visits_page(
     db: &Db,
     geography: &Geography,
     settings: &ConsoleSettings,
-    notice: Option<super::case::Notice>,
+    notice: Option<Notice>,
 ) -> Result<VisitsPage, Refusal> {
     let language = signed.language;
     policy::require(&signed.user, Permission::ReviewVisits)
@@ -136,17 +136,12 @@ pub async fn review(
     let form = form.into_inner();
     signed.check_csrf(&req, &form)?;
     let language = signed.language;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim().to_owned())
-    };
-    let status = match field("review_status").as_deref() {
+    let status = match form_field(&form, "review_status").as_deref() {
         Some("verified") => ReviewStatus::Verified,
         Some("flagged") => ReviewStatus::Flagged,
         _ => ReviewStatus::Pending,
     };
-    let outcome = match Verdict::parse(status, field("note").as_deref()) {
+    let outcome = match Verdict::parse(status, form_field(&form, "note").as_deref()) {
         Ok(verdict) => {
             let user = signed.user.clone();
             let id = VisitId::unchecked(id.into_inner());
@@ -159,29 +154,16 @@ pub async fn review(
     let (status, notice) = match outcome {
         Ok(view) => (
             StatusCode::OK,
-            super::case::Notice {
-                ok: true,
-                text: format!("{}: {}", w.done, label(view.review_status, language)),
-                problems: Vec::new(),
-            },
+            Notice::done(format!(
+                "{}: {}",
+                w.done,
+                label(view.review_status, language)
+            )),
         ),
-        Err(error) => {
-            let status = actix_web::ResponseError::status_code(&error);
-            let problem = error.problem(language);
-            (
-                status,
-                super::case::Notice {
-                    ok: false,
-                    text: problem.detail.unwrap_or(problem.title),
-                    problems: problem
-                        .errors
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect(),
-                },
-            )
-        }
+        Err(error) => (
+            actix_web::ResponseError::status_code(&error),
+            Notice::refused(&error, language),
+        ),
     };
     let page = visits_page(&req, &signed, &db, &geography, &settings, Some(notice)).await?;
     Ok(render(status, &page))

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Asia::Bangkok;
 
-use crate::domain::{Labelled, Language};
+use crate::domain::{thai_month_abbreviation, Labelled, Language, Status};
 
 /// Every sentence and heading of the console's pages, in one language.
 pub struct Words {
@@ -460,20 +460,6 @@ pub fn label<T: Labelled>(value: T, language: Language) -> String {
     }
 }
 
-const THAI_MONTHS: [&str; 12] = [
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-];
 const ENGLISH_MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -496,9 +482,25 @@ pub fn day(at: DateTime<Utc>, language: Language) -> String {
     let month = local.month0() as usize;
     let year = local.year() + 543;
     match language {
-        Language::Thai => format!("{} {} {year}", local.day(), THAI_MONTHS[month]),
+        Language::Thai => format!(
+            "{} {} {year}",
+            local.day(),
+            thai_month_abbreviation(month as u32)
+        ),
         Language::English => format!("{} {} {year} BE", local.day(), ENGLISH_MONTHS[month]),
     }
+}
+
+/// Where an open grievance stands against its deadline, as a person says it (`เลยกำหนด
+/// 3 วัน 4 ชม.`, `Due in 5 h`); nothing for a closed one.
+pub fn deadline(due_at: DateTime<Utc>, status: Status, language: Language) -> String {
+    if !status.is_open() {
+        return String::new();
+    }
+    let w = words(language);
+    let left = (due_at - Utc::now()).num_seconds();
+    let lead = if left < 0 { w.overdue_by } else { w.due_in };
+    format!("{lead} {}", span(left, language))
 }
 
 /// A span of time as a person says it: `3 วัน 4 ชม.`, `5 ชม.`, `2 d 4 h`.

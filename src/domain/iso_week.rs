@@ -220,6 +220,12 @@ fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
         .unwrap_or(date)
 }
 
+/// The abbreviation Thai offices write for a month (`ม.ค.` for January), by its index
+/// from 0.
+pub fn thai_month_abbreviation(month0: u32) -> &'static str {
+    THAI_MONTHS.get(month0 as usize).copied().unwrap_or("")
+}
+
 fn thai_parts(date: NaiveDate) -> (u32, &'static str, i32) {
     let month = THAI_MONTHS
         .get(date.month0() as usize)
