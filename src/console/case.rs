@@ -308,11 +308,29 @@ pub async fn page(
     settings: web::Data<ConsoleSettings>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Refusal> {
+    show(
+        &req, &signed, &db, &geography, &services, &settings, &id, false,
+    )
+    .await
+}
+
+/// The case page, the complainant's data masked or, when `reveal`, in full (audited).
+#[allow(clippy::too_many_arguments)]
+async fn show(
+    req: &HttpRequest,
+    signed: &Signed,
+    db: &Db,
+    geography: &Geography,
+    services: &web::Data<GrievanceServices>,
+    settings: &ConsoleSettings,
+    id: &str,
+    reveal: bool,
+) -> Result<HttpResponse, Refusal> {
     let language = signed.language;
-    let view = read_view(&signed, &db, &services, &id, false)
+    let view = read_view(signed, db, services, id, reveal)
         .await
         .map_err(|e| Refusal::from_api(e, language))?;
-    let page = case_page(&req, &signed, &db, &geography, &settings, view, None).await?;
+    let page = case_page(req, signed, db, geography, settings, view, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -331,12 +349,10 @@ pub async fn reveal(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, Refusal> {
     signed.check_csrf(&req, &form)?;
-    let language = signed.language;
-    let view = read_view(&signed, &db, &services, &id, true)
-        .await
-        .map_err(|e| Refusal::from_api(e, language))?;
-    let page = case_page(&req, &signed, &db, &geography, &settings, view, None).await?;
-    Ok(render(StatusCode::OK, &page))
+    show(
+        &req, &signed, &db, &geography, &services, &settings, &id, true,
+    )
+    .await
 }
 
 /// `POST /console/grievances/{id}/actions`: one workflow action, at the version shown.
