@@ -9,8 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{
-    labels_of, Action, Activity, Category, FieldCode, Labelled, Message, Priority, ReviewStatus,
-    Role, Status, TargetGroup,
+    labels_of, Action, Activity, Category, Due, FieldCode, Labelled, Message, Priority,
+    ReviewStatus, Role, Status, TargetGroup,
 };
 use crate::error::ProblemCode;
 use crate::geo::LocateMethod;
@@ -27,9 +27,10 @@ pub struct Label {
     pub en: String,
 }
 
-/// Labels by vocabulary: `category`, `priority`, `status`, `action`, `target_group`,
-/// `activity`, `review_status`, `visit_flag`, `role`, `locate_method` and `error_code` (every field code
-/// and every problem code).
+/// Labels by vocabulary: `category`, `priority`, `status`, `action`, `due` (where an open
+/// grievance stands against its deadline), `target_group`, `activity`, `review_status`,
+/// `visit_flag`, `role`, `locate_method` and `error_code` (every field code and every
+/// problem code).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"priority": [{"code": "urgent", "th": "เร่งด่วนที่สุด", "en": "Urgent"}]}))]
 pub struct Labels(pub BTreeMap<String, Vec<Label>>);
@@ -57,6 +58,7 @@ pub fn all_labels() -> Labels {
     vocabulary::<Priority>(&mut labels);
     vocabulary::<Status>(&mut labels);
     vocabulary::<Action>(&mut labels);
+    vocabulary::<Due>(&mut labels);
     vocabulary::<TargetGroup>(&mut labels);
     vocabulary::<Activity>(&mut labels);
     vocabulary::<ReviewStatus>(&mut labels);

@@ -282,6 +282,7 @@ async fn labels_give_every_value_in_thai_and_english_without_a_token() {
         "priority",
         "status",
         "action",
+        "due",
         "target_group",
         "activity",
         "review_status",
