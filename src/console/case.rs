@@ -355,6 +355,22 @@ pub async fn reveal(
     .await
 }
 
+/// The version a console page showed, which every action names (the API's `If-Match`):
+/// one that is missing or unreadable is refused, never taken as "any version".
+pub fn shown_version(raw: Option<&str>, language: crate::domain::Language) -> Result<i64, Refusal> {
+    raw.and_then(|v| v.trim().parse().ok()).ok_or_else(|| {
+        Refusal::from_api(
+            ApiError::field(
+                "version",
+                crate::error::FieldCode::BadFormat,
+                "the page did not say which version it showed; reload it",
+                "หน้านี้ไม่ได้ระบุฉบับของเรื่อง กรุณาโหลดหน้าใหม่",
+            ),
+            language,
+        )
+    })
+}
+
 /// `POST /console/grievances/{id}/actions`: one workflow action, at the version shown.
 // An actix handler takes each thing it uses as an argument.
 #[allow(clippy::too_many_arguments)]
@@ -385,16 +401,14 @@ pub async fn act(
                 language,
             )
         })?;
-    let note = match form_field(&form, "note") {
-        Some(note) => Some(
-            crate::domain::bounded_text(&note, 1, 4000)
-                .map_err(|e| Refusal::from_api(ApiError::text_field("note", e), language))?,
-        ),
-        None => None,
-    };
+    let note = service::transition_note(form_field(&form, "note").as_deref())
+        .map_err(|e| Refusal::from_api(ApiError::Validation(vec![e]), language))?;
     let command = TransitionCommand {
         grievance_id: GrievanceId::unchecked(id.to_string()),
-        expected_version: form_field(&form, "version").and_then(|v| v.parse().ok()),
+        expected_version: Some(shown_version(
+            form_field(&form, "version").as_deref(),
+            language,
+        )?),
         action,
         note,
         assignee_id: form_field(&form, "assignee_id"),

@@ -641,15 +641,22 @@ pub async fn bulk(
     let filter = field("filter").unwrap_or_default();
     let query = QueueQuery::parse(&filter, language)?;
     let everything = field("scope").as_deref() == Some("matching");
-    // The rows ticked, each with the version the page showed.
-    let mut targets: Vec<(String, Option<i64>)> = form
-        .iter()
-        .filter(|(name, _)| name == "id")
-        .filter_map(|(_, value)| {
-            let (id, version) = value.split_once(':')?;
-            Some((id.to_owned(), version.parse().ok()))
-        })
-        .collect();
+    // The rows ticked, each with the version the page showed: a row without a readable
+    // one is refused like a stale one, never acted on at "any version".
+    let mut unreadable = Vec::new();
+    let mut targets: Vec<(String, Option<i64>)> = Vec::new();
+    for (_, value) in form.iter().filter(|(name, _)| name == "id") {
+        let (id, version) = value.split_once(':').unwrap_or((value, ""));
+        match super::case::shown_version(Some(version), language) {
+            Ok(version) => targets.push((id.to_owned(), Some(version))),
+            Err(refusal) => unreadable.push(Outcome {
+                id: id.to_owned(),
+                title: String::new(),
+                ok: false,
+                message: refusal.said(),
+            }),
+        }
+    }
     let user = signed.user.clone();
     let services = services.into_inner();
     if everything {
@@ -662,7 +669,7 @@ pub async fn bulk(
     }
     targets.truncate(MAX_BULK);
     let (assignee_id, priority) = (field("assignee_id"), field("priority"));
-    let mut outcomes = Vec::with_capacity(targets.len());
+    let mut outcomes = unreadable;
     for (id, version) in targets {
         let command = TransitionCommand {
             grievance_id: crate::domain::GrievanceId::unchecked(id.clone()),

@@ -360,6 +360,16 @@ impl Refusal {
     }
 }
 
+impl Refusal {
+    /// What the person is told, problems included, as one line.
+    pub fn said(&self) -> String {
+        std::iter::once(self.detail.as_str())
+            .chain(self.problems.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "console refusal {}: {}", self.status, self.detail)

@@ -221,6 +221,20 @@ fn one_view(
     Ok(views.remove(0))
 }
 
+/// The longest note a transition takes.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// A transition's note as sent: blank counts as none, anything else is 1 to
+/// [`MAX_NOTE_CHARS`] characters (the API and the console read it the same way).
+pub fn transition_note(raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim) {
+        Some(note) if !note.is_empty() => crate::domain::bounded_text(note, 1, MAX_NOTE_CHARS)
+            .map(Some)
+            .map_err(|e| FieldError::text("note", e)),
+        _ => Ok(None),
+    }
+}
+
 /// A request to move a grievance through its workflow, its text already checked.
 pub struct TransitionCommand {
     pub grievance_id: GrievanceId,

@@ -607,13 +607,7 @@ pub async fn transition(
 ) -> Result<HttpResponse, ApiError> {
     let expected_version = expected_version(&req)?;
     let (input, note) = input.parse_with(|input| {
-        let note = match input.note.as_deref().map(str::trim) {
-            Some(note) if !note.is_empty() => Some(
-                crate::domain::bounded_text(note, 1, 4000)
-                    .map_err(|e| vec![FieldError::text("note", e)])?,
-            ),
-            _ => None,
-        };
+        let note = service::transition_note(input.note.as_deref()).map_err(|e| vec![e])?;
         Ok((input, note))
     })?;
     let command = TransitionCommand {
