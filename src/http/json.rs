@@ -132,14 +132,7 @@ fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
             "กรุณาส่งข้อมูลเป็น JSON (Content-Type: application/json)",
         )));
     }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
+    super::declared_body_within(req, limit)?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 //!   address when it opens and released when it closes. Past the limit, its requests are
 //!   answered 429 at once and the connection is closed. Trusted reverse proxies are
 //!   exempt: they carry many clients.
+//! - **The size of a body.** A body whose `Content-Length` says more than its route takes
+//!   is refused with 413 before a byte is read ([`declared_body_within`]).
 //! - **The pace of a body.** Slow headers are cut by actix after 5 s; a body is read
 //!   under two rules here: no gap of more than [`BodyPace::idle`] between chunks, and
 //!   after a grace period at least [`BodyPace::min_bytes_per_sec`] on average. A body
@@ -244,6 +246,23 @@ impl From<actix_web::error::PayloadError> for ApiError {
             )
         }
     }
+}
+
+/// The body's declared `Content-Length`, refused with 413 when it says more than `limit`
+/// bytes: what every route that takes a body checks before reading it.
+pub fn declared_body_within(
+    req: &actix_web::HttpRequest,
+    limit: usize,
+) -> Result<Option<u64>, crate::error::ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(crate::error::ApiError::PayloadTooLarge { limit });
+    }
+    Ok(declared)
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ mod shape;
 pub use client::{ClientInfoExt, RequestId, TrustedProxies};
 pub use cors::{cors, CorsPolicy};
 pub use json::{from_value, parse_object, BatchJson, BodyLimits, ValidJson};
-pub use limits::{is_too_slow, limit_connections_and_bodies, BodyPace, ConnectionCounter};
+pub use limits::{
+    declared_body_within, is_too_slow, limit_connections_and_bodies, BodyPace, ConnectionCounter,
+};
 pub use metrics::{Metrics, Readings};
 pub use observe::{language_of, observe};
 pub use page::{Page, PageRequest};

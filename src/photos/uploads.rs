@@ -149,12 +149,14 @@ pub struct UploadDesk {
     busy: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
-/// Where an upload stands after a request.
+/// What a PATCH (or a creation with a body) says of the bytes it brings.
 #[derive(Debug, Clone)]
-pub struct Progress {
-    pub row: UploadRow,
-    /// Set when this request finished it.
-    pub attached: Option<Attached>,
+pub struct Chunk {
+    /// Where the bytes start: the upload's offset, or 409.
+    pub offset: i64,
+    pub checksum: Option<Checksum>,
+    /// The body's `Content-Length`, when sent: more than the upload lacks is a 413.
+    pub declared_length: Option<i64>,
 }
 
 impl UploadDesk {
@@ -165,10 +167,6 @@ impl UploadDesk {
             expiry,
             busy: Arc::default(),
         }
-    }
-
-    pub fn expiry(&self) -> Duration {
-        self.expiry
     }
 
     fn file(&self, id: &str) -> PathBuf {
@@ -292,13 +290,17 @@ impl UploadDesk {
         db: &Db,
         user: &AuthUser,
         id: &str,
-        offset: i64,
-        checksum: Option<Checksum>,
+        chunk: Chunk,
         payload: &mut S,
-    ) -> Result<Progress, ApiError>
+    ) -> Result<UploadRow, ApiError>
     where
         S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
     {
+        let Chunk {
+            offset,
+            checksum,
+            declared_length,
+        } = chunk;
         let _guard = self.lock(id).await?;
         let mut row = self.find(db, user, id).await?;
         if offset != row.upload_offset {
@@ -313,9 +315,13 @@ impl UploadDesk {
         }
         if row.photo_id.is_some() {
             // Already a photo: a client that lost the last answer learns it is done.
-            return Ok(Progress {
-                row,
-                attached: None,
+            return Ok(row);
+        }
+        // More than the upload still lacks: refused before a byte is read.
+        let missing = row.upload_length - row.upload_offset;
+        if declared_length.is_some_and(|length| length > missing) {
+            return Err(ApiError::PayloadTooLarge {
+                limit: usize::try_from(missing).unwrap_or(0),
             });
         }
         let path = self.file(id);
@@ -338,18 +344,12 @@ impl UploadDesk {
             return Err(error);
         }
         if row.upload_offset < row.upload_length {
-            return Ok(Progress {
-                row,
-                attached: None,
-            });
+            return Ok(row);
         }
         let attached = self.complete(db, user, &row).await?;
         row.photo_id = Some(attached.photo.id.to_string());
         row.photo_created = Some(attached.created);
-        Ok(Progress {
-            row,
-            attached: Some(attached),
-        })
+        Ok(row)
     }
 
     /// Writes the body to the upload's file at its offset. Bytes beyond the upload's
@@ -475,11 +475,15 @@ impl UploadDesk {
                 db.write(move |conn| Ok(uploads::finish(conn, &id, &photo_id, created)?))
                     .await?;
             }
-            Err(_) => {
+            // Bytes the photo rules refuse can never become a photo: they go. A fault of
+            // the server's (a full disk, the database) keeps them, so the phone asks again
+            // without sending 10 MiB anew.
+            Err(error) if actix_web::ResponseError::status_code(error).is_client_error() => {
                 let _ = tokio::fs::remove_file(self.file(&row.id)).await;
                 db.write(move |conn| Ok(uploads::delete(conn, &id)?))
                     .await?;
             }
+            Err(_) => {}
         }
         outcome
     }

@@ -8,6 +8,7 @@ use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::{ImageType, Message, PhotoId, PhotoRecord, MAX_PHOTO_BYTES};
 use crate::error::ApiError;
+use crate::http::declared_body_within;
 use crate::photos::{self, PhotoStore};
 use crate::visits::view::PhotoView;
 
@@ -32,16 +33,7 @@ pub async fn post(
                 "กรุณาส่งรูปภาพชนิด JPEG, PNG หรือ WebP",
             ))
         })?;
-    let declared_length = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared_length.is_some_and(|len| len > MAX_PHOTO_BYTES as u64) {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_PHOTO_BYTES,
-        });
-    }
+    declared_body_within(&req, MAX_PHOTO_BYTES)?;
     let target = photos::find_target(db, &user, record).await?;
     let upload = store.receive(&mut payload, declared).await?;
     let attached = photos::attach(db, store, &user, &target, upload, declared, "post").await?;

@@ -16,8 +16,9 @@ use crate::db::uploads::UploadRow;
 use crate::db::Db;
 use crate::domain::{Message, PhotoRecord, MAX_PHOTO_BYTES};
 use crate::error::{ApiError, Problem, UploadCode};
+use crate::http::declared_body_within;
 use crate::photos::uploads::{
-    Checksum, Metadata, Progress, UploadDesk, TUS_CHECKSUMS, TUS_EXTENSIONS, TUS_VERSION,
+    Checksum, Chunk, Metadata, UploadDesk, TUS_CHECKSUMS, TUS_EXTENSIONS, TUS_VERSION,
 };
 
 const OFFSET_STREAM: &str = "application/offset+octet-stream";
@@ -183,13 +184,24 @@ pub async fn create(
     let length = byte_count(&req, "Upload-Length")?;
     let metadata = Metadata::parse(text(req.headers(), "upload-metadata"))?;
     let checksum = checksum(&req)?;
+    let body_length = declared_body_within(&req, MAX_PHOTO_BYTES)?;
     let row = desk.create(&db, &user, metadata, length).await?;
     let row = if is_offset_stream(&req) {
         match desk
-            .append(&db, &user, &row.id, 0, checksum, &mut payload)
+            .append(
+                &db,
+                &user,
+                &row.id,
+                Chunk {
+                    offset: 0,
+                    checksum,
+                    declared_length: body_length.map(|n| n as i64),
+                },
+                &mut payload,
+            )
             .await
         {
-            Ok(Progress { row, .. }) => row,
+            Ok(row) => row,
             // Created all the same: the client asks HEAD and sends the rest.
             Err(error) => match desk.status(&db, &user, &row.id).await {
                 Ok(row) => row,
@@ -301,17 +313,24 @@ pub async fn append(
     }
     let offset = byte_count(&req, "Upload-Offset")?;
     let checksum = checksum(&req)?;
-    // More than any photo may be: refused before a byte is read.
-    if byte_count(&req, "Content-Length").is_ok_and(|n| n > MAX_PHOTO_BYTES as i64) {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_PHOTO_BYTES,
-        });
-    }
-    let progress = desk
-        .append(&db, &user, &id, offset, checksum, &mut payload)
+    // More than any photo may be, or than the upload still lacks: refused before a
+    // byte is read.
+    let body_length = declared_body_within(&req, MAX_PHOTO_BYTES)?;
+    let row = desk
+        .append(
+            &db,
+            &user,
+            &id,
+            Chunk {
+                offset,
+                checksum,
+                declared_length: body_length.map(|n| n as i64),
+            },
+            &mut payload,
+        )
         .await?;
     let mut response = HttpResponse::NoContent();
-    describe(&mut response, &progress.row);
+    describe(&mut response, &row);
     Ok(response.finish())
 }
 

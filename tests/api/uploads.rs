@@ -1067,3 +1067,29 @@ async fn an_erased_grievance_loses_its_photos_and_their_bytes() {
     );
     assert!(file(&kept).exists(), "a visit's photo stays");
 }
+
+#[tokio::test]
+async fn a_body_longer_than_what_the_upload_lacks_is_refused_before_it_is_read() {
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "50").await;
+    let visit_id = new_visit(&app, &volunteer, visit(&new_id())).await;
+    let bytes = jpeg(7, 50_000);
+    let path = create_ok(&app, &volunteer, &format!("visit:{visit_id}"), bytes.len()).await;
+    let response = patch(&app, &volunteer, &path, 0, bytes[..20_000].to_vec(), None).await;
+    assert_eq!(response.status(), 204);
+    // 40,000 bytes where 30,000 are missing: 413, and the offset stays where it was.
+    let response = patch(&app, &volunteer, &path, 20_000, jpeg(8, 40_000), None).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(offset_of(&app, &volunteer, &path).await, 20_000);
+    let response = patch(
+        &app,
+        &volunteer,
+        &path,
+        20_000,
+        bytes[20_000..].to_vec(),
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(offset_of(&app, &volunteer, &path).await, bytes.len());
+}
