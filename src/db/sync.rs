@@ -8,7 +8,8 @@
 //! route, the demo, the command line, a job, a feature still to come) can forget it. A
 //! record changed twice between two reads has moved once more: the reader gets it once,
 //! in its latest state. Changes beside a record that alter its document (a photo, a
-//! comment) move it with [`touch_visits`] / [`touch_grievances`].
+//! comment) move it by updating its row's `updated_at` (`db::grievances::touch` and
+//! `touch_all`; a visit's photo updates its row itself), which fires the same triggers.
 //!
 //! # Why a reader never steps past a change that has yet to commit
 //!

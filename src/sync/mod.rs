@@ -179,7 +179,7 @@ impl SyncFeed {
         }
         // A grievance both filed by and assigned to the caller comes from two sources at
         // one position: once is enough.
-        found.sort_by_key(|(at, found)| (*at, found.key()));
+        found.sort_by_cached_key(|(at, found)| (*at, found.key()));
         found.dedup_by(|a, b| a.0 == b.0 && a.1.key() == b.1.key());
         let has_more = found.len() as i64 > limit;
         found.truncate(limit as usize);
