@@ -130,6 +130,7 @@ impl NewAccount {
             token_version: 0,
             created_at: now,
             updated_at: now,
+            password_change_required: false,
         }
     }
 }

@@ -78,6 +78,7 @@ string_enum! {
         InvalidCredentials => "invalid_credentials",
         TokenExpired => "token_expired",
         AccountDisabled => "account_disabled",
+        PasswordChangeRequired => "password_change_required",
         Forbidden => "forbidden",
         NotFound => "not_found",
         MethodNotAllowed => "method_not_allowed",
@@ -113,6 +114,7 @@ impl ProblemCode {
             Self::InvalidCredentials => ("Wrong username or password", "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"),
             Self::TokenExpired => ("Session expired", "หมดเวลาการเข้าใช้งาน"),
             Self::AccountDisabled => ("Account disabled", "บัญชีถูกระงับการใช้งาน"),
+            Self::PasswordChangeRequired => ("Change your password first", "กรุณาเปลี่ยนรหัสผ่านก่อน"),
             Self::Forbidden => ("Not allowed", "ไม่มีสิทธิ์ดำเนินการ"),
             Self::NotFound => ("Not found", "ไม่พบข้อมูล"),
             Self::MethodNotAllowed => ("Method not allowed", "ไม่รองรับวิธีเรียกใช้นี้"),
@@ -180,6 +182,9 @@ pub enum ApiError {
     TokenExpired,
     #[error("account disabled")]
     AccountDisabled,
+    /// Someone else set this account's password; only changing it is allowed.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("forbidden: {}", .0.en)]
     Forbidden(Message),
     #[error("not found")]
@@ -291,6 +296,7 @@ impl ApiError {
             Self::InvalidCredentials => ProblemCode::InvalidCredentials,
             Self::TokenExpired => ProblemCode::TokenExpired,
             Self::AccountDisabled => ProblemCode::AccountDisabled,
+            Self::PasswordChangeRequired => ProblemCode::PasswordChangeRequired,
             Self::Forbidden(_) => ProblemCode::Forbidden,
             Self::NotFound => ProblemCode::NotFound,
             Self::MethodNotAllowed => ProblemCode::MethodNotAllowed,
@@ -339,6 +345,10 @@ impl ApiError {
             Self::AccountDisabled => message(
                 "this account has been deactivated",
                 "บัญชีนี้ถูกระงับการใช้งานแล้ว กรุณาติดต่อผู้ดูแลระบบ",
+            ),
+            Self::PasswordChangeRequired => message(
+                "your password was set by someone else: change it (PUT /api/v1/me/password) first",
+                "รหัสผ่านนี้ถูกตั้งโดยผู้อื่น กรุณาเปลี่ยนรหัสผ่านของท่านก่อนใช้งาน",
             ),
             Self::NotFound => message("no such resource", "ไม่พบข้อมูลที่ต้องการ"),
             Self::MethodNotAllowed => message(
@@ -446,7 +456,9 @@ impl ResponseError for ApiError {
             Self::Unauthenticated(_) | Self::InvalidCredentials | Self::TokenExpired => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::AccountDisabled | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::AccountDisabled | Self::PasswordChangeRequired | Self::Forbidden(_) => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Upload { code, .. } => match code {
                 UploadCode::OffsetMismatch => StatusCode::CONFLICT,

@@ -360,6 +360,7 @@ mod tests {
             token_version: 0,
             created_at: at,
             updated_at: at,
+            password_change_required: false,
         }
     }
 

@@ -1,6 +1,9 @@
 //! `AuthUser`: the authenticated caller. A handler that takes one cannot run for an
 //! anonymous request, so forgetting authentication does not compile. `Credentials`: the
-//! same, with the account read left to the handler's own database work.
+//! same, with the account read left to the handler's own database work. Both refuse an
+//! account that owes a password change (403 `password_change_required`); `AccountHolder`
+//! is the caller of the few routes that account may still use (its own account, the
+//! password change, logout).
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -79,6 +82,8 @@ pub struct Credentials {
     client: ClientInfo,
     /// Set for writes, which take from the caller's rate-limit bucket when confirmed.
     write_limiter: Option<web::Data<WriteRateLimiter>>,
+    /// Whether an account that must change its password may go on (`AccountHolder`).
+    owing_password_change_allowed: bool,
 }
 
 impl Credentials {
@@ -96,6 +101,9 @@ impl Credentials {
             })
             .map(|(row, _)| row)
             .ok_or_else(session_ended)?;
+        if row.password_change_required && !self.owing_password_change_allowed {
+            return Err(ApiError::PasswordChangeRequired);
+        }
         if let Some(limiter) = &self.write_limiter {
             limiter
                 .check(row.id.as_str())
@@ -123,6 +131,7 @@ impl Credentials {
             claims,
             client: req.client_info(),
             write_limiter,
+            owing_password_change_allowed: false,
         })
     }
 }
@@ -141,14 +150,38 @@ impl FromRequest for AuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let credentials = Credentials::from_request(req);
-        let db = req.app_data::<web::Data<Db>>().cloned();
-        Box::pin(async move {
-            let credentials = credentials?;
-            let db = db.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no database")))?;
-            db.read(move |conn| credentials.confirm(conn)).await
-        })
+        confirmed(req, Credentials::from_request(req))
     }
+}
+
+/// A signed-in caller who may still owe a password change: only for the routes such an
+/// account can use (reading its own account, changing the password, logging out).
+pub struct AccountHolder(pub AuthUser);
+
+impl FromRequest for AccountHolder {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let credentials = Credentials::from_request(req).map(|mut credentials| {
+            credentials.owing_password_change_allowed = true;
+            credentials
+        });
+        let user = confirmed(req, credentials);
+        Box::pin(async move { user.await.map(AccountHolder) })
+    }
+}
+
+fn confirmed(
+    req: &HttpRequest,
+    credentials: Result<Credentials, ApiError>,
+) -> LocalBoxFuture<'static, Result<AuthUser, ApiError>> {
+    let db = req.app_data::<web::Data<Db>>().cloned();
+    Box::pin(async move {
+        let credentials = credentials?;
+        let db = db.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no database")))?;
+        db.read(move |conn| credentials.confirm(conn)).await
+    })
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {

@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 
 use super::{throttle, PasswordHasher};
+use crate::db::activity;
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::users::{self, UserRow};
 use crate::db::{Db, DbConnection};
@@ -86,6 +87,7 @@ where
             };
             throttle::record(conn, &key, &address, now, reason.is_none())?;
             if let Outcome::SignedIn(user, _) = &outcome {
+                activity::signed_in(conn, user.id.as_str(), now)?;
                 audit::record(
                     conn,
                     &client,

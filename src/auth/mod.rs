@@ -4,11 +4,12 @@
 mod extractor;
 pub mod login;
 pub mod password;
+pub mod password_change;
 mod rate_limit;
 pub mod throttle;
 pub mod tokens;
 
-pub use extractor::{AuthUser, Credentials};
+pub use extractor::{AccountHolder, AuthUser, Credentials};
 pub use password::{NewPassword, PasswordHasher};
 pub use rate_limit::WriteRateLimiter;
 pub use tokens::TokenKeys;

@@ -10,11 +10,12 @@ use serde::Deserialize;
 use super::assets;
 use super::pages::render;
 use super::session::{
-    self, console_cookie, language_of, random_token, same_secret, Signed, LANGUAGE_COOKIE,
-    SESSION_COOKIE, SIGN_IN_COOKIE,
+    self, console_cookie, language_of, random_token, same_secret, AccountHolderSession, Signed,
+    LANGUAGE_COOKIE, SESSION_COOKIE, SIGN_IN_COOKIE,
 };
 use super::words::{words, Words};
 use crate::auth::login::sign_in;
+use crate::auth::password_change::change_own;
 use crate::auth::PasswordHasher;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -36,6 +37,7 @@ pub struct LoginQuery {
     next: Option<String>,
     ended: Option<String>,
     out: Option<String>,
+    changed: Option<String>,
 }
 
 /// Only a path of the console itself, never another site: no open redirect.
@@ -78,6 +80,7 @@ pub async fn form(req: HttpRequest) -> HttpResponse {
     let w = words(language_of(&req));
     let message = match &query {
         Some(q) if q.out.is_some() => w.signed_out,
+        Some(q) if q.changed.is_some() => w.password_changed,
         Some(q) if q.ended.is_some() => w.session_ended,
         _ => "",
     };
@@ -175,7 +178,7 @@ pub async fn submit(
 /// `POST /console/logout`: ends the session here and everywhere its cookie went.
 pub async fn logout(
     req: HttpRequest,
-    signed: Signed,
+    AccountHolderSession(signed): AccountHolderSession,
     db: web::Data<Db>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, session::Refusal> {
@@ -204,4 +207,112 @@ pub async fn language(req: HttpRequest, choice: web::Path<String>) -> HttpRespon
         .finish();
     let _ = response.add_cookie(&cookie);
     response
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    pub w: &'static Words,
+    pub csrf: String,
+    /// Whether someone else set the password and it must change before anything else.
+    pub owing: bool,
+    pub message: String,
+    pub assets: &'static str,
+}
+
+fn password_page(
+    signed: &Signed,
+    owing: bool,
+    status: StatusCode,
+    message: String,
+) -> HttpResponse {
+    render(
+        status,
+        &PasswordPage {
+            w: words(signed.language),
+            csrf: signed.csrf.clone(),
+            owing,
+            message,
+            assets: assets::version(),
+        },
+    )
+}
+
+/// `GET /console/password`: the form to choose one's own password.
+pub async fn password_form(
+    AccountHolderSession(signed): AccountHolderSession,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, session::Refusal> {
+    let owing = owes_password_change(&signed, &db).await?;
+    Ok(password_page(&signed, owing, StatusCode::OK, String::new()))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    repeat_password: String,
+    csrf: String,
+}
+
+/// `POST /console/password`: changes it through the API's own rule
+/// (`auth::password_change`); every session ends, this one too, so the person signs in
+/// again with the new password.
+pub async fn change_password(
+    req: HttpRequest,
+    AccountHolderSession(signed): AccountHolderSession,
+    db: web::Data<Db>,
+    hasher: web::Data<PasswordHasher>,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, session::Refusal> {
+    let form = form.into_inner();
+    signed.check_csrf(&req, &[("csrf".to_owned(), form.csrf.clone())])?;
+    let w = words(signed.language);
+    let owing = owes_password_change(&signed, &db).await?;
+    if form.new_password != form.repeat_password {
+        return Ok(password_page(
+            &signed,
+            owing,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            w.passwords_differ.to_owned(),
+        ));
+    }
+    let outcome = change_own(
+        &db,
+        &hasher,
+        signed.user.clone(),
+        form.current_password,
+        form.new_password,
+    )
+    .await;
+    match outcome {
+        Ok(()) => {
+            let mut response = HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/console/login?changed=1"))
+                .finish();
+            let _ =
+                response.add_removal_cookie(&console_cookie(&req, SESSION_COOKIE, String::new()));
+            Ok(response)
+        }
+        Err(error @ (ApiError::Validation(_) | ApiError::TooManyRequests { .. })) => {
+            let refusal = session::Refusal::from_api(error, signed.language);
+            Ok(password_page(
+                &signed,
+                owing,
+                actix_web::ResponseError::status_code(&refusal),
+                refusal.said(),
+            ))
+        }
+        Err(error) => Err(session::Refusal::from_api(error, signed.language)),
+    }
+}
+
+async fn owes_password_change(signed: &Signed, db: &Db) -> Result<bool, session::Refusal> {
+    let id = signed.user.id.clone();
+    let language = signed.language;
+    db.read(move |conn| {
+        Ok(crate::db::users::find(conn, &id)?.is_some_and(|row| row.password_change_required))
+    })
+    .await
+    .map_err(|e| session::Refusal::from_api(e, language))
 }

@@ -63,6 +63,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/login", web::get().to(login::form))
                 .route("/login", web::post().to(login::submit))
                 .route("/logout", web::post().to(login::logout))
+                .route("/password", web::get().to(login::password_form))
+                .route("/password", web::post().to(login::change_password))
                 .route("/language/{choice}", web::get().to(login::language))
                 .route("/assets/{version}/{file:.*}", web::get().to(assets::serve))
                 .route("/grievances", web::get().to(queue::page))

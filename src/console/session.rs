@@ -163,89 +163,117 @@ impl Signed {
     }
 }
 
-/// What reading a session came to.
+/// What reading a session came to: the account, the anti-forgery token, whether the
+/// session is due a touch, and whether the account owes a password change.
 enum Lookup {
-    Open(Box<AuthUser>, String, bool),
+    Open(Box<AuthUser>, String, bool, bool),
     Over,
 }
+
+/// Where an account that owes a password change is sent, whatever it asked for.
+pub const PASSWORD_PAGE: &str = "/console/password";
 
 impl FromRequest for Signed {
     type Error = Refusal;
     type Future = LocalBoxFuture<'static, Result<Self, Refusal>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(read_session(req.clone(), false))
+    }
+}
+
+/// A console session whose account may still owe a password change: only for the
+/// password page and signing out.
+pub struct AccountHolderSession(pub Signed);
+
+impl FromRequest for AccountHolderSession {
+    type Error = Refusal;
+    type Future = LocalBoxFuture<'static, Result<Self, Refusal>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let language = language_of(&req);
-            let sign_in = || Refusal::sign_in(&req, language);
-            let token = req
-                .cookie(SESSION_COOKIE)
-                .map(|c| c.value().to_owned())
-                .ok_or_else(sign_in)?;
-            let db = req
-                .app_data::<web::Data<Db>>()
-                .cloned()
-                .ok_or_else(|| Refusal::internal(language))?;
-            let settings = req
-                .app_data::<web::Data<SessionSettings>>()
-                .cloned()
-                .ok_or_else(|| Refusal::internal(language))?;
-            let hash = hash_token(&token);
-            let client = req.client_info();
-            let lookup = {
-                let hash = hash.clone();
-                db.read(move |conn| {
-                    let now = crate::db::now();
-                    let Some((session, row)) = console_sessions::find(conn, &hash)? else {
-                        return Ok(Lookup::Over);
-                    };
-                    let idle = now - session.last_seen_at;
-                    if !row.active
-                        || row.token_version != session.token_version
-                        || idle > settings.idle
-                    {
-                        return Ok(Lookup::Over);
-                    }
-                    let user = AuthUser::from_row(row, client)?;
-                    let stale = idle > Duration::seconds(TOUCH_EVERY_SECONDS);
-                    Ok(Lookup::Open(Box::new(user), session.csrf_token, stale))
-                })
-                .await
-                .map_err(|_| Refusal::internal(language))?
-            };
-            let (user, csrf, stale) = match lookup {
-                Lookup::Open(user, csrf, stale) => (*user, csrf, stale),
-                Lookup::Over => {
-                    // Gone for good: the row goes too (if it is still there).
-                    let hash = hash.clone();
-                    let _ = db
-                        .write(move |conn| Ok(console_sessions::close(conn, &hash)?))
-                        .await;
-                    return Err(sign_in());
+        Box::pin(async move { read_session(req, true).await.map(AccountHolderSession) })
+    }
+}
+
+async fn read_session(req: HttpRequest, owing_allowed: bool) -> Result<Signed, Refusal> {
+    {
+        let language = language_of(&req);
+        let sign_in = || Refusal::sign_in(&req, language);
+        let token = req
+            .cookie(SESSION_COOKIE)
+            .map(|c| c.value().to_owned())
+            .ok_or_else(sign_in)?;
+        let db = req
+            .app_data::<web::Data<Db>>()
+            .cloned()
+            .ok_or_else(|| Refusal::internal(language))?;
+        let settings = req
+            .app_data::<web::Data<SessionSettings>>()
+            .cloned()
+            .ok_or_else(|| Refusal::internal(language))?;
+        let hash = hash_token(&token);
+        let client = req.client_info();
+        let lookup = {
+            let hash = hash.clone();
+            db.read(move |conn| {
+                let now = crate::db::now();
+                let Some((session, row)) = console_sessions::find(conn, &hash)? else {
+                    return Ok(Lookup::Over);
+                };
+                let idle = now - session.last_seen_at;
+                if !row.active || row.token_version != session.token_version || idle > settings.idle
+                {
+                    return Ok(Lookup::Over);
                 }
-            };
-            if stale {
-                let hash = hash.clone();
-                db.write(move |conn| Ok(console_sessions::touch(conn, &hash, crate::db::now())?))
-                    .await
-                    .map_err(|_| Refusal::internal(language))?;
-            }
-            // For the request's log line: who asked.
-            actix_web::HttpMessage::extensions_mut(&req).insert::<UserId>(user.id.clone());
-            if !policy::may_use_console(user.role) {
-                return Err(Refusal::page(
-                    StatusCode::FORBIDDEN,
-                    language,
-                    words(language).forbidden_title,
-                    words(language).volunteers_use_the_app.to_owned(),
-                ));
-            }
-            Ok(Signed {
-                user,
-                csrf,
-                language,
-                token_hash: hash,
+                let owing = row.password_change_required;
+                let user = AuthUser::from_row(row, client)?;
+                let stale = idle > Duration::seconds(TOUCH_EVERY_SECONDS);
+                Ok(Lookup::Open(
+                    Box::new(user),
+                    session.csrf_token,
+                    stale,
+                    owing,
+                ))
             })
+            .await
+            .map_err(|_| Refusal::internal(language))?
+        };
+        let (user, csrf, stale, owing) = match lookup {
+            Lookup::Open(user, csrf, stale, owing) => (*user, csrf, stale, owing),
+            Lookup::Over => {
+                // Gone for good: the row goes too (if it is still there).
+                let hash = hash.clone();
+                let _ = db
+                    .write(move |conn| Ok(console_sessions::close(conn, &hash)?))
+                    .await;
+                return Err(sign_in());
+            }
+        };
+        if stale {
+            let hash = hash.clone();
+            db.write(move |conn| Ok(console_sessions::touch(conn, &hash, crate::db::now())?))
+                .await
+                .map_err(|_| Refusal::internal(language))?;
+        }
+        // For the request's log line: who asked.
+        actix_web::HttpMessage::extensions_mut(&req).insert::<UserId>(user.id.clone());
+        if !policy::may_use_console(user.role) {
+            return Err(Refusal::page(
+                StatusCode::FORBIDDEN,
+                language,
+                words(language).forbidden_title,
+                words(language).volunteers_use_the_app.to_owned(),
+            ));
+        }
+        if owing && !owing_allowed {
+            return Err(Refusal::to(&req, PASSWORD_PAGE, language));
+        }
+        Ok(Signed {
+            user,
+            csrf,
+            language,
+            token_hash: hash,
         })
     }
 }
@@ -301,6 +329,15 @@ impl Refusal {
         };
         Self {
             redirect: Some(target),
+            htmx: req.headers().contains_key("hx-request"),
+            ..Self::page(StatusCode::SEE_OTHER, language, "", String::new())
+        }
+    }
+
+    /// Elsewhere in the console, at once (a page load for htmx too).
+    pub fn to(req: &HttpRequest, target: &str, language: Language) -> Self {
+        Self {
+            redirect: Some(target.to_owned()),
             htmx: req.headers().contains_key("hx-request"),
             ..Self::page(StatusCode::SEE_OTHER, language, "", String::new())
         }

@@ -33,6 +33,7 @@
 //! are crates of their own: they get a connection through
 //! [`Db::connection_for_cli_and_tests`], which nothing in the library calls.
 
+pub mod activity;
 pub mod areas;
 pub mod audit;
 mod checkpoint;

@@ -55,6 +55,8 @@ diesel::table! {
         /// The position of the last change, for the sync feed (`db::sync`).
         sync_xid -> BigInt,
         sync_seq -> BigInt,
+        /// Set when someone else set the password (import, reset); cleared by a change.
+        password_change_required -> Bool,
     }
 }
 
@@ -92,6 +94,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Frequent per-account timestamps, kept off the `users` row.
+    account_activity (user_id) {
+        user_id -> Text,
+        last_sign_in_at -> Nullable<Timestamp>,
+        last_sync_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(account_activity -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(console_sessions -> users (user_id));
 
@@ -310,6 +322,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     console_sessions,
+    account_activity,
     login_attempts,
     visits,
     visit_photos,

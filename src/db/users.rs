@@ -29,6 +29,8 @@ pub struct UserRow {
     pub token_version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The password was set by someone else: the account must change it first.
+    pub password_change_required: bool,
 }
 
 /// Usernames are unique whatever their letter case.
@@ -173,6 +175,7 @@ pub struct UserChanges {
     pub active: Option<bool>,
     pub token_version: Option<i64>,
     pub updated_at: Option<NaiveDateTime>,
+    pub password_change_required: Option<bool>,
 }
 
 pub fn update(conn: &mut DbConnection, id: &UserId, changes: &UserChanges) -> QueryResult<()> {

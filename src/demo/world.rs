@@ -313,6 +313,7 @@ fn user_row(
         token_version: 0,
         created_at,
         updated_at: created_at,
+        password_change_required: false,
     })
 }
 
@@ -335,6 +336,7 @@ pub fn admin_row(rng: &mut impl Rng, password_hash: &str, window_start: NaiveDat
         token_version: 0,
         created_at,
         updated_at: created_at,
+        password_change_required: false,
     }
 }
 

@@ -6,13 +6,14 @@ use utoipa::ToSchema;
 
 use crate::accounts::UserView;
 use crate::auth::login::sign_in;
+use crate::auth::password_change::change_own;
 use crate::auth::tokens::{hash_refresh_token, issue_refresh_token};
-use crate::auth::{throttle, AuthUser, NewPassword, PasswordHasher, TokenKeys};
+use crate::auth::{AccountHolder, PasswordHasher, TokenKeys};
 use crate::db::audit::{self, AuditEntry};
-use crate::db::users::{self, UserChanges, UserRow};
-use crate::db::{sessions, Db, DbConnection};
+use crate::db::users::{self, UserRow};
+use crate::db::{sessions, Db};
 use crate::domain::UserId;
-use crate::error::{ApiError, FieldCode, Problem};
+use crate::error::{ApiError, Problem};
 use crate::http::{ClientInfoExt, ValidJson};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -35,6 +36,10 @@ pub struct TokenPair {
     /// Opaque; spent by its first use at `/auth/refresh`.
     pub refresh_token: String,
     pub user: UserView,
+    /// Someone else set this password (an import, a reset): until it is changed with
+    /// `PUT /me/password`, every other route but `GET /me` and logout answers 403
+    /// `password_change_required`.
+    pub password_change_required: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -105,6 +110,7 @@ fn token_pair(keys: &TokenKeys, user: UserRow, session: NewSession) -> Result<To
         token_type: "Bearer",
         expires_in,
         refresh_token: session.refresh_token,
+        password_change_required: user.password_change_required,
         user: user.into(),
     })
 }
@@ -236,7 +242,7 @@ fn refresh_refused() -> ApiError {
 )]
 #[post("/auth/logout")]
 pub async fn logout(
-    user: AuthUser,
+    AccountHolder(user): AccountHolder,
     db: web::Data<Db>,
     input: ValidJson<RefreshInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -273,7 +279,10 @@ pub async fn logout(
     security(("bearer" = []))
 )]
 #[get("/me")]
-pub async fn me(user: AuthUser, db: web::Data<Db>) -> Result<web::Json<UserView>, ApiError> {
+pub async fn me(
+    AccountHolder(user): AccountHolder,
+    db: web::Data<Db>,
+) -> Result<web::Json<UserView>, ApiError> {
     let row = db
         .read(move |conn| users::find(conn, &user.id)?.ok_or(ApiError::NotFound))
         .await?;
@@ -294,7 +303,7 @@ pub async fn me(user: AuthUser, db: web::Data<Db>) -> Result<web::Json<UserView>
 )]
 #[put("/me/password")]
 pub async fn change_password(
-    user: AuthUser,
+    AccountHolder(user): AccountHolder,
     db: web::Data<Db>,
     hasher: web::Data<PasswordHasher>,
     input: ValidJson<PasswordChangeInput>,
@@ -303,79 +312,6 @@ pub async fn change_password(
         current_password,
         new_password,
     } = input.into_inner()?;
-    let new_password = NewPassword::parse(&new_password, &user.username)
-        .map_err(|error| ApiError::parse_field("new_password", error))?;
-
-    // Guessing the current password here counts against the same limits as logging in.
-    let key = users::username_key(&user.username);
-    let address = user.client.addr.clone().unwrap_or_else(|| "unknown".into());
-    let (throttled, row) = {
-        let (key, address, id) = (key.clone(), address.clone(), user.id.clone());
-        db.read(move |conn| {
-            let throttled = throttle::check(conn, &key, &address, crate::db::now())?;
-            Ok((
-                throttled,
-                users::find(conn, &id)?.ok_or(ApiError::NotFound)?,
-            ))
-        })
-        .await?
-    };
-    if let Err(lockout) = throttled {
-        return Err(lockout.refuse(&key, &address));
-    }
-    let matches = current_password.len() <= 256
-        && hasher
-            .verify(current_password, Some(row.password_hash.clone()))
-            .await?;
-    if !matches {
-        db.write(move |conn| {
-            throttle::record(conn, &key, &address, crate::db::now(), false)?;
-            Ok(())
-        })
-        .await?;
-        return Err(ApiError::field(
-            "current_password",
-            FieldCode::NotAllowedValue,
-            "is not your current password",
-            "รหัสผ่านปัจจุบันไม่ถูกต้อง",
-        ));
-    }
-    let hash = hasher.hash(new_password).await?;
-    db.write(move |conn| {
-        let now = crate::db::now();
-        end_sessions_and_update(
-            conn,
-            &row,
-            UserChanges {
-                password_hash: Some(hash),
-                ..Default::default()
-            },
-            now,
-        )?;
-        user.audit(
-            conn,
-            "user.password_changed",
-            "user",
-            Some(user.id.as_str()),
-            serde_json::json!({}),
-        )?;
-        Ok(())
-    })
-    .await?;
+    change_own(&db, &hasher, user, current_password, new_password).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Applies `changes` and ends every session of the account: its refresh tokens are
-/// revoked and its access tokens stop verifying (the token version moves on).
-pub fn end_sessions_and_update(
-    conn: &mut DbConnection,
-    row: &UserRow,
-    mut changes: UserChanges,
-    now: chrono::NaiveDateTime,
-) -> Result<(), ApiError> {
-    changes.token_version = Some(row.token_version + 1);
-    changes.updated_at = Some(now);
-    users::update(conn, &row.id, &changes)?;
-    sessions::revoke_all_for_user(conn, &row.id, now)?;
-    Ok(())
 }

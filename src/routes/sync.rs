@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
+use crate::db::activity;
 use crate::db::Db;
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::grievances::service::GrievanceServices;
@@ -61,13 +62,28 @@ pub async fn changes(
     }
     let after = feed.cursor(&user, query.cursor.as_deref())?;
     let reader = user.clone();
-    let read = db
-        .read_snapshot(move |conn| feed.read(conn, &reader, after, limit, &services))
+    let (read, synced_lately) = db
+        .read_snapshot(move |conn| {
+            let now = crate::db::now();
+            let synced_lately = activity::sync_recent(conn, reader.id.as_str(), now)?;
+            Ok((
+                feed.read(conn, &reader, after, limit, &services)?,
+                synced_lately,
+            ))
+        })
         .await?;
-    if !read.unmasked.is_empty() {
+    if !read.unmasked.is_empty() || !synced_lately {
         let ids = read.unmasked;
-        db.write(move |conn| sync::audit_unmasked_reads(conn, &user, &ids))
-            .await?;
+        db.write(move |conn| {
+            if !ids.is_empty() {
+                sync::audit_unmasked_reads(conn, &user, &ids)?;
+            }
+            if !synced_lately {
+                activity::synced(conn, user.id.as_str(), crate::db::now())?;
+            }
+            Ok(())
+        })
+        .await?;
     }
     Ok(web::Json(read.page))
 }

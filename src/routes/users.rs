@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::{self, collect, CreateUserInput, NewAccount, UserView};
+use crate::auth::password_change::end_sessions_and_update;
 use crate::auth::{AuthUser, NewPassword, PasswordHasher};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
@@ -16,7 +17,6 @@ use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{Page, PageRequest, ValidJson};
 use crate::policy::{self, AccountChange, Permission};
-use crate::routes::auth::end_sessions_and_update;
 use crate::routes::query::{parse_area, parse_bool, parse_names, parse_whole};
 
 /// Create an account.
@@ -330,7 +330,8 @@ pub struct PasswordResetInput {
     pub new_password: String,
 }
 
-/// Set a new password for an account one manages; its sessions end.
+/// Set a new password for an account one manages; its sessions end, and it must choose
+/// its own password at its next sign-in.
 #[utoipa::path(
     tag = "users",
     params(("id" = String, Path)),
@@ -358,8 +359,10 @@ pub async fn reset_password(
         .map_err(|error| ApiError::parse_field("new_password", error))?;
     let hash = hasher.hash(password).await?;
     db.write(move |conn| {
+        // A password someone else knows is only good for choosing a new one.
         let changes = UserChanges {
             password_hash: Some(hash),
+            password_change_required: Some(true),
             ..Default::default()
         };
         end_sessions_and_update(conn, &target, changes, crate::db::now())?;

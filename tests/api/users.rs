@@ -430,3 +430,80 @@ async fn a_password_reset_replaces_the_password_and_ends_sessions() {
         .await;
     assert_eq!(response.status(), 401, "the old token died with the reset");
 }
+
+#[tokio::test]
+async fn a_reset_password_must_be_changed_before_anything_else() {
+    let app = spawn_app().await;
+    let supervisor = app.user("sup.cm", Role::Supervisor, "50").await;
+    let volunteer = app.user("vol.cm", Role::Volunteer, "500101").await;
+    let response = app
+        .send_as(
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/users/{}/password", volunteer.id),
+            &json!({"new_password": "reset by supervisor"}),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+
+    let login = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "vol.cm", "password": "reset by supervisor"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let body: Value = login.json().await.unwrap();
+    assert_eq!(body["password_change_required"], true);
+    let owing = app.login("vol.cm", "reset by supervisor").await;
+
+    // Everything but the account itself, the change and logout is refused.
+    let (status, problem) = app.get_as(&owing, "/api/v1/visits").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("password_change_required"))
+    );
+    let thai = app
+        .as_user(&owing, Method::GET, "/api/v1/grievances")
+        .header("Accept-Language", "th")
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(thai, 403, "password_change_required").await;
+    assert_eq!(problem["title"], "กรุณาเปลี่ยนรหัสผ่านก่อน");
+    assert_eq!(app.get_as(&owing, "/api/v1/me").await.0, 200);
+
+    // The same password again is not a change.
+    let response = app
+        .send_as(
+            &owing,
+            Method::PUT,
+            "/api/v1/me/password",
+            &json!({"current_password": "reset by supervisor", "new_password": "reset by supervisor"}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "new_password");
+    let response = app
+        .send_as(
+            &owing,
+            Method::PUT,
+            "/api/v1/me/password",
+            &json!({"current_password": "reset by supervisor", "new_password": "my very own words"}),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+
+    let login = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "vol.cm", "password": "my very own words"}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = login.json().await.unwrap();
+    assert_eq!(body["password_change_required"], false);
+    let changed = app.login("vol.cm", "my very own words").await;
+    assert_eq!(app.get_as(&changed, "/api/v1/visits").await.0, 200);
+}
