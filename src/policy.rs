@@ -274,6 +274,15 @@ pub fn may_change_account(
     }
 }
 
+/// Whether `user` may set the one-year plan of the account `target_id` with role
+/// `target_role` (already found inside the user's area): one's own always; others' as
+/// one would manage their account (supervisors: volunteers and officials; admins:
+/// anyone).
+pub fn may_set_plan(user: &AuthUser, target_id: &UserId, target_role: Role) -> bool {
+    *target_id == user.id
+        || (allows(user.role, Permission::ManageAccounts) && may_manage(user.role, target_role))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,6 +374,31 @@ mod tests {
     }
 
     use Role::{Admin, Official, Supervisor, Volunteer};
+
+    #[test]
+    fn plans_are_set_by_oneself_and_by_those_who_manage_the_account() {
+        let cases = [
+            (Volunteer, Volunteer, false),
+            (Official, Volunteer, false),
+            (Supervisor, Volunteer, true),
+            (Supervisor, Official, true),
+            (Supervisor, Supervisor, false),
+            (Admin, Supervisor, true),
+            (Admin, Admin, true),
+        ];
+        for (actor, target, expected) in cases {
+            let me = user(actor, "50");
+            assert_eq!(
+                may_set_plan(&me, &id("them"), target),
+                expected,
+                "{actor:?} setting a {target:?}'s plan"
+            );
+            assert!(
+                may_set_plan(&me, &me.id, actor),
+                "{actor:?} setting its own"
+            );
+        }
+    }
 
     #[test]
     fn standing_permissions_by_role() {

@@ -7,9 +7,9 @@ use chrono::NaiveDateTime;
 use diesel::dsl::{count, count_star, sql};
 use diesel::expression_methods::AggregateExpressionMethods;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
-use super::schema::{grievance_events, grievances, users, visits};
+use super::schema::{grievance_events, grievances, plans, users, visits};
 use super::DbConnection;
 use crate::domain::AreaScope;
 use crate::domain::{Role, TargetGroup};
@@ -176,6 +176,95 @@ pub fn field_workers(
                 display_name,
                 area_code,
             })
+            .collect(),
+    ))
+}
+
+/// A field worker whose field days in a week fell short of their plan.
+#[derive(Debug, Clone)]
+pub struct BelowPlan {
+    pub user_id: String,
+    pub display_name: String,
+    pub area_code: String,
+    pub field_days: i64,
+    pub planned_days: i64,
+}
+
+/// Compliance against the plan: how many of the area's active volunteers and officials
+/// spent at least their plan's `weekly_field_days` in the field in the span (one day when
+/// they have no plan for `fiscal_year`), and (up to `list_limit`, by area and name) those
+/// who did not, with their days.
+///
+/// A field day is a distinct Bangkok date with a visit. The count is one seek per person
+/// into `visits_by_author`, as for [`field_workers`].
+pub fn compliance(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+    fiscal_year: i32,
+    list_limit: i64,
+) -> QueryResult<(i64, Vec<BelowPlan>)> {
+    macro_rules! field_days {
+        () => {
+            sql::<BigInt>(
+                "(SELECT COUNT(DISTINCT field_visits.visited_on) FROM visits field_visits \
+                 WHERE field_visits.author_id = users.id AND field_visits.visited_at >= ",
+            )
+            .bind::<Timestamp, _>(span.start)
+            .sql(" AND field_visits.visited_at < ")
+            .bind::<Timestamp, _>(span.end)
+            .sql(")")
+        };
+    }
+    macro_rules! registered_with_plans {
+        () => {{
+            let query = users::table
+                .left_join(
+                    plans::table.on(plans::user_id
+                        .eq(users::id)
+                        .and(plans::fiscal_year.eq(fiscal_year))),
+                )
+                .filter(users::active.eq(true))
+                .filter(users::role.eq_any(FIELD_ROLES))
+                .into_boxed();
+            scoped!(query, users, scope)
+        }};
+    }
+    // `weekly_field_days` is a 4-byte INTEGER on PostgreSQL: cast, so both engines read a BIGINT.
+    let planned = || sql::<BigInt>("CAST(COALESCE(plans.weekly_field_days, 1) AS BIGINT)");
+    let compliant: i64 = registered_with_plans!()
+        .filter(field_days!().ge(planned()))
+        .count()
+        .get_result(conn)?;
+    let below: Vec<(String, String, String, i64, i64)> = registered_with_plans!()
+        .filter(field_days!().lt(planned()))
+        .order((
+            users::area_code.asc(),
+            users::display_name.asc(),
+            users::id.asc(),
+        ))
+        .limit(list_limit)
+        .select((
+            users::id,
+            users::display_name,
+            users::area_code,
+            field_days!(),
+            planned(),
+        ))
+        .load(conn)?;
+    Ok((
+        compliant,
+        below
+            .into_iter()
+            .map(
+                |(user_id, display_name, area_code, field_days, planned_days)| BelowPlan {
+                    user_id,
+                    display_name,
+                    area_code,
+                    field_days,
+                    planned_days,
+                },
+            )
             .collect(),
     ))
 }

@@ -632,6 +632,8 @@ pub fn summary_rows(report: &WeeklyReport) -> Vec<Vec<Cell>> {
     let f = &report.field_workers;
     push("field_workers", "registered", Cell::Int(f.registered));
     push("field_workers", "active", Cell::Int(f.active));
+    push("field_workers", "compliant", Cell::Int(f.compliant));
+    push("field_workers", "below_plan", Cell::Int(f.below_plan_total));
     push(
         "field_workers",
         "compliance_rate",

@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use crate::db::reports::{self, Span};
 use crate::db::DbConnection;
 use crate::domain::AreaScope;
-use crate::domain::{Activity, AreaCode, Category, GeoPoint, IsoWeek, Priority, TargetGroup};
+use crate::domain::{
+    Activity, AreaCode, Category, FiscalYear, GeoPoint, IsoWeek, Priority, TargetGroup,
+};
 use crate::error::ApiError;
 use crate::geo::{cluster_points, Geography};
 
@@ -49,13 +51,31 @@ pub struct FieldWorkerRef {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct BelowPlanRef {
+    pub user_id: String,
+    pub display_name: String,
+    pub area_code: String,
+    /// Distinct days with a visit in the week.
+    pub field_days: i64,
+    /// The plan's `weekly_field_days` (1 without a plan).
+    pub planned_days: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FieldWorkerFigures {
     /// Active volunteers and officials of the area.
     pub registered: i64,
     /// Those of them with at least one visit in the week.
     pub active: i64,
-    /// active / registered (0 when nobody is registered).
+    /// Those whose field days in the week reach their plan's `weekly_field_days` (one
+    /// day without a plan).
+    pub compliant: i64,
+    /// compliant / registered, rounded to 3 decimals (0 when nobody is registered).
     pub compliance_rate: f64,
+    /// Who fell short of their plan (at most 2,000 listed, by area and name;
+    /// `below_plan_total` counts them all).
+    pub below_plan: Vec<BelowPlanRef>,
+    pub below_plan_total: i64,
     /// Who went nowhere (at most 2,000 listed; `without_visits_total` counts them all).
     pub without_visits: Vec<FieldWorkerRef>,
     pub without_visits_total: i64,
@@ -150,6 +170,12 @@ pub fn compute(
 
     let (registered, active, without) =
         reports::field_workers(conn, &scope, span, MAX_LISTED_WITHOUT_VISITS)?;
+    // The plan of the fiscal year the week starts in.
+    let fiscal_year = FiscalYear::containing(week.first_day(week_start))
+        .map(|year| i32::from(year.be()))
+        .unwrap_or_default();
+    let (compliant, below_plan) =
+        reports::compliance(conn, &scope, span, fiscal_year, MAX_LISTED_WITHOUT_VISITS)?;
 
     let grievance_totals = reports::grievance_totals(conn, &scope, span)?;
     let by_category = every_name_counted(
@@ -182,11 +208,19 @@ pub fn compute(
         field_workers: FieldWorkerFigures {
             registered,
             active,
-            compliance_rate: if registered == 0 {
-                0.0
-            } else {
-                active as f64 / registered as f64
-            },
+            compliant,
+            compliance_rate: rate(compliant, registered),
+            below_plan_total: registered - compliant,
+            below_plan: below_plan
+                .into_iter()
+                .map(|b| BelowPlanRef {
+                    user_id: b.user_id,
+                    display_name: b.display_name,
+                    area_code: b.area_code,
+                    field_days: b.field_days,
+                    planned_days: b.planned_days,
+                })
+                .collect(),
             without_visits: without
                 .into_iter()
                 .map(|w| FieldWorkerRef {
@@ -213,6 +247,14 @@ pub fn compute(
         },
         hotspots,
     })
+}
+
+/// `part / whole` rounded to 3 decimals; 0 when the whole is nothing.
+pub fn rate(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        return 0.0;
+    }
+    (part as f64 / whole as f64 * 1000.0).round() / 1000.0
 }
 
 /// The counts by name, with every name of its kind present (0 when nothing counted), so

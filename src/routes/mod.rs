@@ -76,6 +76,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(reports::weekly_report)
                 .service(plans::put_plan)
                 .service(plans::progress)
+                .service(plans::put_plan_for)
                 .service(privacy::subject_access)
                 .service(privacy::erasure)
                 .service(sync::changes)

@@ -17,6 +17,7 @@ mod language;
 mod names;
 mod nodes;
 mod openapi;
+mod plans;
 mod privacy;
 mod properties;
 mod queries;

@@ -131,6 +131,7 @@ async fn weekly_visit_figures_match_the_hand_count() {
     let workers = &report["field_workers"];
     assert_eq!(workers["registered"], 4, "v1, v2, v3, o1");
     assert_eq!(workers["active"], 3);
+    assert_eq!(workers["compliant"], 3, "one field day each, no plans");
     assert_eq!(workers["compliance_rate"], 0.75);
     assert_eq!(
         workers["without_visits"],
