@@ -83,6 +83,21 @@ pub fn hash_blocking(password: &NewPassword) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
 }
 
+/// Hashes a one-time password the server drew itself (`accounts::import`) with a light
+/// argon2id (64 KiB, 1 pass). Argon2's cost exists to slow the guessing of passwords
+/// people choose; 80 random bits cannot be guessed at any hashing speed, and the account
+/// must replace it (hashed at full cost) at its first sign-in. The parameters travel in
+/// the hash, so verifying needs nothing special.
+pub fn hash_temporary_blocking(password: &str) -> anyhow::Result<String> {
+    let params =
+        Params::new(64, 1, 1, None).map_err(|e| anyhow::anyhow!("light argon2 parameters: {e}"))?;
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
+}
+
 /// Verifies synchronously; a malformed stored hash verifies as false.
 pub fn verify_blocking(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)

@@ -42,6 +42,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(auth::me)
                 .service(auth::change_password)
                 .service(users::create)
+                .service(users::import)
                 .service(users::list)
                 .service(users::get)
                 .service(users::update)

@@ -2,20 +2,22 @@
 //! manages everyone. Officials may read the accounts of their area.
 
 use actix_web::http::header;
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::accounts::import::{read_rows, FileKind, ImportAnswer, MAX_IMPORT_BYTES};
 use crate::accounts::{self, collect, CreateUserInput, NewAccount, UserView};
 use crate::auth::password_change::end_sessions_and_update;
 use crate::auth::{AuthUser, NewPassword, PasswordHasher};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
 use crate::domain::{prefixes, AreaScope};
-use crate::domain::{AreaCode, PhoneE164, Role, UserId};
+use crate::domain::{AreaCode, Message, PhoneE164, Role, UserId};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
-use crate::http::{Page, PageRequest, ValidJson};
+use crate::http::{declared_body_within, language_of, Page, PageRequest, ValidJson};
 use crate::policy::{self, AccountChange, Permission};
 use crate::routes::query::{parse_area, parse_bool, parse_names, parse_whole};
 
@@ -64,6 +66,72 @@ pub async fn create(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", stored.id)))
         .json(UserView::from(stored)))
+}
+
+/// Create accounts in bulk from a CSV (`text/csv`, UTF-8, BOM optional) or XLSX file
+/// whose first row names the columns `username, display_name, role, area_code, phone`:
+/// one outcome per row, each row all or nothing, and the same file sent twice creates
+/// nothing new. New accounts get a one-time password, shown only here, to be changed at
+/// first sign-in.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "import",
+    request_body(
+        description = "up to 10,000 rows",
+        content(
+            (String = "text/csv"),
+            (super::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+    ),
+    responses(
+        (status = 200, body = ImportAnswer),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/users/import")]
+pub async fn import(
+    user: AuthUser,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    geography: web::Data<Geography>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    policy::require(&user, Permission::ManageAccounts)?;
+    let kind = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(FileKind::from_content_type)
+        .ok_or_else(|| {
+            ApiError::UnsupportedMediaType(Message::new(
+                "send text/csv or an XLSX workbook",
+                "กรุณาส่งไฟล์ CSV (text/csv) หรือ XLSX",
+            ))
+        })?;
+    declared_body_within(&req, MAX_IMPORT_BYTES)?;
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_IMPORT_BYTES,
+            });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let rows = web::block(move || read_rows(kind, &bytes))
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("reading the import: {e}")))??;
+    let language = language_of(req.headers());
+    let answer = crate::accounts::import::import(&db, &geography, user, rows, language).await?;
+    // The one-time passwords are in this answer and nowhere else.
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(answer))
 }
 
 /// Every value is taken as text and checked by hand (`routes::query`), so a wrong one is

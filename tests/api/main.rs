@@ -13,6 +13,7 @@ mod grievances_phone;
 mod hardening;
 mod health;
 mod helpers;
+mod import;
 mod language;
 mod names;
 mod nodes;

@@ -1,6 +1,8 @@
 //! Accounts: the rules for creating and changing users, shared by the users API, the
 //! first-admin bootstrap and `fieldweek users create`.
 
+pub mod import;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
