@@ -2,10 +2,10 @@
 //! year, Bangkok clock. Labels of enumerated values (statuses, categories, ...) are not
 //! here: they come from `domain::labels`, the table `GET /meta/labels` serves.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Asia::Bangkok;
 
-use crate::domain::{thai_month_abbreviation, Labelled, Language, Status};
+use crate::domain::{bangkok_date, buddhist_era_date, Labelled, Language, Status};
 
 /// Every sentence and heading of the console's pages, in one language.
 pub struct Words {
@@ -484,10 +484,6 @@ pub fn label<T: Labelled>(value: T, language: Language) -> String {
     }
 }
 
-const ENGLISH_MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// `4 ธ.ค. 2569 14:30` (or `4 Dec 2569 BE 14:30`): a Bangkok wall-clock time with the
 /// Buddhist-Era year, as Thai offices write it.
 pub fn when(at: DateTime<Utc>, language: Language) -> String {
@@ -502,17 +498,7 @@ pub fn when(at: DateTime<Utc>, language: Language) -> String {
 
 /// `4 ธ.ค. 2569`: the Bangkok date with the Buddhist-Era year.
 pub fn day(at: DateTime<Utc>, language: Language) -> String {
-    let local = at.with_timezone(&Bangkok);
-    let month = local.month0() as usize;
-    let year = local.year() + 543;
-    match language {
-        Language::Thai => format!(
-            "{} {} {year}",
-            local.day(),
-            thai_month_abbreviation(month as u32)
-        ),
-        Language::English => format!("{} {} {year} BE", local.day(), ENGLISH_MONTHS[month]),
-    }
+    buddhist_era_date(bangkok_date(at), language)
 }
 
 /// Where an open grievance stands against its deadline, as a person says it (`เลยกำหนด

@@ -8,6 +8,29 @@ use chrono::{
 };
 use chrono_tz::Asia::Bangkok;
 
+const ENGLISH_MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A date as Thai readers write it, with the Buddhist-Era year: `3 ธ.ค. 2569`, or in
+/// English `3 Dec 2569 BE`.
+pub fn buddhist_era_date(date: NaiveDate, language: crate::domain::Language) -> String {
+    use chrono::Datelike;
+    let year = date.year() + 543;
+    match language {
+        crate::domain::Language::Thai => format!(
+            "{} {} {year}",
+            date.day(),
+            super::iso_week::thai_month_abbreviation(date.month0())
+        ),
+        crate::domain::Language::English => format!(
+            "{} {} {year} BE",
+            date.day(),
+            ENGLISH_MONTHS[date.month0() as usize]
+        ),
+    }
+}
+
 /// The calendar date in Asia/Bangkok at `instant`.
 pub fn bangkok_date(instant: DateTime<Utc>) -> NaiveDate {
     local_date_of(instant.naive_utc())

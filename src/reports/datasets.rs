@@ -17,11 +17,12 @@ use super::export::{Cell, Column, Sheet};
 use super::weekly::WeeklyReport;
 use crate::db::grievances::GrievanceRow;
 use crate::db::reports::{Span, FIELD_ROLES};
-use crate::db::schema::{grievances, users, visits};
+use crate::db::schema::{grievances, plans, users, visits};
 use crate::db::DbConnection;
-use crate::domain::AreaScope;
-use crate::domain::UserId;
-use crate::domain::{Activity, Labelled, ReviewStatus, Role, TargetGroup};
+use crate::domain::{
+    bangkok_date, buddhist_era_date, Activity, AreaScope, Category, Labelled, Language, Message,
+    Priority, ReviewStatus, Role, TargetGroup, UserId,
+};
 use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::grievances::sla::is_overdue;
@@ -41,83 +42,188 @@ string_enum! {
     }
 }
 
+/// A column: its key, and its header in English and in Thai.
+type ColumnSpec = (&'static str, &'static str, &'static str);
+
+/// Where a record is: its province, district and own area, by code and by name.
+const PLACE_COLUMNS: [ColumnSpec; 6] = [
+    ("province_code", "Province code", "รหัสจังหวัด"),
+    ("province_name", "Province", "จังหวัด"),
+    ("district_code", "District code", "รหัสอำเภอ"),
+    ("district_name", "District", "อำเภอ"),
+    ("area_code", "Area code", "รหัสพื้นที่"),
+    ("area_name", "Area", "พื้นที่ (ตำบล)"),
+];
+
+const VISIT_COLUMNS: [ColumnSpec; 23] = [
+    ("id", "Visit ID", "รหัสการลงพื้นที่"),
+    (
+        "visited_at",
+        "Visited at (Bangkok time)",
+        "วันเวลาที่ลงพื้นที่ (เวลาไทย)",
+    ),
+    ("visited_on_be", "Date (BE)", "วันที่ (พ.ศ.)"),
+    ("author_id", "Filed by (ID)", "รหัสผู้บันทึก"),
+    ("author_name", "Filed by", "ผู้บันทึก"),
+    PLACE_COLUMNS[0],
+    PLACE_COLUMNS[1],
+    PLACE_COLUMNS[2],
+    PLACE_COLUMNS[3],
+    PLACE_COLUMNS[4],
+    PLACE_COLUMNS[5],
+    ("lat", "Latitude", "ละติจูด"),
+    ("lon", "Longitude", "ลองจิจูด"),
+    ("accuracy_m", "Accuracy (m)", "ความแม่นยำ (เมตร)"),
+    ("activity", "Activity", "กิจกรรม"),
+    ("target_groups", "Target groups", "กลุ่มเป้าหมาย"),
+    ("households_visited", "Households visited", "จำนวนครัวเรือน"),
+    ("people_reached", "People reached", "จำนวนคน"),
+    ("summary", "Summary", "สรุปผล"),
+    ("needs", "Needs", "ความต้องการ"),
+    ("follow_up_needed", "Follow-up needed", "ต้องติดตามต่อ"),
+    ("review_status", "Review", "ผลการตรวจสอบ"),
+    ("flags", "Flags", "ข้อสังเกต"),
+];
+
+const GRIEVANCE_COLUMNS: [ColumnSpec; 26] = [
+    ("id", "Grievance ID", "รหัสเรื่อง"),
+    (
+        "created_at",
+        "Filed at (Bangkok time)",
+        "วันเวลาที่บันทึก (เวลาไทย)",
+    ),
+    ("created_on_be", "Filed on (BE)", "วันที่บันทึก (พ.ศ.)"),
+    (
+        "reported_at",
+        "Reported at (Bangkok time)",
+        "วันเวลาที่รับแจ้ง (เวลาไทย)",
+    ),
+    PLACE_COLUMNS[0],
+    PLACE_COLUMNS[1],
+    PLACE_COLUMNS[2],
+    PLACE_COLUMNS[3],
+    PLACE_COLUMNS[4],
+    PLACE_COLUMNS[5],
+    ("lat", "Latitude", "ละติจูด"),
+    ("lon", "Longitude", "ลองจิจูด"),
+    ("category", "Category", "ประเภท"),
+    ("priority", "Priority", "ความเร่งด่วน"),
+    ("status", "Status", "สถานะ"),
+    ("title", "Title", "เรื่อง"),
+    ("reporter_id", "Filed by (ID)", "รหัสผู้บันทึก"),
+    ("reporter_name", "Filed by", "ผู้บันทึก"),
+    ("assignee_id", "Assigned to (ID)", "รหัสผู้รับผิดชอบ"),
+    ("assignee_name", "Assigned to", "ผู้รับผิดชอบ"),
+    ("due_at", "Due (Bangkok time)", "กำหนดเสร็จ (เวลาไทย)"),
+    ("overdue", "Overdue", "เลยกำหนด"),
+    (
+        "resolved_at",
+        "Resolved at (Bangkok time)",
+        "วันเวลาที่แก้ไขเสร็จ (เวลาไทย)",
+    ),
+    ("reopen_count", "Times reopened", "จำนวนครั้งที่เปิดเรื่องใหม่"),
+    ("referred_to", "Referred to", "ส่งต่อหน่วยงาน"),
+    ("age_days", "Age (days)", "อายุเรื่อง (วัน)"),
+];
+
+const FIELD_WORKER_COLUMNS: [ColumnSpec; 16] = [
+    ("user_id", "User ID", "รหัสผู้ใช้"),
+    ("username", "Username", "ชื่อผู้ใช้"),
+    ("display_name", "Name", "ชื่อ"),
+    ("role", "Role", "บทบาท"),
+    PLACE_COLUMNS[0],
+    PLACE_COLUMNS[1],
+    PLACE_COLUMNS[2],
+    PLACE_COLUMNS[3],
+    PLACE_COLUMNS[4],
+    PLACE_COLUMNS[5],
+    ("visits", "Visits", "จำนวนครั้งที่ลงพื้นที่"),
+    ("field_days", "Field days", "จำนวนวันลงพื้นที่"),
+    ("planned_days", "Planned days a week", "วันลงพื้นที่ตามแผน/สัปดาห์"),
+    ("compliant", "Met the plan", "เป็นไปตามแผน"),
+    ("households_visited", "Households visited", "จำนวนครัวเรือน"),
+    ("people_reached", "People reached", "จำนวนคน"),
+];
+
+const SUMMARY_COLUMNS: [ColumnSpec; 3] = [
+    ("section", "Section", "หมวด"),
+    ("item", "Item", "รายการ"),
+    ("value", "Value", "ค่า"),
+];
+
 impl Dataset {
-    pub fn sheet(self) -> Sheet {
-        let columns = |names: &[&'static str]| names.iter().map(|n| Column::new(n)).collect();
-        match self {
-            Dataset::Visits => Sheet::new(
-                "Visits",
-                columns(&[
-                    "id",
-                    "visited_at",
-                    "visited_on",
-                    "author_id",
-                    "author_name",
-                    "area_code",
-                    "area_name_th",
-                    "lat",
-                    "lon",
-                    "accuracy_m",
-                    "activity",
-                    "activity_th",
-                    "target_groups",
-                    "target_groups_th",
-                    "households_visited",
-                    "people_reached",
-                    "summary",
-                    "needs",
-                    "follow_up_needed",
-                    "review_status",
-                    "review_status_th",
-                    "flags",
-                    "flags_th",
-                ]),
-            ),
-            Dataset::Grievances => Sheet::new(
-                "Grievances",
-                columns(&[
-                    "id",
-                    "created_at",
-                    "reported_at",
-                    "area_code",
-                    "area_name_th",
-                    "lat",
-                    "lon",
-                    "category",
-                    "category_th",
-                    "priority",
-                    "priority_th",
-                    "status",
-                    "status_th",
-                    "title",
-                    "reporter_id",
-                    "assignee_id",
-                    "due_at",
-                    "overdue",
-                    "resolved_at",
-                    "reopen_count",
-                    "referred_to",
-                ]),
-            ),
-            Dataset::FieldWorkers => Sheet::new(
-                "Field workers",
-                columns(&[
-                    "user_id",
-                    "username",
-                    "display_name",
-                    "role",
-                    "role_th",
-                    "area_code",
-                    "visits",
-                    "field_days",
-                    "households_visited",
-                    "people_reached",
-                    "went_out",
-                ]),
-            ),
-            Dataset::Summary => Sheet::new("Summary", columns(&["section", "key", "value"])),
-        }
+    /// The dataset's sheet, its name and headers in `language`.
+    pub fn sheet(self, language: Language) -> Sheet {
+        let (en, th, specs): (_, _, &[ColumnSpec]) = match self {
+            Dataset::Visits => ("Visits", "การลงพื้นที่", &VISIT_COLUMNS),
+            Dataset::Grievances => ("Grievances", "เรื่องร้องทุกข์", &GRIEVANCE_COLUMNS),
+            Dataset::FieldWorkers => ("Field workers", "ผู้ปฏิบัติงาน", &FIELD_WORKER_COLUMNS),
+            Dataset::Summary => ("Summary", "สรุป", &SUMMARY_COLUMNS),
+        };
+        let pick = |en: &'static str, th: &'static str| match language {
+            Language::English => en,
+            Language::Thai => th,
+        };
+        Sheet::new(
+            pick(en, th),
+            specs
+                .iter()
+                .map(|&(key, en, th)| Column::labelled(key, pick(en, th)))
+                .collect(),
+        )
     }
+}
+
+/// A label in the reader's language.
+fn said(message: Message, language: Language) -> String {
+    message.in_language(language).to_owned()
+}
+
+/// A stored enumerated name as its label in the reader's language; blank for a name no
+/// longer in the vocabulary.
+fn label_of<T: Labelled>(name: &str, language: Language) -> Option<String> {
+    T::from_name(name).map(|value| said(value.label(), language))
+}
+
+fn yes_no(value: bool, language: Language) -> Cell {
+    Cell::from(said(
+        if value {
+            Message::new("Yes", "ใช่")
+        } else {
+            Message::new("No", "ไม่ใช่")
+        },
+        language,
+    ))
+}
+
+/// A stored instant's Bangkok date with the Buddhist-Era year.
+fn be_date(at: NaiveDateTime, language: Language) -> Cell {
+    Cell::from(buddhist_era_date(bangkok_date(at.and_utc()), language))
+}
+
+/// The [`PLACE_COLUMNS`] of an area code.
+fn place_cells(area_code: &str, geography: &Geography, language: Language) -> [Cell; 6] {
+    let named = |code: Option<&str>| -> (Cell, Cell) {
+        let Some(code) = code else {
+            return (Cell::Empty, Cell::Empty);
+        };
+        let name = geography.area(code).map(|area| match language {
+            Language::Thai => area.name_th.clone(),
+            Language::English => area.name_en.clone(),
+        });
+        (Cell::from(code), Cell::from(name))
+    };
+    let (province, province_name) = named(area_code.get(..2));
+    let (district, district_name) = named(area_code.get(..4).filter(|_| area_code.len() >= 4));
+    let (_, area_name) = named(Some(area_code));
+    [
+        province,
+        province_name,
+        district,
+        district_name,
+        Cell::from(area_code),
+        area_name,
+    ]
 }
 
 /// Where an export's rows come from.
@@ -125,6 +231,10 @@ impl Dataset {
 pub struct ExportScope {
     pub scope: AreaScope,
     pub span: Span,
+    /// The language of headers, labels and names.
+    pub language: Language,
+    /// The fiscal year (Buddhist Era) whose plans the week is measured against.
+    pub fiscal_year: i32,
 }
 
 /// Reads a dataset a chunk at a time; `None` when it is exhausted.
@@ -141,7 +251,8 @@ pub enum Source {
     },
     FieldWorkers {
         scope: ExportScope,
-        after: Option<String>,
+        /// The last (area, name, id) read: field workers come by area, then name.
+        after: Option<FieldWorkerKey>,
         done: bool,
     },
     Summary {
@@ -168,7 +279,11 @@ impl Source {
                 done: false,
             },
             Dataset::Summary => Source::Summary {
-                rows: Some(report.map(summary_rows).unwrap_or_default()),
+                rows: Some(
+                    report
+                        .map(|report| summary_rows(report, scope.language))
+                        .unwrap_or_default(),
+                ),
             },
         }
     }
@@ -217,7 +332,11 @@ impl Source {
                 if rows.is_empty() {
                     return Ok(None);
                 }
-                Ok(Some(Chunk(Rows::Visits(with_author_names(conn, rows)?))))
+                let language = scope.language;
+                Ok(Some(Chunk(Rows::Visits(
+                    with_author_names(conn, rows)?,
+                    language,
+                ))))
             }
             Source::Grievances { scope, after, done } => {
                 if *done {
@@ -230,9 +349,17 @@ impl Source {
                     return Ok(None);
                 }
                 let now = chrono::Utc::now();
+                let names = names_of(
+                    conn,
+                    rows.iter().flat_map(|r| {
+                        std::iter::once(r.reporter_id.as_str())
+                            .chain(r.assignee_id.as_ref().map(UserId::as_str))
+                    }),
+                )?;
+                let language = scope.language;
                 Ok(Some(Chunk(Rows::Cells(
                     rows.into_iter()
-                        .map(|row| grievance_cells(row, geography, now))
+                        .map(|row| grievance_cells(row, &names, geography, now, language))
                         .collect(),
                 ))))
             }
@@ -240,12 +367,9 @@ impl Source {
                 if *done {
                     return Ok(None);
                 }
-                let rows = field_workers_after(conn, scope, after.clone())?;
+                let (rows, last) = field_workers_after(conn, scope, after.take(), geography)?;
                 *done = (rows.len() as i64) < CHUNK_ROWS;
-                *after = rows.last().map(|r| r[0].clone()).and_then(|c| match c {
-                    Cell::Text(id) => Some(id),
-                    _ => None,
-                });
+                *after = last;
                 Ok((!rows.is_empty()).then_some(Chunk(Rows::Cells(rows))))
             }
             Source::Summary { rows } => Ok(rows.take().map(|rows| Chunk(Rows::Cells(rows)))),
@@ -274,20 +398,28 @@ fn visits_after(
         .load(conn)
 }
 
+/// The display names of the given accounts, read in one query.
+fn names_of<'a>(
+    conn: &mut DbConnection,
+    ids: impl Iterator<Item = &'a str>,
+) -> QueryResult<HashMap<String, String>> {
+    let mut ids: Vec<&str> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::display_name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Pairs each visit with its author's name, read in one query for the chunk.
 fn with_author_names(
     conn: &mut DbConnection,
     rows: Vec<ExportedVisit>,
 ) -> QueryResult<Vec<(ExportedVisit, Option<String>)>> {
-    let mut authors: Vec<&str> = rows.iter().map(|r| r.author_id.as_str()).collect();
-    authors.sort_unstable();
-    authors.dedup();
-    let names: HashMap<String, String> = users::table
-        .filter(users::id.eq_any(&authors))
-        .select((users::id, users::display_name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names = names_of(conn, rows.iter().map(|r| r.author_id.as_str()))?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -304,16 +436,18 @@ pub struct Chunk(Rows);
 
 enum Rows {
     Cells(Vec<Vec<Cell>>),
-    Visits(Vec<(ExportedVisit, Option<String>)>),
+    Visits(Vec<(ExportedVisit, Option<String>)>, Language),
 }
 
 impl Chunk {
     pub fn into_cells(self, geography: &Geography) -> Vec<Vec<Cell>> {
         match self.0 {
             Rows::Cells(rows) => rows,
-            Rows::Visits(rows) => rows
+            Rows::Visits(rows, language) => rows
                 .into_iter()
-                .map(|(visit, author_name)| visit_row_cells(visit, author_name, geography))
+                .map(|(visit, author_name)| {
+                    visit_row_cells(visit, author_name, geography, language)
+                })
                 .collect(),
         }
     }
@@ -348,57 +482,45 @@ fn visit_row_cells(
     row: ExportedVisit,
     author_name: Option<String>,
     geography: &Geography,
+    language: Language,
 ) -> Vec<Cell> {
     let needs: Vec<String> = serde_json::from_str(&row.needs).unwrap_or_default();
-    let mut groups: Vec<TargetGroup> = TargetGroup::from_bits(row.target_groups);
-    groups.sort_unstable_by_key(|g| g.as_str());
-    let groups_th: Vec<String> = groups.iter().map(|g| g.label().th.into_owned()).collect();
-    let groups: Vec<&str> = groups.iter().map(|g| g.as_str()).collect();
-    let flags = Flag::split(&row.flags);
-    let area_name = geography.area(&row.area_code).map(|a| a.name_th.clone());
-    vec![
+    let groups: Vec<String> = TargetGroup::from_bits(row.target_groups)
+        .into_iter()
+        .map(|g| said(g.label(), language))
+        .collect();
+    let flags: Vec<String> = Flag::split(&row.flags)
+        .iter()
+        .map(|f| said(f.label(), language))
+        .collect();
+    let mut cells = vec![
         Cell::from(row.id),
         Cell::DateTime(row.visited_at.and_utc()),
-        Cell::from(row.visited_on),
+        // The Bangkok date the visit was filed under.
+        Cell::from(
+            chrono::NaiveDate::parse_from_str(&row.visited_on, "%Y-%m-%d")
+                .ok()
+                .map(|day| buddhist_era_date(day, language)),
+        ),
         Cell::from(row.author_id),
         Cell::from(author_name),
-        Cell::from(row.area_code),
-        Cell::from(area_name),
+    ];
+    cells.extend(place_cells(&row.area_code, geography, language));
+    cells.extend([
         Cell::Float(row.lat),
         Cell::Float(row.lon),
         Cell::from(row.accuracy_m),
-        Cell::from(row.activity.clone()),
-        Cell::from(thai_label::<Activity>(&row.activity)),
-        Cell::from(groups.join(";")),
-        Cell::from(groups_th.join(";")),
+        Cell::from(label_of::<Activity>(&row.activity, language)),
+        Cell::from(groups.join("; ")),
         Cell::Int(row.households_visited),
         Cell::Int(row.people_reached),
         Cell::from(row.summary),
-        Cell::from(needs.join(";")),
-        Cell::Bool(row.follow_up_needed),
-        Cell::from(row.review_status.clone()),
-        Cell::from(thai_label::<ReviewStatus>(&row.review_status)),
-        Cell::from(
-            flags
-                .iter()
-                .map(|f| f.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-        ),
-        Cell::from(
-            flags
-                .iter()
-                .map(|f| f.label().th.into_owned())
-                .collect::<Vec<_>>()
-                .join(";"),
-        ),
-    ]
-}
-
-/// The Thai label of a stored name (the labels of `GET /meta/labels`); blank for a name
-/// no longer in the vocabulary.
-fn thai_label<T: Labelled>(name: &str) -> Option<String> {
-    T::from_name(name).map(|value| value.label().th.into_owned())
+        Cell::from(needs.join("; ")),
+        yes_no(row.follow_up_needed, language),
+        Cell::from(label_of::<ReviewStatus>(&row.review_status, language)),
+        Cell::from(flags.join("; ")),
+    ]);
+    cells
 }
 
 /// The SQL types of what the export cursor returns: a visit row, then its author's name
@@ -446,7 +568,7 @@ fn visits_through_cursor(
                         .into_iter()
                         .map(|(visit, author_name)| (visit, Some(author_name)))
                         .collect();
-                    if !take(Chunk(Rows::Visits(rows)))? {
+                    if !take(Chunk(Rows::Visits(rows, export.language)))? {
                         // Ending the transaction closes the cursor.
                         return Ok(false);
                     }
@@ -504,51 +626,83 @@ fn grievances_after(
 /// The workflow facts of a grievance: the complainant's personal data is never exported.
 fn grievance_cells(
     row: GrievanceRow,
+    names: &HashMap<String, String>,
     geography: &Geography,
     now: chrono::DateTime<chrono::Utc>,
+    language: Language,
 ) -> Vec<Cell> {
     let overdue = is_overdue(row.due_at.and_utc(), row.status, now);
-    vec![
+    let name = |id: &str| Cell::from(names.get(id).cloned());
+    let ended = row.resolved_at.unwrap_or(now.naive_utc());
+    let age_days = (ended - row.reported_at).num_days().max(0);
+    let mut cells = vec![
         Cell::from(row.id.into_string()),
         Cell::DateTime(row.created_at.and_utc()),
+        be_date(row.created_at, language),
         Cell::DateTime(row.reported_at.and_utc()),
-        Cell::from(row.area_code.clone()),
-        Cell::from(geography.area(&row.area_code).map(|a| a.name_th.clone())),
+    ];
+    cells.extend(place_cells(&row.area_code, geography, language));
+    cells.extend([
         Cell::Float(row.lat),
         Cell::Float(row.lon),
-        Cell::from(row.category.as_str()),
-        Cell::from(row.category.label().th.into_owned()),
-        Cell::from(row.priority.as_str()),
-        Cell::from(row.priority.label().th.into_owned()),
-        Cell::from(row.status.as_str()),
-        Cell::from(row.status.label().th.into_owned()),
+        Cell::from(said(row.category.label(), language)),
+        Cell::from(said(row.priority.label(), language)),
+        Cell::from(said(row.status.label(), language)),
         Cell::from(row.title),
-        Cell::from(row.reporter_id.into_string()),
-        Cell::from(row.assignee_id.map(UserId::into_string)),
+        Cell::from(row.reporter_id.as_str()),
+        name(row.reporter_id.as_str()),
+        Cell::from(row.assignee_id.as_ref().map(|id| id.as_str().to_owned())),
+        row.assignee_id
+            .as_ref()
+            .map_or(Cell::Empty, |id| name(id.as_str())),
         Cell::DateTime(row.due_at.and_utc()),
-        Cell::Bool(overdue),
+        yes_no(overdue, language),
         Cell::from(row.resolved_at.map(|t| t.and_utc())),
         Cell::Int(row.reopen_count),
         Cell::from(row.referred_to),
-    ]
+        Cell::Int(age_days),
+    ]);
+    cells
 }
 
-/// A page of field workers (by id) with what each did in the span.
+/// Where a page of field workers ends: (area, name, id).
+pub type FieldWorkerKey = (String, String, String);
+
+/// A page of field workers, by area then name, with what each did in the span against
+/// their plan's weekly field days (one day without a plan), and the key of its last row.
 fn field_workers_after(
     conn: &mut DbConnection,
     export: &ExportScope,
-    after: Option<String>,
-) -> QueryResult<Vec<Vec<Cell>>> {
+    after: Option<FieldWorkerKey>,
+    geography: &Geography,
+) -> QueryResult<(Vec<Vec<Cell>>, Option<FieldWorkerKey>)> {
     let mut query = users::table
+        .left_join(
+            plans::table.on(plans::user_id
+                .eq(users::id)
+                .and(plans::fiscal_year.eq(export.fiscal_year))),
+        )
         .filter(users::active.eq(true))
         .filter(users::role.eq_any(FIELD_ROLES))
         .into_boxed();
     query = scoped!(query, users, &export.scope);
-    if let Some(after) = after {
-        query = query.filter(users::id.gt(after));
+    if let Some((area, name, id)) = after {
+        query = query.filter(
+            users::area_code
+                .gt(area.clone())
+                .or(users::area_code.eq(area).and(
+                    users::display_name
+                        .gt(name.clone())
+                        .or(users::display_name.eq(name).and(users::id.gt(id))),
+                )),
+        );
     }
-    let people: Vec<(String, String, String, String, String)> = query
-        .order(users::id.asc())
+    let people: Vec<(String, String, String, Role, String, Option<i32>)> = query
+        .order((
+            users::area_code.asc(),
+            users::display_name.asc(),
+            users::id.asc(),
+        ))
         .limit(CHUNK_ROWS)
         .select((
             users::id,
@@ -556,8 +710,12 @@ fn field_workers_after(
             users::display_name,
             users::role,
             users::area_code,
+            plans::weekly_field_days.nullable(),
         ))
         .load(conn)?;
+    let last = people
+        .last()
+        .map(|p| (p.4.clone(), p.2.clone(), p.0.clone()));
     let ids: Vec<&str> = people.iter().map(|p| p.0.as_str()).collect();
     let activity: HashMap<String, (i64, i64, Option<i64>, Option<i64>)> = visits::table
         .filter(visits::author_id.eq_any(&ids))
@@ -575,110 +733,172 @@ fn field_workers_after(
         .into_iter()
         .map(|(id, visits, days, households, people)| (id, (visits, days, households, people)))
         .collect();
-    Ok(people
+    let language = export.language;
+    let rows = people
         .into_iter()
-        .map(|(id, username, display_name, role, area_code)| {
+        .map(|(id, username, display_name, role, area_code, planned)| {
             let (visits, days, households, reached) =
                 activity.get(&id).copied().unwrap_or_default();
-            vec![
+            let planned = i64::from(planned.unwrap_or(1));
+            let mut cells = vec![
                 Cell::from(id),
                 Cell::from(username),
                 Cell::from(display_name),
-                Cell::from(role.clone()),
-                Cell::from(thai_label::<Role>(&role)),
-                Cell::from(area_code),
+                Cell::from(said(role.label(), language)),
+            ];
+            cells.extend(place_cells(&area_code, geography, language));
+            cells.extend([
                 Cell::Int(visits),
                 Cell::Int(days),
+                Cell::Int(planned),
+                yes_no(days >= planned, language),
                 Cell::Int(households.unwrap_or(0)),
                 Cell::Int(reached.unwrap_or(0)),
-                Cell::Bool(visits > 0),
-            ]
+            ]);
+            cells
         })
-        .collect())
+        .collect();
+    Ok((rows, last))
 }
 
-/// The weekly report flattened to (section, key, value) rows.
-pub fn summary_rows(report: &WeeklyReport) -> Vec<Vec<Cell>> {
+/// The weekly report flattened to (section, item, value) rows, labelled in `language`.
+pub fn summary_rows(report: &WeeklyReport, language: Language) -> Vec<Vec<Cell>> {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut push = |section: &str, key: &str, value: Cell| {
-        rows.push(vec![Cell::from(section), Cell::from(key), value]);
+    let mut push = |section: (&'static str, &'static str), item: String, value: Cell| {
+        rows.push(vec![
+            Cell::from(said(Message::new(section.0, section.1), language)),
+            Cell::from(item),
+            value,
+        ]);
     };
-    push("week", "week", Cell::from(report.week.clone()));
-    push("week", "label_th", Cell::from(report.label_th.clone()));
-    push("week", "starts_on", Cell::Date(report.starts_on));
-    push("week", "ends_on", Cell::Date(report.ends_on));
-    push("week", "area_code", Cell::from(report.area_code.clone()));
-    let v = &report.visits;
-    push("visits", "total", Cell::Int(v.total));
+    let item = |en: &'static str, th: &'static str| said(Message::new(en, th), language);
+    let week = ("Week", "สัปดาห์");
+    push(week, item("Week", "สัปดาห์"), Cell::from(report.week.clone()));
     push(
-        "visits",
-        "households_visited",
+        week,
+        item("Dates", "ช่วงวันที่"),
+        Cell::from(format!(
+            "{} – {}",
+            buddhist_era_date(report.starts_on, language),
+            buddhist_era_date(report.ends_on, language)
+        )),
+    );
+    push(
+        week,
+        item("Area", "พื้นที่"),
+        Cell::from(report.area_code.clone()),
+    );
+
+    let visits = ("Visits", "การลงพื้นที่");
+    let v = &report.visits;
+    push(visits, item("Visits", "จำนวนครั้ง"), Cell::Int(v.total));
+    push(
+        visits,
+        item("Households visited", "จำนวนครัวเรือน"),
         Cell::Int(v.households_visited),
     );
-    push("visits", "people_reached", Cell::Int(v.people_reached));
+    push(
+        visits,
+        item("People reached", "จำนวนคน"),
+        Cell::Int(v.people_reached),
+    );
     for (group, n) in &v.by_target_group {
-        push("visits.by_target_group", group, Cell::Int(*n));
+        let label = label_of::<TargetGroup>(group, language).unwrap_or_else(|| group.clone());
+        push(("By target group", "ตามกลุ่มเป้าหมาย"), label, Cell::Int(*n));
     }
     for (activity, n) in &v.by_activity {
-        push("visits.by_activity", activity, Cell::Int(*n));
+        let label = label_of::<Activity>(activity, language).unwrap_or_else(|| activity.clone());
+        push(("By activity", "ตามกิจกรรม"), label, Cell::Int(*n));
     }
     for area in &v.by_area {
         push(
-            "visits.by_area",
-            &format!("{} {}", area.area_code, area.name_th),
+            ("By area", "ตามพื้นที่"),
+            format!("{} {}", area.area_code, area.name_th),
             Cell::Int(area.count),
         );
     }
+
+    let workers = ("Field workers", "ผู้ปฏิบัติงาน");
     let f = &report.field_workers;
-    push("field_workers", "registered", Cell::Int(f.registered));
-    push("field_workers", "active", Cell::Int(f.active));
-    push("field_workers", "compliant", Cell::Int(f.compliant));
-    push("field_workers", "below_plan", Cell::Int(f.below_plan_total));
     push(
-        "field_workers",
-        "compliance_rate",
+        workers,
+        item("Registered", "จำนวนทั้งหมด"),
+        Cell::Int(f.registered),
+    );
+    push(workers, item("Went out", "ลงพื้นที่แล้ว"), Cell::Int(f.active));
+    push(
+        workers,
+        item("Met their plan", "เป็นไปตามแผน"),
+        Cell::Int(f.compliant),
+    );
+    push(
+        workers,
+        item("Compliance rate", "อัตราการปฏิบัติตามแผน"),
         Cell::Float(f.compliance_rate),
     );
     push(
-        "field_workers",
-        "without_visits",
+        workers,
+        item("Below their plan", "ต่ำกว่าแผน"),
+        Cell::Int(f.below_plan_total),
+    );
+    push(
+        workers,
+        item("Without a visit", "ยังไม่ได้ลงพื้นที่"),
         Cell::Int(f.without_visits_total),
     );
+
+    let grievances = ("Grievances", "เรื่องร้องทุกข์");
     let g = &report.grievances;
-    push("grievances", "new", Cell::Int(g.new));
-    push("grievances", "resolved", Cell::Int(g.resolved));
-    push("grievances", "open_at_end", Cell::Int(g.open_at_end));
-    push("grievances", "overdue", Cell::Int(g.overdue));
+    push(grievances, item("New", "รับใหม่"), Cell::Int(g.new));
     push(
-        "grievances",
-        "median_hours_to_resolve",
+        grievances,
+        item("Resolved", "แก้ไขแล้ว"),
+        Cell::Int(g.resolved),
+    );
+    push(
+        grievances,
+        item("Open at the week's end", "ค้างอยู่เมื่อสิ้นสัปดาห์"),
+        Cell::Int(g.open_at_end),
+    );
+    push(
+        grievances,
+        item("Overdue", "เลยกำหนด"),
+        Cell::Int(g.overdue),
+    );
+    push(
+        grievances,
+        item("Median hours to resolve", "มัธยฐานชั่วโมงจนแก้ไขเสร็จ"),
         Cell::from(g.median_hours_to_resolve),
     );
     for (category, n) in &g.by_category {
-        push("grievances.by_category", category, Cell::Int(*n));
+        let label = label_of::<Category>(category, language).unwrap_or_else(|| category.clone());
+        push(("By category", "ตามประเภท"), label, Cell::Int(*n));
     }
     for (priority, n) in &g.by_priority {
-        push("grievances.by_priority", priority, Cell::Int(*n));
+        let label = label_of::<Priority>(priority, language).unwrap_or_else(|| priority.clone());
+        push(("By priority", "ตามความเร่งด่วน"), label, Cell::Int(*n));
     }
+
+    let coverage = ("Coverage", "ความครอบคลุม");
     push(
-        "coverage",
-        "subdistricts_total",
+        coverage,
+        item("Subdistricts", "จำนวนตำบลทั้งหมด"),
         Cell::Int(report.coverage.subdistricts_total),
     );
     push(
-        "coverage",
-        "subdistricts_visited",
+        coverage,
+        item("Subdistricts visited", "ตำบลที่ลงพื้นที่"),
         Cell::Int(report.coverage.subdistricts_visited),
     );
     for (i, hotspot) in report.hotspots.iter().enumerate() {
         let key = format!(
-            "{} {:.5},{:.5} {}",
+            "{}. {:.5}, {:.5} {}",
             i + 1,
             hotspot.center.lat,
             hotspot.center.lon,
-            hotspot.top_category.as_str()
+            said(hotspot.top_category.label(), language)
         );
-        push("hotspots", &key, Cell::Int(hotspot.count));
+        push(("Hotspots", "จุดที่มีเรื่องมาก"), key, Cell::Int(hotspot.count));
     }
     rows
 }

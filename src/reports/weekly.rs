@@ -170,12 +170,13 @@ pub fn compute(
 
     let (registered, active, without) =
         reports::field_workers(conn, &scope, span, MAX_LISTED_WITHOUT_VISITS)?;
-    // The plan of the fiscal year the week starts in.
-    let fiscal_year = FiscalYear::containing(week.first_day(week_start))
-        .map(|year| i32::from(year.be()))
-        .unwrap_or_default();
-    let (compliant, below_plan) =
-        reports::compliance(conn, &scope, span, fiscal_year, MAX_LISTED_WITHOUT_VISITS)?;
+    let (compliant, below_plan) = reports::compliance(
+        conn,
+        &scope,
+        span,
+        plan_year(week, week_start),
+        MAX_LISTED_WITHOUT_VISITS,
+    )?;
 
     let grievance_totals = reports::grievance_totals(conn, &scope, span)?;
     let by_category = every_name_counted(
@@ -247,6 +248,14 @@ pub fn compute(
         },
         hotspots,
     })
+}
+
+/// The fiscal year (Buddhist Era) whose plans a week is measured against: the one it
+/// starts in.
+pub fn plan_year(week: IsoWeek, week_start: Weekday) -> i32 {
+    FiscalYear::containing(week.first_day(week_start))
+        .map(|year| i32::from(year.be()))
+        .unwrap_or_default()
 }
 
 /// `part / whole` rounded to 3 decimals; 0 when the whole is nothing.

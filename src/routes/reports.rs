@@ -13,12 +13,12 @@ use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::Db;
 use crate::domain::AreaScope;
-use crate::domain::{AreaCode, IsoWeek};
+use crate::domain::{AreaCode, IsoWeek, Language};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::policy::{self, Permission};
 use crate::reports::datasets::{self, Dataset, ExportScope, Source};
-use crate::reports::export::{CsvWriter, GeoJsonWriter, XlsxOptions, XlsxWriter};
+use crate::reports::export::{CsvWriter, GeoJsonWriter, Sheet, XlsxOptions, XlsxWriter};
 use crate::reports::slots::{ExportSlot, ExportSlots};
 use crate::reports::weekly::{self, WeeklyReport};
 use crate::routes::query::{parse_area, parse_name};
@@ -99,6 +99,23 @@ pub async fn weekly_report(
 }
 
 string_enum! {
+    /// The language of an export's headers, labels and place names.
+    ExportLanguage {
+        Th => "th",
+        En => "en",
+    }
+}
+
+impl From<ExportLanguage> for Language {
+    fn from(language: ExportLanguage) -> Self {
+        match language {
+            ExportLanguage::Th => Language::Thai,
+            ExportLanguage::En => Language::English,
+        }
+    }
+}
+
+string_enum! {
     /// The file format of an export.
     ExportFormat {
         Csv => "csv",
@@ -119,6 +136,10 @@ pub struct ExportQuery {
     /// The dataset for csv and geojson; visits by default.
     #[param(value_type = Option<Dataset>, inline)]
     pub dataset: Option<String>,
+    /// Headers, labels and place names in Thai (the default) or English. Times are in
+    /// Bangkok (`+07:00`) with a Buddhist-Era date column either way.
+    #[param(value_type = Option<ExportLanguage>, inline)]
+    pub lang: Option<String>,
 }
 
 /// The week's data as a file. CSV and GeoJSON stream from the database a chunk at a time
@@ -151,6 +172,9 @@ pub async fn export(
     let mut errors = Vec::new();
     let format = parse_name(&mut errors, "format", query.format.as_deref());
     let dataset = parse_name(&mut errors, "dataset", query.dataset.as_deref());
+    let language: Language = parse_name(&mut errors, "lang", query.lang.as_deref())
+        .unwrap_or(ExportLanguage::Th)
+        .into();
     let (week, area) = report_target(
         &user,
         query.week.as_deref(),
@@ -171,6 +195,8 @@ pub async fn export(
     let scope = ExportScope {
         scope: AreaScope::of(&area),
         span: weekly::span_of(week, week_start),
+        language,
+        fiscal_year: weekly::plan_year(week, week_start),
     };
     let geography = geography.into_inner();
     // Held until the export has read its last row (see `ExportSlots`).
@@ -180,6 +206,7 @@ pub async fn export(
 
     let details = serde_json::json!({
         "week": week.to_string(), "area": area.as_str(), "format": format, "dataset": dataset,
+        "lang": query.lang.as_deref().unwrap_or("th"),
     });
     db.write(move |conn| {
         Ok(audit::record(
@@ -223,7 +250,7 @@ pub async fn export(
                 db.get_ref().clone(),
                 geography,
                 source,
-                dataset,
+                dataset.sheet(language),
                 format,
                 slot,
             );
@@ -263,7 +290,7 @@ fn stream_rows(
     db: Db,
     geography: std::sync::Arc<Geography>,
     source: Source,
-    dataset: Dataset,
+    sheet: Sheet,
     format: ExportFormat,
     slot: ExportSlot,
 ) -> impl futures_util::Stream<Item = Chunk> {
@@ -290,7 +317,6 @@ fn stream_rows(
         }
     });
     actix_web::rt::task::spawn_blocking(move || {
-        let sheet = dataset.sheet();
         let mut csv = CsvWriter::new(&sheet.columns);
         let mut geojson = GeoJsonWriter::new(&sheet.columns, "lat", "lon");
         let head = match format {
@@ -361,7 +387,7 @@ async fn write_xlsx(
             Dataset::Grievances,
             Dataset::FieldWorkers,
         ];
-        let sheets: Vec<_> = datasets.iter().map(|d| d.sheet()).collect();
+        let sheets: Vec<_> = datasets.iter().map(|d| d.sheet(scope.language)).collect();
         let mut workbook =
             XlsxWriter::new(&sheets, XlsxOptions::default()).map_err(ApiError::internal)?;
         db.with_connection(|conn| {

@@ -444,27 +444,72 @@ async fn exports_parse_back_to_the_data() {
         .iter()
         .map(str::to_owned)
         .collect();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+    };
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let ids: Vec<&str> = rows.iter().map(|r| &r[column("id")]).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| &r[column("รหัสการลงพื้นที่")]).collect();
     assert_eq!(
         ids,
         fx.inside.iter().map(String::as_str).collect::<Vec<_>>()
     );
     assert_eq!(
-        &rows[0][column("summary")],
+        &rows[0][column("สรุปผล")],
         "ติดตามเด็กนักเรียน \"ยากจน\", บ้านเลขที่ 5"
     );
-    assert_eq!(&rows[2][column("target_groups")], "disabled;elderly");
-    // Beside each code, its Thai label from the one table `GET /meta/labels` serves.
-    assert_eq!(&rows[2][column("target_groups_th")], "คนพิการ;ผู้สูงอายุ");
-    assert_eq!(&rows[2][column("activity_th")], "เยี่ยมบ้าน");
-    assert_eq!(&rows[2][column("review_status_th")], "รอตรวจสอบ");
-    assert_eq!(&rows[2][column("households_visited")], "3");
-    assert_eq!(&rows[2][column("author_name")], "vol1 (test)");
-    assert_eq!(&rows[3][column("area_code")], "500101");
+    // Enumerated values as the labels `GET /meta/labels` serves, in Thai by default.
+    let groups: Vec<&str> = rows[2][column("กลุ่มเป้าหมาย")].split("; ").collect();
+    assert_eq!(groups.len(), 2);
+    assert!(
+        groups.contains(&"คนพิการ") && groups.contains(&"ผู้สูงอายุ"),
+        "{groups:?}"
+    );
+    assert_eq!(&rows[2][column("กิจกรรม")], "เยี่ยมบ้าน");
+    assert_eq!(&rows[2][column("ผลการตรวจสอบ")], "รอตรวจสอบ");
+    assert_eq!(&rows[2][column("จำนวนครัวเรือน")], "3");
+    assert_eq!(&rows[2][column("ผู้บันทึก")], "vol1 (test)");
+    assert_eq!(&rows[2][column("ต้องติดตามต่อ")], "ใช่");
+    assert_eq!(&rows[3][column("รหัสพื้นที่")], "500101");
+    assert_eq!(&rows[3][column("รหัสอำเภอ")], "5001");
+    assert_eq!(&rows[3][column("อำเภอ")], "เมืองเชียงใหม่");
+    assert_eq!(&rows[3][column("จังหวัด")], "เชียงใหม่");
+    // Bangkok time, and the same day with its Buddhist-Era year.
+    let at = &rows[0][column("วันเวลาที่ลงพื้นที่ (เวลาไทย)")];
+    assert!(at.ends_with("+07:00"), "{at}");
+    let local = chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .date_naive();
+    let be = &rows[0][column("วันที่ (พ.ศ.)")];
+    assert!(
+        be.starts_with(&format!("{} ", chrono::Datelike::day(&local)))
+            && be.ends_with(&format!(" {}", chrono::Datelike::year(&local) + 543)),
+        "{be} for {local}"
+    );
 
-    // GeoJSON: a FeatureCollection of points.
+    // The same in English.
+    let (_, body) = download(
+        &app,
+        &fx.supervisor,
+        &format!("week={week}&area=50&format=csv&dataset=visits&lang=en"),
+    )
+    .await;
+    let mut reader = csv::Reader::from_reader(&body[3..]);
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let english = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(&rows[2][english("Activity")], "Home visit");
+    assert_eq!(&rows[3][english("Province")], "Chiang Mai");
+    assert!(rows[0][english("Date (BE)")].ends_with(" BE"));
+
+    // GeoJSON: a FeatureCollection of points, its properties labelled like the CSV.
     let (headers, body) = download(
         &app,
         &fx.supervisor,
@@ -481,16 +526,18 @@ async fn exports_parse_back_to_the_data() {
         features[0]["geometry"]["coordinates"],
         json!([98.9853, 18.7883])
     );
-    assert_eq!(features[0]["properties"]["id"], fx.inside[0].as_str());
-    // Each feature's area_code joins to that area's boundary.
-    let code = features[0]["properties"]["area_code"].as_str().unwrap();
+    let properties = &features[0]["properties"];
+    assert_eq!(properties["รหัสการลงพื้นที่"], fx.inside[0].as_str());
+    assert_eq!(features[2]["properties"]["กิจกรรม"], "เยี่ยมบ้าน");
+    // Each feature's area code joins to that area's boundary.
+    let code = properties["รหัสพื้นที่"].as_str().unwrap();
     let (status, boundary) = app
         .get_as(&fx.supervisor, &format!("/api/v1/areas/{code}/boundary"))
         .await;
     assert_eq!(status, 200);
     assert_eq!(boundary["properties"]["code"], code);
 
-    // The summary as CSV carries the report's figures.
+    // The summary as CSV carries the report's figures, labelled.
     let (_, body) = download(
         &app,
         &fx.supervisor,
@@ -505,12 +552,9 @@ async fn exports_parse_back_to_the_data() {
             (r[0].to_owned(), r[1].to_owned(), r[2].to_owned())
         })
         .collect();
-    assert!(summary.contains(&("visits".into(), "total".into(), "4".into())));
-    assert!(summary.contains(&(
-        "field_workers".into(),
-        "compliance_rate".into(),
-        "0.75".into()
-    )));
+    assert!(summary.contains(&("การลงพื้นที่".into(), "จำนวนครั้ง".into(), "4".into())));
+    assert!(summary.contains(&("ผู้ปฏิบัติงาน".into(), "อัตราการปฏิบัติตามแผน".into(), "0.75".into())));
+    assert!(summary.contains(&("ตามกิจกรรม".into(), "เยี่ยมบ้าน".into(), "2".into())));
 
     // XLSX: four sheets, dates as dates.
     let (headers, body) = download(
@@ -527,9 +571,9 @@ async fn exports_parse_back_to_the_data() {
     let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(body)).unwrap();
     assert_eq!(
         workbook.sheet_names(),
-        ["Summary", "Visits", "Grievances", "Field workers"]
+        ["สรุป", "การลงพื้นที่", "เรื่องร้องทุกข์", "ผู้ปฏิบัติงาน"]
     );
-    let visits = workbook.worksheet_range("Visits").unwrap();
+    let visits = workbook.worksheet_range("การลงพื้นที่").unwrap();
     assert_eq!(visits.height(), 5, "a header and four visits");
     assert_eq!(
         visits.get((1, 0)),
@@ -541,13 +585,13 @@ async fn exports_parse_back_to_the_data() {
         visits.get((1, 1))
     );
     let households = (0..visits.width())
-        .find(|&c| visits.get((0, c)) == Some(&Data::String("households_visited".into())))
-        .expect("a households_visited column");
+        .find(|&c| visits.get((0, c)) == Some(&Data::String("จำนวนครัวเรือน".into())))
+        .expect("a households column");
     assert_eq!(visits.get((3, households)), Some(&Data::Float(3.0)));
-    let workers = workbook.worksheet_range("Field workers").unwrap();
+    let workers = workbook.worksheet_range("ผู้ปฏิบัติงาน").unwrap();
     assert_eq!(workers.height(), 5, "a header and four field workers");
 
-    assert_eq!(app.audit_entries("report.exported").len(), 4);
+    assert_eq!(app.audit_entries("report.exported").len(), 5);
     let volunteer = fx.v1.clone();
     let response = app
         .as_user(&volunteer, Method::GET, "/api/v1/reports/weekly/export")

@@ -14,8 +14,8 @@ pub enum Cell {
     Int(i64),
     Float(f64),
     Bool(bool),
-    /// An instant. CSV and GeoJSON write it in UTC; XLSX converts it to the
-    /// writer's time zone because Excel dates carry no zone.
+    /// An instant. CSV and GeoJSON write it with Bangkok's offset; XLSX converts it to
+    /// the writer's time zone because Excel dates carry no zone.
     DateTime(DateTime<Utc>),
     Date(NaiveDate),
 }
@@ -78,13 +78,21 @@ impl<T: Into<Cell>> From<Option<T>> for Cell {
 /// One column of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {
-    /// Header text, written as the first line or row.
+    /// The stable name code finds the column by (the GeoJSON writer's `lat` and `lon`).
+    pub key: &'static str,
+    /// Header text, written as the first line or row, in the reader's language.
     pub name: &'static str,
 }
 
 impl Column {
+    /// A column whose header is its key.
     pub const fn new(name: &'static str) -> Self {
-        Column { name }
+        Column { key: name, name }
+    }
+
+    /// A column with a header for people.
+    pub const fn labelled(key: &'static str, name: &'static str) -> Self {
+        Column { key, name }
     }
 }
 
@@ -102,9 +110,12 @@ impl Sheet {
     }
 }
 
-/// RFC 3339 in UTC with a `Z`, to the second: the text form CSV and GeoJSON share.
+/// RFC 3339 in Bangkok time (`+07:00`), to the second: the text form CSV and GeoJSON
+/// share, the time people there read.
 pub(super) fn format_datetime(value: &DateTime<Utc>) -> String {
-    value.to_rfc3339_opts(SecondsFormat::Secs, true)
+    value
+        .with_timezone(&chrono_tz::Asia::Bangkok)
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// ISO 8601 calendar date, `YYYY-MM-DD`.
@@ -135,7 +146,7 @@ mod tests {
     #[test]
     fn text_forms_of_dates() {
         let instant = Utc.with_ymd_and_hms(2026, 11, 20, 3, 30, 0).unwrap();
-        assert_eq!(format_datetime(&instant), "2026-11-20T03:30:00Z");
+        assert_eq!(format_datetime(&instant), "2026-11-20T10:30:00+07:00");
         let day = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
         assert_eq!(format_date(&day), "2026-11-16");
     }

@@ -23,7 +23,7 @@ const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 ///   it instead of evaluating it. This applies to text cells only, so a phone
 ///   number stored as text such as `+66 81 234 5678` is exported as
 ///   `'+66 81 234 5678`, while numbers (`Cell::Int(-5)`) are never prefixed;
-/// - date-times are RFC 3339 UTC with `Z`, to the second; dates `YYYY-MM-DD`;
+/// - date-times are RFC 3339 in Bangkok time (`+07:00`), to the second; dates `YYYY-MM-DD`;
 /// - floats use Rust's shortest round-trip form (never an exponent; `NaN`,
 ///   `inf` and `-inf` for non-finite values); bools `true`/`false`.
 #[derive(Debug, Clone)]
@@ -193,7 +193,7 @@ mod tests {
                 "he said \"hi\", then\r\nleft\n",
                 "0.1",
                 "true",
-                "2026-11-20T03:30:00Z",
+                "2026-11-20T10:30:00+07:00",
                 "2026-11-16",
                 "",
             ],
@@ -257,12 +257,12 @@ mod tests {
     }
 
     #[test]
-    fn date_times_are_utc_rfc3339() {
+    fn date_times_are_rfc3339_in_bangkok_time() {
         let mut writer = CsvWriter::new(&[Column::new("at")]);
         let at = Utc.with_ymd_and_hms(2026, 1, 2, 23, 59, 59).unwrap();
         assert_eq!(
             writer.row(&[Cell::DateTime(at)]),
-            b"2026-01-02T23:59:59Z\r\n"
+            b"2026-01-03T06:59:59+07:00\r\n"
         );
     }
 }

@@ -13,7 +13,7 @@ use super::cell::{cell_at, format_date, format_datetime, Cell, Column};
 /// Each Feature has a Point geometry `[lon, lat]` built from the two named
 /// columns, and every other column as a property in schema order, with its
 /// JSON type: `Empty` as `null`, numbers as numbers (non-finite floats as
-/// `null`), date-times as RFC 3339 UTC strings and dates as `YYYY-MM-DD`.
+/// `null`), date-times as RFC 3339 strings in Bangkok time and dates as `YYYY-MM-DD`.
 /// A row whose latitude or longitude is missing, not a finite number or out of
 /// range (±90, ±180) keeps its properties and gets `"geometry": null`, which
 /// RFC 7946 allows for an unlocated Feature. If a coordinate column is not in
@@ -29,8 +29,8 @@ pub struct GeoJsonWriter {
 
 impl GeoJsonWriter {
     pub fn new(columns: &[Column], lat_column: &str, lon_column: &str) -> Self {
-        let lat = columns.iter().position(|c| c.name == lat_column);
-        let lon = columns.iter().position(|c| c.name == lon_column);
+        let lat = columns.iter().position(|c| c.key == lat_column);
+        let lon = columns.iter().position(|c| c.key == lon_column);
         let properties = columns
             .iter()
             .enumerate()
@@ -220,7 +220,7 @@ mod tests {
                             "หมายเหตุ": "บ้าน \"เลขที่\" 5,\nหมู่ 2 \\ =1+1",
                             "score": 0.25,
                             "done": true,
-                            "at": "2026-11-20T03:30:00Z",
+                            "at": "2026-11-20T10:30:00+07:00",
                             "on": "2026-11-16",
                             "gap": null
                         }
