@@ -190,10 +190,19 @@ pub struct BelowPlan {
     pub planned_days: i64,
 }
 
-/// Compliance against the plan: how many of the area's active volunteers and officials
-/// spent at least their plan's `weekly_field_days` in the field in the span (one day when
-/// they have no plan for `fiscal_year`), and (up to `list_limit`, by area and name) those
-/// who did not, with their days.
+/// Registered and compliant field workers of one stored area code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaCompliance {
+    pub area_code: String,
+    pub registered: i64,
+    pub compliant: i64,
+}
+
+/// Compliance against the plan: per stored area code, how many of the area's active
+/// volunteers and officials there are and how many spent at least their plan's
+/// `weekly_field_days` in the field in the span (one day when they have no plan for
+/// `fiscal_year`); and (up to `list_limit`, by area and name) those who did not, with
+/// their days.
 ///
 /// A field day is a distinct Bangkok date with a visit. The count is one seek per person
 /// into `visits_by_author`, as for [`field_workers`].
@@ -203,7 +212,7 @@ pub fn compliance(
     span: Span,
     fiscal_year: i32,
     list_limit: i64,
-) -> QueryResult<(i64, Vec<BelowPlan>)> {
+) -> QueryResult<(Vec<AreaCompliance>, Vec<BelowPlan>)> {
     macro_rules! field_days {
         () => {
             sql::<BigInt>(
@@ -232,10 +241,28 @@ pub fn compliance(
     }
     // `weekly_field_days` is a 4-byte INTEGER on PostgreSQL: cast, so both engines read a BIGINT.
     let planned = || sql::<BigInt>("CAST(COALESCE(plans.weekly_field_days, 1) AS BIGINT)");
-    let compliant: i64 = registered_with_plans!()
-        .filter(field_days!().ge(planned()))
-        .count()
-        .get_result(conn)?;
+    let met = sql::<BigInt>(
+        "CAST(SUM(CASE WHEN (SELECT COUNT(DISTINCT field_visits.visited_on) \
+         FROM visits field_visits WHERE field_visits.author_id = users.id \
+         AND field_visits.visited_at >= ",
+    )
+    .bind::<Timestamp, _>(span.start)
+    .sql(" AND field_visits.visited_at < ")
+    .bind::<Timestamp, _>(span.end)
+    .sql(") >= COALESCE(plans.weekly_field_days, 1) THEN 1 ELSE 0 END) AS BIGINT)");
+    // Grouped before boxing: diesel boxes a grouped query, not the other way round.
+    let grouped = users::table
+        .left_join(
+            plans::table.on(plans::user_id
+                .eq(users::id)
+                .and(plans::fiscal_year.eq(fiscal_year))),
+        )
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(FIELD_ROLES))
+        .group_by(users::area_code)
+        .select((users::area_code, count_star(), met))
+        .into_boxed();
+    let by_area: Vec<(String, i64, i64)> = scoped!(grouped, users, scope).load(conn)?;
     let below: Vec<(String, String, String, i64, i64)> = registered_with_plans!()
         .filter(field_days!().lt(planned()))
         .order((
@@ -253,7 +280,14 @@ pub fn compliance(
         ))
         .load(conn)?;
     Ok((
-        compliant,
+        by_area
+            .into_iter()
+            .map(|(area_code, registered, compliant)| AreaCompliance {
+                area_code,
+                registered,
+                compliant,
+            })
+            .collect(),
         below
             .into_iter()
             .map(

@@ -112,6 +112,19 @@ impl AreaCode {
         }
     }
 
+    /// The area directly under this one that holds the area `code` (lying inside this
+    /// one), for figures by sub-area: a province of the country, a district of a
+    /// province, a subdistrict of a district; a subdistrict holds itself. A code no finer
+    /// than this one's children (staff placed at this very area) is its own group.
+    pub fn child_holding<'a>(&self, code: &'a str) -> &'a str {
+        let child_len = match self.level() {
+            AreaLevel::Country => 2,
+            AreaLevel::Province => 4,
+            AreaLevel::District | AreaLevel::Subdistrict => 6,
+        };
+        code.get(..child_len).unwrap_or(code)
+    }
+
     /// Whether `other` is this area or lies inside it.
     pub fn covers(&self, other: &AreaCode) -> bool {
         self.is_country() || (!other.is_country() && other.0.starts_with(&self.0))

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::db::plans::{Done, PersonPlan, PlanRow};
-use crate::domain::{AreaCode, AreaLevel, FiscalYear, Role};
+use crate::domain::{AreaCode, FiscalYear, Role};
 use crate::error::{FieldCode, FieldError};
 use crate::geo::Geography;
 
@@ -355,11 +355,6 @@ impl AreaProgress {
         geography: &Geography,
     ) -> Self {
         let elapsed = Elapsed::of(year, today);
-        let child_len = match area.level() {
-            AreaLevel::Country => 2,
-            AreaLevel::Province => 4,
-            AreaLevel::District | AreaLevel::Subdistrict => 6,
-        };
         let mut totals = PlanTotals::empty();
         let mut by_area: BTreeMap<String, PlanTotals> = BTreeMap::new();
         let mut listed = Vec::new();
@@ -379,11 +374,7 @@ impl AreaProgress {
                 area_code: person.area_code,
             };
             totals.count(&progress);
-            let child = progress
-                .area_code
-                .get(..child_len)
-                .unwrap_or(&progress.area_code)
-                .to_owned();
+            let child = area.child_holding(&progress.area_code).to_owned();
             by_area
                 .entry(child)
                 .or_insert_with(PlanTotals::empty)

@@ -51,6 +51,16 @@ pub struct FieldWorkerRef {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct AreaCompliance {
+    pub area_code: String,
+    pub name_th: String,
+    pub registered: i64,
+    pub compliant: i64,
+    /// compliant / registered, rounded to 3 decimals.
+    pub compliance_rate: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BelowPlanRef {
     pub user_id: String,
     pub display_name: String,
@@ -76,6 +86,8 @@ pub struct FieldWorkerFigures {
     /// `below_plan_total` counts them all).
     pub below_plan: Vec<BelowPlanRef>,
     pub below_plan_total: i64,
+    /// Compliance per child area (as `visits.by_area`), where anyone is registered.
+    pub by_area: Vec<AreaCompliance>,
     /// Who went nowhere (at most 2,000 listed; `without_visits_total` counts them all).
     pub without_visits: Vec<FieldWorkerRef>,
     pub without_visits_total: i64,
@@ -170,13 +182,21 @@ pub fn compute(
 
     let (registered, active, without) =
         reports::field_workers(conn, &scope, span, MAX_LISTED_WITHOUT_VISITS)?;
-    let (compliant, below_plan) = reports::compliance(
+    let (compliance_by_area, below_plan) = reports::compliance(
         conn,
         &scope,
         span,
         plan_year(week, week_start),
         MAX_LISTED_WITHOUT_VISITS,
     )?;
+    let compliant = compliance_by_area.iter().map(|a| a.compliant).sum::<i64>();
+    let mut compliance_children: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for counted in compliance_by_area {
+        let child = area.child_holding(&counted.area_code).to_owned();
+        let entry = compliance_children.entry(child).or_default();
+        entry.0 += counted.registered;
+        entry.1 += counted.compliant;
+    }
 
     let grievance_totals = reports::grievance_totals(conn, &scope, span)?;
     let by_category = every_name_counted(
@@ -212,6 +232,19 @@ pub fn compute(
             compliant,
             compliance_rate: rate(compliant, registered),
             below_plan_total: registered - compliant,
+            by_area: compliance_children
+                .into_iter()
+                .map(|(area_code, (registered, compliant))| AreaCompliance {
+                    name_th: geography
+                        .area(&area_code)
+                        .map(|a| a.name_th.clone())
+                        .unwrap_or_default(),
+                    compliance_rate: rate(compliant, registered),
+                    area_code,
+                    registered,
+                    compliant,
+                })
+                .collect(),
             below_plan: below_plan
                 .into_iter()
                 .map(|b| BelowPlanRef {

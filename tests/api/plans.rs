@@ -240,4 +240,12 @@ async fn weekly_compliance_is_measured_against_each_plan() {
             {"user_id": idle.id, "display_name": "ไม่ได้ ออก", "area_code": "5002", "field_days": 0, "planned_days": 1},
         ])
     );
+    assert_eq!(
+        workers["by_area"],
+        json!([
+            {"area_code": "50", "name_th": "เชียงใหม่", "registered": 1, "compliant": 1, "compliance_rate": 1.0},
+            {"area_code": "5001", "name_th": "เมืองเชียงใหม่", "registered": 1, "compliant": 0, "compliance_rate": 0.0},
+            {"area_code": "5002", "name_th": "จอมทอง", "registered": 1, "compliant": 0, "compliance_rate": 0.0},
+        ])
+    );
 }
