@@ -2,10 +2,11 @@
 //! year, Bangkok clock. Labels of enumerated values (statuses, categories, ...) are not
 //! here: they come from `domain::labels`, the table `GET /meta/labels` serves.
 
-use chrono::{DateTime, Timelike, Utc};
-use chrono_tz::Asia::Bangkok;
+use chrono::{DateTime, Utc};
 
-use crate::domain::{bangkok_date, buddhist_era_date, Labelled, Language, Status};
+use crate::domain::{
+    bangkok_date, buddhist_era_date, buddhist_era_time, Labelled, Language, Status,
+};
 
 /// Every sentence and heading of the console's pages, in one language.
 pub struct Words {
@@ -487,13 +488,7 @@ pub fn label<T: Labelled>(value: T, language: Language) -> String {
 /// `4 ธ.ค. 2569 14:30` (or `4 Dec 2569 BE 14:30`): a Bangkok wall-clock time with the
 /// Buddhist-Era year, as Thai offices write it.
 pub fn when(at: DateTime<Utc>, language: Language) -> String {
-    let local = at.with_timezone(&Bangkok);
-    format!(
-        "{} {:02}:{:02}",
-        day(at, language),
-        local.hour(),
-        local.minute()
-    )
+    buddhist_era_time(at, language)
 }
 
 /// `4 ธ.ค. 2569`: the Bangkok date with the Buddhist-Era year.

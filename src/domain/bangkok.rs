@@ -31,6 +31,19 @@ pub fn buddhist_era_date(date: NaiveDate, language: crate::domain::Language) -> 
     }
 }
 
+/// An instant as a Bangkok wall-clock time with the Buddhist-Era date:
+/// `4 ธ.ค. 2569 14:30`, or `4 Dec 2569 BE 14:30`.
+pub fn buddhist_era_time(instant: DateTime<Utc>, language: crate::domain::Language) -> String {
+    use chrono::Timelike;
+    let local = instant.with_timezone(&Bangkok);
+    format!(
+        "{} {:02}:{:02}",
+        buddhist_era_date(local.date_naive(), language),
+        local.hour(),
+        local.minute()
+    )
+}
+
 /// The calendar date in Asia/Bangkok at `instant`.
 pub fn bangkok_date(instant: DateTime<Utc>) -> NaiveDate {
     local_date_of(instant.naive_utc())

@@ -36,7 +36,7 @@ mod visit;
 
 pub use area_code::{AreaCode, AreaLevel};
 pub use area_scope::{prefixes, AreaScope};
-pub use bangkok::{bangkok_date, bangkok_start_of_day, buddhist_era_date};
+pub use bangkok::{bangkok_date, bangkok_start_of_day, buddhist_era_date, buddhist_era_time};
 pub use bbox::Bbox;
 pub use department::{departments, Department};
 pub use error::ParseError;

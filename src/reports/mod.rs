@@ -1,6 +1,7 @@
 //! What officials take to their meetings: the weekly field summary, one-year plans and
 //! their progress, and exports of every dataset.
 
+pub mod cover;
 pub mod datasets;
 pub mod export;
 pub mod plans;

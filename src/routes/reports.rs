@@ -17,6 +17,7 @@ use crate::domain::{AreaCode, IsoWeek, Language};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::policy::{self, Permission};
+use crate::reports::cover::weekly_cover;
 use crate::reports::datasets::{self, Dataset, ExportScope, Source};
 use crate::reports::export::{CsvWriter, GeoJsonWriter, Sheet, XlsxOptions, XlsxWriter};
 use crate::reports::slots::{ExportSlot, ExportSlots};
@@ -381,15 +382,22 @@ async fn write_xlsx(
     let path = std::env::temp_dir().join(format!("fieldweek-export-{}.xlsx", uuid::Uuid::new_v4()));
     let written = path.clone();
     web::block(move || -> Result<(), ApiError> {
-        let datasets = [
-            Dataset::Summary,
-            Dataset::Visits,
-            Dataset::Grievances,
-            Dataset::FieldWorkers,
-        ];
+        // The summary opens the workbook as its cover; the data sheets follow.
+        let datasets = [Dataset::Visits, Dataset::Grievances, Dataset::FieldWorkers];
         let sheets: Vec<_> = datasets.iter().map(|d| d.sheet(scope.language)).collect();
         let mut workbook =
             XlsxWriter::new(&sheets, XlsxOptions::default()).map_err(ApiError::internal)?;
+        if let Some(report) = &report {
+            let area_name = geography
+                .area(&report.area_code)
+                .map(|area| match scope.language {
+                    Language::Thai => area.name_th.clone(),
+                    Language::English => area.name_en.clone(),
+                })
+                .unwrap_or_default();
+            let cover = weekly_cover(report, &area_name, Utc::now(), scope.language);
+            workbook.cover(&cover).map_err(ApiError::internal)?;
+        }
         db.with_connection(|conn| {
             for (index, dataset) in datasets.into_iter().enumerate() {
                 let source = Source::new(dataset, scope.clone(), report.as_ref());

@@ -573,6 +573,34 @@ async fn exports_parse_back_to_the_data() {
         workbook.sheet_names(),
         ["สรุป", "การลงพื้นที่", "เรื่องร้องทุกข์", "ผู้ปฏิบัติงาน"]
     );
+    // The cover: a title, what the file is about, and the figures in labelled tables.
+    let cover = workbook.worksheet_range("สรุป").unwrap();
+    assert_eq!(
+        cover.get((0, 0)),
+        Some(&Data::String("รายงานผลการลงพื้นที่ประจำสัปดาห์".into()))
+    );
+    let cover_rows: Vec<Vec<String>> = cover
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert!(cover_rows[1][0].contains(&week), "{:?}", cover_rows[1]);
+    assert!(
+        cover_rows[2][0].contains("50 เชียงใหม่"),
+        "{:?}",
+        cover_rows[2]
+    );
+    assert!(cover_rows
+        .iter()
+        .any(|r| r[0] == "การลงพื้นที่ (ครั้ง)" && r[1] == "4"));
+    assert!(cover_rows
+        .iter()
+        .any(|r| r[0] == "อัตราการปฏิบัติตามแผน" && r[1] == "0.75"));
+    assert!(
+        cover_rows
+            .iter()
+            .any(|r| r[0] == "5001 เมืองเชียงใหม่" && r[1] == "4"),
+        "the sub-area table: {cover_rows:?}"
+    );
     let visits = workbook.worksheet_range("การลงพื้นที่").unwrap();
     assert_eq!(visits.height(), 5, "a header and four visits");
     assert_eq!(

@@ -110,6 +110,26 @@ impl Sheet {
     }
 }
 
+/// A workbook's opening sheet for people: a title, a few lines saying what it is about,
+/// and small tables of figures, each optionally drawn as a bar chart. Small by nature, so
+/// it is written whole (not streamed) before the data sheets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cover {
+    pub sheet_name: &'static str,
+    pub title: String,
+    pub lines: Vec<String>,
+    pub tables: Vec<CoverTable>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverTable {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// A bar chart of this column's values against the first column, beside the table.
+    pub chart_of: Option<usize>,
+}
+
 /// RFC 3339 in Bangkok time (`+07:00`), to the second: the text form CSV and GeoJSON
 /// share, the time people there read.
 pub(super) fn format_datetime(value: &DateTime<Utc>) -> String {

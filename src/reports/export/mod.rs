@@ -40,7 +40,7 @@ mod csv;
 mod geojson;
 mod xlsx;
 
-pub use cell::{Cell, Column, Sheet};
+pub use cell::{Cell, Column, Cover, CoverTable, Sheet};
 pub use csv::CsvWriter;
 pub use geojson::GeoJsonWriter;
 pub use xlsx::{ExportError, XlsxOptions, XlsxWriter, EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS};

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
-use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartType, ColNum, Format, FormatBorder, RowNum, Workbook, Worksheet, XlsxError,
+};
 
-use super::cell::{format_datetime, Cell, Sheet};
+use super::cell::{format_datetime, Cell, Cover, Sheet};
 
 /// Rows in one Excel worksheet, the header row included.
 pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
@@ -117,6 +119,8 @@ pub struct XlsxWriter {
     time_zone: Tz,
     /// [`EXCEL_MAX_ROWS`], lowered by tests to exercise overflow quickly.
     rows_per_worksheet: RowNum,
+    /// The opening sheet, when [`cover`](Self::cover) wrote one.
+    cover: Option<Worksheet>,
 }
 
 struct Formats {
@@ -190,7 +194,105 @@ impl XlsxWriter {
             formats,
             time_zone: options.time_zone,
             rows_per_worksheet: EXCEL_MAX_ROWS,
+            cover: None,
         })
+    }
+
+    /// Writes `cover` as the workbook's first sheet: the title large, its lines, then
+    /// each table under its bold title with a bordered header, and its chart to the right.
+    /// Printed on A4, one page wide.
+    pub fn cover(&mut self, cover: &Cover) -> Result<(), ExportError> {
+        let mut worksheet = Worksheet::new();
+        let name = unique_name(&mut self.used_names, &clean_sheet_name(cover.sheet_name), 1);
+        worksheet.set_name(&name)?;
+        worksheet.set_paper_size(A4);
+        worksheet.set_print_fit_to_pages(1, 0);
+        let title = Format::new().set_bold().set_font_size(16);
+        let bold = Format::new().set_bold();
+        let header = Format::new()
+            .set_bold()
+            .set_background_color("#DDE7F0")
+            .set_border(FormatBorder::Thin);
+        let mut widths: Vec<usize> = Vec::new();
+        let mut widen = |col: usize, width: usize| {
+            if widths.len() <= col {
+                widths.resize(col + 1, 0);
+            }
+            widths[col] = widths[col].max(width);
+        };
+        worksheet.write_string_with_format(
+            0,
+            0,
+            clip_utf16(&cover.title, EXCEL_MAX_TEXT),
+            &title,
+        )?;
+        let mut row: RowNum = 1;
+        for line in &cover.lines {
+            write_text(&mut worksheet, row, 0, line)?;
+            row += 1;
+        }
+        for table in &cover.tables {
+            row += 1;
+            worksheet.write_string_with_format(
+                row,
+                0,
+                clip_utf16(&table.title, EXCEL_MAX_TEXT),
+                &bold,
+            )?;
+            row += 1;
+            let header_row = row;
+            for (col, name) in (0..=ColNum::MAX).zip(&table.columns) {
+                worksheet.write_string_with_format(
+                    row,
+                    col,
+                    clip_utf16(name, EXCEL_MAX_TEXT),
+                    &header,
+                )?;
+                widen(col as usize, display_width(name));
+            }
+            for cells in &table.rows {
+                row += 1;
+                for (col, cell) in (0..=ColNum::MAX).zip(cells) {
+                    let width = write_cell(
+                        &mut worksheet,
+                        row,
+                        col,
+                        cell,
+                        &self.formats,
+                        self.time_zone,
+                    )?;
+                    widen(col as usize, width);
+                }
+            }
+            if let (Some(values), false) = (table.chart_of, table.rows.is_empty()) {
+                let mut chart = Chart::new(ChartType::Bar);
+                chart.title().set_name(&table.title);
+                chart.legend().set_hidden();
+                chart
+                    .add_series()
+                    .set_categories((name.as_str(), header_row + 1, 0, row, 0))
+                    .set_values((
+                        name.as_str(),
+                        header_row + 1,
+                        values as ColNum,
+                        row,
+                        values as ColNum,
+                    ));
+                let bars = u32::try_from(table.rows.len().min(40)).unwrap_or(40);
+                let height = 120 + 22 * bars;
+                chart.set_width(480).set_height(height);
+                let beside = table.columns.len() as ColNum + 1;
+                worksheet.insert_chart(header_row - 1, beside, &chart)?;
+                // The next table starts below the chart (rows are 20 pixels high).
+                row = row.max(header_row - 1 + height / 20 + 1);
+            }
+            row += 1;
+        }
+        for (col, width) in (0..=ColNum::MAX).zip(&widths) {
+            worksheet.set_column_width(col, column_width(*width))?;
+        }
+        self.cover = Some(worksheet);
+        Ok(())
     }
 
     /// Appends one row to the sheet at `sheet_index` (its position in the
@@ -242,13 +344,22 @@ impl XlsxWriter {
         let XlsxWriter {
             mut workbook,
             sheets,
+            cover,
+            rows_per_worksheet,
             ..
         } = self;
+        if let Some(cover) = cover {
+            workbook.push_worksheet(cover);
+        }
         for sheet in sheets {
-            for mut worksheet in sheet.full.into_iter().chain([sheet.current]) {
+            let last_col = sheet.columns.len().saturating_sub(1) as ColNum;
+            let filled = sheet.full.into_iter().map(|w| (w, rows_per_worksheet));
+            for (mut worksheet, rows) in filled.chain([(sheet.current, sheet.next_row)]) {
                 for (col, width) in (0..=ColNum::MAX).zip(&sheet.widths) {
                     worksheet.set_column_width(col, column_width(*width))?;
                 }
+                // Filters on every column, over the header and every row written.
+                worksheet.autofilter(0, 0, rows.saturating_sub(1).max(1), last_col)?;
                 workbook.push_worksheet(worksheet);
             }
         }
@@ -263,6 +374,9 @@ impl XlsxWriter {
         self
     }
 }
+
+/// Excel's paper size number for A4.
+const A4: u8 = 9;
 
 /// A constant-memory worksheet with its bold, frozen header row.
 fn start_worksheet(
@@ -279,6 +393,11 @@ fn start_worksheet(
         worksheet.write_string_with_format(0, col, clip_utf16(name, EXCEL_MAX_TEXT), header)?;
     }
     worksheet.set_freeze_panes(1, 0)?;
+    // Printed landscape on A4, one page wide, the header on every page.
+    worksheet.set_landscape();
+    worksheet.set_paper_size(A4);
+    worksheet.set_print_fit_to_pages(1, 0);
+    worksheet.set_repeat_rows(0, 0)?;
     Ok(worksheet)
 }
 
