@@ -72,6 +72,19 @@ use crate::error::ApiError;
 pub use migrations::{has_pending_migrations, run_migrations};
 pub use one_statement::{OneStatement, ReadOnly};
 
+/// `users` beside each one's plan for a fiscal year (null where they have none): the
+/// join every count against plans starts from.
+#[macro_export]
+macro_rules! users_with_plan_for {
+    ($fiscal_year:expr) => {
+        $crate::db::schema::users::table.left_join(
+            $crate::db::schema::plans::table.on($crate::db::schema::plans::user_id
+                .eq($crate::db::schema::users::id)
+                .and($crate::db::schema::plans::fiscal_year.eq($fiscal_year))),
+        )
+    };
+}
+
 /// Filters a (boxed) diesel query on `$table` to an [`AreaScope`].
 #[macro_export]
 macro_rules! scoped {

@@ -12,7 +12,7 @@ use super::reports::FIELD_ROLES;
 use super::schema::{grievance_events, grievances, plans, users, visits};
 use super::DbConnection;
 use crate::domain::{AreaScope, Role};
-use crate::scoped;
+use crate::{scoped, users_with_plan_for};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = plans)]
@@ -172,12 +172,7 @@ pub fn people_of_area(
     scope: &AreaScope,
     fiscal_year: i32,
 ) -> QueryResult<Vec<PersonPlan>> {
-    let query = users::table
-        .left_join(
-            plans::table.on(plans::user_id
-                .eq(users::id)
-                .and(plans::fiscal_year.eq(fiscal_year))),
-        )
+    let query = users_with_plan_for!(fiscal_year)
         .filter(users::active.eq(true))
         .filter(
             users::role

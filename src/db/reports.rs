@@ -9,11 +9,11 @@ use diesel::expression_methods::AggregateExpressionMethods;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
-use super::schema::{grievance_events, grievances, plans, users, visits};
+use super::schema::{grievance_events, grievances, users, visits};
 use super::DbConnection;
 use crate::domain::AreaScope;
 use crate::domain::{Role, TargetGroup};
-use crate::scoped;
+use crate::{scoped, users_with_plan_for};
 
 /// A half-open interval of stored (UTC) times.
 #[derive(Debug, Clone, Copy)]
@@ -213,58 +213,36 @@ pub fn compliance(
     fiscal_year: i32,
     list_limit: i64,
 ) -> QueryResult<(Vec<AreaCompliance>, Vec<BelowPlan>)> {
-    macro_rules! field_days {
-        () => {
-            sql::<BigInt>(
-                "(SELECT COUNT(DISTINCT field_visits.visited_on) FROM visits field_visits \
-                 WHERE field_visits.author_id = users.id AND field_visits.visited_at >= ",
-            )
-            .bind::<Timestamp, _>(span.start)
-            .sql(" AND field_visits.visited_at < ")
-            .bind::<Timestamp, _>(span.end)
-            .sql(")")
-        };
-    }
-    macro_rules! registered_with_plans {
-        () => {{
-            let query = users::table
-                .left_join(
-                    plans::table.on(plans::user_id
-                        .eq(users::id)
-                        .and(plans::fiscal_year.eq(fiscal_year))),
-                )
-                .filter(users::active.eq(true))
-                .filter(users::role.eq_any(FIELD_ROLES))
-                .into_boxed();
-            scoped!(query, users, scope)
-        }};
-    }
+    // The user's distinct days with a visit in the span, as SQL starting with `before`.
+    let field_days = |before: &str| {
+        sql::<BigInt>(&format!(
+            "{before}(SELECT COUNT(DISTINCT field_visits.visited_on) FROM visits field_visits \
+             WHERE field_visits.author_id = users.id AND field_visits.visited_at >= "
+        ))
+        .bind::<Timestamp, _>(span.start)
+        .sql(" AND field_visits.visited_at < ")
+        .bind::<Timestamp, _>(span.end)
+        .sql(")")
+    };
     // `weekly_field_days` is a 4-byte INTEGER on PostgreSQL: cast, so both engines read a BIGINT.
-    let planned = || sql::<BigInt>("CAST(COALESCE(plans.weekly_field_days, 1) AS BIGINT)");
-    let met = sql::<BigInt>(
-        "CAST(SUM(CASE WHEN (SELECT COUNT(DISTINCT field_visits.visited_on) \
-         FROM visits field_visits WHERE field_visits.author_id = users.id \
-         AND field_visits.visited_at >= ",
-    )
-    .bind::<Timestamp, _>(span.start)
-    .sql(" AND field_visits.visited_at < ")
-    .bind::<Timestamp, _>(span.end)
-    .sql(") >= COALESCE(plans.weekly_field_days, 1) THEN 1 ELSE 0 END) AS BIGINT)");
+    const PLANNED: &str = "CAST(COALESCE(plans.weekly_field_days, 1) AS BIGINT)";
+    let planned = || sql::<BigInt>(PLANNED);
+    let met = field_days("CAST(SUM(CASE WHEN ")
+        .sql(&format!(" >= {PLANNED} THEN 1 ELSE 0 END) AS BIGINT)"));
     // Grouped before boxing: diesel boxes a grouped query, not the other way round.
-    let grouped = users::table
-        .left_join(
-            plans::table.on(plans::user_id
-                .eq(users::id)
-                .and(plans::fiscal_year.eq(fiscal_year))),
-        )
+    let grouped = users_with_plan_for!(fiscal_year)
         .filter(users::active.eq(true))
         .filter(users::role.eq_any(FIELD_ROLES))
         .group_by(users::area_code)
         .select((users::area_code, count_star(), met))
         .into_boxed();
     let by_area: Vec<(String, i64, i64)> = scoped!(grouped, users, scope).load(conn)?;
-    let below: Vec<(String, String, String, i64, i64)> = registered_with_plans!()
-        .filter(field_days!().lt(planned()))
+    let below = users_with_plan_for!(fiscal_year)
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(FIELD_ROLES))
+        .into_boxed();
+    let below: Vec<(String, String, String, i64, i64)> = scoped!(below, users, scope)
+        .filter(field_days("").lt(planned()))
         .order((
             users::area_code.asc(),
             users::display_name.asc(),
@@ -275,7 +253,7 @@ pub fn compliance(
             users::id,
             users::display_name,
             users::area_code,
-            field_days!(),
+            field_days(""),
             planned(),
         ))
         .load(conn)?;

@@ -27,7 +27,7 @@ use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::grievances::sla::is_overdue;
 use crate::placement::Flag;
-use crate::scoped;
+use crate::{scoped, users_with_plan_for};
 
 /// Rows read per database round trip.
 pub const CHUNK_ROWS: i64 = 2_000;
@@ -55,7 +55,7 @@ const PLACE_COLUMNS: [ColumnSpec; 6] = [
     ("area_name", "Area", "พื้นที่ (ตำบล)"),
 ];
 
-const VISIT_COLUMNS: [ColumnSpec; 23] = [
+const VISIT_HEAD: &[ColumnSpec] = &[
     ("id", "Visit ID", "รหัสการลงพื้นที่"),
     (
         "visited_at",
@@ -65,12 +65,9 @@ const VISIT_COLUMNS: [ColumnSpec; 23] = [
     ("visited_on_be", "Date (BE)", "วันที่ (พ.ศ.)"),
     ("author_id", "Filed by (ID)", "รหัสผู้บันทึก"),
     ("author_name", "Filed by", "ผู้บันทึก"),
-    PLACE_COLUMNS[0],
-    PLACE_COLUMNS[1],
-    PLACE_COLUMNS[2],
-    PLACE_COLUMNS[3],
-    PLACE_COLUMNS[4],
-    PLACE_COLUMNS[5],
+];
+
+const VISIT_TAIL: &[ColumnSpec] = &[
     ("lat", "Latitude", "ละติจูด"),
     ("lon", "Longitude", "ลองจิจูด"),
     ("accuracy_m", "Accuracy (m)", "ความแม่นยำ (เมตร)"),
@@ -85,7 +82,7 @@ const VISIT_COLUMNS: [ColumnSpec; 23] = [
     ("flags", "Flags", "ข้อสังเกต"),
 ];
 
-const GRIEVANCE_COLUMNS: [ColumnSpec; 26] = [
+const GRIEVANCE_HEAD: &[ColumnSpec] = &[
     ("id", "Grievance ID", "รหัสเรื่อง"),
     (
         "created_at",
@@ -98,12 +95,9 @@ const GRIEVANCE_COLUMNS: [ColumnSpec; 26] = [
         "Reported at (Bangkok time)",
         "วันเวลาที่รับแจ้ง (เวลาไทย)",
     ),
-    PLACE_COLUMNS[0],
-    PLACE_COLUMNS[1],
-    PLACE_COLUMNS[2],
-    PLACE_COLUMNS[3],
-    PLACE_COLUMNS[4],
-    PLACE_COLUMNS[5],
+];
+
+const GRIEVANCE_TAIL: &[ColumnSpec] = &[
     ("lat", "Latitude", "ละติจูด"),
     ("lon", "Longitude", "ลองจิจูด"),
     ("category", "Category", "ประเภท"),
@@ -126,17 +120,14 @@ const GRIEVANCE_COLUMNS: [ColumnSpec; 26] = [
     ("age_days", "Age (days)", "อายุเรื่อง (วัน)"),
 ];
 
-const FIELD_WORKER_COLUMNS: [ColumnSpec; 16] = [
+const FIELD_WORKER_HEAD: &[ColumnSpec] = &[
     ("user_id", "User ID", "รหัสผู้ใช้"),
     ("username", "Username", "ชื่อผู้ใช้"),
     ("display_name", "Name", "ชื่อ"),
     ("role", "Role", "บทบาท"),
-    PLACE_COLUMNS[0],
-    PLACE_COLUMNS[1],
-    PLACE_COLUMNS[2],
-    PLACE_COLUMNS[3],
-    PLACE_COLUMNS[4],
-    PLACE_COLUMNS[5],
+];
+
+const FIELD_WORKER_TAIL: &[ColumnSpec] = &[
     ("visits", "Visits", "จำนวนครั้งที่ลงพื้นที่"),
     ("field_days", "Field days", "จำนวนวันลงพื้นที่"),
     ("planned_days", "Planned days a week", "วันลงพื้นที่ตามแผน/สัปดาห์"),
@@ -154,11 +145,24 @@ const SUMMARY_COLUMNS: [ColumnSpec; 3] = [
 impl Dataset {
     /// The dataset's sheet, its name and headers in `language`.
     pub fn sheet(self, language: Language) -> Sheet {
-        let (en, th, specs): (_, _, &[ColumnSpec]) = match self {
-            Dataset::Visits => ("Visits", "การลงพื้นที่", &VISIT_COLUMNS),
-            Dataset::Grievances => ("Grievances", "เรื่องร้องทุกข์", &GRIEVANCE_COLUMNS),
-            Dataset::FieldWorkers => ("Field workers", "ผู้ปฏิบัติงาน", &FIELD_WORKER_COLUMNS),
-            Dataset::Summary => ("Summary", "สรุป", &SUMMARY_COLUMNS),
+        // Each record's own columns, its place (`PLACE_COLUMNS`) in the middle.
+        let (en, th, parts): (_, _, [&[ColumnSpec]; 3]) = match self {
+            Dataset::Visits => (
+                "Visits",
+                "การลงพื้นที่",
+                [VISIT_HEAD, &PLACE_COLUMNS, VISIT_TAIL],
+            ),
+            Dataset::Grievances => (
+                "Grievances",
+                "เรื่องร้องทุกข์",
+                [GRIEVANCE_HEAD, &PLACE_COLUMNS, GRIEVANCE_TAIL],
+            ),
+            Dataset::FieldWorkers => (
+                "Field workers",
+                "ผู้ปฏิบัติงาน",
+                [FIELD_WORKER_HEAD, &PLACE_COLUMNS, FIELD_WORKER_TAIL],
+            ),
+            Dataset::Summary => ("Summary", "สรุป", [&SUMMARY_COLUMNS, &[], &[]]),
         };
         let pick = |en: &'static str, th: &'static str| match language {
             Language::English => en,
@@ -166,8 +170,9 @@ impl Dataset {
         };
         Sheet::new(
             pick(en, th),
-            specs
+            parts
                 .iter()
+                .flat_map(|part| part.iter())
                 .map(|&(key, en, th)| Column::labelled(key, pick(en, th)))
                 .collect(),
         )
@@ -676,12 +681,7 @@ fn field_workers_after(
     after: Option<FieldWorkerKey>,
     geography: &Geography,
 ) -> QueryResult<(Vec<Vec<Cell>>, Option<FieldWorkerKey>)> {
-    let mut query = users::table
-        .left_join(
-            plans::table.on(plans::user_id
-                .eq(users::id)
-                .and(plans::fiscal_year.eq(export.fiscal_year))),
-        )
+    let mut query = users_with_plan_for!(export.fiscal_year)
         .filter(users::active.eq(true))
         .filter(users::role.eq_any(FIELD_ROLES))
         .into_boxed();

@@ -185,12 +185,18 @@ pub async fn export(
     )?;
     let format = format.unwrap_or(ExportFormat::Csv);
     let dataset = dataset.unwrap_or(Dataset::Visits);
-    if format == ExportFormat::Geojson && dataset == Dataset::FieldWorkers {
+    // A GeoJSON export is a point layer: only records with a place are one.
+    if format == ExportFormat::Geojson
+        && matches!(dataset, Dataset::FieldWorkers | Dataset::Summary)
+    {
         return Err(ApiError::field(
             "dataset",
             FieldCode::NotAllowedValue,
-            "field_workers has no locations: export it as csv or xlsx",
-            "ข้อมูลผู้ปฏิบัติงานไม่มีพิกัด กรุณาส่งออกเป็น csv หรือ xlsx",
+            format!(
+                "{} has no locations: export it as csv or xlsx",
+                dataset.as_str()
+            ),
+            "ข้อมูลชุดนี้ไม่มีพิกัด กรุณาส่งออกเป็น csv หรือ xlsx",
         ));
     }
     let scope = ExportScope {

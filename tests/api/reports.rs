@@ -658,6 +658,30 @@ async fn exports_parse_back_to_the_data() {
             .contains("csv, xlsx, geojson"),
         "{body}"
     );
+    // A GeoJSON export is a point layer: the summary and the field workers are not one;
+    // and an export speaks Thai or English only.
+    for query in [
+        "format=geojson&dataset=summary",
+        "format=geojson&dataset=field_workers",
+        "lang=fr",
+    ] {
+        let response = app
+            .as_user(
+                &fx.supervisor,
+                Method::GET,
+                &format!("/api/v1/reports/weekly/export?{query}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        let body = assert_problem(response, 422, "validation_failed").await;
+        let field = if query.starts_with("lang") {
+            "lang"
+        } else {
+            "dataset"
+        };
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
 }
 
 #[tokio::test]
