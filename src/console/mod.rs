@@ -6,6 +6,7 @@
 
 mod assets;
 mod case;
+mod dashboard;
 mod export;
 mod login;
 mod oversight;
@@ -78,6 +79,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/{kind}/{id}/photos/{photo_id}", web::get().to(case::photo))
                 .route("/map", web::get().to(queue::map))
                 .route("/areas/{code}/boundary", web::get().to(queue::boundary))
+                .route("/dashboard", web::get().to(dashboard::page))
+                .route("/reports/weekly", web::get().to(dashboard::report))
                 .route("/deadlines", web::get().to(oversight::deadlines))
                 .route("/workload", web::get().to(oversight::workload))
                 .route("/visits", web::get().to(review::page))

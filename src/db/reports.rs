@@ -430,3 +430,57 @@ pub fn new_grievance_points(
         .select((grievances::lat, grievances::lon, grievances::category))
         .load(conn)
 }
+
+/// Visits filed in each of `spans` (consecutive weeks, oldest first), for a trend: one
+/// count a span on the time index.
+pub fn visits_per_span(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    spans: &[Span],
+) -> QueryResult<Vec<i64>> {
+    spans
+        .iter()
+        .map(|span| {
+            let query = visits::table
+                .filter(visits::visited_at.ge(span.start))
+                .filter(visits::visited_at.lt(span.end))
+                .into_boxed();
+            scoped!(query, visits, scope).count().get_result(conn)
+        })
+        .collect()
+}
+
+/// Grievances filed in each of `spans`, as [`visits_per_span`].
+pub fn grievances_per_span(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    spans: &[Span],
+) -> QueryResult<Vec<i64>> {
+    spans
+        .iter()
+        .map(|span| {
+            let query = grievances::table
+                .filter(grievances::created_at.ge(span.start))
+                .filter(grievances::created_at.lt(span.end))
+                .into_boxed();
+            scoped!(query, grievances, scope).count().get_result(conn)
+        })
+        .collect()
+}
+
+/// When each of these people last filed a visit (those who never did are absent): one
+/// seek a person into `visits_by_author`.
+pub fn last_visit_of(
+    conn: &mut DbConnection,
+    author_ids: &[String],
+) -> QueryResult<BTreeMap<String, NaiveDateTime>> {
+    let found: Vec<(String, Option<NaiveDateTime>)> = visits::table
+        .filter(visits::author_id.eq_any(author_ids))
+        .group_by(visits::author_id)
+        .select((visits::author_id, diesel::dsl::max(visits::visited_at)))
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(id, at)| at.map(|at| (id, at)))
+        .collect())
+}

@@ -636,3 +636,160 @@ async fn each_tabs_count_is_what_the_api_counts_for_the_same_filter() {
         }
     }
 }
+
+/// The figures of a dashboard card, in page order, as (label, value).
+fn figures(page: &str) -> Vec<(String, String)> {
+    page.split("<a class=\"card")
+        .skip(1)
+        .map(|card| {
+            let value = card
+                .split("<span class=\"big\">")
+                .nth(1)
+                .and_then(|rest| rest.split("</span>").next())
+                .unwrap_or_default()
+                .to_owned();
+            let label = card
+                .split("</span>")
+                .nth(1)
+                .and_then(|rest| rest.split("</a>").next())
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            (label, value)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_officials_dashboard_shows_the_apis_weekly_figures_within_its_area() {
+    let app = spawn_app().await;
+    let official = app.user("off.cm", Role::Official, "50").await;
+    let volunteer = app.user("vol.cm", Role::Volunteer, "500101").await;
+    for _ in 0..3 {
+        let id = uuid::Uuid::new_v4().to_string();
+        crate::visits::file_ok(&app, &volunteer, &crate::visits::visit(&id)).await;
+    }
+    file_one(&app, &volunteer).await;
+    let (_, report) = app.get_as(&official, "/api/v1/reports/weekly").await;
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("off.cm", crate::helpers::PASSWORD).await;
+    let (status, page, _) = browser.get("/console/dashboard").await;
+    assert_eq!(status, 200, "{page}");
+    let shown = figures(&page);
+    let value = |label: &str| {
+        shown
+            .iter()
+            .find(|(l, _)| l == label)
+            .unwrap_or_else(|| panic!("no {label} in {shown:?}"))
+            .1
+            .clone()
+    };
+    assert_eq!(
+        value("การลงพื้นที่ (ครั้ง)"),
+        report["visits"]["total"].to_string()
+    );
+    assert_eq!(
+        value("ครัวเรือนที่เยี่ยม"),
+        report["visits"]["households_visited"].to_string()
+    );
+    assert_eq!(
+        value("เรื่องร้องทุกข์ใหม่"),
+        report["grievances"]["new"].to_string()
+    );
+    assert_eq!(
+        value("ผู้ปฏิบัติงานที่ลงพื้นที่"),
+        format!(
+            "{} / {}",
+            report["field_workers"]["active"], report["field_workers"]["registered"]
+        )
+    );
+    assert!(page.contains(report["label_th"].as_str().unwrap()));
+    assert!(page.contains("data-area=\"5001\""), "the district's row");
+
+    // Drilled down; another province refused; a figure's visits listed without review.
+    let (status, district, _) = browser.get("/console/dashboard?area=5001").await;
+    assert_eq!(status, 200);
+    assert!(district.contains("data-area=\"500101\""));
+    let (status, _, _) = browser.get("/console/dashboard?area=57").await;
+    assert_eq!(status, 403);
+    let (status, _, _) = browser.get("/console/dashboard?week=2569-W49").await;
+    assert_eq!(status, 422, "a Buddhist-Era week is named, not guessed");
+    let week = report["week"].as_str().unwrap();
+    let (status, visits, _) = browser
+        .get(&format!(
+            "/console/visits?area=50&week={week}&target_group=elderly"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(visits.matches("<article class=\"visit\"").count(), 3);
+    assert!(
+        !visits.contains("class=\"review\""),
+        "officials do not review"
+    );
+    let (status, _, _) = browser.get("/console/visits").await;
+    assert_eq!(status, 403, "the review queue stays the supervisors'");
+
+    // The printed report: the same figures and the overdue list.
+    let (status, printed, _) = browser.get("/console/reports/weekly").await;
+    assert_eq!(status, 200);
+    assert!(printed.contains("รายงานผลการลงพื้นที่ประจำสัปดาห์"));
+    assert!(printed.contains("data-print"));
+}
+
+#[tokio::test]
+async fn an_account_whose_password_was_reset_must_choose_its_own_in_the_console() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let supervisor = app.user("sup.cm", Role::Supervisor, "50").await;
+    let response = app
+        .send_as(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/users/{}/password", supervisor.id),
+            &json!({"new_password": "given by the admin"}),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+
+    let mut browser = Browser::new(&app);
+    let (status, _) = browser.sign_in("sup.cm", "given by the admin").await;
+    assert_eq!(status, 303);
+    let (status, _, headers) = browser.get("/console/grievances").await;
+    assert_eq!(status, 303);
+    assert_eq!(headers[LOCATION], "/console/password");
+    let (status, form, _) = browser.get("/console/password").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("รหัสผ่านของท่านถูกตั้งโดยผู้อื่น"));
+    let csrf = hidden(&form, "csrf");
+    let (status, page, _) = browser
+        .post(
+            "/console/password",
+            &[
+                ("current_password", "given by the admin"),
+                ("new_password", "my own passphrase"),
+                ("repeat_password", "not the same one"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("ไม่ตรงกัน"));
+    let (status, _, headers) = browser
+        .post(
+            "/console/password",
+            &[
+                ("current_password", "given by the admin"),
+                ("new_password", "my own passphrase"),
+                ("repeat_password", "my own passphrase"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(headers[LOCATION], "/console/login?changed=1");
+    let (status, _) = browser.sign_in("sup.cm", "my own passphrase").await;
+    assert_eq!(status, 303);
+    let (status, _, _) = browser.get("/console/grievances").await;
+    assert_eq!(status, 200);
+}

@@ -13,6 +13,7 @@ failure. Usage:
 import argparse
 import os
 import re
+import subprocess
 import sys
 import time
 import traceback
@@ -472,9 +473,125 @@ def test_pages(run):
     check(not problems, "; ".join(problems))
 
 
+def official(run):
+    context = run.context()
+    page = run.page(context)
+    run.sign_in(page, OFFICIAL)
+    return context, page
+
+
+def test_dashboard(run):
+    """An official reads its area's week, drills down to a sub-area and back in time,
+    and follows a figure to its records."""
+    context, page = official(run)
+    run.goto(page, "/console/dashboard")
+    heading = page.locator("h1").first.inner_text().strip()
+    check(heading.startswith("ภาพรวมประจำสัปดาห์"), "dashboard heading %r" % heading)
+    cards = page.locator(".cards.figures a.card")
+    check(cards.count() == 10, "%d figure cards" % cards.count())
+    trend = page.locator("section[aria-labelledby=trend-h] figure.bars").first.locator("li")
+    check(trend.count() == 13, "the trend has %d weeks, not 13" % trend.count())
+    visits = int(cards.first.locator(".big").inner_text().strip())
+    this_week = trend.last.locator(".n").inner_text().strip()
+    check(str(visits) == this_week, "the trend's last week (%s) is not the week's %d visits"
+          % (this_week, visits))
+    rows = page.locator("table.sub-areas tbody tr")
+    check(rows.count() >= 1, "no sub-area rows")
+    problems = run.audit(page, "dashboard")
+
+    # One level down: the sub-area's own dashboard, its crumb trail one longer.
+    crumbs_before = page.locator("nav.crumbs li").count()
+    target = rows.first.get_attribute("data-area")
+    rows.first.locator("a").click()
+    wait_url(page, "area=" + target)
+    page.wait_for_load_state("networkidle")
+    check(page.locator("nav.crumbs li").count() >= crumbs_before,
+          "drilling down lost the crumb trail")
+    # A week back.
+    week = query(page).get("week", [""])[0]
+    page.locator("a[rel=prev]").click()
+    page.wait_for_function("w => !location.href.includes(w)", arg="week=" + week)
+    page.wait_for_load_state("networkidle")
+    check(page.locator(".cards.figures a.card").count() == 10, "the earlier week has no figures")
+
+    # A figure leads to its records: the week's visits of that area.
+    run.goto(page, "/console/dashboard")
+    page.locator(".cards.figures a.card").first.click()
+    wait_url(page, "/console/visits")
+    page.wait_for_load_state("networkidle")
+    listed = page.locator("article.visit").count()
+    check(listed == min(visits, 100), "the visits figure says %d, its page lists %d"
+          % (visits, listed))
+    check(page.locator("form.review").count() == 0, "an official was offered a review form")
+    problems += run.audit(page, "dashboard-visits")
+
+    # Another province is refused, not narrowed.
+    answer = run.goto(page, "/console/dashboard?area=57")
+    check(answer.status == 403, "another province answered %d" % answer.status)
+    check(not problems, "; ".join(problems))
+
+
+def test_printed_report(run):
+    """The weekly report prints on a few A4 pages with Thai text: the PDF the browser
+    makes from the same page is turned into a PNG and must not be blank."""
+    context, page = official(run)
+    run.goto(page, "/console/dashboard")
+    with page.expect_navigation():
+        page.locator(".week-nav a.button").click()
+    page.wait_for_load_state("networkidle")
+    heading = page.locator("h1").first.inner_text().strip()
+    check(heading == "รายงานผลการลงพื้นที่ประจำสัปดาห์", "report heading %r" % heading)
+    check(page.locator("table.figures tr").count() == 10, "the report lacks its figures")
+    problems = run.audit(page, "report")
+    page.emulate_media(media="print")
+    check(not page.locator("button[data-print]").is_visible(),
+          "the print button is printed")
+    pdf = run.out / ("%s-report.pdf" % run.engine)
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    pages = int(re.search(rb"/Count (\d+)", pdf.read_bytes()).group(1))
+    check(1 <= pages <= 3, "the report prints on %d pages, not 1 to 3" % pages)
+    stem = run.out / ("%s-report-page" % run.engine)
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(pdf), str(stem)],
+                   check=True)
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-gray", str(pdf), str(stem)],
+                   check=True)
+    pgm = next(run.out.glob("%s-report-page*.pgm" % run.engine))
+    width, height, pixels = read_pgm(pgm)
+    ink = sum(1 for value in pixels if value < 128)
+    check(ink > width * height // 200, "page 1 is nearly blank (%d dark pixels)" % ink)
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, check=True).stdout.decode("utf-8")
+    check("รายงาน" in text and "2569" in text,
+          "the PDF's text lacks the Thai title or the year: %r" % text[:200])
+    pgm.unlink()
+    print("    report: %d page(s), %d dark pixels on page 1" % (pages, ink))
+    check(not problems, "; ".join(problems))
+
+
+def read_pgm(path):
+    """Width, height and pixel values of a binary (P5) PGM file."""
+    data = path.read_bytes()
+    fields = []
+    position = 0
+    while len(fields) < 4:
+        while data[position:position + 1].isspace():
+            position += 1
+        if data[position:position + 1] == b"#":
+            position = data.index(b"\n", position) + 1
+            continue
+        end = position
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[position:end])
+        position = end
+    check(fields[0] == b"P5", "not a binary PGM: %r" % fields[0])
+    width, height = int(fields[1]), int(fields[2])
+    return width, height, data[position + 1:position + 1 + width * height]
+
+
 TESTS = [test_sign_in, test_volunteer_refused, test_queue_tabs_and_filters,
          test_case_lifecycle, test_concurrent_edit, test_bulk_assign, test_csrf,
-         test_language, test_pages]
+         test_language, test_pages, test_dashboard, test_printed_report]
 
 
 def main():

@@ -104,7 +104,16 @@
     });
   }
 
+  // The printed report's button: the browser prints it, or saves it as a PDF.
+  function wirePrint(root) {
+    root.querySelectorAll("[data-print]:not([data-wired])").forEach(function (button) {
+      button.setAttribute("data-wired", "");
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   function wire(root) {
+    wirePrint(root);
     wireSelectAll(root);
     wireCaseMap(root);
     wireQueueMap(root);
