@@ -11,6 +11,7 @@ mod export;
 mod login;
 mod oversight;
 mod pages;
+mod plans;
 mod queue;
 mod review;
 pub mod session;
@@ -81,6 +82,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/areas/{code}/boundary", web::get().to(queue::boundary))
                 .route("/dashboard", web::get().to(dashboard::page))
                 .route("/reports/weekly", web::get().to(dashboard::report))
+                .route("/plans", web::get().to(plans::page))
+                .route("/plans/{fy}/users/{id}", web::post().to(plans::set))
                 .route("/deadlines", web::get().to(oversight::deadlines))
                 .route("/workload", web::get().to(oversight::workload))
                 .route("/visits", web::get().to(review::page))

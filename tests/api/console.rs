@@ -793,3 +793,58 @@ async fn an_account_whose_password_was_reset_must_choose_its_own_in_the_console(
     let (status, _, _) = browser.get("/console/grievances").await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_supervisor_sets_a_volunteers_plan_in_the_console_and_the_area_rolls_it_up() {
+    let app = spawn_app().await;
+    app.user("sup.cm", Role::Supervisor, "50").await;
+    app.user("off.cm", Role::Official, "50").await;
+    let volunteer = app.user("vol.cm", Role::Volunteer, "500101").await;
+    let year = fieldweek::domain::FiscalYear::containing_instant(chrono::Utc::now()).unwrap();
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup.cm", crate::helpers::PASSWORD).await;
+    let (status, page, _) = browser.get("/console/plans").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&format!("data-user=\"{}\"", volunteer.id)));
+    let csrf = hidden(&page, "csrf");
+    let path = format!("/console/plans/{}/users/{}", year.be(), volunteer.id);
+    let plan = |days: &'static str| {
+        vec![
+            ("weekly_field_days", days),
+            ("visits_target", "120"),
+            ("households_target", "300"),
+            ("grievances_resolved_target", "10"),
+            ("area", "50"),
+        ]
+    };
+    let mut refused = plan("9");
+    refused.push(("csrf", &csrf));
+    let (status, page, _) = browser.post(&path, &refused).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("weekly_field_days"),
+        "the broken field is named"
+    );
+    let mut good = plan("3");
+    good.push(("csrf", &csrf));
+    let (status, page, _) = browser.post(&path, &good).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("บันทึกแผนแล้ว"));
+    let (_, progress) = app
+        .get_as(&volunteer, &format!("/api/v1/plans/{}/progress", year.be()))
+        .await;
+    assert_eq!(progress["plan"]["targets"]["visits_target"], 120);
+    assert_eq!(app.audit_entries("plan.set").len(), 1);
+
+    // An official reads the same page without the forms; the volunteer has no console.
+    let mut official = Browser::new(&app);
+    official.sign_in("off.cm", crate::helpers::PASSWORD).await;
+    let (status, page, _) = official.get("/console/plans").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("120"),
+        "the set target shows in the area's totals"
+    );
+    assert!(!page.contains("class=\"plan-form\""));
+}
