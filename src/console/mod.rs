@@ -15,6 +15,7 @@ mod plans;
 mod queue;
 mod review;
 pub mod session;
+mod users;
 mod words;
 
 use actix_web::body::MessageBody;
@@ -83,6 +84,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/dashboard", web::get().to(dashboard::page))
                 .route("/reports/weekly", web::get().to(dashboard::report))
                 .route("/plans", web::get().to(plans::page))
+                .route("/users", web::get().to(users::page))
+                .route("/users/{id}", web::post().to(users::act))
                 .route("/plans/{fy}/users/{id}", web::post().to(plans::set))
                 .route("/deadlines", web::get().to(oversight::deadlines))
                 .route("/workload", web::get().to(oversight::workload))

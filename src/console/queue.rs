@@ -303,6 +303,7 @@ pub fn carriers(
         scope: user.scope.clone(),
         roles: vec![Role::Official, Role::Supervisor],
         active: Some(true),
+        name: None,
     };
     Ok(accounts::list(conn, &filter, None, 1_000)?)
 }

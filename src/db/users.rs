@@ -135,6 +135,20 @@ pub struct UserFilter {
     /// Any of these roles; all when empty.
     pub roles: Vec<Role>,
     pub active: Option<bool>,
+    /// Part of the display name or the username (any letter case).
+    pub name: Option<String>,
+}
+
+/// A `LIKE` pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally.
+fn containing(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
 }
 
 /// A page of users ordered by username; `after` is the last username key of the page before.
@@ -151,6 +165,15 @@ pub fn list(
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));
+    }
+    if let Some(name) = &filter.name {
+        let pattern = containing(&name.to_lowercase());
+        query = query.filter(
+            users::username_key
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::display_name.like(containing(name)).escape('\\')),
+        );
     }
     if let Some(after) = after {
         query = query.filter(users::username_key.gt(after.to_owned()));

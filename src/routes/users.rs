@@ -150,6 +150,9 @@ pub struct ListQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// Part of the display name or the username, in any letter case.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
 }
 
 /// Accounts in the caller's area, by username.
@@ -176,6 +179,14 @@ pub async fn list(
     let active = parse_bool(&mut errors, "active", query.active.as_deref());
     let area = parse_area(&mut errors, query.area.as_deref());
     let limit = parse_whole(&mut errors, "limit", query.limit.as_deref());
+    if query.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        errors.push(FieldError::new(
+            "q",
+            FieldCode::OutOfRange,
+            "must be at most 100 characters",
+            "ต้องไม่เกิน 100 ตัวอักษร",
+        ));
+    }
     let page = match PageRequest::parse(limit, query.cursor.as_deref(), 1) {
         Ok(page) => Some(page),
         Err(ApiError::Validation(more)) => {
@@ -195,6 +206,10 @@ pub async fn list(
         scope,
         roles,
         active,
+        name: query
+            .q
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| q.trim().to_owned()),
     };
     let after = page.after.as_ref().map(|key| key[0].clone());
     let limit = page.fetch_limit();
@@ -237,7 +252,7 @@ async fn find_visible(user: &AuthUser, db: &Db, id: String) -> Result<UserRow, A
         .await
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserInput {
     pub display_name: Option<String>,
@@ -280,9 +295,23 @@ pub async fn update(
     id: web::Path<String>,
     input: ValidJson<UpdateUserInput>,
 ) -> Result<web::Json<UserView>, ApiError> {
+    let updated =
+        change_account(&db, &geography, user, id.into_inner(), input.into_inner()?).await?;
+    Ok(web::Json(updated.into()))
+}
+
+/// Applies `input` to the account `id` on behalf of `user`, under the account rules
+/// (`policy::may_change_account`): the API's `PATCH /users/{id}` and the console's
+/// user screen. A new role or area, or deactivation, ends its sessions. Audited.
+pub async fn change_account(
+    db: &Db,
+    geography: &Geography,
+    user: AuthUser,
+    id: String,
+    input: UpdateUserInput,
+) -> Result<UserRow, ApiError> {
     policy::require(&user, Permission::ManageAccounts)?;
-    let input = input.into_inner()?;
-    let target = find_in_area(&user, &db, id.into_inner()).await?;
+    let target = find_in_area(&user, db, id).await?;
     let touches_privileges =
         input.role.is_some() || input.area_code.is_some() || input.active.is_some();
     let change = if touches_privileges {
@@ -291,7 +320,7 @@ pub async fn update(
         AccountChange::Profile
     };
     ensure_may_change(&user, &target, change)?;
-    let changes = parse_changes(&user, input, &geography)?;
+    let changes = parse_changes(&user, input, geography)?;
 
     let ends_sessions =
         changes.role.is_some() || changes.area_code.is_some() || changes.active == Some(false);
@@ -337,7 +366,7 @@ pub async fn update(
             users::find(conn, &target.id)?.ok_or(ApiError::NotFound)
         })
         .await?;
-    Ok(web::Json(updated.into()))
+    Ok(updated)
 }
 
 fn parse_changes(
@@ -420,10 +449,25 @@ pub async fn reset_password(
     id: web::Path<String>,
     input: ValidJson<PasswordResetInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let new_password = input.into_inner()?.new_password;
+    reset_password_of(&db, &hasher, user, id.into_inner(), &new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets the password of the account `id` on behalf of `user` who manages it: the API's
+/// reset and the console's. Its sessions end, and it must choose its own password at
+/// its next sign-in. Audited.
+pub async fn reset_password_of(
+    db: &Db,
+    hasher: &PasswordHasher,
+    user: AuthUser,
+    id: String,
+    new_password: &str,
+) -> Result<(), ApiError> {
     policy::require(&user, Permission::ManageAccounts)?;
-    let target = find_in_area(&user, &db, id.into_inner()).await?;
+    let target = find_in_area(&user, db, id).await?;
     ensure_may_change(&user, &target, AccountChange::Password)?;
-    let password = NewPassword::parse(&input.into_inner()?.new_password, &target.username)
+    let password = NewPassword::parse(new_password, &target.username)
         .map_err(|error| ApiError::parse_field("new_password", error))?;
     let hash = hasher.hash(password).await?;
     db.write(move |conn| {
@@ -444,7 +488,7 @@ pub async fn reset_password(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 /// An account in the caller's area; 404 outside it, never revealing that it exists.

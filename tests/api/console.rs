@@ -848,3 +848,97 @@ async fn a_supervisor_sets_a_volunteers_plan_in_the_console_and_the_area_rolls_i
     );
     assert!(!page.contains("class=\"plan-form\""));
 }
+
+#[tokio::test]
+async fn a_supervisor_finds_deactivates_moves_and_resets_accounts_of_its_area() {
+    let app = spawn_app().await;
+    app.user("sup.cm", Role::Supervisor, "50").await;
+    app.user("off.cm", Role::Official, "50").await;
+    let volunteer = app
+        .user_named("vol.somsri", "สมศรี ใจงาม", Role::Volunteer, "500101")
+        .await;
+    app.user_named("vol.other", "บุญมา ทองดี", Role::Volunteer, "5002")
+        .await;
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("sup.cm", crate::helpers::PASSWORD).await;
+    let (status, page, _) = browser
+        .get("/console/users?q=%E0%B8%AA%E0%B8%A1%E0%B8%A8%E0%B8%A3%E0%B8%B5")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page.matches("<tr data-user=").count(),
+        1,
+        "found by a part of the name"
+    );
+    assert!(page.contains(&volunteer.id));
+    let (_, page, _) = browser.get("/console/users?q=SOMSRI").await;
+    assert_eq!(
+        page.matches("<tr data-user=").count(),
+        1,
+        "and by the username, any case"
+    );
+    let csrf = hidden(&page, "csrf");
+    let path = format!("/console/users/{}", volunteer.id);
+
+    let (status, page, _) = browser
+        .post(
+            &path,
+            &[("action", "move"), ("area_code", "5002"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("ย้ายพื้นที่แล้ว"));
+    let (status, page, _) = browser
+        .post(
+            &path,
+            &[("action", "move"), ("area_code", "57"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        status, 422,
+        "not out of one's own area (the API names area_code)"
+    );
+    assert!(page.contains("57"));
+    let (status, page, _) = browser
+        .post(&path, &[("action", "reset"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 200);
+    let marker = "(แสดงครั้งเดียว แจ้งเจ้าของบัญชี ต้องเปลี่ยนเมื่อเข้าสู่ระบบ): ";
+    let start = page.find(marker).expect("the one-time password is shown") + marker.len();
+    let temporary: String = page[start..].chars().take(19).collect();
+    let login: Value = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "vol.somsri", "password": temporary}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(login["password_change_required"], true, "{login}");
+    assert_eq!(login["user"]["area_code"], "5002");
+    let (status, _, _) = browser
+        .post(&path, &[("action", "deactivate"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 200);
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "vol.somsri", "password": temporary}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "deactivated");
+    let (_, page, _) = browser.get("/console/users?active=false").await;
+    assert_eq!(page.matches("<tr data-user=").count(), 1);
+    assert_eq!(app.audit_entries("user.updated").len(), 2);
+    assert_eq!(app.audit_entries("user.password_reset").len(), 1);
+
+    // Officials read no accounts screen.
+    let mut official = Browser::new(&app);
+    official.sign_in("off.cm", crate::helpers::PASSWORD).await;
+    let (status, _, _) = official.get("/console/users").await;
+    assert_eq!(status, 403);
+}

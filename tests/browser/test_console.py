@@ -456,6 +456,9 @@ def test_pages(run):
         ("workload", "/console/workload", "h1"),
         ("map", "/console/map?view=open", "#map-count[data-count]"),
         ("visits", "/console/visits", "h1"),
+        ("plans", "/console/plans", "table.plans-people"),
+        ("users", "/console/users", "table.users"),
+        ("dashboard-province", "/console/dashboard", "table.sub-areas"),
     ]:
         p = run.page(context)
         answer = run.goto(p, path)
