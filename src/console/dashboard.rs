@@ -66,6 +66,7 @@ pub struct SubArea {
     pub registered: i64,
     pub compliant: i64,
     pub rate: String,
+    pub rate_value: f64,
     /// Below half of its people met their plan.
     pub low: bool,
 }
@@ -113,6 +114,9 @@ pub struct DashboardPage {
     pub absent_total: i64,
     pub below_plan_total: i64,
     pub hotspots: Vec<String>,
+    /// The sub-areas and hotspots for the map, as JSON (`console.js` draws them over the
+    /// areas' real boundaries).
+    pub map_data: String,
 }
 
 /// The week and area a dashboard shows, checked against the reader's own area (a wider
@@ -410,6 +414,23 @@ async fn dashboard(
             .collect(),
     );
     let sub_areas = sub_areas(&report, &geography, week, language);
+    let map_data = serde_json::json!({
+        // The sub-areas only: staff placed at this very area would cover them all.
+        "areas": sub_areas.iter().filter(|a| a.code != area.as_str()).map(|a| serde_json::json!({
+            "code": a.code,
+            "name": format!("{} {}", a.code, a.name),
+            "rate": (a.registered > 0).then_some(a.rate_value),
+            "label": format!("{} · {} {}", a.rate, a.visits, w.fig_visits),
+            "href": a.href,
+        })).collect::<Vec<_>>(),
+        "hotspots": report.hotspots.iter().map(|h| serde_json::json!({
+            "lat": h.center.lat,
+            "lon": h.center.lon,
+            "count": h.count,
+            "label": format!("{} · {} {}", words::label(h.top_category, language), h.count, w.cases),
+        })).collect::<Vec<_>>(),
+    })
+    .to_string();
     let absent = report
         .field_workers
         .without_visits
@@ -465,6 +486,7 @@ async fn dashboard(
             _ => w.by_subdistrict,
         },
         sub_areas,
+        map_data,
         absent,
         absent_total: report.field_workers.without_visits_total,
         below_plan_total: report.field_workers.below_plan_total,
@@ -614,6 +636,7 @@ fn sub_areas(
                 visits,
                 registered,
                 compliant,
+                rate_value: rate,
                 rate: if registered == 0 {
                     "–".into()
                 } else {

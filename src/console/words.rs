@@ -101,6 +101,9 @@ pub struct Words {
     pub moved: &'static str,
     pub temporary_password_is: &'static str,
     pub account_active: &'static str,
+    pub map_of_areas: &'static str,
+    pub no_field_workers: &'static str,
+    pub areas_without_boundary: &'static str,
     pub nav_queue: &'static str,
     pub nav_deadlines: &'static str,
     pub nav_workload: &'static str,
@@ -249,6 +252,9 @@ pub struct Words {
 }
 
 pub static THAI: Words = Words {
+    areas_without_boundary: "พื้นที่ที่ไม่มีขอบเขตในข้อมูล (ไม่ได้วาด)",
+    map_of_areas: "แผนที่การปฏิบัติตามแผนรายพื้นที่",
+    no_field_workers: "ไม่มีผู้ปฏิบัติงาน",
     account_active: "ใช้งานได้",
     nav_users: "ผู้ใช้งาน",
     users_title: "บัญชีผู้ใช้งานในพื้นที่",
@@ -489,6 +495,9 @@ pub static THAI: Words = Words {
 };
 
 pub static ENGLISH: Words = Words {
+    areas_without_boundary: "Areas without a boundary in the data (not drawn)",
+    map_of_areas: "Map of compliance by area",
+    no_field_workers: "No field workers",
     account_active: "Active",
     nav_users: "Accounts",
     users_title: "Accounts of the area",

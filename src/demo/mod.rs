@@ -17,6 +17,7 @@
 mod calendar;
 mod field;
 mod grievances;
+mod plans;
 mod store;
 mod visits;
 mod words;
@@ -34,7 +35,7 @@ use crate::auth::password::{self, NewPassword};
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::schema::users;
 use crate::db::{write_transaction, Db, DbConnection};
-use crate::domain::{bangkok_start_of_day, Role};
+use crate::domain::{bangkok_start_of_day, FiscalYear, Role};
 use crate::geo::Geography;
 use crate::privacy::PiiCipher;
 
@@ -261,6 +262,8 @@ fn fill(conn: &mut DbConnection, plan: Plan) -> anyhow::Result<DemoSummary> {
     let mut authors_rng = StdRng::seed_from_u64(seeds.gen());
     let visits_rng = StdRng::seed_from_u64(seeds.gen());
     let grievances_rng = StdRng::seed_from_u64(seeds.gen());
+    // Drawn after the others, so adding plans left every other stream as it was.
+    let mut plans_rng = StdRng::seed_from_u64(seeds.gen());
 
     let admin = world::admin_row(
         &mut people_rng,
@@ -279,6 +282,13 @@ fn fill(conn: &mut DbConnection, plan: Plan) -> anyhow::Result<DemoSummary> {
         Ok(store::users(conn, &rows)?)
     })
     .context("creating the demo accounts")?;
+    let year =
+        FiscalYear::containing_instant(chrono::Utc::now()).context("the current fiscal year")?;
+    store::plans(
+        conn,
+        &plans::rows(&world, year, crate::db::now(), &mut plans_rng),
+    )
+    .context("writing the demo plans")?;
     let count = |role: Role| world.people.iter().filter(|p| p.role == role).count();
     let mut summary = DemoSummary {
         provinces: world_options

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::grievances::GrievanceChunk;
-use crate::db::schema::{grievance_events, grievances, users, visits};
+use crate::db::plans::PlanRow;
+use crate::db::schema::{grievance_events, grievances, plans, users, visits};
 use crate::db::users::UserRow;
 use crate::db::visits::VisitRow;
 use crate::db::DbConnection;
@@ -46,6 +47,18 @@ macro_rules! insert_chunks {
 pub fn users(conn: &mut DbConnection, rows: &[UserRow]) -> QueryResult<()> {
     for chunk in rows.chunks(USERS_PER_STATEMENT) {
         let insert = diesel::insert_into(users::table).values(chunk);
+        match conn {
+            DbConnection::Sqlite(conn) => insert.execute(conn)?,
+            DbConnection::Postgres(conn) => insert.execute(conn)?,
+        };
+    }
+    Ok(())
+}
+
+/// Plans, a statement per few hundred (a plan per field worker).
+pub fn plans(conn: &mut DbConnection, rows: &[PlanRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(USERS_PER_STATEMENT) {
+        let insert = diesel::insert_into(plans::table).values(chunk);
         match conn {
             DbConnection::Sqlite(conn) => insert.execute(conn)?,
             DbConnection::Postgres(conn) => insert.execute(conn)?,

@@ -500,6 +500,11 @@ def test_dashboard(run):
           % (this_week, visits))
     rows = page.locator("table.sub-areas tbody tr")
     check(rows.count() >= 1, "no sub-area rows")
+    # The map draws each sub-area over its real boundary, coloured by compliance.
+    page.wait_for_selector(".dashboard-map[data-drawn]", state="attached")
+    drawn = int(page.locator(".dashboard-map").get_attribute("data-drawn"))
+    polygons = page.locator(".dashboard-map path.leaflet-interactive").count()
+    check(drawn >= 1 and polygons >= 1, "the map drew %d layers, %d paths" % (drawn, polygons))
     problems = run.audit(page, "dashboard")
 
     # One level down: the sub-area's own dashboard, its crumb trail one longer.
@@ -545,6 +550,7 @@ def test_printed_report(run):
     heading = page.locator("h1").first.inner_text().strip()
     check(heading == "รายงานผลการลงพื้นที่ประจำสัปดาห์", "report heading %r" % heading)
     check(page.locator("table.figures tr").count() == 10, "the report lacks its figures")
+    page.wait_for_selector(".dashboard-map[data-drawn]", state="attached")
     problems = run.audit(page, "report")
     page.emulate_media(media="print")
     check(not page.locator("button[data-print]").is_visible(),

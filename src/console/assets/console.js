@@ -112,8 +112,60 @@
     });
   }
 
+  // Compliance by sub-area over the areas' real boundaries (an area without one is not
+  // drawn, never guessed, and counted under the map), with the week's hotspots. The
+  // element says `data-drawn` once everything has arrived, so a printout waits for it.
+  function complianceColour(rate) {
+    if (rate === null || rate === undefined) return "#b0bec5";
+    if (rate >= 0.8) return "#2e7d32";
+    if (rate >= 0.5) return "#f9a825";
+    return "#c62828";
+  }
+
+  function wireDashboardMap(root) {
+    // A class, not an id: htmx copies the attributes of an element whose id is on both
+    // pages (Leaflet's inline style too, which the page policy refuses).
+    var element = root.querySelector(".dashboard-map");
+    if (!element) return;
+    var data = JSON.parse(element.dataset.areas || "{}");
+    baseMap(element, function (map) {
+      map.setView([13.0, 101.0], 5.5);
+      var drawn = L.featureGroup().addTo(map);
+      var missing = 0;
+      var pending = (data.areas || []).map(function (area) {
+        return fetch("/console/areas/" + encodeURIComponent(area.code) + "/boundary", { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (boundary) {
+            if (!boundary) { missing += 1; return; }
+            var layer = L.geoJSON(boundary, {
+              style: { color: "#37474f", weight: 1, fillColor: complianceColour(area.rate), fillOpacity: 0.6 }
+            });
+            layer.bindTooltip(area.name + " · " + area.label);
+            layer.on("click", function () { window.location.href = area.href; });
+            drawn.addLayer(layer);
+          })
+          .catch(function () { missing += 1; });
+      });
+      (data.hotspots || []).forEach(function (spot) {
+        L.circleMarker([spot.lat, spot.lon], {
+          radius: 6 + Math.min(12, Math.sqrt(spot.count) * 2), color: "#6a1b9a", weight: 2, fillOpacity: 0.4
+        }).bindTooltip(spot.label).addTo(drawn);
+      });
+      Promise.all(pending).then(function () {
+        if (drawn.getLayers().length) map.fitBounds(drawn.getBounds(), { maxZoom: 12 });
+        var note = document.getElementById("map-missing");
+        if (note && missing) {
+          note.hidden = false;
+          note.textContent = "· " + note.dataset.label + ": " + missing;
+        }
+        element.setAttribute("data-drawn", String(drawn.getLayers().length));
+      });
+    });
+  }
+
   function wire(root) {
     wirePrint(root);
+    wireDashboardMap(root);
     wireSelectAll(root);
     wireCaseMap(root);
     wireQueueMap(root);
