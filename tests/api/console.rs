@@ -823,8 +823,8 @@ async fn a_supervisor_sets_a_volunteers_plan_in_the_console_and_the_area_rolls_i
     let (status, page, _) = browser.post(&path, &refused).await;
     assert_eq!(status, 422);
     assert!(
-        page.contains("weekly_field_days"),
-        "the broken field is named"
+        page.contains("<li>weekly_field_days: "),
+        "the broken field is named: {page}"
     );
     let mut good = plan("3");
     good.push(("csrf", &csrf));
@@ -843,8 +843,8 @@ async fn a_supervisor_sets_a_volunteers_plan_in_the_console_and_the_area_rolls_i
     let (status, page, _) = official.get("/console/plans").await;
     assert_eq!(status, 200);
     assert!(
-        page.contains("120"),
-        "the set target shows in the area's totals"
+        page.contains("เป้าหมายการลงพื้นที่ (ครั้ง/ปี) 120"),
+        "the set target shows in the area's totals: {page}"
     );
     assert!(!page.contains("class=\"plan-form\""));
 }
@@ -899,7 +899,10 @@ async fn a_supervisor_finds_deactivates_moves_and_resets_accounts_of_its_area() 
         status, 422,
         "not out of one's own area (the API names area_code)"
     );
-    assert!(page.contains("57"));
+    assert!(
+        page.contains("area_code"),
+        "the refused field is named: {page}"
+    );
     let (status, page, _) = browser
         .post(&path, &[("action", "reset"), ("csrf", &csrf)])
         .await;
