@@ -11,12 +11,12 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use diesel::Connection;
-use rand::Rng;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{CreateUserInput, NewAccount, UserView};
-use crate::auth::{password, AuthUser};
+use crate::auth::password::{self, temporary_password};
+use crate::auth::AuthUser;
 use crate::db::users::{self, UserRow};
 use crate::db::{Db, DbConnection};
 use crate::domain::{Labelled, Language, Role};
@@ -234,21 +234,6 @@ struct Candidate {
     row: usize,
     account: NewAccount,
     temporary_password: String,
-}
-
-/// A one-time password of 16 characters from an alphabet without look-alikes (80 bits),
-/// in groups of four for reading aloud over the phone.
-pub fn temporary_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut rng = rand::thread_rng();
-    let mut out = String::with_capacity(19);
-    for i in 0..16 {
-        if i > 0 && i % 4 == 0 {
-            out.push('-');
-        }
-        out.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
-    }
-    out
 }
 
 /// Imports `rows` on behalf of `user`; answers one result per row, in order.

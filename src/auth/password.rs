@@ -8,6 +8,7 @@ use std::time::Duration;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use rand::Rng;
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
@@ -81,6 +82,21 @@ pub fn hash_blocking(password: &NewPassword) -> anyhow::Result<String> {
         .hash_password(password.as_str().as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
+}
+
+/// A one-time password of 16 characters from an alphabet without look-alikes (80 bits),
+/// in groups of four for reading aloud over the phone.
+pub fn temporary_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    let mut out = String::with_capacity(19);
+    for i in 0..16 {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
+    }
+    out
 }
 
 /// Hashes a one-time password the server drew itself (`accounts::import`) with a light

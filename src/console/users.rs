@@ -13,7 +13,7 @@ use super::queue::request_path;
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words};
 use super::ConsoleSettings;
-use crate::accounts::import::temporary_password;
+use crate::auth::password::temporary_password;
 use crate::auth::PasswordHasher;
 use crate::db::users::{self as store, UserFilter};
 use crate::db::{activity, Db};
