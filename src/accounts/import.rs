@@ -1,24 +1,27 @@
 //! Onboarding in bulk: accounts from a CSV or XLSX file whose columns are `username,
 //! display_name, role, area_code, phone`, one outcome per row.
 //!
-//! Each row is all or nothing (its account and its audit entry commit together, in a
-//! savepoint of the file's transaction), and a file may be sent again: a row identical to
+//! Each row is all or nothing (its account is one tuple of a multi-row insert that skips
+//! a taken username, and its audit entry is written only for an account created), and
+//! a file may be sent again: a row identical to
 //! an existing account is 200 and creates nothing, the same username with other data is
 //! 409 `username_taken`. A new account gets a random one-time password, shown only in
 //! the answer, that must be changed at its first sign-in.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use diesel::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{CreateUserInput, NewAccount, UserView};
 use crate::auth::password::{self, temporary_password};
 use crate::auth::AuthUser;
+use crate::db::audit::{self, AuditEntry};
 use crate::db::users::{self, UserRow};
 use crate::db::{Db, DbConnection};
+use crate::domain::UserId;
 use crate::domain::{Labelled, Language, Role};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
@@ -263,14 +266,28 @@ pub async fn import(
         }
     }
 
+    // Only rows whose username is free get a password: a file sent again hashes nothing.
+    let keys: Vec<String> = candidates
+        .iter()
+        .map(|(_, c)| users::username_key(&c.account.username))
+        .collect();
+    let taken: HashSet<String> = db
+        .read(move |conn| Ok(users::find_by_username_keys(conn, &keys)?))
+        .await?
+        .into_iter()
+        .map(|row| row.username_key)
+        .collect();
     // The one-time passwords are random, not chosen by people: a light argon2 is enough
-    // for them and keeps 10,000 rows to about a second (see `password::hash_temporary`).
+    // for them (see `password::hash_temporary_blocking`).
     let hashed = tokio::task::spawn_blocking(move || {
         candidates
             .into_iter()
             .map(|(slot, candidate)| {
-                password::hash_temporary_blocking(&candidate.temporary_password)
-                    .map(|hash| (slot, candidate, hash))
+                let free = !taken.contains(&users::username_key(&candidate.account.username));
+                let hash = free
+                    .then(|| password::hash_temporary_blocking(&candidate.temporary_password))
+                    .transpose()?;
+                Ok((slot, candidate, hash))
             })
             .collect::<anyhow::Result<Vec<_>>>()
     })
@@ -279,29 +296,7 @@ pub async fn import(
     .map_err(ApiError::Internal)?;
 
     let written = db
-        .write(move |conn| {
-            let mut outcomes = Vec::with_capacity(hashed.len());
-            let mut counts = (0usize, 0usize, 0usize);
-            for (slot, candidate, hash) in hashed {
-                let outcome = write_row(conn, &user, candidate, hash)?;
-                match outcome.status {
-                    201 => counts.0 += 1,
-                    200 => counts.1 += 1,
-                    _ => counts.2 += 1,
-                }
-                outcomes.push((slot, outcome));
-            }
-            user.audit(
-                conn,
-                "user.import",
-                "user",
-                None,
-                serde_json::json!({
-                    "created": counts.0, "unchanged": counts.1, "refused_at_write": counts.2,
-                }),
-            )?;
-            Ok(outcomes)
-        })
+        .write(move |conn| write_rows(conn, &user, hashed))
         .await?;
     for (slot, outcome) in written {
         results[slot] = Some(outcome.into_result(language));
@@ -394,84 +389,142 @@ impl Written {
     }
 }
 
-/// Creates one account in a savepoint of its own, or finds it already there.
-fn write_row(
+/// Whether an account already holds what a row asks for.
+fn same_account(existing: &UserRow, account: &NewAccount) -> bool {
+    existing.display_name == account.display_name
+        && existing.role == account.role
+        && existing.area_code == account.area.as_str()
+        && existing.phone.as_deref() == account.phone.as_ref().map(|p| p.as_str())
+}
+
+fn username_taken(username: &str) -> ApiError {
+    ApiError::conflict(
+        crate::error::ConflictCode::UsernameTaken,
+        format!("the username {username:?} belongs to an account with other details"),
+        format!("ชื่อผู้ใช้ {username:?} เป็นของบัญชีอื่นที่มีข้อมูลต่างจากแถวนี้"),
+    )
+}
+
+/// Writes a file's checked rows in the caller's transaction: the accounts already there
+/// are read in a few statements, the new ones inserted a few hundred a statement (a row
+/// is one `VALUES` tuple, so each is all or nothing), and the audit entries appended
+/// together. A row repeating a username earlier in the file is judged against that row.
+fn write_rows(
     conn: &mut DbConnection,
     user: &AuthUser,
-    candidate: Candidate,
-    hash: String,
-) -> Result<Written, ApiError> {
-    let Candidate {
-        row,
-        account,
-        temporary_password,
-    } = candidate;
-    let username = account.username.clone();
-    if let Some(existing) = users::find_by_username(conn, &username)? {
-        let same = existing.display_name == account.display_name
-            && existing.role == account.role
-            && existing.area_code == account.area.as_str()
-            && existing.phone.as_deref() == account.phone.as_ref().map(|p| p.as_str());
-        return Ok(if same {
-            Written {
+    rows: Vec<(usize, Candidate, Option<String>)>,
+) -> Result<Vec<(usize, Written)>, ApiError> {
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|(_, c, _)| users::username_key(&c.account.username))
+        .collect();
+    let mut known: HashMap<String, UserRow> = users::find_by_username_keys(conn, &keys)?
+        .into_iter()
+        .map(|row| (row.username_key.clone(), row))
+        .collect();
+    let now = crate::db::now();
+    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut new_rows = Vec::new();
+    for ((slot, candidate, hash), key) in rows.into_iter().zip(keys) {
+        let Candidate {
+            row,
+            account,
+            temporary_password,
+        } = candidate;
+        let username = account.username.clone();
+        let outcome = match (known.get(&key), hash) {
+            (Some(existing), _) if same_account(existing, &account) => Written {
                 row,
                 username,
                 status: 200,
-                user: Some(existing),
+                user: Some(existing.clone()),
                 temporary_password: None,
                 problem: None,
-            }
-        } else {
-            Written {
+            },
+            // Taken, or free when the file was read but not now: no password was made.
+            (Some(_), _) | (None, None) => Written {
                 row,
                 status: 409,
                 user: None,
                 temporary_password: None,
-                problem: Some(ApiError::conflict(
-                    crate::error::ConflictCode::UsernameTaken,
-                    format!("the username {username:?} belongs to an account with other details"),
-                    format!("ชื่อผู้ใช้ {username:?} เป็นของบัญชีอื่นที่มีข้อมูลต่างจากแถวนี้"),
-                )),
+                problem: Some(username_taken(&username)),
                 username,
+            },
+            (None, Some(hash)) => {
+                let mut new_row = account.into_row(hash, now);
+                new_row.password_change_required = true;
+                known.insert(key, new_row.clone());
+                new_rows.push(new_row.clone());
+                Written {
+                    row,
+                    username,
+                    status: 201,
+                    user: Some(new_row),
+                    temporary_password: Some(temporary_password),
+                    problem: None,
+                }
             }
-        });
+        };
+        outcomes.push((slot, outcome));
     }
-    let mut new_row = account.into_row(hash, crate::db::now());
-    new_row.password_change_required = true;
-    let stored = new_row.clone();
-    let saved = conn.transaction(|conn| {
-        users::insert(conn, &new_row)?;
-        user.audit(
-            conn,
-            "user.created",
-            "user",
-            Some(new_row.id.as_str()),
-            serde_json::json!({
-                "username": new_row.username, "role": new_row.role,
-                "area_code": new_row.area_code, "via": "import",
-            }),
-        )?;
-        Ok::<_, ApiError>(())
+
+    // A username taken by someone else since it was read is refused, alone.
+    let inserted: HashSet<UserId> = users::insert_where_free(conn, &new_rows)?
+        .into_iter()
+        .collect();
+    let meant: HashSet<&UserId> = new_rows.iter().map(|row| &row.id).collect();
+    for (_, outcome) in &mut outcomes {
+        // The row that was to create it, or a later one that found it identical.
+        let lost = outcome
+            .user
+            .as_ref()
+            .is_some_and(|u| meant.contains(&u.id) && !inserted.contains(&u.id));
+        if lost {
+            outcome.status = 409;
+            outcome.user = None;
+            outcome.temporary_password = None;
+            outcome.problem = Some(username_taken(&outcome.username));
+        }
+    }
+
+    let created: Vec<(String, serde_json::Value)> = outcomes
+        .iter()
+        .filter(|(_, o)| o.status == 201)
+        .filter_map(|(_, o)| o.user.as_ref())
+        .map(|row| {
+            (
+                row.id.to_string(),
+                serde_json::json!({
+                    "username": row.username, "role": row.role,
+                    "area_code": row.area_code, "via": "import",
+                }),
+            )
+        })
+        .collect();
+    let count = |status: u16| outcomes.iter().filter(|(_, o)| o.status == status).count();
+    let summary = serde_json::json!({
+        "created": created.len(), "unchanged": count(200), "refused_at_write": count(409),
     });
-    Ok(match saved {
-        Ok(()) => Written {
-            row,
-            username,
-            status: 201,
-            user: Some(stored),
-            temporary_password: Some(temporary_password),
-            problem: None,
-        },
-        Err(error @ ApiError::Conflict { .. }) => Written {
-            row,
-            username,
-            status: 409,
-            user: None,
-            temporary_password: None,
-            problem: Some(error),
-        },
-        Err(error) => return Err(error),
-    })
+    let actor = Some(user.id.as_str());
+    let mut entries: Vec<AuditEntry> = created
+        .iter()
+        .map(|(id, details)| AuditEntry {
+            actor_id: actor,
+            action: "user.created",
+            record_type: "user",
+            record_id: Some(id.as_str()),
+            details: details.clone(),
+        })
+        .collect();
+    entries.push(AuditEntry {
+        actor_id: actor,
+        action: "user.import",
+        record_type: "user",
+        record_id: None,
+        details: summary,
+    });
+    audit::record_many(conn, &user.client, &entries)?;
+    Ok(outcomes)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::auth::{password, NewPassword};
 use crate::db::audit::{self, AuditEntry, ClientInfo};
 use crate::db::users::{self, UserRow};
@@ -15,6 +16,7 @@ use crate::domain::prefixes;
 use crate::domain::{AreaCode, ParseError, PhoneE164, Role, UserId};
 use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
+use crate::policy;
 
 /// A user as the API shows it (never the password hash).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -250,5 +252,26 @@ pub fn describe(error: ApiError) -> anyhow::Error {
                 .join("; ")
         ),
         other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// 403 unless `user` may manage accounts of `role` (`policy::may_manage`), saying who may
+/// not manage whom.
+pub fn ensure_may_manage(user: &AuthUser, role: Role) -> Result<(), ApiError> {
+    if policy::may_manage(user.role, role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            format!(
+                "a {} may not manage {} accounts",
+                user.role.as_str(),
+                role.as_str()
+            ),
+            format!(
+                "บทบาท {} ไม่มีสิทธิ์จัดการบัญชีบทบาท {}",
+                user.role.as_str(),
+                role.as_str()
+            ),
+        ))
     }
 }

@@ -126,6 +126,48 @@ pub fn display_names<'a>(
     Ok(names)
 }
 
+/// The accounts holding any of these username keys ([`username_key`]), a statement per
+/// few thousand keys.
+pub fn find_by_username_keys(
+    conn: &mut DbConnection,
+    keys: &[String],
+) -> QueryResult<Vec<UserRow>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(NAMES_PER_STATEMENT) {
+        found.extend(
+            users::table
+                .filter(users::username_key.eq_any(chunk))
+                .select(UserRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Rows per statement when creating accounts in bulk (16 columns: far below either
+/// engine's limit on binds).
+const NEW_USERS_PER_STATEMENT: usize = 500;
+
+/// Inserts the accounts whose username is still free, a multi-row statement per few
+/// hundred; an account whose username (or id) is taken meanwhile is skipped, alone.
+/// Answers the ids inserted.
+pub fn insert_where_free(conn: &mut DbConnection, rows: &[UserRow]) -> QueryResult<Vec<UserId>> {
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(NEW_USERS_PER_STATEMENT) {
+        let statement = diesel::insert_into(users::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .returning(users::id);
+        // An upsert is written differently by each engine: run on the concrete connection.
+        let ids: Vec<UserId> = match conn {
+            DbConnection::Sqlite(conn) => statement.get_results(conn)?,
+            DbConnection::Postgres(conn) => statement.get_results(conn)?,
+        };
+        inserted.extend(ids);
+    }
+    Ok(inserted)
+}
+
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }

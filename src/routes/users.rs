@@ -43,7 +43,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&user, Permission::ManageAccounts)?;
     let account = input.parse_with(|input| NewAccount::parse(input, &geography))?;
-    ensure_may_manage(&user, account.role)?;
+    accounts::ensure_may_manage(&user, account.role)?;
     ensure_in_area(&user, &account.area)?;
 
     let hash = hasher.hash(account.password.clone()).await?;
@@ -394,7 +394,7 @@ fn parse_changes(
         };
     }
     if let Some(role) = input.role {
-        ensure_may_manage(user, role)?;
+        accounts::ensure_may_manage(user, role)?;
         changes.role = Some(role);
     }
     if let Some(raw) = input.area_code {
@@ -518,27 +518,8 @@ fn ensure_may_change(
             "change your own password with PUT /api/v1/me/password and your current password",
             "กรุณาเปลี่ยนรหัสผ่านของตนเองที่ PUT /api/v1/me/password โดยใช้รหัสผ่านปัจจุบัน",
         ),
-        _ => return ensure_may_manage(user, role),
+        _ => return accounts::ensure_may_manage(user, role),
     })
-}
-
-fn ensure_may_manage(user: &AuthUser, role: Role) -> Result<(), ApiError> {
-    if policy::may_manage(user.role, role) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            format!(
-                "a {} may not manage {} accounts",
-                user.role.as_str(),
-                role.as_str()
-            ),
-            format!(
-                "บทบาท {} ไม่มีสิทธิ์จัดการบัญชีบทบาท {}",
-                user.role.as_str(),
-                role.as_str()
-            ),
-        ))
-    }
 }
 
 fn ensure_in_area(user: &AuthUser, area: &AreaCode) -> Result<(), ApiError> {

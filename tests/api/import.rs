@@ -211,5 +211,12 @@ async fn ten_thousand_rows_import_in_one_request() {
     let (status, answer) = import(&app, &admin, "text/csv", file.into_bytes()).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["created"], 10_000);
+    // Ten thousand entries appended at once still form one unbroken chain.
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
+    let verdict = fieldweek::db::audit::verify(&mut conn).unwrap();
+    assert!(
+        matches!(verdict, fieldweek::db::audit::Verdict::Intact { entries } if entries > 10_000),
+        "{verdict:?}"
+    );
     eprintln!("10,000 rows imported in {:?}", started.elapsed());
 }
