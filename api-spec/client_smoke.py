@@ -15,11 +15,12 @@ import time
 import uuid
 
 import httpx
+import openpyxl
 
 from fieldweek_client import AuthenticatedClient, Client
 from fieldweek_client.api.auth import auth_login, auth_me
 from fieldweek_client.api.operations import operations_readyz
-from fieldweek_client.api.users import users_create
+from fieldweek_client.api.users import users_create, users_import
 from fieldweek_client.api.visits import (
     visits_get,
     visits_get_photo,
@@ -30,6 +31,7 @@ from fieldweek_client.api.visits import (
 from fieldweek_client.models import (
     Activity,
     CreateUserInput,
+    ImportAnswer,
     LoginInput,
     Location,
     Photo,
@@ -228,7 +230,33 @@ def main():
         [(v.id, type(v).__name__) for v in page.items],
     )
 
-    print(f"client smoke test passed: visit {visit_id} with photo {photo.id} ({len(jpeg)} bytes)")
+    # An office onboards its volunteers from the spreadsheet it keeps them in.
+    sheet_username = f"volunteer.{uuid.uuid4().hex[:8]}"
+    book = openpyxl.Workbook()
+    book.active.append(["username", "display_name", "role", "area_code", "phone"])
+    book.active.append([sheet_username, "สมศรี ใจดี", "อาสาสมัครพัฒนาสังคมและความมั่นคงของมนุษย์ (อพม.)", 500102, "0812345679"])
+    spreadsheet = io.BytesIO()
+    book.save(spreadsheet)
+    answer = expect(
+        users_import.sync_detailed(
+            client=admin,
+            body=File(payload=spreadsheet.getvalue(), file_name="volunteers.xlsx"),
+        ),
+        200,
+        "import the volunteers' spreadsheet",
+    )
+    check(isinstance(answer, ImportAnswer), "users_import answers an ImportAnswer", answer)
+    rows = [(r.row, r.username, r.status) for r in answer.results]
+    check(rows == [(2, sheet_username, 201)], "the one row is a new account", rows)
+    imported = answer.results[0]
+    check(imported.user.role == Role.VOLUNTEER and imported.user.area_code == "500102", "the imported account", imported.user)
+    first_sign_in, _ = login(sheet_username, imported.temporary_password)
+    check(first_sign_in.password_change_required is True, "a one-time password must be changed", first_sign_in)
+
+    print(
+        f"client smoke test passed: visit {visit_id} with photo {photo.id} ({len(jpeg)} bytes), "
+        f"account {sheet_username} imported from XLSX"
+    )
 
 
 if __name__ == "__main__":
