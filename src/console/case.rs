@@ -483,16 +483,7 @@ pub async fn comment(
     let outcome = db
         .write(move |conn| service::comment(conn, &user, &grievance, comment))
         .await;
-    let (status, notice) = match outcome {
-        Ok(_) => (
-            StatusCode::OK,
-            Notice::done(words(language).done.to_owned()),
-        ),
-        Err(error) => (
-            actix_web::ResponseError::status_code(&error),
-            Notice::refused(&error, language),
-        ),
-    };
+    let (status, notice) = Notice::after(outcome, language, |_| words(language).done.to_owned());
     let view = read_view(&signed, &db, &services, &id, false)
         .await
         .map_err(|e| Refusal::from_api(e, language))?;

@@ -17,14 +17,15 @@ use super::ConsoleSettings;
 use crate::db::reports;
 use crate::db::Db;
 use crate::domain::{
-    Activity, AreaCode, AreaScope, Category, Due, IsoWeek, Labelled, Language, TargetGroup,
+    label_named, Activity, AreaCode, AreaScope, Category, Due, IsoWeek, Labelled, Language,
+    TargetGroup,
 };
-use crate::error::{ApiError, FieldError};
+
 use crate::geo::Geography;
 use crate::grievances::service::GrievanceServices;
-use crate::policy::{self, Permission};
 use crate::reports::weekly::{self, span_of, WeeklyReport};
 use crate::routes::grievances::{ListQuery, ListRequest};
+use crate::routes::reports::report_target;
 
 /// Weeks shown before the chosen one in the trend.
 const EARLIER_WEEKS: u32 = 12;
@@ -55,6 +56,23 @@ fn bars(items: Vec<(String, i64, String)>) -> Vec<Bar> {
             href,
         })
         .collect()
+}
+
+/// Bars of counts by stored name, each labelled in `language` and leading to its
+/// records.
+fn named_bars<'a, T: Labelled>(
+    counts: impl Iterator<Item = (&'a String, &'a i64)>,
+    language: Language,
+    records: impl Fn(&str) -> String,
+) -> Vec<Bar> {
+    bars(
+        counts
+            .map(|(name, n)| {
+                let label = label_named::<T>(name, language).unwrap_or_else(|| name.clone());
+                (label, *n, records(name))
+            })
+            .collect(),
+    )
 }
 
 /// A sub-area's line: where to drill down, its visits and compliance.
@@ -119,37 +137,24 @@ pub struct DashboardPage {
     pub map_data: String,
 }
 
-/// The week and area a dashboard shows, checked against the reader's own area (a wider
-/// or another area is refused, never silently narrowed).
+/// The week and area a dashboard shows: the API's own rule for a report's target
+/// (`routes::reports::report_target`), refused as a page.
 pub fn dashboard_target(
     signed: &Signed,
     query: &DashboardQuery,
     week_start: Weekday,
 ) -> Result<(IsoWeek, AreaCode), Refusal> {
-    let language = signed.language;
-    let refuse = |e| Refusal::from_api(e, language);
-    policy::require(&signed.user, Permission::ReadReports).map_err(refuse)?;
-    let week = match query.week.as_deref().filter(|w| !w.is_empty()) {
-        None => IsoWeek::containing(Utc::now(), week_start),
-        Some(raw) => IsoWeek::parse(raw)
-            .map_err(|e| refuse(ApiError::Validation(vec![FieldError::parse("week", e)])))?,
-    };
-    let area = match query.area.as_deref().filter(|a| !a.is_empty()) {
-        None => signed.user.area.clone(),
-        Some(raw) => AreaCode::parse(raw)
-            .map_err(|e| refuse(ApiError::Validation(vec![FieldError::parse("area", e)])))?,
-    };
-    let area = policy::requested_area(&signed.user, &area).map_err(refuse)?;
-    Ok((week, area))
-}
-
-fn place_name(geography: &Geography, code: &str, language: Language) -> String {
-    match geography.area(code) {
-        Some(area) if language == Language::English => area.name_en.clone(),
-        Some(area) => area.name_th.clone(),
-        None if code == "TH" => words(language).whole_country.to_owned(),
-        None => code.to_owned(),
+    fn given(value: &Option<String>) -> Option<&str> {
+        value.as_deref().filter(|v| !v.is_empty())
     }
+    report_target(
+        &signed.user,
+        given(&query.week),
+        given(&query.area),
+        week_start,
+        Vec::new(),
+    )
+    .map_err(|e| Refusal::from_api(e, signed.language))
 }
 
 fn dashboard_href(week: IsoWeek, area: &str) -> String {
@@ -158,12 +163,6 @@ fn dashboard_href(week: IsoWeek, area: &str) -> String {
         url_encode(&week.to_string()),
         url_encode(area)
     )
-}
-
-fn label_of<T: Labelled>(name: &str, language: Language) -> String {
-    T::from_name(name)
-        .map(|value| words::label(value, language))
-        .unwrap_or_else(|| name.to_owned())
 }
 
 /// `GET /console/dashboard?week=&area=`.
@@ -265,7 +264,7 @@ pub async fn report(
                 area: format!(
                     "{} {}",
                     case.area_code,
-                    place_name(&geography, &case.area_code, language)
+                    geography.name_of(&case.area_code, language)
                 ),
                 due: words::when(case.due_at, language),
                 assignee: case
@@ -296,27 +295,12 @@ async fn dashboard(
         let (geography, area) = (geography.clone(), area.clone());
         db.read(move |conn| {
             let report = weekly::compute(conn, &geography, &area, week, week_start)?;
-            let mut spans = Vec::new();
-            let mut shown = week;
-            for _ in 0..EARLIER_WEEKS {
-                match shown.previous() {
-                    Some(previous) => shown = previous,
-                    None => break,
-                }
-            }
-            let mut weeks = vec![shown];
-            while shown != week {
-                match shown.next() {
-                    Some(next) => {
-                        shown = next;
-                        weeks.push(next);
-                    }
-                    None => break,
-                }
-            }
-            for w in &weeks {
-                spans.push(span_of(*w, week_start));
-            }
+            // The week and up to twelve before it, oldest first.
+            let mut weeks: Vec<IsoWeek> = std::iter::successors(Some(week), IsoWeek::previous)
+                .take(EARLIER_WEEKS as usize + 1)
+                .collect();
+            weeks.reverse();
+            let spans: Vec<_> = weeks.iter().map(|w| span_of(*w, week_start)).collect();
             let scope = AreaScope::of(&area);
             let visits = reports::visits_per_span(conn, &scope, &spans)?;
             let filed = reports::grievances_per_span(conn, &scope, &spans)?;
@@ -370,49 +354,21 @@ async fn dashboard(
                 .collect(),
         )
     };
-    let by_group = bars(
-        report
-            .visits
-            .by_target_group
-            .iter()
-            .map(|(name, n)| {
-                (
-                    label_of::<TargetGroup>(name, language),
-                    *n,
-                    records("visits", &format!("&target_group={name}")),
-                )
-            })
-            .collect(),
-    );
-    let by_activity = bars(
-        report
-            .visits
-            .by_activity
-            .iter()
-            .map(|(name, n)| {
-                (
-                    label_of::<Activity>(name, language),
-                    *n,
-                    records("visits", &format!("&activity={name}")),
-                )
-            })
-            .collect(),
-    );
-    let by_category = bars(
-        report
-            .grievances
-            .by_category
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(name, n)| {
-                (
-                    label_of::<Category>(name, language),
-                    *n,
-                    records("grievances", &format!("&view=all&category={name}")),
-                )
-            })
-            .collect(),
-    );
+    let v = &report.visits;
+    let by_group = named_bars::<TargetGroup>(v.by_target_group.iter(), language, |name| {
+        records("visits", &format!("&target_group={name}"))
+    });
+    let by_activity = named_bars::<Activity>(v.by_activity.iter(), language, |name| {
+        records("visits", &format!("&activity={name}"))
+    });
+    let filed = report
+        .grievances
+        .by_category
+        .iter()
+        .filter(|(_, n)| **n > 0);
+    let by_category = named_bars::<Category>(filed, language, |name| {
+        records("grievances", &format!("&view=all&category={name}"))
+    });
     let sub_areas = sub_areas(&report, &geography, week, language);
     let map_data = serde_json::json!({
         // The sub-areas only: staff placed at this very area would cover them all.
@@ -440,7 +396,7 @@ async fn dashboard(
             area: format!(
                 "{} {}",
                 person.area_code,
-                place_name(&geography, &person.area_code, language)
+                geography.name_of(&person.area_code, language)
             ),
             last_visit: last_visits
                 .get(&person.user_id)
@@ -458,7 +414,7 @@ async fn dashboard(
         area_name: format!(
             "{} {}",
             area.as_str(),
-            place_name(&geography, area.as_str(), language)
+            geography.name_of(area.as_str(), language)
         ),
         crumbs,
         previous_href: week
@@ -631,7 +587,7 @@ fn sub_areas(
             });
             SubArea {
                 code: code.to_owned(),
-                name: place_name(geography, code, language),
+                name: geography.name_of(code, language).to_owned(),
                 href: dashboard_href(week, code),
                 visits,
                 registered,
@@ -674,7 +630,7 @@ fn crumbs(
     chain
         .into_iter()
         .map(|c| Crumb {
-            name: place_name(geography, &c, language),
+            name: geography.name_of(&c, language).to_owned(),
             href: dashboard_href(week, &c),
         })
         .collect()

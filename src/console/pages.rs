@@ -56,12 +56,7 @@ pub struct ErrorPage<'a> {
     pub title: &'a str,
     pub detail: &'a str,
     pub problems: &'a [String],
-}
-
-impl ErrorPage<'_> {
-    pub fn assets(&self) -> &'static str {
-        assets::version()
-    }
+    pub assets: &'static str,
 }
 
 /// The Content-Security-Policy of every page: scripts, styles and data only from this
@@ -155,6 +150,22 @@ impl Notice {
             ok: true,
             text,
             problems: Vec::new(),
+        }
+    }
+
+    /// What an action came to, as the page's status and its notice: `said` of what was
+    /// done, or the refusal with its status.
+    pub fn after<T>(
+        outcome: Result<T, ApiError>,
+        language: Language,
+        said: impl FnOnce(T) -> String,
+    ) -> (StatusCode, Self) {
+        match outcome {
+            Ok(done) => (StatusCode::OK, Self::done(said(done))),
+            Err(error) => (
+                actix_web::ResponseError::status_code(&error),
+                Self::refused(&error, language),
+            ),
         }
     }
 

@@ -16,11 +16,11 @@ use super::words::{label, words};
 use super::ConsoleSettings;
 use crate::db::Db;
 use crate::domain::{FiscalYear, Language, UserId};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::policy::{self, Permission};
 use crate::reports::plans::{AreaProgress, Figures, PlanInput, PlanTotals, Targets};
-use crate::routes::plans::{area_progress, set_plan};
+use crate::routes::plans::{area_progress, fiscal_year, set_plan};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PlansQuery {
@@ -146,10 +146,9 @@ async fn plans_page(
     let language = signed.language;
     let refuse = |e| Refusal::from_api(e, language);
     let year = match query.fy.as_deref().filter(|y| !y.is_empty()) {
-        Some(raw) => FiscalYear::parse(raw)
-            .map_err(|e| refuse(ApiError::Validation(vec![FieldError::parse("fy", e)])))?,
+        Some(raw) => fiscal_year(raw).map_err(refuse)?,
         None => FiscalYear::containing_instant(Utc::now())
-            .map_err(|e| refuse(ApiError::Validation(vec![FieldError::parse("fy", e)])))?,
+            .map_err(|e| refuse(ApiError::parse_field("fiscal_year", e)))?,
     };
     let area = query
         .area
@@ -161,23 +160,14 @@ async fn plans_page(
             .await
             .map_err(refuse)?;
     let be = i32::from(year.be());
-    let name_of = |code: &str| match geography.area(code) {
-        Some(a) if language == Language::English => a.name_en.clone(),
-        Some(a) => a.name_th.clone(),
-        None => words(language).whole_country.to_owned(),
-    };
+    let name_of = |code: &str| geography.name_of(code, language).to_owned();
     let may_manage = policy::allows(signed.user.role, Permission::ManageAccounts);
     let people = progress
         .people
         .iter()
         .map(|person| {
             let expected = person.expected_by_today.as_ref();
-            let zero = Figures {
-                field_days: 0.0,
-                visits: 0.0,
-                households: 0.0,
-                grievances_resolved: 0.0,
-            };
+            let zero = Figures::default();
             let e = expected.unwrap_or(&zero);
             let d = &person.done;
             let t: Option<&Targets> = person.targets.as_ref();
@@ -306,7 +296,7 @@ pub async fn set(
         households_target: number("households_target"),
         grievances_resolved_target: number("grievances_resolved_target"),
     };
-    let outcome = match (FiscalYear::parse(&raw_year), input.validate()) {
+    let outcome = match (fiscal_year(&raw_year), input.validate()) {
         (Ok(year), Ok(())) => {
             set_plan(
                 &db,
@@ -317,19 +307,11 @@ pub async fn set(
             )
             .await
         }
-        (Err(e), _) => Err(ApiError::Validation(vec![FieldError::parse("fy", e)])),
+        (Err(error), _) => Err(error),
         (_, Err(errors)) => Err(ApiError::Validation(errors)),
     };
-    let (status, notice) = match outcome {
-        Ok(_) => (
-            StatusCode::OK,
-            Notice::done(words(language).plan_saved.to_owned()),
-        ),
-        Err(error) => (
-            actix_web::ResponseError::status_code(&error),
-            Notice::refused(&error, language),
-        ),
-    };
+    let (status, notice) =
+        Notice::after(outcome, language, |_| words(language).plan_saved.to_owned());
     let query = PlansQuery {
         fy: Some(raw_year),
         area: form_field(&form, "area"),

@@ -265,10 +265,9 @@ impl Row {
 /// An area's name with its district, as people say it.
 pub fn area_name(geography: &Geography, code: &str, language: Language) -> String {
     let name = |code: &str| {
-        geography.area(code).map(|area| match language {
-            Language::Thai => area.name_th.clone(),
-            Language::English => area.name_en.clone(),
-        })
+        geography
+            .area(code)
+            .map(|area| area.name(language).to_owned())
     };
     let own = name(code).unwrap_or_else(|| code.to_owned());
     match code.len() {

@@ -250,20 +250,9 @@ pub async fn review(
         Err(error) => Err(error),
     };
     let w = words(language);
-    let (status, notice) = match outcome {
-        Ok(view) => (
-            StatusCode::OK,
-            Notice::done(format!(
-                "{}: {}",
-                w.done,
-                label(view.review_status, language)
-            )),
-        ),
-        Err(error) => (
-            actix_web::ResponseError::status_code(&error),
-            Notice::refused(&error, language),
-        ),
-    };
+    let (status, notice) = Notice::after(outcome, language, |view| {
+        format!("{}: {}", w.done, label(view.review_status, language))
+    });
     let page = visits_page(
         &req,
         &signed,

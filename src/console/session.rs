@@ -435,6 +435,7 @@ impl ResponseError for Refusal {
             title: self.title,
             detail: &self.detail,
             problems: &self.problems,
+            assets: super::assets::version(),
         };
         render(self.status, &page)
     }

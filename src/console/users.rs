@@ -17,10 +17,11 @@ use crate::auth::password::temporary_password;
 use crate::auth::PasswordHasher;
 use crate::db::users::{self as store, UserFilter};
 use crate::db::{activity, Db};
-use crate::domain::{AreaCode, AreaScope, Named, Role};
-use crate::error::{ApiError, FieldError};
+use crate::domain::{AreaScope, Role};
+use crate::error::ApiError;
 use crate::geo::Geography;
 use crate::policy::{self, AccountChange, Permission};
+use crate::routes::query::{parse_area, parse_bool, parse_name};
 use crate::routes::users::{change_account, reset_password_of, UpdateUserInput};
 
 /// Accounts shown at once.
@@ -75,35 +76,17 @@ async fn users_page(
     let refuse = |e| Refusal::from_api(e, language);
     policy::require(&signed.user, Permission::ManageAccounts).map_err(refuse)?;
     let blank = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    // The API's own readers of `GET /users`' parameters.
     let mut errors = Vec::new();
-    let role = blank(&query.role).and_then(|raw| {
-        Role::from_name(&raw)
-            .ok_or_else(|| {
-                errors.push(FieldError::new(
-                    "role",
-                    crate::error::FieldCode::NotAllowedValue,
-                    "is not a role",
-                    "ไม่ใช่บทบาทที่มีอยู่",
-                ))
-            })
-            .ok()
-    });
-    let area = blank(&query.area).and_then(|raw| {
-        AreaCode::parse(raw.trim())
-            .map_err(|e| errors.push(FieldError::parse("area", e)))
-            .ok()
-    });
+    let role: Option<Role> = parse_name(&mut errors, "role", blank(&query.role).as_deref());
+    let area = parse_area(&mut errors, blank(&query.area).as_deref().map(str::trim));
+    let active = parse_bool(&mut errors, "active", blank(&query.active).as_deref());
     if !errors.is_empty() {
         return Err(refuse(ApiError::Validation(errors)));
     }
     let scope = match &area {
         None => signed.user.scope.clone(),
         Some(area) => AreaScope::of(&policy::requested_area(&signed.user, area).map_err(refuse)?),
-    };
-    let active = match query.active.as_deref() {
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        _ => None,
     };
     let filter = UserFilter {
         scope,
@@ -251,13 +234,7 @@ pub async fn act(
         }
         _ => Err(ApiError::malformed("no such action", "ไม่มีการดำเนินการนี้")),
     };
-    let (status, notice) = match outcome {
-        Ok(text) => (StatusCode::OK, Notice::done(text)),
-        Err(error) => (
-            actix_web::ResponseError::status_code(&error),
-            Notice::refused(&error, language),
-        ),
-    };
+    let (status, notice) = Notice::after(outcome, language, |text| text);
     let query = UsersQuery {
         q: form_field(&form, "q"),
         area: form_field(&form, "filter_area"),

@@ -18,7 +18,6 @@ pub struct Words {
     pub nav_dashboard: &'static str,
     pub dashboard_title: &'static str,
     pub drill_down: &'static str,
-    pub whole_country: &'static str,
     pub previous_week: &'static str,
     pub next_week: &'static str,
     pub print_report: &'static str,
@@ -309,7 +308,6 @@ pub static THAI: Words = Words {
     nav_dashboard: "รายงานประจำสัปดาห์",
     dashboard_title: "ภาพรวมประจำสัปดาห์",
     drill_down: "ระดับพื้นที่",
-    whole_country: "ทั้งประเทศ",
     previous_week: "สัปดาห์ก่อน",
     next_week: "สัปดาห์ถัดไป",
     print_report: "รายงานสำหรับพิมพ์ / PDF",
@@ -552,7 +550,6 @@ pub static ENGLISH: Words = Words {
     nav_dashboard: "Weekly report",
     dashboard_title: "This week",
     drill_down: "Area levels",
-    whole_country: "Whole country",
     previous_week: "Previous week",
     next_week: "Next week",
     print_report: "Printable report / PDF",
@@ -745,11 +742,7 @@ pub fn words(language: Language) -> &'static Words {
 
 /// What a person reads for a labelled value, in `language`.
 pub fn label<T: Labelled>(value: T, language: Language) -> String {
-    let label = value.label();
-    match language {
-        Language::Thai => label.th.into_owned(),
-        Language::English => label.en.into_owned(),
-    }
+    value.label_in(language)
 }
 
 /// `4 ธ.ค. 2569 14:30` (or `4 Dec 2569 BE 14:30`): a Bangkok wall-clock time with the

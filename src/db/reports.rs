@@ -431,41 +431,39 @@ pub fn new_grievance_points(
         .load(conn)
 }
 
-/// Visits filed in each of `spans` (consecutive weeks, oldest first), for a trend: one
-/// count a span on the time index.
+/// Records of `$table` (by `$time`) in each of `spans`, for a trend: one count a span on
+/// the time index.
+macro_rules! count_per_span {
+    ($conn:expr, $scope:expr, $spans:expr, $table:ident, $time:ident) => {
+        $spans
+            .iter()
+            .map(|span| {
+                let query = $table::table
+                    .filter($table::$time.ge(span.start))
+                    .filter($table::$time.lt(span.end))
+                    .into_boxed();
+                scoped!(query, $table, $scope).count().get_result($conn)
+            })
+            .collect()
+    };
+}
+
+/// Visits filed in each of `spans` (consecutive weeks, oldest first).
 pub fn visits_per_span(
     conn: &mut DbConnection,
     scope: &AreaScope,
     spans: &[Span],
 ) -> QueryResult<Vec<i64>> {
-    spans
-        .iter()
-        .map(|span| {
-            let query = visits::table
-                .filter(visits::visited_at.ge(span.start))
-                .filter(visits::visited_at.lt(span.end))
-                .into_boxed();
-            scoped!(query, visits, scope).count().get_result(conn)
-        })
-        .collect()
+    count_per_span!(conn, scope, spans, visits, visited_at)
 }
 
-/// Grievances filed in each of `spans`, as [`visits_per_span`].
+/// Grievances filed in each of `spans`.
 pub fn grievances_per_span(
     conn: &mut DbConnection,
     scope: &AreaScope,
     spans: &[Span],
 ) -> QueryResult<Vec<i64>> {
-    spans
-        .iter()
-        .map(|span| {
-            let query = grievances::table
-                .filter(grievances::created_at.ge(span.start))
-                .filter(grievances::created_at.lt(span.end))
-                .into_boxed();
-            scoped!(query, grievances, scope).count().get_result(conn)
-        })
-        .collect()
+    count_per_span!(conn, scope, spans, grievances, created_at)
 }
 
 /// When each of these people last filed a visit (those who never did are absent): one

@@ -2,7 +2,7 @@
 //! (`GET /meta/labels`), the exports and the consoles show. The code stays the stable
 //! name; only these words change.
 
-use super::message::Message;
+use super::message::{Language, Message};
 use super::named::Named;
 use super::{Action, Activity, Category, Due, Priority, ReviewStatus, Role, Status, TargetGroup};
 
@@ -12,6 +12,17 @@ pub trait Labelled: Named {
     const LABELS: &'static str;
 
     fn label(self) -> Message;
+
+    /// The label in the reader's language.
+    fn label_in(self, language: Language) -> String {
+        self.label().in_language(language).to_owned()
+    }
+}
+
+/// A stored name of `T` as its label in `language`; `None` for a name no longer in the
+/// vocabulary.
+pub fn label_named<T: Labelled>(name: &str, language: Language) -> Option<String> {
+    T::from_name(name).map(|value| value.label_in(language))
 }
 
 /// Implements [`Labelled`] from a table of `Variant => (english, thai)`.

@@ -45,7 +45,7 @@ pub use geo_point::{GeoPoint, GpsFix};
 pub use grievance::{Action, Actor, Category, Due, Priority, Status};
 pub use ids::{CommentId, GrievanceId, PhotoId, UserId, VisitId};
 pub use iso_week::{thai_month_abbreviation, IsoWeek};
-pub use labels::{labels_of, Labelled};
+pub use labels::{label_named, labels_of, Labelled};
 pub use message::{
     buddhist_era_year, outside_thailand, FieldCode, Language, Message, Refusal,
     FIRST_BUDDHIST_ERA_YEAR,

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{AreaCode, AreaLevel};
+use crate::domain::{AreaCode, AreaLevel, Language};
 
 /// An administrative area of Thailand.
 ///
@@ -32,6 +32,16 @@ pub struct Area {
     /// the listing (the areas listed when no parent is given).
     #[schema(example = "50")]
     pub parent_code: Option<String>,
+}
+
+impl Area {
+    /// The area's name in `language`: the official Thai one, or the romanized one.
+    pub fn name(&self, language: Language) -> &str {
+        match language {
+            Language::Thai => &self.name_th,
+            Language::English => &self.name_en,
+        }
+    }
 }
 
 /// All areas, each level sorted by code so that the areas under any code form

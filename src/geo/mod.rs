@@ -36,7 +36,7 @@ pub use distance::{bounding_box, haversine_m, EARTH_RADIUS_M};
 pub use locate::{LocateMethod, Located, OutsideThailand};
 pub use outline::{COAST_TOLERANCE_M, LAND_BORDER_TOLERANCE_M, THAILAND_BOX};
 
-use crate::domain::{AreaCode, GeoPoint};
+use crate::domain::{AreaCode, GeoPoint, Language};
 use areas::AreaTable;
 use boundaries::{Boundaries, Shape};
 use outline::Outline;
@@ -82,6 +82,11 @@ impl Geography {
     /// The area with this code; `TH` is the country.
     pub fn area(&self, code: &str) -> Option<&Area> {
         self.areas.get(code)
+    }
+
+    /// The name of the area `code` in `language`; the code itself for an unknown one.
+    pub fn name_of<'a>(&'a self, code: &'a str, language: Language) -> &'a str {
+        self.area(code).map_or(code, |area| area.name(language))
     }
 
     /// The areas directly under `parent`, sorted by code: the provinces for

@@ -7,18 +7,12 @@ use chrono::{DateTime, Utc};
 use super::export::{Cell, Cover, CoverTable};
 use super::weekly::WeeklyReport;
 use crate::domain::{
-    buddhist_era_date, buddhist_era_time, Activity, Category, Labelled, Language, Message,
+    buddhist_era_date, buddhist_era_time, label_named, Activity, Category, Language, Message,
     TargetGroup,
 };
 
 fn say(en: &'static str, th: &'static str, language: Language) -> String {
     Message::new(en, th).in_language(language).to_owned()
-}
-
-fn label_of<T: Labelled>(name: &str, language: Language) -> String {
-    T::from_name(name)
-        .map(|value| value.label().in_language(language).to_owned())
-        .unwrap_or_else(|| name.to_owned())
 }
 
 /// The cover of the weekly workbook for `report` about the area named `area_name`.
@@ -154,14 +148,24 @@ pub fn weekly_cover(
         say("Visits by target group", "การลงพื้นที่แยกตามกลุ่มเป้าหมาย"),
         v.by_target_group
             .iter()
-            .map(|(name, n)| (label_of::<TargetGroup>(name, language), *n))
+            .map(|(name, n)| {
+                (
+                    label_named::<TargetGroup>(name, language).unwrap_or_else(|| name.clone()),
+                    *n,
+                )
+            })
             .collect(),
     );
     let by_activity = counted(
         say("Visits by activity", "การลงพื้นที่แยกตามกิจกรรม"),
         v.by_activity
             .iter()
-            .map(|(name, n)| (label_of::<Activity>(name, language), *n))
+            .map(|(name, n)| {
+                (
+                    label_named::<Activity>(name, language).unwrap_or_else(|| name.clone()),
+                    *n,
+                )
+            })
             .collect(),
     );
     let by_category = counted(
@@ -169,7 +173,12 @@ pub fn weekly_cover(
         g.by_category
             .iter()
             .filter(|(_, n)| **n > 0)
-            .map(|(name, n)| (label_of::<Category>(name, language), *n))
+            .map(|(name, n)| {
+                (
+                    label_named::<Category>(name, language).unwrap_or_else(|| name.clone()),
+                    *n,
+                )
+            })
             .collect(),
     );
 

@@ -20,8 +20,8 @@ use crate::db::reports::{Span, FIELD_ROLES};
 use crate::db::schema::{grievances, plans, users, visits};
 use crate::db::DbConnection;
 use crate::domain::{
-    bangkok_date, buddhist_era_date, Activity, AreaScope, Category, Labelled, Language, Message,
-    Priority, ReviewStatus, Role, TargetGroup, UserId,
+    bangkok_date, buddhist_era_date, label_named, Activity, AreaScope, Category, Labelled,
+    Language, Message, Priority, ReviewStatus, Role, TargetGroup, UserId,
 };
 use crate::error::ApiError;
 use crate::geo::Geography;
@@ -184,12 +184,6 @@ fn said(message: Message, language: Language) -> String {
     message.in_language(language).to_owned()
 }
 
-/// A stored enumerated name as its label in the reader's language; blank for a name no
-/// longer in the vocabulary.
-fn label_of<T: Labelled>(name: &str, language: Language) -> Option<String> {
-    T::from_name(name).map(|value| said(value.label(), language))
-}
-
 fn yes_no(value: bool, language: Language) -> Cell {
     Cell::from(said(
         if value {
@@ -212,10 +206,7 @@ fn place_cells(area_code: &str, geography: &Geography, language: Language) -> [C
         let Some(code) = code else {
             return (Cell::Empty, Cell::Empty);
         };
-        let name = geography.area(code).map(|area| match language {
-            Language::Thai => area.name_th.clone(),
-            Language::English => area.name_en.clone(),
-        });
+        let name = geography.area(code).map(|area| area.name(language));
         (Cell::from(code), Cell::from(name))
     };
     let (province, province_name) = named(area_code.get(..2));
@@ -354,12 +345,10 @@ impl Source {
                     return Ok(None);
                 }
                 let now = chrono::Utc::now();
-                let names = names_of(
+                let names = crate::db::users::display_names(
                     conn,
-                    rows.iter().flat_map(|r| {
-                        std::iter::once(r.reporter_id.as_str())
-                            .chain(r.assignee_id.as_ref().map(UserId::as_str))
-                    }),
+                    rows.iter()
+                        .flat_map(|r| std::iter::once(&r.reporter_id).chain(&r.assignee_id)),
                 )?;
                 let language = scope.language;
                 Ok(Some(Chunk(Rows::Cells(
@@ -403,32 +392,21 @@ fn visits_after(
         .load(conn)
 }
 
-/// The display names of the given accounts, read in one query.
-fn names_of<'a>(
-    conn: &mut DbConnection,
-    ids: impl Iterator<Item = &'a str>,
-) -> QueryResult<HashMap<String, String>> {
-    let mut ids: Vec<&str> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(users::table
-        .filter(users::id.eq_any(&ids))
-        .select((users::id, users::display_name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect())
-}
-
 /// Pairs each visit with its author's name, read in one query for the chunk.
 fn with_author_names(
     conn: &mut DbConnection,
     rows: Vec<ExportedVisit>,
 ) -> QueryResult<Vec<(ExportedVisit, Option<String>)>> {
-    let names = names_of(conn, rows.iter().map(|r| r.author_id.as_str()))?;
+    let authors: Vec<UserId> = rows
+        .iter()
+        .map(|r| UserId::unchecked(r.author_id.clone()))
+        .collect();
+    let names = crate::db::users::display_names(conn, &authors)?;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let author_name = names.get(&row.author_id).cloned();
+        .zip(authors)
+        .map(|(row, author)| {
+            let author_name = names.get(&author).cloned();
             (row, author_name)
         })
         .collect())
@@ -492,11 +470,11 @@ fn visit_row_cells(
     let needs: Vec<String> = serde_json::from_str(&row.needs).unwrap_or_default();
     let groups: Vec<String> = TargetGroup::from_bits(row.target_groups)
         .into_iter()
-        .map(|g| said(g.label(), language))
+        .map(|g| g.label_in(language))
         .collect();
     let flags: Vec<String> = Flag::split(&row.flags)
         .iter()
-        .map(|f| said(f.label(), language))
+        .map(|f| f.label_in(language))
         .collect();
     let mut cells = vec![
         Cell::from(row.id),
@@ -515,14 +493,14 @@ fn visit_row_cells(
         Cell::Float(row.lat),
         Cell::Float(row.lon),
         Cell::from(row.accuracy_m),
-        Cell::from(label_of::<Activity>(&row.activity, language)),
+        Cell::from(label_named::<Activity>(&row.activity, language)),
         Cell::from(groups.join("; ")),
         Cell::Int(row.households_visited),
         Cell::Int(row.people_reached),
         Cell::from(row.summary),
         Cell::from(needs.join("; ")),
         yes_no(row.follow_up_needed, language),
-        Cell::from(label_of::<ReviewStatus>(&row.review_status, language)),
+        Cell::from(label_named::<ReviewStatus>(&row.review_status, language)),
         Cell::from(flags.join("; ")),
     ]);
     cells
@@ -631,13 +609,13 @@ fn grievances_after(
 /// The workflow facts of a grievance: the complainant's personal data is never exported.
 fn grievance_cells(
     row: GrievanceRow,
-    names: &HashMap<String, String>,
+    names: &HashMap<UserId, String>,
     geography: &Geography,
     now: chrono::DateTime<chrono::Utc>,
     language: Language,
 ) -> Vec<Cell> {
     let overdue = is_overdue(row.due_at.and_utc(), row.status, now);
-    let name = |id: &str| Cell::from(names.get(id).cloned());
+    let name = |id: &UserId| Cell::from(names.get(id).cloned());
     let ended = row.resolved_at.unwrap_or(now.naive_utc());
     let age_days = (ended - row.reported_at).num_days().max(0);
     let mut cells = vec![
@@ -650,16 +628,14 @@ fn grievance_cells(
     cells.extend([
         Cell::Float(row.lat),
         Cell::Float(row.lon),
-        Cell::from(said(row.category.label(), language)),
-        Cell::from(said(row.priority.label(), language)),
-        Cell::from(said(row.status.label(), language)),
+        Cell::from(row.category.label_in(language)),
+        Cell::from(row.priority.label_in(language)),
+        Cell::from(row.status.label_in(language)),
         Cell::from(row.title),
         Cell::from(row.reporter_id.as_str()),
-        name(row.reporter_id.as_str()),
+        name(&row.reporter_id),
         Cell::from(row.assignee_id.as_ref().map(|id| id.as_str().to_owned())),
-        row.assignee_id
-            .as_ref()
-            .map_or(Cell::Empty, |id| name(id.as_str())),
+        row.assignee_id.as_ref().map_or(Cell::Empty, name),
         Cell::DateTime(row.due_at.and_utc()),
         yes_no(overdue, language),
         Cell::from(row.resolved_at.map(|t| t.and_utc())),
@@ -744,7 +720,7 @@ fn field_workers_after(
                 Cell::from(id),
                 Cell::from(username),
                 Cell::from(display_name),
-                Cell::from(said(role.label(), language)),
+                Cell::from(role.label_in(language)),
             ];
             cells.extend(place_cells(&area_code, geography, language));
             cells.extend([
@@ -803,11 +779,11 @@ pub fn summary_rows(report: &WeeklyReport, language: Language) -> Vec<Vec<Cell>>
         Cell::Int(v.people_reached),
     );
     for (group, n) in &v.by_target_group {
-        let label = label_of::<TargetGroup>(group, language).unwrap_or_else(|| group.clone());
+        let label = label_named::<TargetGroup>(group, language).unwrap_or_else(|| group.clone());
         push(("By target group", "ตามกลุ่มเป้าหมาย"), label, Cell::Int(*n));
     }
     for (activity, n) in &v.by_activity {
-        let label = label_of::<Activity>(activity, language).unwrap_or_else(|| activity.clone());
+        let label = label_named::<Activity>(activity, language).unwrap_or_else(|| activity.clone());
         push(("By activity", "ตามกิจกรรม"), label, Cell::Int(*n));
     }
     for area in &v.by_area {
@@ -871,11 +847,11 @@ pub fn summary_rows(report: &WeeklyReport, language: Language) -> Vec<Vec<Cell>>
         Cell::from(g.median_hours_to_resolve),
     );
     for (category, n) in &g.by_category {
-        let label = label_of::<Category>(category, language).unwrap_or_else(|| category.clone());
+        let label = label_named::<Category>(category, language).unwrap_or_else(|| category.clone());
         push(("By category", "ตามประเภท"), label, Cell::Int(*n));
     }
     for (priority, n) in &g.by_priority {
-        let label = label_of::<Priority>(priority, language).unwrap_or_else(|| priority.clone());
+        let label = label_named::<Priority>(priority, language).unwrap_or_else(|| priority.clone());
         push(("By priority", "ตามความเร่งด่วน"), label, Cell::Int(*n));
     }
 
@@ -896,7 +872,7 @@ pub fn summary_rows(report: &WeeklyReport, language: Language) -> Vec<Vec<Cell>>
             i + 1,
             hotspot.center.lat,
             hotspot.center.lon,
-            said(hotspot.top_category.label(), language)
+            hotspot.top_category.label_in(language)
         );
         push(("Hotspots", "จุดที่มีเรื่องมาก"), key, Cell::Int(hotspot.count));
     }

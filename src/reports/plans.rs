@@ -64,7 +64,7 @@ impl PlanInput {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Targets {
     pub weekly_field_days: i32,
     pub visits_target: i32,
@@ -96,7 +96,7 @@ impl Plan {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Figures {
     pub field_days: f64,
     pub visits: f64,
@@ -199,15 +199,6 @@ impl From<Done> for Figures {
 }
 
 impl Figures {
-    fn zero() -> Self {
-        Self {
-            field_days: 0.0,
-            visits: 0.0,
-            households: 0.0,
-            grievances_resolved: 0.0,
-        }
-    }
-
     fn add(&mut self, other: &Figures) {
         self.field_days = round2(self.field_days + other.field_days);
         self.visits = round2(self.visits + other.visits);
@@ -242,15 +233,6 @@ impl Targets {
         }
     }
 
-    fn zero() -> Self {
-        Self {
-            weekly_field_days: 0,
-            visits_target: 0,
-            households_target: 0,
-            grievances_resolved_target: 0,
-        }
-    }
-
     fn add(&mut self, other: &Targets) {
         self.weekly_field_days += other.weekly_field_days;
         self.visits_target += other.visits_target;
@@ -280,7 +262,7 @@ pub struct PersonProgress {
 
 /// An area's plan: the sum of its people's plans, what they have done, and what the
 /// plans call for by today.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct PlanTotals {
     /// The people's targets added up (weekly field days: person-days a week).
     pub targets: Targets,
@@ -295,17 +277,6 @@ pub struct PlanTotals {
 }
 
 impl PlanTotals {
-    fn empty() -> Self {
-        Self {
-            targets: Targets::zero(),
-            done: Figures::zero(),
-            expected_by_today: Figures::zero(),
-            people: 0,
-            people_with_plan: 0,
-            people_on_pace: 0,
-        }
-    }
-
     fn count(&mut self, person: &PersonProgress) {
         self.people += 1;
         self.done.add(&person.done);
@@ -355,7 +326,7 @@ impl AreaProgress {
         geography: &Geography,
     ) -> Self {
         let elapsed = Elapsed::of(year, today);
-        let mut totals = PlanTotals::empty();
+        let mut totals = PlanTotals::default();
         let mut by_area: BTreeMap<String, PlanTotals> = BTreeMap::new();
         let mut listed = Vec::new();
         let people_total = people.len() as i64;
@@ -375,10 +346,7 @@ impl AreaProgress {
             };
             totals.count(&progress);
             let child = area.child_holding(&progress.area_code).to_owned();
-            by_area
-                .entry(child)
-                .or_insert_with(PlanTotals::empty)
-                .count(&progress);
+            by_area.entry(child).or_default().count(&progress);
             if listed.len() < MAX_LISTED_PEOPLE {
                 listed.push(progress);
             }

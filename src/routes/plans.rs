@@ -16,7 +16,8 @@ use crate::policy::{self, Permission};
 use crate::reports::plans::{AreaProgress, Plan, PlanInput, Progress};
 use crate::routes::query::{parse_area, today_in_bangkok};
 
-fn fiscal_year(raw: &str) -> Result<FiscalYear, ApiError> {
+/// A fiscal year in the path, Buddhist Era (422 naming `fiscal_year` otherwise).
+pub fn fiscal_year(raw: &str) -> Result<FiscalYear, ApiError> {
     FiscalYear::parse(raw).map_err(|e| ApiError::parse_field("fiscal_year", e))
 }
 

@@ -39,7 +39,7 @@ pub struct WeeklyQuery {
 }
 
 /// The week and area a report is about, checked against the caller's own area.
-fn report_target(
+pub fn report_target(
     user: &AuthUser,
     week: Option<&str>,
     area: Option<&str>,
@@ -394,14 +394,8 @@ async fn write_xlsx(
         let mut workbook =
             XlsxWriter::new(&sheets, XlsxOptions::default()).map_err(ApiError::internal)?;
         if let Some(report) = &report {
-            let area_name = geography
-                .area(&report.area_code)
-                .map(|area| match scope.language {
-                    Language::Thai => area.name_th.clone(),
-                    Language::English => area.name_en.clone(),
-                })
-                .unwrap_or_default();
-            let cover = weekly_cover(report, &area_name, Utc::now(), scope.language);
+            let area_name = geography.name_of(&report.area_code, scope.language);
+            let cover = weekly_cover(report, area_name, Utc::now(), scope.language);
             workbook.cover(&cover).map_err(ApiError::internal)?;
         }
         db.with_connection(|conn| {
