@@ -44,6 +44,11 @@ pub enum Permission {
     /// Oversight of a whole area's grievances: the workload of each assignee, and acting
     /// on many grievances at once.
     OverseeGrievances,
+    /// The whole audit log and the check of its chain. The log spans every area, so it is
+    /// the administrators'.
+    ReadAuditLog,
+    /// The webhook outbox: what waits to be delivered, what fails, and retrying it now.
+    WatchDeliveries,
 }
 
 impl Permission {
@@ -55,7 +60,7 @@ impl Permission {
             | Self::ReadOthersPlans
             | Self::ReviewVisits
             | Self::OverseeGrievances => Role::Supervisor,
-            Self::AnswerDataSubjects => Role::Admin,
+            Self::AnswerDataSubjects | Self::ReadAuditLog | Self::WatchDeliveries => Role::Admin,
         }
     }
 }
@@ -413,6 +418,8 @@ mod tests {
             (AnswerDataSubjects, [false, false, false, true]),
             (UseConsole, [false, true, true, true]),
             (OverseeGrievances, [false, false, true, true]),
+            (ReadAuditLog, [false, false, false, true]),
+            (WatchDeliveries, [false, false, false, true]),
         ];
         for (permission, row) in table {
             for (role, expected) in Role::ALL.into_iter().zip(row) {

@@ -161,6 +161,10 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     let console_settings = web::Data::new(crate::console::ConsoleSettings {
         tile_url: config.console_tile_url.clone().unwrap_or_default(),
     });
+    let webhook_target = web::Data::new(crate::console::WebhookTarget::of(
+        config.webhook.as_ref().map(|hook| hook.url.as_str()),
+    ));
+    let audit_anchor = web::Data::new(services.audit_anchor.clone());
     let photos = web::Data::new(services.photos.clone());
     let uploads = web::Data::new(services.uploads.clone());
     let exports = web::Data::new(services.exports.clone());
@@ -230,6 +234,8 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(limits)
             .app_data(console_sessions.clone())
             .app_data(console_settings.clone())
+            .app_data(webhook_target.clone())
+            .app_data(audit_anchor.clone())
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 tracing::info!(error = %error, "a query string could not be read");
                 ApiError::malformed(

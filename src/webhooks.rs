@@ -250,7 +250,9 @@ async fn send(
         .body(pending.payload.clone())
         .send()
         .await
-        .map_err(|e| format!("{e}"))?;
+        // Kept in the outbox and shown to administrators: never the URL, which may carry
+        // credentials or a token.
+        .map_err(|e| format!("{}", e.without_url()))?;
     if response.status().is_success() {
         Ok(())
     } else {
@@ -275,6 +277,74 @@ pub fn backlog(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Outbo
         undelivered,
         oldest_age_seconds,
     })
+}
+
+/// One event in the outbox, as the administrators' outbox screen shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_outbox)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub delivery_id: String,
+    pub event_type: String,
+    pub created_at: NaiveDateTime,
+    pub attempts: i64,
+    pub next_attempt_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub grievance_id: Option<String>,
+}
+
+/// What the outbox holds: the backlog, the undelivered events that failed at least once
+/// (oldest first), and the last deliveries.
+#[derive(Debug, Clone)]
+pub struct OutboxState {
+    pub backlog: OutboxBacklog,
+    pub failing: Vec<OutboxEntry>,
+    /// Undelivered events that failed at least once, all of them (`failing` may be capped).
+    pub failing_total: i64,
+    pub delivered: Vec<OutboxEntry>,
+}
+
+/// The outbox's state, with at most `shown` events in each list.
+pub fn state(conn: &mut DbConnection, now: NaiveDateTime, shown: i64) -> QueryResult<OutboxState> {
+    let backlog = backlog(conn, now)?;
+    let failing_undelivered = || {
+        webhook_outbox::table
+            .filter(webhook_outbox::delivered_at.is_null())
+            .filter(webhook_outbox::attempts.gt(0))
+    };
+    let failing_total = failing_undelivered().count().get_result(conn)?;
+    let failing = failing_undelivered()
+        .order(webhook_outbox::id.asc())
+        .limit(shown)
+        .select(OutboxEntry::as_select())
+        .load(conn)?;
+    // Newest first by id, which follows creation: no index on the delivery time needed.
+    let delivered = webhook_outbox::table
+        .filter(webhook_outbox::delivered_at.is_not_null())
+        .order(webhook_outbox::id.desc())
+        .limit(shown)
+        .select(OutboxEntry::as_select())
+        .load(conn)?;
+    Ok(OutboxState {
+        backlog,
+        failing,
+        failing_total,
+        delivered,
+    })
+}
+
+/// Makes an undelivered event due now, for the dispatcher's next round (after the
+/// receiver was mended, say). `false` when there is no such undelivered event.
+pub fn retry_now(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        webhook_outbox::table
+            .find(id)
+            .filter(webhook_outbox::delivered_at.is_null()),
+    )
+    .set(webhook_outbox::next_attempt_at.eq(now))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// `base * 2^(attempts-1)`, at most an hour.

@@ -149,6 +149,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "photos",
             "reports",
             "routes",
+            "audit_anchor",
+            "webhooks",
         ],
     ),
     ("openapi", &["error"]),

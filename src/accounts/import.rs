@@ -56,6 +56,17 @@ impl FileKind {
             _ => None,
         }
     }
+
+    /// The kind a file's name says (`.csv`, `.xlsx`), for a browser's upload, whose
+    /// declared type varies with the system (a CSV is often `application/vnd.ms-excel`).
+    pub fn from_file_name(name: &str) -> Option<Self> {
+        let extension = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        match extension.as_str() {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            _ => None,
+        }
+    }
 }
 
 /// One data row as read, numbered as a spreadsheet shows it (the header is row 1).

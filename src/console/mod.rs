@@ -5,16 +5,19 @@
 //! bearer token: the console never shows a record the API would hide.
 
 mod assets;
+mod audit;
 mod case;
 mod dashboard;
 mod export;
 mod login;
+mod outbox;
 mod oversight;
 mod pages;
 mod plans;
 mod queue;
 mod review;
 pub mod session;
+pub use outbox::WebhookTarget;
 mod users;
 mod words;
 
@@ -85,7 +88,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/reports/weekly", web::get().to(dashboard::report))
                 .route("/plans", web::get().to(plans::page))
                 .route("/users", web::get().to(users::page))
+                .route("/users", web::post().to(users::create))
+                .route("/users/import", web::post().to(users::import))
                 .route("/users/{id}", web::post().to(users::act))
+                .route("/audit", web::get().to(audit::page))
+                .route("/audit/verify", web::post().to(audit::verify))
+                .route("/outbox", web::get().to(outbox::page))
+                .route("/outbox/{id}/retry", web::post().to(outbox::retry))
                 .route("/plans/{fy}/users/{id}", web::post().to(plans::set))
                 .route("/deadlines", web::get().to(oversight::deadlines))
                 .route("/workload", web::get().to(oversight::workload))

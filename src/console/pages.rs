@@ -24,6 +24,8 @@ pub struct Chrome {
     pub here: String,
     /// Whether the person oversees an area (workload, bulk actions, visit review).
     pub oversees: bool,
+    /// The administrators' screens: the audit log and the webhook outbox.
+    pub administers: bool,
     pub assets: &'static str,
     /// A basemap's tile URL template, when one is configured.
     pub tile_url: String,
@@ -41,6 +43,7 @@ impl Chrome {
             nav,
             here: url_encode(&here),
             oversees: policy::allows(signed.user.role, Permission::OverseeGrievances),
+            administers: policy::allows(signed.user.role, Permission::ReadAuditLog),
             assets: assets::version(),
             tile_url: tile_url.to_owned(),
             area_code: signed.user.area.as_str().to_owned(),

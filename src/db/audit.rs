@@ -211,6 +211,64 @@ pub fn for_record(
         .load(conn)
 }
 
+/// What the audit screen asks for; every field narrows, none set lists everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// An action, or its family when it ends with a dot (`user.` for `user.created`, ...).
+    pub action: Option<String>,
+    pub actor_id: Option<String>,
+    pub record_type: Option<String>,
+    pub record_id: Option<String>,
+    /// From this instant on (UTC), inclusive.
+    pub from: Option<chrono::NaiveDateTime>,
+    /// Before this instant (UTC).
+    pub before: Option<chrono::NaiveDateTime>,
+}
+
+/// The entries `filter` asks for, newest first, from below the id `below` (the page
+/// before's last) on; `limit` of them.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    below: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRecord>> {
+    let mut query = audit_log::table.into_boxed();
+    if let Some(action) = &filter.action {
+        query = match action.strip_suffix('.') {
+            Some(family) => query.filter(
+                audit_log::action
+                    .like(format!("{}.%", super::like_literal(family)))
+                    .escape('\\'),
+            ),
+            None => query.filter(audit_log::action.eq(action.clone())),
+        };
+    }
+    if let Some(actor) = &filter.actor_id {
+        query = query.filter(audit_log::actor_id.eq(actor.clone()));
+    }
+    if let Some(record_type) = &filter.record_type {
+        query = query.filter(audit_log::record_type.eq(record_type.clone()));
+    }
+    if let Some(record_id) = &filter.record_id {
+        query = query.filter(audit_log::record_id.eq(record_id.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_log::at.ge(from));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_log::at.lt(before));
+    }
+    if let Some(below) = below {
+        query = query.filter(audit_log::id.lt(below));
+    }
+    query
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select(AuditRecord::as_select())
+        .load(conn)
+}
+
 /// What checking the chain found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

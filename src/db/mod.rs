@@ -85,6 +85,17 @@ macro_rules! users_with_plan_for {
     };
 }
 
+/// `text` for a `LIKE` pattern escaped with `\`: its own `%`, `_` and `\` match only
+/// themselves.
+pub fn like_literal(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
+}
+
 /// Filters a (boxed) diesel query on `$table` to an [`AreaScope`].
 #[macro_export]
 macro_rules! scoped {

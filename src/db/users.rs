@@ -181,16 +181,9 @@ pub struct UserFilter {
     pub name: Option<String>,
 }
 
-/// A `LIKE` pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally.
+/// A `LIKE` pattern matching `text` anywhere.
 fn containing(text: &str) -> String {
-    let escaped: String = text
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("%{escaped}%")
+    format!("%{}%", super::like_literal(text))
 }
 
 /// A page of users ordered by username; `after` is the last username key of the page before.

@@ -7,14 +7,17 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::import::{read_rows, FileKind, ImportAnswer, MAX_IMPORT_BYTES};
-use crate::accounts::{self, collect, CreateUserInput, NewAccount, UserView};
+use crate::accounts::import::read_rows;
+// The console's account screens name these too.
+pub use crate::accounts::import::{FileKind, ImportAnswer, ImportResult, MAX_IMPORT_BYTES};
+pub use crate::accounts::CreateUserInput;
+use crate::accounts::{self, collect, NewAccount, UserView};
 use crate::auth::password_change::end_sessions_and_update;
 use crate::auth::{AuthUser, NewPassword, PasswordHasher};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
 use crate::domain::{prefixes, AreaScope};
-use crate::domain::{AreaCode, Message, PhoneE164, Role, UserId};
+use crate::domain::{AreaCode, Language, Message, PhoneE164, Role, UserId};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{declared_body_within, language_of, Page, PageRequest, ValidJson};
@@ -42,12 +45,31 @@ pub async fn create(
     input: ValidJson<CreateUserInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&user, Permission::ManageAccounts)?;
-    let account = input.parse_with(|input| NewAccount::parse(input, &geography))?;
+    let stored = create_account(&db, &geography, &hasher, user, input.into_inner()?, false).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", stored.id)))
+        .json(UserView::from(stored)))
+}
+
+/// Creates `account` on behalf of `user`, who must manage its role in its area: the API's
+/// create and the console's. An account given a password someone else chose
+/// (`must_change_password`) must choose its own at its first sign-in. Audited.
+pub async fn create_account(
+    db: &Db,
+    geography: &Geography,
+    hasher: &PasswordHasher,
+    user: AuthUser,
+    input: CreateUserInput,
+    must_change_password: bool,
+) -> Result<UserRow, ApiError> {
+    policy::require(&user, Permission::ManageAccounts)?;
+    let account = NewAccount::parse(input, geography).map_err(ApiError::Validation)?;
     accounts::ensure_may_manage(&user, account.role)?;
     ensure_in_area(&user, &account.area)?;
 
     let hash = hasher.hash(account.password.clone()).await?;
-    let row = account.into_row(hash, crate::db::now());
+    let mut row = account.into_row(hash, crate::db::now());
+    row.password_change_required = must_change_password;
     let stored = row.clone();
     db.write(move |conn| {
         users::insert(conn, &row)?;
@@ -63,9 +85,7 @@ pub async fn create(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/users/{}", stored.id)))
-        .json(UserView::from(stored)))
+    Ok(stored)
 }
 
 /// Create accounts in bulk from a CSV (`text/csv`, UTF-8, BOM optional) or XLSX file
@@ -123,15 +143,36 @@ pub async fn import(
         }
         bytes.extend_from_slice(&chunk);
     }
-    let rows = web::block(move || read_rows(kind, &bytes))
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("reading the import: {e}")))??;
-    let language = language_of(req.headers());
-    let answer = crate::accounts::import::import(&db, &geography, user, rows, language).await?;
+    let answer = import_file(
+        &db,
+        &geography,
+        user,
+        kind,
+        bytes.freeze(),
+        language_of(req.headers()),
+    )
+    .await?;
     // The one-time passwords are in this answer and nowhere else.
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(answer))
+}
+
+/// Reads an import file of `kind` and creates its accounts on behalf of `user`: the API's
+/// import and the console's upload.
+pub async fn import_file(
+    db: &Db,
+    geography: &Geography,
+    user: AuthUser,
+    kind: FileKind,
+    bytes: web::Bytes,
+    language: Language,
+) -> Result<ImportAnswer, ApiError> {
+    policy::require(&user, Permission::ManageAccounts)?;
+    let rows = web::block(move || read_rows(kind, &bytes))
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("reading the import: {e}")))??;
+    crate::accounts::import::import(db, geography, user, rows, language).await
 }
 
 /// Every value is taken as text and checked by hand (`routes::query`), so a wrong one is

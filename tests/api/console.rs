@@ -11,13 +11,13 @@ use crate::helpers::{spawn_app, TestApp, TestUser};
 use fieldweek::domain::Role;
 
 /// A browser: the console's cookies, and the anti-forgery token of its last page.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookies: Vec<(String, String)>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             cookies: Vec::new(),
@@ -48,7 +48,7 @@ impl<'a> Browser<'a> {
         self.cookies.iter().any(|(n, _)| n == name)
     }
 
-    async fn get(&mut self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
+    pub(crate) async fn get(&mut self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
         let response = self
             .app
             .client
@@ -63,7 +63,7 @@ impl<'a> Browser<'a> {
         (status, response.text().await.unwrap(), headers)
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &mut self,
         path: &str,
         form: &[(&str, &str)],
@@ -83,8 +83,29 @@ impl<'a> Browser<'a> {
         (status, response.text().await.unwrap(), headers)
     }
 
+    /// Sends a form with a file, as a browser's upload does.
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> (u16, Vec<u8>, reqwest::header::HeaderMap) {
+        let response = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, response.bytes().await.unwrap().to_vec(), headers)
+    }
+
     /// Signs in through the form; answers the status of the form's POST.
-    async fn sign_in(&mut self, username: &str, password: &str) -> (u16, String) {
+    pub(crate) async fn sign_in(&mut self, username: &str, password: &str) -> (u16, String) {
         let (_, page, _) = self.get("/console/login").await;
         let csrf = hidden(&page, "csrf");
         let (status, body, headers) = self
@@ -106,7 +127,7 @@ impl<'a> Browser<'a> {
 }
 
 /// The value of the first hidden input named `name`.
-fn hidden(page: &str, name: &str) -> String {
+pub(crate) fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page
         .find(&marker)
@@ -115,7 +136,7 @@ fn hidden(page: &str, name: &str) -> String {
     page[start..].split('"').next().unwrap().to_owned()
 }
 
-async fn file_one(app: &TestApp, volunteer: &TestUser) -> Value {
+pub(crate) async fn file_one(app: &TestApp, volunteer: &TestUser) -> Value {
     let id = uuid::Uuid::new_v4().to_string();
     let response = app
         .send_as(

@@ -5,6 +5,7 @@ mod areas;
 mod auth;
 mod cli;
 mod console;
+mod console_admin;
 mod demo;
 mod errors;
 mod faults;

@@ -147,7 +147,7 @@ async fn the_audit_log_refuses_edits_and_deletions() {
 }
 
 /// Lets a test play the attacker with direct database access.
-fn disable_append_only(conn: &mut fieldweek::db::DbConnection) {
+pub(crate) fn disable_append_only(conn: &mut fieldweek::db::DbConnection) {
     use diesel::connection::SimpleConnection;
     let sql = if crate::helpers::engine() == "postgres" {
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;"

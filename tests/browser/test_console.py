@@ -26,6 +26,7 @@ PASSWORD = "demo password 2026"
 SUPERVISOR = "demo.sup.50"
 OFFICIAL = "demo.off.50.1"
 VOLUNTEER = "demo.vol.50.1"
+ADMIN = "demo.admin"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 TABS = ["open", "overdue", "due_soon", "unassigned", "mine", "all"]
 TIMEOUT_MS = 15_000
@@ -598,9 +599,70 @@ def read_pgm(path):
     return width, height, data[position + 1:position + 1 + width * height]
 
 
+def test_administration(run):
+    """An administrator onboards accounts from a file and one by one, the new official's
+    first sign-in asks for its own password, the audit log holds it all and its chain
+    checks out, and the webhook outbox says whether events are sent."""
+    context = run.context()
+    page = run.page(context)
+    run.sign_in(page, ADMIN)
+    problems = []
+
+    sheet = run.out / ("%s-onboarding.csv" % run.engine)
+    sheet.write_text(
+        "username,display_name,role,area_code,phone\n"
+        "onboard.off,ประภา ศรีสุข,เจ้าหน้าที่,500101,0812223333\n"
+        "onboard.vol,วิชัย ทองคำ,volunteer,500102,\n"
+        "bad name!,ผิด,volunteer,999999,\n",
+        encoding="utf-8")
+    run.goto(page, "/console/users")
+    page.click("#import-accounts >> xpath=.. >> summary")
+    page.set_input_files("#import-accounts input[type=file]", str(sheet))
+    page.click("#import-accounts button[value=page]")
+    page.wait_for_selector("table.import")
+    counts = {k: page.locator("[data-count=%s] .big" % k).inner_text() for k in
+              ("created", "unchanged", "refused")}
+    check(counts == {"created": "2", "unchanged": "0", "refused": "1"}, "import counts: %s" % counts)
+    first = page.locator("table.import tr[data-row='2']")
+    check("onboard.off" in first.inner_text(), "row 2 is the official: %s" % first.inner_text())
+    temporary = first.locator("code.temporary-password").inner_text().strip()
+    check(re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){3}", temporary), "a one-time password: %r" % temporary)
+    problems += run.audit(page, "users-import")
+
+    page.click("#create-account >> xpath=.. >> summary")
+    page.fill("#create-account input[name=username]", "onboard.one")
+    page.fill("#create-account input[name=display_name]", "สมใจ รักดี")
+    page.fill("#create-account input[name=area_code]", "500103")
+    page.click("#create-account button[type=submit]")
+    # The import's notice is there until htmx swaps in the answer.
+    page.locator("#notice", has_text="สร้างบัญชีแล้ว").wait_for()
+    notice = page.inner_text("#notice")
+    check("สร้างบัญชีแล้ว" in notice and "onboard.one" in notice, "created: %s" % notice)
+
+    # The imported official's first sign-in leads to choosing its own password.
+    newcomer = run.page(run.context())
+    run.sign_in(newcomer, "onboard.off", temporary)
+    check("/console/password" in newcomer.url, "first sign-in went to %s" % newcomer.url)
+
+    run.goto(page, "/console/audit?action=user.created")
+    rows = page.locator("table.audit tbody tr")
+    names = page.locator("table.audit td.details").all_inner_texts()
+    check(rows.count() == 3 and all("onboard." in n for n in names),
+          "the three new accounts are audited: %s" % names)
+    page.click("#verify-chain button")
+    page.wait_for_selector("#notice.ok")
+    check("ห่วงโซ่บันทึกครบถ้วน" in page.inner_text("#notice"), page.inner_text("#notice"))
+    problems += run.audit(page, "audit")
+
+    run.goto(page, "/console/outbox")
+    check(page.locator("[data-figure=waiting] .big").inner_text() == "0", "nothing waits")
+    problems += run.audit(page, "outbox")
+    check(not problems, "; ".join(problems))
+
+
 TESTS = [test_sign_in, test_volunteer_refused, test_queue_tabs_and_filters,
          test_case_lifecycle, test_concurrent_edit, test_bulk_assign, test_csrf,
-         test_language, test_pages, test_dashboard, test_printed_report]
+         test_language, test_pages, test_dashboard, test_printed_report, test_administration]
 
 
 def main():
