@@ -21,13 +21,7 @@ as_root() {
 }
 
 # --- what the tests need ---------------------------------------------------------
-# pdftoppm and pdftotext (poppler-utils) read back the printed report's PDF.
-if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null ||
-    ! fc-list :lang=th 2>/dev/null | grep -q .; then
-    as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-thai-tlwg \
-        poppler-utils
-fi
+bash scripts/browser-packages.sh
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("playwright"))' 2>/dev/null)" != "$playwright_version" ]; then
     pip install -q "playwright==$playwright_version" ||
         pip install -q --break-system-packages "playwright==$playwright_version"

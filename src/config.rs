@@ -161,7 +161,17 @@ pub struct Config {
     /// A basemap's tile URL template for the console's maps; none by default (the maps
     /// draw Thailand's outline, with no tile server).
     pub console_tile_url: Option<String>,
+    /// The chromium that prints the console's weekly report as a PDF on the server;
+    /// `None`: no PDF from the server (a browser still prints the page itself).
+    pub pdf_chromium: Option<PathBuf>,
 }
+
+/// Where Debian, Ubuntu and Google install chromium, in the order looked for.
+const CHROMIUM_PLACES: [&str; 3] = [
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+];
 
 impl Config {
     /// Defaults everywhere: what `cargo run` gets with an empty environment.
@@ -196,6 +206,7 @@ impl Config {
             console_idle_minutes: 30,
             console_secure_cookie: None,
             console_tile_url: None,
+            pdf_chromium: None,
             sync_retention: Duration::from_secs(30 * 86_400),
         }
     }
@@ -393,6 +404,23 @@ impl Config {
             }
             config.console_tile_url = Some(url.to_owned());
         }
+        config.pdf_chromium = match get("FIELDWEEK_PDF_CHROMIUM").map(str::trim) {
+            Some("off") => None,
+            Some(path) => {
+                let path = PathBuf::from(path);
+                if !path.is_file() {
+                    return Err(invalid(
+                        "FIELDWEEK_PDF_CHROMIUM",
+                        format!("{} is not a file (a chromium, or `off`)", path.display()),
+                    ));
+                }
+                Some(path)
+            }
+            None => CHROMIUM_PLACES
+                .iter()
+                .map(PathBuf::from)
+                .find(|path| path.is_file()),
+        };
         if let Some(days) = get("FIELDWEEK_RETENTION_DAYS") {
             config.retention_days = parse_in_range("FIELDWEEK_RETENTION_DAYS", days, 1, 36_500)?;
         }

@@ -205,6 +205,8 @@ const PRINTED_OVERDUE: usize = 40;
 #[template(path = "report.html")]
 pub struct ReportPage {
     pub d: DashboardPage,
+    /// The same page as a PDF made on the server, when this node has a chromium.
+    pub pdf_href: Option<String>,
     pub generated: String,
     pub overdue: Vec<OverdueCase>,
     pub overdue_total: i64,
@@ -212,7 +214,8 @@ pub struct ReportPage {
 
 /// `GET /console/reports/weekly?week=&area=`: the week on one to three A4 pages for the
 /// meeting, from the dashboard's own figures, with the overdue cases listed. Printed (or
-/// saved as PDF) by the browser with the print stylesheet.
+/// saved as PDF) by the browser with the print stylesheet, or downloaded as the PDF the
+/// server prints of this same page (`console::pdf`).
 #[allow(clippy::too_many_arguments)] // an actix handler: one argument per extractor
 pub async fn report(
     req: HttpRequest,
@@ -222,6 +225,7 @@ pub async fn report(
     week_start: web::Data<Weekday>,
     settings: web::Data<ConsoleSettings>,
     services: web::Data<GrievanceServices>,
+    printer: web::Data<super::pdf::PdfPrinter>,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, Refusal> {
     let language = signed.language;
@@ -252,6 +256,13 @@ pub async fn report(
         .await
         .map_err(|e| Refusal::from_api(e, language))?;
     let page = ReportPage {
+        pdf_href: printer.available().then(|| {
+            format!(
+                "/console/reports/weekly.pdf?week={}&area={}",
+                url_encode(&d.week_code),
+                url_encode(&d.area_code)
+            )
+        }),
         generated: words::when(Utc::now(), language),
         overdue: overdue
             .page

@@ -13,11 +13,13 @@ mod login;
 mod outbox;
 mod oversight;
 mod pages;
+mod pdf;
 mod plans;
 mod queue;
 mod review;
 pub mod session;
 pub use outbox::WebhookTarget;
+pub use pdf::PdfPrinter;
 mod users;
 mod words;
 
@@ -86,6 +88,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/areas/{code}/boundary", web::get().to(queue::boundary))
                 .route("/dashboard", web::get().to(dashboard::page))
                 .route("/reports/weekly", web::get().to(dashboard::report))
+                .route("/reports/weekly.pdf", web::get().to(pdf::weekly))
+                .route("/print/{ticket}", web::get().to(pdf::redeem))
                 .route("/plans", web::get().to(plans::page))
                 .route("/users", web::get().to(users::page))
                 .route("/users", web::post().to(users::create))

@@ -119,6 +119,11 @@ pub fn open(
     Ok((token, csrf))
 }
 
+/// Ends the session of `token` (one the server opened for itself, as the PDF printer's).
+pub fn close_token(conn: &mut DbConnection, token: &str) -> diesel::QueryResult<()> {
+    console_sessions::close(conn, &hash_token(token))
+}
+
 /// A signed-in person of the console: the same `AuthUser` the API's handlers get, so
 /// every page asks the same policy and services.
 pub struct Signed {

@@ -312,6 +312,9 @@ pub struct Words {
     pub audit_to: &'static str,
     pub audit_at: &'static str,
     pub minutes_short: &'static str,
+    pub pdf_download: &'static str,
+    pub pdf_unavailable: &'static str,
+    pub pdf_busy: &'static str,
     pub signed_in_as: &'static str,
 }
 
@@ -619,6 +622,9 @@ pub static THAI: Words = Words {
     audit_to: "ถึงวันที่",
     audit_at: "เวลา",
     minutes_short: "นาที",
+    pdf_download: "ดาวน์โหลด PDF",
+    pdf_unavailable: "เครื่องแม่ข่ายนี้ยังสร้าง PDF ไม่ได้ (ไม่มี chromium) กรุณากดปุ่มพิมพ์แล้วเลือกบันทึกเป็น PDF",
+    pdf_busy: "กำลังสร้างรายงาน PDF อื่นอยู่ กรุณาลองใหม่อีกครู่",
     signed_in_as: "ผู้ใช้งาน",
 };
 
@@ -925,6 +931,9 @@ pub static ENGLISH: Words = Words {
     audit_to: "To",
     audit_at: "Time",
     minutes_short: "min",
+    pdf_download: "Download the PDF",
+    pdf_unavailable: "This server cannot make the PDF (it has no chromium): print the page and choose to save it as PDF",
+    pdf_busy: "Other reports are being printed: try again in a moment",
     signed_in_as: "Signed in as",
 };
 

@@ -470,3 +470,111 @@ async fn an_administrator_sees_failing_webhook_deliveries_and_retries_one() {
     let (status, _, _) = supervisor.get("/console/outbox").await;
     assert_eq!(status, 403);
 }
+
+/// Debian's chromium, if this machine has it. `.ci/run` installs it and sets
+/// `FIELDWEEK_TEST_REQUIRE_CHROMIUM`, so there a missing one fails instead of skipping.
+fn chromium() -> Option<std::path::PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|path| path.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("FIELDWEEK_TEST_REQUIRE_CHROMIUM").is_none(),
+            "no chromium, and CI requires one"
+        );
+        eprintln!("no chromium on this machine: the server's PDF is not printed here");
+    }
+    found
+}
+
+#[tokio::test]
+async fn an_official_downloads_the_weekly_report_as_a_pdf_printed_by_the_server() {
+    let Some(chromium) = chromium() else { return };
+    let app = spawn_app_with(|config| config.pdf_chromium = Some(chromium)).await;
+    let volunteer = app.user("vol", Role::Volunteer, "500101").await;
+    let official = app.user("off", Role::Official, "5001").await;
+    let filed = app
+        .send_as(
+            &volunteer,
+            reqwest::Method::POST,
+            "/api/v1/visits",
+            &crate::visits::visit(&uuid::Uuid::new_v4().to_string()),
+        )
+        .await;
+    assert_eq!(filed.status(), 201);
+    let mut browser = Browser::new(&app);
+    browser.sign_in("off", PASSWORD).await;
+    let (status, page, _) = browser.get("/console/reports/weekly").await;
+    assert_eq!(status, 200);
+    let href = page
+        .split("id=\"report-pdf\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .map(|href| href.split('"').next().unwrap().replace("&amp;", "&"))
+        .expect("the report offers its PDF");
+    assert!(
+        href.starts_with("/console/reports/weekly.pdf?week="),
+        "{href}"
+    );
+
+    let response = app
+        .client
+        .get(app.url(&href))
+        .header(reqwest::header::COOKIE, browser.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".pdf"));
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    assert!(pdf.len() > 10_000, "with pages in it: {} bytes", pdf.len());
+    let printed = app.audit_entries("console.report_printed");
+    assert_eq!(printed.len(), 1);
+    assert_eq!(printed[0].0.as_deref(), Some(official.id.as_str()));
+    assert_eq!(printed[0].2["area"], "5001");
+    // Chromium's session was closed: only the official's own is left.
+    let sessions = {
+        use diesel::prelude::*;
+        use fieldweek::db::schema::console_sessions;
+        let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
+        console_sessions::table
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .unwrap()
+    };
+    assert_eq!(sessions, 1);
+
+    // Another province's report is refused before any printing.
+    let (status, _, _) = browser.get("/console/reports/weekly.pdf?area=57").await;
+    assert_eq!(status, 403);
+    assert_eq!(app.audit_entries("console.report_printed").len(), 1);
+}
+
+#[tokio::test]
+async fn without_chromium_the_pdf_is_refused_plainly_and_tickets_are_not_guessable() {
+    let app = spawn_app_with(|config| config.pdf_chromium = None).await;
+    app.user("off", Role::Official, "5001").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("off", PASSWORD).await;
+    let (_, page, _) = browser.get("/console/reports/weekly").await;
+    assert!(
+        !page.contains("report-pdf"),
+        "no PDF link without a printer"
+    );
+    let (status, page, _) = browser.get("/console/reports/weekly.pdf").await;
+    assert_eq!(status, 503);
+    assert!(page.contains("chromium"), "{page}");
+    let mut stranger = Browser::new(&app);
+    let (status, _, headers) = stranger.get("/console/print/not-a-ticket").await;
+    assert_eq!(status, 404);
+    assert!(
+        headers.get("set-cookie").is_none(),
+        "no session for a made-up ticket"
+    );
+}

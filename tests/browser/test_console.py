@@ -575,6 +575,22 @@ def test_printed_report(run):
           "the PDF's text lacks the Thai title or the year: %r" % text[:200])
     pgm.unlink()
     print("    report: %d page(s), %d dark pixels on page 1" % (pages, ink))
+
+    # The same page as the server prints it (its own headless chromium).
+    page.emulate_media(media="screen")
+    with page.expect_download(timeout=90_000) as download:
+        page.click("#report-pdf")
+    served = run.out / ("%s-report-server.pdf" % run.engine)
+    download.value.save_as(str(served))
+    served_pages = int(re.search(rb"/Count (\d+)", served.read_bytes()).group(1))
+    check(1 <= served_pages <= 3, "the server's PDF has %d pages, not 1 to 3" % served_pages)
+    served_text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(served), "-"],
+                                 capture_output=True, check=True).stdout.decode("utf-8")
+    check("รายงานผลการลงพื้นที่ประจำสัปดาห์" in served_text and "2569" in served_text,
+          "the server's PDF lacks the Thai title or the year: %r" % served_text[:200])
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(served),
+                    str(run.out / ("%s-report-server-page" % run.engine))], check=True)
+    print("    the server's PDF: %d page(s)" % served_pages)
     check(not problems, "; ".join(problems))
 
 
