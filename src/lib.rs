@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod geo;
 pub mod grievances;
+pub mod households;
 pub mod http;
 pub mod openapi;
 pub mod photos;

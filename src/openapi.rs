@@ -21,6 +21,7 @@ use crate::error::{FieldCode, FieldProblem, Problem, ProblemCode};
         (name = "users", description = "Accounts, managed within one's own area."),
         (name = "visits", description = "Weekly field visits: filing, offline sync, review, photos."),
         (name = "grievances", description = "Citizens' grievances: filing, workflow, SLAs, comments, photos."),
+        (name = "households", description = "The target-group register: households and their members, visited over time."),
         (name = "uploads", description = "Resumable photo uploads over tus 1.0.0 (creation, creation-with-upload, expiration, termination, checksum), for visits and grievances on a bad network."),
         (name = "reports", description = "Weekly field summaries and their exports."),
         (name = "plans", description = "One-year plans with targets, and progress."),

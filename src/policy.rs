@@ -11,6 +11,8 @@
 //!   `grievances::workflow` says which action each actor may take), and [`may_assign_to`].
 //! - Accounts: [`account_read_scope`], [`may_manage`], [`may_change_account`].
 //! - The phone's sync set: [`visit_in_sync_set`], [`grievance_in_sync_set`].
+//! - The register of households: [`households_scope`], [`may_read_household`], and on
+//!   the phone [`household_sync_scope`], [`household_in_sync_set`].
 //!
 //! Staff (officials, supervisors, admins) see every record of their area. Volunteers see
 //! what they filed themselves, and only while it lies in their current area: an account
@@ -18,6 +20,7 @@
 
 use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
+use crate::db::households::HouseholdRow;
 use crate::db::users::UserRow;
 use crate::db::visits::VisitRow;
 use crate::domain::AreaScope;
@@ -100,6 +103,32 @@ pub fn visibility(user: &AuthUser) -> Visibility {
         scope: user.scope.clone(),
         only_owner: (!user.role.is_staff()).then(|| user.id.clone()),
     }
+}
+
+/// The households a caller reads and keeps: every one of its area, whoever registered it.
+/// Unlike visits, a village's register is shared by the volunteers who visit it.
+pub fn households_scope(user: &AuthUser) -> AreaScope {
+    user.scope.clone()
+}
+
+/// The households a caller's phone keeps (the sync feed): its area's, when that area is a
+/// subdistrict or a district (a volunteer's village, an official's district). A
+/// province's or the country's register is read on demand, never carried on a phone.
+pub fn household_sync_scope(user: &AuthUser) -> Option<AreaScope> {
+    match households_scope(user) {
+        scope @ (AreaScope::Subdistrict(_) | AreaScope::District(_)) => Some(scope),
+        AreaScope::Province(_) | AreaScope::Everywhere => None,
+    }
+}
+
+/// Whether the household `row` belongs on `user`'s phone.
+pub fn household_in_sync_set(user: &AuthUser, row: &HouseholdRow) -> bool {
+    household_sync_scope(user).is_some_and(|scope| scope.covers_code(&row.area_code))
+}
+
+/// Whether `user` may read (and so change) the household `row`.
+pub fn may_read_household(user: &AuthUser, row: &HouseholdRow) -> bool {
+    households_scope(user).covers_code(&row.area_code)
 }
 
 /// The area an `area=` of a list, report or export may ask for: the caller's own or one

@@ -165,6 +165,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
         config.webhook.as_ref().map(|hook| hook.url.as_str()),
     ));
     let audit_anchor = web::Data::new(services.audit_anchor.clone());
+    let cipher = web::Data::new(services.cipher.clone());
     let printer = web::Data::new(crate::console::PdfPrinter::new(
         config.pdf_chromium.clone(),
         listener
@@ -243,6 +244,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             .app_data(webhook_target.clone())
             .app_data(audit_anchor.clone())
             .app_data(printer.clone())
+            .app_data(cipher.clone())
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 tracing::info!(error = %error, "a query string could not be read");
                 ApiError::malformed(

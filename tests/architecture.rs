@@ -69,6 +69,20 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "households",
+        &[
+            "domain",
+            "geo",
+            "error",
+            "db",
+            "auth",
+            "policy",
+            "placement",
+            "privacy",
+            "visits",
+        ],
+    ),
+    (
         "accounts",
         &["domain", "geo", "error", "db", "auth", "policy"],
     ),
@@ -97,6 +111,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "accounts",
             "grievances",
             "visits",
+            "households",
         ],
     ),
     (
@@ -115,6 +130,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "grievances",
             "visits",
             "photos",
+            "households",
             "reports",
             "sync",
             "webhooks",

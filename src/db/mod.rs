@@ -39,6 +39,7 @@ pub mod audit;
 mod checkpoint;
 pub mod console_sessions;
 pub mod grievances;
+pub mod households;
 mod migrations;
 mod one_statement;
 pub mod photos;

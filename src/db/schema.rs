@@ -315,6 +315,63 @@ diesel::table! {
 diesel::joinable!(grievance_events -> grievances (grievance_id));
 diesel::joinable!(grievance_comments -> grievances (grievance_id));
 
+diesel::table! {
+    households (id) {
+        id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        lat -> Double,
+        lon -> Double,
+        accuracy_m -> Nullable<Double>,
+        area_code -> Text,
+        province_code -> Text,
+        district_code -> Nullable<Text>,
+        address -> Nullable<Text>,
+        consent -> Bool,
+        target_groups -> BigInt,
+        version -> BigInt,
+        content_hash -> Text,
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    household_members (id) {
+        id -> Text,
+        household_id -> Text,
+        position -> BigInt,
+        name -> Nullable<Text>,
+        birth_year -> Nullable<Integer>,
+        sex -> Nullable<Text>,
+        target_groups -> BigInt,
+        phone_cipher -> Nullable<Text>,
+        phone_hash -> Nullable<Text>,
+        phone_last4 -> Nullable<Text>,
+        national_id_cipher -> Nullable<Text>,
+        national_id_hash -> Nullable<Text>,
+        national_id_last4 -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        removed -> Bool,
+    }
+}
+
+diesel::table! {
+    household_events (id) {
+        id -> Text,
+        household_id -> Text,
+        version -> BigInt,
+        action -> Text,
+        changes -> Text,
+        actor_id -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(household_members -> households (household_id));
+diesel::joinable!(household_events -> households (household_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     areas,
     app_meta,
@@ -334,4 +391,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_outbox,
     plans,
     sync_removals,
+    households,
+    household_members,
+    household_events,
 );

@@ -1,10 +1,11 @@
-//! Positions for the phone sync feed (`GET /sync/changes`): where each visit, grievance
-//! and account last changed, and the removals that no record's own position can tell.
+//! Positions for the phone sync feed (`GET /sync/changes`): where each visit, grievance,
+//! account and household last changed, and the removals that no record's own position can tell.
 //!
 //! # A position per record, set by the database
 //!
-//! `visits`, `grievances`, `users` and `sync_removals` carry `(sync_xid, sync_seq)`,
-//! written by triggers on every insert and update (migration 12), so no write path (a
+//! `visits`, `grievances`, `users`, `households` and `sync_removals` carry
+//! `(sync_xid, sync_seq)`, written by triggers on every insert and update (migrations 12
+//! and 19), so no write path (a
 //! route, the demo, the command line, a job, a feature still to come) can forget it. A
 //! record changed twice between two reads has moved once more: the reader gets it once,
 //! in its latest state. Changes beside a record that alter its document (a photo, a
@@ -43,11 +44,12 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::grievances::GrievanceRow;
-use super::schema::{grievances, sync_removals, users, visits};
+use super::households::HouseholdRow;
+use super::schema::{grievances, households, sync_removals, users, visits};
 use super::users::UserRow;
 use super::visits::VisitRow;
 use super::DbConnection;
-use crate::domain::{GrievanceId, UserId};
+use crate::domain::{AreaScope, GrievanceId, UserId};
 
 /// Where a change lies in the feed: the writing transaction (0 on SQLite), then the
 /// number it took.
@@ -115,6 +117,29 @@ pub fn visits_filed_by(
     let rows: Vec<(VisitRow, i64, i64)> = after_position!(query, visits, after, below)
         .limit(limit)
         .select((VisitRow::as_select(), visits::sync_xid, visits::sync_seq))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, xid, seq)| (row, Position { xid, seq }))
+        .collect())
+}
+
+/// Up to `limit` households of `scope` (a district or a subdistrict), after `after`.
+pub fn households_in(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    after: Position,
+    below: Watermark,
+    limit: i64,
+) -> QueryResult<Vec<(HouseholdRow, Position)>> {
+    let query = crate::scoped!(households::table.into_boxed(), households, scope);
+    let rows: Vec<(HouseholdRow, i64, i64)> = after_position!(query, households, after, below)
+        .limit(limit)
+        .select((
+            HouseholdRow::as_select(),
+            households::sync_xid,
+            households::sync_seq,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()

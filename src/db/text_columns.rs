@@ -13,8 +13,8 @@ use diesel::sqlite::Sqlite;
 
 use super::DbConnection;
 use crate::domain::{
-    Activity, Category, GrievanceId, Named, PhotoId, Priority, ReviewStatus, Role, Status, UserId,
-    VisitId,
+    Activity, Category, GrievanceId, HouseholdId, MemberId, Named, PhotoId, Priority, ReviewStatus,
+    Role, Sex, Status, UserId, VisitId,
 };
 
 type AnyBackend = <DbConnection as diesel::Connection>::Backend;
@@ -109,8 +109,16 @@ macro_rules! stored_as_text {
     )+};
 }
 
-by_name!(Role, Status, Category, Priority, Activity, ReviewStatus);
-as_written!(UserId, VisitId, GrievanceId, PhotoId);
+by_name!(
+    Role,
+    Status,
+    Category,
+    Priority,
+    Activity,
+    ReviewStatus,
+    Sex
+);
+as_written!(UserId, VisitId, GrievanceId, PhotoId, HouseholdId, MemberId);
 stored_as_text!(
     Role,
     Status,
@@ -118,8 +126,11 @@ stored_as_text!(
     Priority,
     Activity,
     ReviewStatus,
+    Sex,
     UserId,
     VisitId,
     GrievanceId,
     PhotoId,
+    HouseholdId,
+    MemberId,
 );

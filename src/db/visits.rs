@@ -153,7 +153,7 @@ pub fn hydrate(conn: &mut ReadOnly<'_>, rows: Vec<VisitRow>) -> QueryResult<Vec<
 diesel::infix_operator!(BitAnd, " & ", diesel::sql_types::BigInt);
 
 /// `column & bits`: non-zero when the row has any of `bits`.
-fn has_bits<C>(
+pub(super) fn has_bits<C>(
     column: C,
     bits: i64,
 ) -> BitAnd<C, diesel::dsl::AsExprOf<i64, diesel::sql_types::BigInt>>

@@ -76,6 +76,10 @@ uuid_ids!(
     PhotoId,
     /// A comment on a grievance (`grievance_comments.id`).
     CommentId,
+    /// A household of the register (`households.id`).
+    HouseholdId,
+    /// A person of a household (`household_members.id`).
+    MemberId,
 );
 
 #[cfg(test)]

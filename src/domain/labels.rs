@@ -4,7 +4,9 @@
 
 use super::message::{Language, Message};
 use super::named::Named;
-use super::{Action, Activity, Category, Due, Priority, ReviewStatus, Role, Status, TargetGroup};
+use super::{
+    Action, Activity, Category, Due, Priority, ReviewStatus, Role, Sex, Status, TargetGroup,
+};
 
 /// An enumerated value people read by name.
 pub trait Labelled: Named {
@@ -128,6 +130,12 @@ labels!(Role, "role" {
     Admin => ("Administrator", "ผู้ดูแลระบบ"),
 });
 
+labels!(Sex, "sex" {
+    Female => ("Female", "หญิง"),
+    Male => ("Male", "ชาย"),
+    Other => ("Other", "อื่น ๆ"),
+});
+
 /// Every value of `T` with its labels, in declaration order.
 pub fn labels_of<T: Labelled>() -> Vec<(&'static str, Message)> {
     T::VALUES.iter().map(|v| (v.as_str(), v.label())).collect()
@@ -161,5 +169,6 @@ mod tests {
         check::<Activity>();
         check::<ReviewStatus>();
         check::<Role>();
+        check::<Sex>();
     }
 }

@@ -20,6 +20,7 @@ mod error;
 mod fiscal_year;
 mod geo_point;
 mod grievance;
+mod household;
 mod ids;
 mod iso_week;
 mod labels;
@@ -43,7 +44,8 @@ pub use error::ParseError;
 pub use fiscal_year::FiscalYear;
 pub use geo_point::{GeoPoint, GpsFix};
 pub use grievance::{Action, Actor, Category, Due, Priority, Status};
-pub use ids::{CommentId, GrievanceId, PhotoId, UserId, VisitId};
+pub use household::{BirthYear, Sex};
+pub use ids::{CommentId, GrievanceId, HouseholdId, MemberId, PhotoId, UserId, VisitId};
 pub use iso_week::{thai_month_abbreviation, IsoWeek};
 pub use labels::{label_named, labels_of, Labelled};
 pub use message::{

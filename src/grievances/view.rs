@@ -13,7 +13,7 @@ use crate::domain::Status;
 use crate::domain::TargetGroup;
 use crate::domain::{GrievanceId, UserId, VisitId};
 use crate::placement::{Flag, LocationInput};
-use crate::privacy::PiiCipher;
+use crate::privacy::{PiiCipher, NATIONAL_ID_STARS, PHONE_STARS};
 use crate::visits::view::{Names, PhotoView, UserRef};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -243,20 +243,20 @@ fn complainant_view(
     if !present {
         return None;
     }
-    let reveal =
-        |cipher_text: &Option<String>, last4: &Option<String>, stars: &str| -> Option<String> {
-            let last4 = last4.as_ref()?;
-            if unmasked {
-                if let Some(plain) = cipher_text.as_deref().and_then(|c| cipher.decrypt(c).ok()) {
-                    return Some(plain);
-                }
-            }
-            Some(format!("{stars}{last4}"))
-        };
     Some(ComplainantView {
         name: row.complainant_name.clone(),
-        phone: reveal(&row.phone_cipher, &row.phone_last4, "******"),
-        national_id: reveal(&row.national_id_cipher, &row.national_id_last4, "*********"),
+        phone: cipher.shown(
+            row.phone_cipher.as_deref(),
+            row.phone_last4.as_deref(),
+            PHONE_STARS,
+            unmasked,
+        ),
+        national_id: cipher.shown(
+            row.national_id_cipher.as_deref(),
+            row.national_id_last4.as_deref(),
+            NATIONAL_ID_STARS,
+            unmasked,
+        ),
         consent: row.complainant_consent,
         masked: !unmasked,
     })

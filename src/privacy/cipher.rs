@@ -22,7 +22,7 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use sha2::Sha256;
 
-use crate::domain::ThaiNationalId;
+use crate::domain::{PhoneE164, ThaiNationalId};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -53,16 +53,22 @@ pub enum PiiError {
     Encrypt(&'static str),
 }
 
-/// What the database keeps of a national ID: never the number itself.
+/// What the database keeps of a national ID or a phone number: never the number itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtectedNationalId {
+pub struct ProtectedValue {
     /// From [`PiiCipher::encrypt`]; only the server can open it.
     pub ciphertext: String,
-    /// From [`PiiCipher::lookup_hash`] of the 13 digits; equal IDs, equal hashes.
+    /// From [`PiiCipher::lookup_hash`] of the canonical form (the 13 digits, the E.164
+    /// number); equal numbers, equal hashes.
     pub lookup_hash: String,
     /// For the masked display (`*********1234`).
     pub last4: String,
 }
+
+/// What hides a masked phone number's first digits (`******5678`).
+pub const PHONE_STARS: &str = "******";
+/// What hides a masked national ID's first digits (`*********1188`).
+pub const NATIONAL_ID_STARS: &str = "*********";
 
 /// Encrypts personal data for storage and computes lookup hashes.
 #[derive(Clone)]
@@ -180,14 +186,38 @@ impl PiiCipher {
     }
 
     /// Everything the database keeps of a national ID.
-    pub fn protect_national_id(
-        &self,
-        id: &ThaiNationalId,
-    ) -> Result<ProtectedNationalId, PiiError> {
-        Ok(ProtectedNationalId {
+    pub fn protect_national_id(&self, id: &ThaiNationalId) -> Result<ProtectedValue, PiiError> {
+        Ok(ProtectedValue {
             ciphertext: self.encrypt(id.as_str())?,
             lookup_hash: self.lookup_hash(id.as_str()),
             last4: id.last4().to_owned(),
+        })
+    }
+
+    /// A stored number as its reader may see it: in clear when `unmasked` (and it opens),
+    /// else its last 4 digits behind `stars`; `None` when nothing is stored.
+    pub fn shown(
+        &self,
+        sealed: Option<&str>,
+        last4: Option<&str>,
+        stars: &str,
+        unmasked: bool,
+    ) -> Option<String> {
+        let last4 = last4?;
+        if unmasked {
+            if let Some(plain) = sealed.and_then(|c| self.decrypt(c).ok()) {
+                return Some(plain);
+            }
+        }
+        Some(format!("{stars}{last4}"))
+    }
+
+    /// Everything the database keeps of a phone number.
+    pub fn protect_phone(&self, phone: &PhoneE164) -> Result<ProtectedValue, PiiError> {
+        Ok(ProtectedValue {
+            ciphertext: self.encrypt(phone.as_str())?,
+            lookup_hash: self.lookup_hash(phone.as_str()),
+            last4: phone.last4().to_owned(),
         })
     }
 }

@@ -9,4 +9,4 @@
 mod cipher;
 pub mod retention;
 
-pub use cipher::{PiiCipher, PiiError, ProtectedNationalId};
+pub use cipher::{PiiCipher, PiiError, ProtectedValue, NATIONAL_ID_STARS, PHONE_STARS};

@@ -84,6 +84,28 @@ pub fn grievance() -> Value {
     })
 }
 
+pub fn household() -> Value {
+    json!({
+        "id": "5b0d6a7e-3c2f-4e81-9d4a-2f6e8c1b7a90",
+        "location": {"lat": 18.7883, "lon": 98.9853, "accuracy_m": 8.5},
+        "area_code": "500102",
+        "address": "12 หมู่ 3 บ้านสันป่าสัก",
+        "consent": true,
+        "members": [
+            {
+                "id": "0e7c3b2a-6f1d-4a58-b9c4-8d2e1f0a7b63",
+                "name": "นางบุญมา ใจดี",
+                "birth_year": 2487,
+                "sex": "female",
+                "target_groups": ["elderly", "disabled"],
+                "phone": "081-234-5678",
+                "notes": "ติดเตียง ลูกสาวเป็นผู้ดูแลหลัก",
+            },
+            {"birth_year": 2555, "sex": "male", "target_groups": ["children"]},
+        ],
+    })
+}
+
 pub fn grievance_batch() -> Value {
     let mut second = grievance();
     second["id"] = json!("3f2e1d0c-9b8a-4765-8432-10fedcba9876");

@@ -30,7 +30,7 @@ use crate::routes::query::{
 use crate::visits::input::VisitRules;
 use crate::visits::view::PhotoView;
 
-fn with_etag(mut response: HttpResponse, version: i64) -> HttpResponse {
+pub(super) fn with_etag(mut response: HttpResponse, version: i64) -> HttpResponse {
     if let Ok(value) = header::HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, value);
     }
@@ -545,28 +545,6 @@ pub struct TransitionInput {
     pub priority: Option<Priority>,
 }
 
-/// The version a client expects, from `If-Match`: `None` means "any" (absent or `*`).
-fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value.to_str().unwrap_or("").trim();
-    if value == "*" {
-        return Ok(None);
-    }
-    value
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| {
-            ApiError::VersionMismatch(crate::domain::Message::new(
-                format!("If-Match {value:?} names no version of this grievance"),
-                format!("If-Match {value:?} ไม่ตรงกับฉบับใดของเรื่องนี้ กรุณาโหลดข้อมูลใหม่"),
-            ))
-        })
-}
-
 /// Move a grievance through its workflow. With `If-Match: "<version>"`, a stale version
 /// answers 412 instead of acting on a state the client has not seen. `mark_duplicate`
 /// (supervisor; from submitted, accepted or assigned) closes it as a duplicate of
@@ -605,7 +583,7 @@ pub async fn transition(
     id: web::Path<String>,
     input: ValidJson<TransitionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected_version = expected_version(&req)?;
+    let expected_version = super::query::if_match_version(&req)?;
     let (input, note) = input.parse_with(|input| {
         let note = service::transition_note(input.note.as_deref()).map_err(|e| vec![e])?;
         Ok((input, note))

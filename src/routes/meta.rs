@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::domain::{
     labels_of, Action, Activity, Category, Due, FieldCode, Labelled, Message, Priority,
-    ReviewStatus, Role, Status, TargetGroup,
+    ReviewStatus, Role, Sex, Status, TargetGroup,
 };
 use crate::error::ProblemCode;
 use crate::geo::LocateMethod;
@@ -29,7 +29,7 @@ pub struct Label {
 
 /// Labels by vocabulary: `category`, `priority`, `status`, `action`, `due` (where an open
 /// grievance stands against its deadline), `target_group`, `activity`, `review_status`,
-/// `visit_flag`, `role`, `locate_method` and `error_code` (every field code and every
+/// `visit_flag`, `role`, `sex`, `locate_method` and `error_code` (every field code and every
 /// problem code).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"priority": [{"code": "urgent", "th": "เร่งด่วนที่สุด", "en": "Urgent"}]}))]
@@ -64,6 +64,7 @@ pub fn all_labels() -> Labels {
     vocabulary::<ReviewStatus>(&mut labels);
     vocabulary::<Flag>(&mut labels);
     vocabulary::<Role>(&mut labels);
+    vocabulary::<Sex>(&mut labels);
     vocabulary::<LocateMethod>(&mut labels);
     let errors = FieldCode::ALL
         .iter()

@@ -6,6 +6,7 @@ pub mod auth;
 mod examples;
 pub mod grievances;
 pub mod health;
+pub mod households;
 pub mod meta;
 pub mod photos;
 pub mod plans;
@@ -63,6 +64,10 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(grievances::comment)
                 .service(grievances::upload_photo)
                 .service(grievances::get_photo)
+                .service(households::submit)
+                .service(households::list)
+                .service(households::get)
+                .service(households::update)
                 .service(
                     scope::scope("/uploads")
                         .wrap(from_fn(uploads::tus_resumable))

@@ -1,5 +1,6 @@
 //! Data-subject requests under Thailand's PDPA, for admins (the data protection officer):
-//! everything held about a complainant, and its erasure.
+//! everything held about a person (a complainant, a member of a registered household),
+//! and its erasure.
 
 use actix_web::{post, web};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,8 @@ use crate::domain::{PhoneE164, ThaiNationalId};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::grievances::service::{views, GrievanceServices};
 use crate::grievances::view::GrievanceView;
+use crate::households::service as households;
+use crate::households::view::HouseholdView;
 use crate::http::ValidJson;
 use crate::policy::{self, Permission};
 
@@ -68,9 +71,12 @@ fn lookup_hashes(
 pub struct SubjectAccess {
     /// Every grievance the person is the complainant of, unmasked, with history and comments.
     pub grievances: Vec<GrievanceView>,
+    /// Every household of the register the person is a member of, unmasked.
+    pub households: Vec<HouseholdView>,
 }
 
-/// Everything held about one complainant (a PDPA access request). Audited.
+/// Everything held about one person (a PDPA access request): the grievances they raised
+/// and the households they are registered in. Audited.
 #[utoipa::path(
     tag = "privacy",
     request_body = SubjectInput,
@@ -96,28 +102,43 @@ pub async fn subject_access(
             let rows =
                 privacy::grievances_of_subject(conn, national_id.as_deref(), phone.as_deref())?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+            let households = households::of_subject(
+                conn,
+                national_id.as_deref(),
+                phone.as_deref(),
+                &services.cipher,
+            )?;
+            let household_ids: Vec<&str> = households.iter().map(|h| h.id.as_str()).collect();
             user.audit(
                 conn,
                 "privacy.subject_access",
                 "grievance",
                 None,
-                serde_json::json!({ "grievances": ids }),
+                serde_json::json!({ "grievances": ids, "households": household_ids }),
             )?;
-            views(conn, &user, rows, |_| true, &services)
+            Ok((views(conn, &user, rows, |_| true, &services)?, households))
         })
         .await?;
-    Ok(web::Json(SubjectAccess { grievances }))
+    let (grievances, households) = grievances;
+    Ok(web::Json(SubjectAccess {
+        grievances,
+        households,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Erasure {
     /// The grievances whose personal data was erased.
     pub anonymised: Vec<String>,
+    /// The household members whose personal data was erased.
+    pub household_members: Vec<String>,
 }
 
-/// Erase a complainant's personal data (a PDPA erasure request): name, phone, national
-/// ID, the grievances' free text and comments. Categories, areas, statuses and dates stay,
-/// so every statistic is unchanged. Audited.
+/// Erase a person's personal data (a PDPA erasure request): as a complainant, their
+/// name, phone, national ID, the grievances' free text and comments; as a member of a
+/// registered household, their name, numbers and notes, and the household's address.
+/// Categories, areas, statuses, dates, years of birth and target groups stay, so every
+/// statistic is unchanged. Audited.
 #[utoipa::path(
     tag = "privacy",
     request_body = SubjectInput,
@@ -145,15 +166,21 @@ pub async fn erasure(
                     .map(|row| row.id.into_string())
                     .collect();
             privacy::anonymise(conn, &ids, crate::db::now())?;
+            let members =
+                households::erase_subject(conn, &user, national_id.as_deref(), phone.as_deref())?;
             user.audit(
                 conn,
                 "privacy.erasure",
                 "grievance",
                 None,
-                serde_json::json!({ "anonymised": ids }),
+                serde_json::json!({ "anonymised": ids, "household_members": members }),
             )?;
-            Ok(ids)
+            Ok((ids, members))
         })
         .await?;
-    Ok(web::Json(Erasure { anonymised }))
+    let (anonymised, household_members) = anonymised;
+    Ok(web::Json(Erasure {
+        anonymised,
+        household_members,
+    }))
 }

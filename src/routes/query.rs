@@ -379,6 +379,28 @@ pub fn parse_time_id_key(page: &PageRequest) -> Result<Option<(NaiveDateTime, St
     }
 }
 
+/// The version a client expects, from `If-Match`: `None` means "any" (absent or `*`).
+pub fn if_match_version(req: &actix_web::HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(actix_web::http::header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or("").trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    value
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| {
+            ApiError::VersionMismatch(crate::domain::Message::new(
+                format!("If-Match {value:?} names no version of this record"),
+                format!("If-Match {value:?} ไม่ตรงกับฉบับใดของข้อมูลนี้ กรุณาโหลดข้อมูลใหม่"),
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! The phone sync feed (`GET /sync/changes`): one feed of what changed in the caller's
-//! sync set (the visits it filed, the grievances it filed or is assigned, its account),
+//! sync set (the visits it filed, the grievances it filed or is assigned, its account,
+//! the households of its village or district),
 //! as upserts carrying the document `GET` would return and removals of what left the set.
 //!
 //! Storage keeps a position on every record and a removal for what leaves a source query
@@ -18,6 +19,7 @@ use utoipa::ToSchema;
 use crate::accounts::UserView;
 use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
+use crate::db::households::HouseholdRow;
 use crate::db::sync::{self as store, GrievanceSource, Position, RemovalRow};
 use crate::db::visits::VisitRow;
 use crate::db::DbConnection;
@@ -25,6 +27,8 @@ use crate::domain::GrievanceId;
 use crate::error::ApiError;
 use crate::grievances::service::{views as grievance_views, GrievanceServices};
 use crate::grievances::view::{has_sensitive_data, GrievanceView};
+use crate::households::service::views as household_views;
+use crate::households::view::HouseholdView;
 use crate::policy;
 use crate::visits::view::VisitView;
 use cursor::{Cursor, CursorKey};
@@ -39,6 +43,7 @@ pub enum ChangeKind {
     Visit,
     Grievance,
     Account,
+    Household,
 }
 
 /// `upsert`: store `data` under `id`; `remove`: forget `id`.
@@ -56,6 +61,7 @@ pub enum ChangeData {
     Visit(Box<VisitView>),
     Grievance(Box<GrievanceView>),
     Account(Box<UserView>),
+    Household(Box<HouseholdView>),
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -65,7 +71,8 @@ pub struct Change {
     pub id: String,
     /// When the record last changed (for a removal written when it left: that moment).
     pub changed_at: DateTime<Utc>,
-    /// The document (`Visit`, `Grievance` or `User`) for an upsert; null for a removal.
+    /// The document (`Visit`, `Grievance`, `User` or `Household`) for an upsert; null for
+    /// a removal.
     #[schema(required = true)]
     pub data: Option<ChangeData>,
 }
@@ -99,6 +106,7 @@ enum Found {
     Visit(VisitRow),
     Grievance(Box<GrievanceRow>),
     Account(crate::db::users::UserRow),
+    Household(Box<HouseholdRow>),
     Removal(RemovalRow),
 }
 
@@ -108,6 +116,7 @@ impl Found {
             Self::Visit(row) => (ChangeKind::Visit, row.id.to_string()),
             Self::Grievance(row) => (ChangeKind::Grievance, row.id.to_string()),
             Self::Account(row) => (ChangeKind::Account, row.id.to_string()),
+            Self::Household(row) => (ChangeKind::Household, row.id.to_string()),
             // The only kind a removal is written for so far.
             Self::Removal(row) => (ChangeKind::Grievance, row.record_id.clone()),
         }
@@ -169,6 +178,11 @@ impl SyncFeed {
         for source in [GrievanceSource::ReportedBy, GrievanceSource::AssignedTo] {
             for (row, at) in store::grievances_of(conn, source, &user.id, from, below, fetch)? {
                 found.push((at, Found::Grievance(Box::new(row))));
+            }
+        }
+        if let Some(scope) = policy::household_sync_scope(user) {
+            for (row, at) in store::households_in(conn, &scope, from, below, fetch)? {
+                found.push((at, Found::Household(Box::new(row))));
             }
         }
         if let Some((row, at)) = store::account(conn, &user.id, from, below)? {
@@ -243,6 +257,7 @@ impl SyncFeed {
             Visit(VisitRow),
             Grievance(Box<GrievanceRow>),
             Account(crate::db::users::UserRow),
+            Household(Box<HouseholdRow>),
             Remove(ChangeKind, String, DateTime<Utc>),
         }
         let mut verdicts = Vec::new();
@@ -258,6 +273,14 @@ impl SyncFeed {
                     row.updated_at.and_utc(),
                 ),
                 Found::Account(row) => Verdict::Account(row),
+                Found::Household(row) if policy::household_in_sync_set(user, &row) => {
+                    Verdict::Household(row)
+                }
+                Found::Household(row) => Verdict::Remove(
+                    ChangeKind::Household,
+                    row.id.to_string(),
+                    row.updated_at.and_utc(),
+                ),
                 Found::Grievance(row) if policy::grievance_in_sync_set(user, &row) => {
                     Verdict::Grievance(row)
                 }
@@ -314,6 +337,25 @@ impl SyncFeed {
         .map(|view| (view.id.clone(), view))
         .collect();
 
+        let household_rows: Vec<HouseholdRow> = verdicts
+            .iter()
+            .filter_map(|v| match v {
+                Verdict::Household(row) => Some(HouseholdRow::clone(row)),
+                _ => None,
+            })
+            .collect();
+        // Numbers masked, as `GET /households/{id}` shows them.
+        let mut households: HashMap<String, HouseholdView> = household_views(
+            conn,
+            household_rows,
+            &policy::households_scope(user),
+            false,
+            &services.cipher,
+        )?
+        .into_iter()
+        .map(|view| (view.id.clone(), view))
+        .collect();
+
         let mut changes = Vec::with_capacity(verdicts.len());
         for verdict in verdicts {
             let change = match verdict {
@@ -349,6 +391,18 @@ impl SyncFeed {
                         view.id.clone(),
                         changed_at,
                         ChangeData::Account(Box::new(view)),
+                    )
+                }
+                Verdict::Household(row) => {
+                    let id = row.id.to_string();
+                    let Some(view) = households.remove(&id) else {
+                        continue;
+                    };
+                    upsert(
+                        ChangeKind::Household,
+                        id,
+                        view.updated_at,
+                        ChangeData::Household(Box::new(view)),
                     )
                 }
                 Verdict::Remove(_, _, _) if skip_removals => continue,

@@ -14,6 +14,7 @@ mod grievances_phone;
 mod hardening;
 mod health;
 mod helpers;
+mod households;
 mod import;
 mod language;
 mod names;

@@ -762,3 +762,66 @@ async fn a_parents_outcome_and_a_grievances_photo_reach_the_phones_concerned() {
     assert_eq!(changes[0]["data"]["photos_received"], 1);
     assert_eq!(changes[0]["data"]["photos"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_villages_register_travels_on_its_field_workers_phones_and_no_further() {
+    let app = spawn_app().await;
+    let reader = app.user("vol.reader", Role::Volunteer, "5001").await;
+    let registrar = app.user("vol.registrar", Role::Volunteer, "5001").await;
+    let far = app.user("vol.far", Role::Volunteer, "57").await;
+    let province = app.user("sup.province", Role::Supervisor, "50").await;
+    let household = json!({
+        "location": {"lat": 18.7883, "lon": 98.9853},
+        "consent": true,
+        "members": [{"name": "นางบุญมา ใจดี", "phone": "081-234-5678",
+                     "target_groups": ["elderly"]}],
+    });
+    let response = app
+        .send_as(&registrar, Method::POST, "/api/v1/households", &household)
+        .await;
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A phone of the district holds the household another volunteer registered, as
+    // `GET` shows it (numbers masked).
+    let (changes, cursor) = drain_at_least(&app, &reader, None, 50, 2).await;
+    let mut held = HashMap::new();
+    apply(&mut held, &changes);
+    assert_eq!(ids_of(&held, "household"), HashSet::from([id.clone()]));
+    let document = &held[&("household".to_owned(), id.clone())];
+    assert_eq!(document["members"][0]["phone"], "******5678");
+    assert_eq!(document["version"], 1);
+
+    // A change reaches it once, in its latest state.
+    let changed = app
+        .as_user(
+            &registrar,
+            Method::PATCH,
+            &format!("/api/v1/households/{id}"),
+        )
+        .json(&json!({"address": "12 หมู่ 3"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let (changes, _) = drain_at_least(&app, &reader, Some(cursor), 50, 1).await;
+    let households: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["kind"] == "household")
+        .collect();
+    assert_eq!(households.len(), 1, "{changes:?}");
+    assert_eq!(households[0]["data"]["version"], 2);
+    assert_eq!(households[0]["data"]["address"], "12 หมู่ 3");
+
+    // Another province's phone, and a province-wide supervisor's, carry no register.
+    for user in [&far, &province] {
+        let (changes, _) = drain(&app, user, None, 50).await;
+        assert!(
+            changes.iter().all(|c| c["kind"] != "household"),
+            "{changes:?}"
+        );
+    }
+}

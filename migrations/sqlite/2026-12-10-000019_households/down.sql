@@ -1,0 +1,3 @@
+DROP TABLE household_events;
+DROP TABLE household_members;
+DROP TABLE households;
