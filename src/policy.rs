@@ -383,6 +383,7 @@ mod tests {
             photos_expected: 0,
             photos_received: 0,
             flags: String::new(),
+            household_id: None,
         }
     }
 
@@ -650,6 +651,8 @@ mod tests {
             updated_at: at,
             photos_expected: 0,
             photos_received: 0,
+            household_id: None,
+            follow_up_by: None,
         }
     }
 

@@ -40,6 +40,20 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "households",
+        &[
+            "domain",
+            "geo",
+            "error",
+            "db",
+            "auth",
+            "policy",
+            "placement",
+            "privacy",
+            "visits",
+        ],
+    ),
+    (
         "grievances",
         &[
             "domain",
@@ -53,6 +67,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "privacy",
             "visits",
             "webhooks",
+            "households",
         ],
     ),
     (
@@ -66,20 +81,6 @@ const LAYERS: &[(&str, &[&str])] = &[
             "policy",
             "placement",
             "private_files",
-        ],
-    ),
-    (
-        "households",
-        &[
-            "domain",
-            "geo",
-            "error",
-            "db",
-            "auth",
-            "policy",
-            "placement",
-            "privacy",
-            "visits",
         ],
     ),
     (

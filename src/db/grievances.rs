@@ -10,7 +10,8 @@ use diesel::sql_types::{Double, Text};
 use super::schema::{grievance_comments, grievance_events, grievances};
 use super::{DbConnection, Filed};
 use crate::domain::{
-    Bbox, Category, Due, GeoPoint, GrievanceId, Priority, Status, UserId, Visibility, VisitId,
+    Bbox, Category, Due, GeoPoint, GrievanceId, HouseholdId, Priority, Status, UserId, Visibility,
+    VisitId,
 };
 use crate::geo::{bounding_box, haversine_m};
 use crate::scoped;
@@ -73,6 +74,8 @@ pub struct GrievanceRow {
     /// filing, joined by `db::photos::add`, never written back from a row read earlier.
     #[diesel(skip_update)]
     pub flags: String,
+    /// The household of the register it concerns, if the phone named one.
+    pub household_id: Option<HouseholdId>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{household_events, household_members, households};
@@ -30,6 +30,13 @@ pub struct HouseholdRow {
     pub target_groups: i64,
     pub version: i64,
     pub content_hash: String,
+    /// Kept by the visits filed to it (migration 20's trigger); never written back from a
+    /// row read earlier.
+    #[diesel(skip_update)]
+    pub last_visit_at: Option<NaiveDateTime>,
+    /// The latest visit's follow-up date, while it asks for one (the same trigger).
+    #[diesel(skip_update)]
+    pub next_visit_due: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -195,6 +202,9 @@ pub struct HouseholdFilter {
     /// Part of the address or of a member's name.
     pub text: Option<String>,
     pub bbox: Option<Bbox>,
+    /// `(true, day)`: only households with a follow-up due by `day` (overdue included);
+    /// `(false, day)`: only those without.
+    pub follow_up_due: Option<(bool, NaiveDate)>,
 }
 
 /// A page of households by id, after the id `after`.
@@ -227,6 +237,17 @@ pub fn list(
         query = query
             .filter(households::lat.between(bbox.min_lat, bbox.max_lat))
             .filter(households::lon.between(bbox.min_lon, bbox.max_lon));
+    }
+    match filter.follow_up_due {
+        Some((true, day)) => query = query.filter(households::next_visit_due.le(day)),
+        Some((false, day)) => {
+            query = query.filter(
+                households::next_visit_due
+                    .is_null()
+                    .or(households::next_visit_due.gt(day)),
+            )
+        }
+        None => {}
     }
     if let Some(after) = after {
         query = query.filter(households::id.gt(after.to_owned()));
@@ -334,4 +355,34 @@ pub fn sharing_national_ids(
         list.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     }
     Ok(found)
+}
+
+/// Visits filed to these households, newest first, at most `limit` in all.
+pub fn visits_to(
+    conn: &mut DbConnection,
+    ids: &[&HouseholdId],
+    limit: i64,
+) -> QueryResult<Vec<super::visits::VisitRow>> {
+    use super::schema::visits;
+    visits::table
+        .filter(visits::household_id.eq_any(ids))
+        .order((visits::visited_at.desc(), visits::id.desc()))
+        .limit(limit)
+        .select(super::visits::VisitRow::as_select())
+        .load(conn)
+}
+
+/// Grievances about these households, newest first, at most `limit` in all.
+pub fn grievances_about(
+    conn: &mut DbConnection,
+    ids: &[&HouseholdId],
+    limit: i64,
+) -> QueryResult<Vec<super::grievances::GrievanceRow>> {
+    use super::schema::grievances;
+    grievances::table
+        .filter(grievances::household_id.eq_any(ids))
+        .order((grievances::created_at.desc(), grievances::id.desc()))
+        .limit(limit)
+        .select(super::grievances::GrievanceRow::as_select())
+        .load(conn)
 }

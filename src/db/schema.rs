@@ -142,6 +142,8 @@ diesel::table! {
         /// The position of the last change, for the sync feed (`db::sync`).
         sync_xid -> BigInt,
         sync_seq -> BigInt,
+        household_id -> Nullable<Text>,
+        follow_up_by -> Nullable<Date>,
     }
 }
 
@@ -243,6 +245,7 @@ diesel::table! {
         sync_xid -> BigInt,
         sync_seq -> BigInt,
         flags -> Text,
+        household_id -> Nullable<Text>,
     }
 }
 
@@ -334,6 +337,8 @@ diesel::table! {
         content_hash -> Text,
         sync_xid -> BigInt,
         sync_seq -> BigInt,
+        last_visit_at -> Nullable<Timestamp>,
+        next_visit_due -> Nullable<Date>,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -10,7 +10,9 @@ use diesel::sql_types::{Bool, Text};
 use super::photos::{PhotoRow, VisitPhoto};
 use super::schema::{users, visit_photos, visits};
 use super::{DbConnection, Filed, OneStatement, ReadOnly};
-use crate::domain::{Activity, Bbox, ReviewStatus, TargetGroup, UserId, Visibility, VisitId};
+use crate::domain::{
+    Activity, Bbox, HouseholdId, ReviewStatus, TargetGroup, UserId, Visibility, VisitId,
+};
 use crate::scoped;
 
 /// A `None` is written as NULL rather than left to a column default (none of these
@@ -51,6 +53,10 @@ pub struct VisitRow {
     pub photos_expected: i32,
     /// How many arrived (kept by `db::photos::add`).
     pub photos_received: i32,
+    /// The household of the register visited, if the phone named one.
+    pub household_id: Option<HouseholdId>,
+    /// With `follow_up_needed`: the day to go back by.
+    pub follow_up_by: Option<NaiveDate>,
 }
 
 /// A visit as stored, with its photos.

@@ -392,6 +392,7 @@ impl<'a> GrievanceMaker<'a> {
             photos_received: 0,
             flags: String::new(),
             id: GrievanceId::unchecked(id.clone()),
+            household_id: None,
         });
         if tracking.status != Status::Duplicate {
             self.parent = Some(id);

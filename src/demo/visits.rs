@@ -196,6 +196,8 @@ impl<'a> VisitMaker<'a> {
             photos_expected: 0,
             photos_received: 0,
             id: VisitId::unchecked(id),
+            household_id: None,
+            follow_up_by: None,
         }
     }
 }

@@ -10,8 +10,8 @@ use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
 use crate::db::DbConnection;
 use crate::domain::{
-    bounded_text, Category, GrievanceId, ParseError, PhoneE164, Priority, Status, TargetGroup,
-    ThaiNationalId, UserId, VisitId,
+    bounded_text, Category, GrievanceId, HouseholdId, ParseError, PhoneE164, Priority, Status,
+    TargetGroup, ThaiNationalId, UserId, VisitId,
 };
 use crate::error::{ApiError, FieldCode, FieldError};
 use crate::geo::Geography;
@@ -57,6 +57,8 @@ pub struct GrievanceInput {
     pub target_groups: Vec<TargetGroup>,
     /// The visit during which it was heard.
     pub visit_id: Option<String>,
+    /// The household of the register it concerns (`/households`), one the filer may read.
+    pub household_id: Option<String>,
     pub complainant: Option<ComplainantInput>,
     /// How many photos the phone will send for this grievance (0 to 10): until that many
     /// arrived, it shows up under `photos_missing=true`.
@@ -91,6 +93,7 @@ pub struct NewGrievance {
     pub description: String,
     pub target_groups: Vec<TargetGroup>,
     pub visit_id: Option<VisitId>,
+    pub household_id: Option<HouseholdId>,
     pub complainant: ProtectedComplainant,
     pub photos_expected: i32,
     pub content_hash: String,
@@ -130,6 +133,11 @@ impl NewGrievance {
             .visit_id
             .as_deref()
             .and_then(|raw| VisitId::parse(raw).map_err(|e| error("visit_id", e)).ok());
+        let household_id = input.household_id.as_deref().and_then(|raw| {
+            HouseholdId::parse(raw)
+                .map_err(|e| error("household_id", e))
+                .ok()
+        });
         let reported_at = input.reported_at.map(|at| at.with_timezone(&Utc));
         if let Some(refusal) = reported_at.and_then(|at| rules.refuse_time(at, now)) {
             error("reported_at", refusal.into());
@@ -231,6 +239,7 @@ impl NewGrievance {
             description,
             target_groups,
             visit_id,
+            household_id,
             complainant,
             photos_expected,
             content_hash,
@@ -238,12 +247,16 @@ impl NewGrievance {
     }
 
     /// The visit a grievance was heard on must be one its filer can see: a made-up id,
-    /// or another volunteer's visit, is refused (`not_found_reference`).
+    /// or another volunteer's visit, is refused (`not_found_reference`); so must the
+    /// household it concerns.
     pub fn check_visit_reference(
         &self,
         conn: &mut DbConnection,
         filer: &AuthUser,
     ) -> Result<(), ApiError> {
+        if let Some(household) = &self.household_id {
+            crate::households::service::check_reference(conn, filer, household)?;
+        }
         let Some(visit_id) = &self.visit_id else {
             return Ok(());
         };
@@ -302,6 +315,9 @@ fn content_hash(
         },
     });
     // Only when asked for: grievances filed before the field existed keep their digest.
+    if let Some(household) = input.household_id.as_deref() {
+        canonical["household_id"] = household.trim().to_lowercase().into();
+    }
     if let Some(expected) = input.photos_expected.filter(|n| *n != 0) {
         canonical["photos_expected"] = expected.into();
     }
@@ -355,6 +371,7 @@ impl NewGrievance {
             photos_expected: self.photos_expected,
             photos_received: 0,
             flags: Flag::join(&place.flags),
+            household_id: self.household_id,
         }
     }
 }

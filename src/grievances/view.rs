@@ -102,6 +102,8 @@ pub struct GrievanceView {
     pub description: String,
     pub target_groups: Vec<TargetGroup>,
     pub visit_id: Option<String>,
+    /// The household of the register it concerns.
+    pub household_id: Option<String>,
     pub complainant: Option<ComplainantView>,
     pub reporter_id: String,
     /// Who filed the grievance (the same id as `reporter_id`), by name.
@@ -195,6 +197,9 @@ impl GrievanceView {
             description: row.description,
             target_groups: serde_json::from_str(&row.target_groups).unwrap_or_default(),
             visit_id: row.visit_id.map(VisitId::into_string),
+            household_id: row
+                .household_id
+                .map(crate::domain::HouseholdId::into_string),
             complainant,
             reporter: names.user(&row.reporter_id),
             reporter_id: row.reporter_id.into_string(),

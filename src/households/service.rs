@@ -8,11 +8,13 @@ use std::collections::HashMap;
 use super::input::{
     parse_address, parse_members, HouseholdPatch, MemberInput, NewHousehold, NewMember, MAX_MEMBERS,
 };
-use super::view::HouseholdView;
+use super::view::{HouseholdView, Story};
 use crate::auth::AuthUser;
+use crate::db::grievances::GrievanceRow;
 use crate::db::households::{self as store, EventRow, HouseholdRow, MemberRow};
+use crate::db::visits::VisitRow;
 use crate::db::{DbConnection, Filed};
-use crate::domain::{AreaScope, HouseholdId, MemberId, Message, TargetGroup};
+use crate::domain::{AreaScope, HouseholdId, MemberId, Message, TargetGroup, Visibility};
 use crate::error::{ApiError, ConflictCode, FieldError};
 use crate::geo::Geography;
 use crate::placement::Placement;
@@ -20,34 +22,102 @@ use crate::policy;
 use crate::privacy::PiiCipher;
 use crate::visits::view::Names;
 
-/// Full views of `rows` for a reader who sees the households of `scope`: members,
-/// history and possible duplicates (only those the reader may see) read together.
+/// Whose eyes a view is made for: the households it may point at (possible duplicates)
+/// and the visits and grievances of the household's story it may list.
+pub struct Reader {
+    pub households: AreaScope,
+    pub records: Visibility,
+}
+
+impl Reader {
+    pub fn of(user: &AuthUser) -> Self {
+        Self {
+            households: policy::households_scope(user),
+            records: policy::visibility(user),
+        }
+    }
+
+    /// The data protection officer answering a subject: everything.
+    pub fn everything() -> Self {
+        Self {
+            households: AreaScope::Everywhere,
+            records: Visibility {
+                scope: AreaScope::Everywhere,
+                only_owner: None,
+            },
+        }
+    }
+}
+
+/// Visits and grievances listed in one household's story at most.
+const STORY_LENGTH: usize = 50;
+
+/// Full views of `rows` for `reader`: members, history, possible duplicates and the
+/// visits and grievances of each household's story, read together.
 pub fn views(
     conn: &mut DbConnection,
     rows: Vec<HouseholdRow>,
-    scope: &AreaScope,
+    reader: &Reader,
     unmasked: bool,
     cipher: &PiiCipher,
 ) -> Result<Vec<HouseholdView>, ApiError> {
     let ids: Vec<&HouseholdId> = rows.iter().map(|r| &r.id).collect();
     let mut members = store::members_of(conn, &ids)?;
     let mut events = store::events_of(conn, &ids)?;
-    let mut duplicates = store::sharing_national_ids(conn, &ids, scope)?;
+    let mut duplicates = store::sharing_national_ids(conn, &ids, &reader.households)?;
+    // Enough for every household's story; each is cut to its length below.
+    let fetch = (STORY_LENGTH * ids.len()) as i64;
+    let mut visits: HashMap<HouseholdId, Vec<VisitRow>> = HashMap::new();
+    for visit in store::visits_to(conn, &ids, fetch)? {
+        if let Some(household) = visit.household_id.clone() {
+            if reader.records.allows(&visit.author_id, &visit.area_code) {
+                let story = visits.entry(household).or_default();
+                if story.len() < STORY_LENGTH {
+                    story.push(visit);
+                }
+            }
+        }
+    }
+    let mut grievances: HashMap<HouseholdId, Vec<GrievanceRow>> = HashMap::new();
+    for grievance in store::grievances_about(conn, &ids, fetch)? {
+        if let Some(household) = grievance.household_id.clone() {
+            if reader
+                .records
+                .allows(&grievance.reporter_id, &grievance.area_code)
+            {
+                let story = grievances.entry(household).or_default();
+                if story.len() < STORY_LENGTH {
+                    story.push(grievance);
+                }
+            }
+        }
+    }
     let names = Names::load(
         conn,
-        rows.iter().map(|r| &r.created_by).chain(
-            events
-                .values()
-                .flat_map(|history| history.iter().map(|e| &e.actor_id)),
-        ),
+        rows.iter()
+            .map(|r| &r.created_by)
+            .chain(
+                events
+                    .values()
+                    .flat_map(|history| history.iter().map(|e| &e.actor_id)),
+            )
+            .chain(
+                visits
+                    .values()
+                    .flat_map(|story| story.iter().map(|v| &v.author_id)),
+            ),
     )?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let members = members.remove(&row.id).unwrap_or_default();
-            let history = events.remove(&row.id).unwrap_or_default();
-            let duplicates = duplicates.remove(&row.id).unwrap_or_default();
-            HouseholdView::new(row, members, history, duplicates, &names, unmasked, cipher)
+            let story = Story {
+                members: members.remove(&row.id).unwrap_or_default(),
+                history: events.remove(&row.id).unwrap_or_default(),
+                possible_duplicates: duplicates.remove(&row.id).unwrap_or_default(),
+                visits: visits.remove(&row.id).unwrap_or_default(),
+                grievances: grievances.remove(&row.id).unwrap_or_default(),
+            };
+            HouseholdView::new(row, story, &names, unmasked, cipher)
         })
         .collect())
 }
@@ -59,15 +129,9 @@ fn one_view(
     unmasked: bool,
     cipher: &PiiCipher,
 ) -> Result<HouseholdView, ApiError> {
-    views(
-        conn,
-        vec![row],
-        &policy::households_scope(user),
-        unmasked,
-        cipher,
-    )?
-    .pop()
-    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a household has no view")))
+    views(conn, vec![row], &Reader::of(user), unmasked, cipher)?
+        .pop()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a household has no view")))
 }
 
 fn member_row(member: &NewMember, household: &HouseholdId, position: i64) -> MemberRow {
@@ -151,6 +215,8 @@ pub fn file(
         target_groups: 0,
         version: 1,
         content_hash: household.content_hash,
+        last_visit_at: None,
+        next_visit_due: None,
     };
     let members: Vec<MemberRow> = household
         .members
@@ -196,6 +262,24 @@ fn find_visible(
     store::find(conn, &id)?
         .filter(|row| policy::may_read_household(user, row))
         .ok_or(ApiError::NotFound)
+}
+
+/// A visit or grievance may name only a household its filer may read: anything else is a
+/// 422 on `household_id`, never saying whether it exists.
+pub fn check_reference(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &HouseholdId,
+) -> Result<(), ApiError> {
+    match store::find(conn, id)? {
+        Some(row) if policy::may_read_household(user, &row) => Ok(()),
+        _ => Err(ApiError::field(
+            "household_id",
+            crate::domain::FieldCode::NotFoundReference,
+            "names no household you can see",
+            "ไม่พบครัวเรือนที่อ้างถึง หรือท่านไม่มีสิทธิ์เข้าถึง",
+        )),
+    }
 }
 
 /// One household, members' numbers masked.
@@ -476,7 +560,7 @@ pub fn of_subject(
     let mut ids: Vec<&HouseholdId> = members.iter().map(|m| &m.household_id).collect();
     ids.dedup();
     let rows = store::find_many(conn, &ids)?;
-    views(conn, rows, &AreaScope::Everywhere, true, cipher)
+    views(conn, rows, &Reader::everything(), true, cipher)
 }
 
 /// Erases a data subject from the register (a PDPA erasure): each matching member's name,

@@ -1,12 +1,14 @@
 //! A stored household as the API shows it: members' phones and national IDs masked to
 //! their last 4 digits unless the reader may see them, the history with who did what.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::grievances::GrievanceRow;
 use crate::db::households::{EventRow, HouseholdRow, MemberRow};
-use crate::domain::{HouseholdId, Sex, TargetGroup};
+use crate::db::visits::VisitRow;
+use crate::domain::{Activity, Category, HouseholdId, Sex, Status, TargetGroup};
 use crate::placement::LocationInput;
 use crate::privacy::{PiiCipher, NATIONAL_ID_STARS, PHONE_STARS};
 use crate::visits::view::{Names, UserRef};
@@ -49,6 +51,38 @@ pub struct HouseholdEventView {
     pub at: DateTime<Utc>,
 }
 
+/// A visit to the household, as its story lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HouseholdVisit {
+    pub id: String,
+    pub visited_at: DateTime<Utc>,
+    pub author: UserRef,
+    pub activity: Activity,
+    pub summary: String,
+    pub follow_up_needed: bool,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub follow_up_by: Option<NaiveDate>,
+}
+
+/// A grievance about the household, as its story lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HouseholdGrievance {
+    pub id: String,
+    pub status: Status,
+    pub category: Category,
+    pub title: String,
+}
+
+/// What a household's story holds beside its own row.
+#[derive(Debug, Default)]
+pub struct Story {
+    pub members: Vec<MemberRow>,
+    pub history: Vec<EventRow>,
+    pub possible_duplicates: Vec<HouseholdId>,
+    pub visits: Vec<VisitRow>,
+    pub grievances: Vec<GrievanceRow>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Household)]
 pub struct HouseholdView {
@@ -66,6 +100,14 @@ pub struct HouseholdView {
     pub created_by: UserRef,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The latest visit's follow-up date, while it asks for one; a later visit closes it.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub next_visit_due: Option<NaiveDate>,
+    pub last_visit_at: Option<DateTime<Utc>>,
+    /// The visits to it the reader may see, newest first.
+    pub visits: Vec<HouseholdVisit>,
+    /// The grievances about it the reader may see, newest first.
+    pub grievances: Vec<HouseholdGrievance>,
     /// Whether members' phones and national IDs are masked for this reader.
     pub masked: bool,
     /// Other households the reader may see where a member has the same national ID as
@@ -115,13 +157,18 @@ impl HouseholdEventView {
 impl HouseholdView {
     pub fn new(
         row: HouseholdRow,
-        members: Vec<MemberRow>,
-        history: Vec<EventRow>,
-        possible_duplicates: Vec<HouseholdId>,
+        story: Story,
         names: &Names,
         unmasked: bool,
         cipher: &PiiCipher,
     ) -> Self {
+        let Story {
+            members,
+            history,
+            possible_duplicates,
+            visits,
+            grievances,
+        } = story;
         Self {
             id: row.id.into_string(),
             location: LocationInput {
@@ -142,6 +189,29 @@ impl HouseholdView {
             created_by: names.user(&row.created_by),
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
+            next_visit_due: row.next_visit_due,
+            last_visit_at: row.last_visit_at.map(|at| at.and_utc()),
+            visits: visits
+                .into_iter()
+                .map(|visit| HouseholdVisit {
+                    id: visit.id.into_string(),
+                    visited_at: visit.visited_at.and_utc(),
+                    author: names.user(&visit.author_id),
+                    activity: visit.activity,
+                    summary: visit.summary,
+                    follow_up_needed: visit.follow_up_needed,
+                    follow_up_by: visit.follow_up_by,
+                })
+                .collect(),
+            grievances: grievances
+                .into_iter()
+                .map(|grievance| HouseholdGrievance {
+                    id: grievance.id.into_string(),
+                    status: grievance.status,
+                    category: grievance.category,
+                    title: grievance.title,
+                })
+                .collect(),
             masked: !unmasked,
             possible_duplicates: possible_duplicates
                 .into_iter()

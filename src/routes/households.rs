@@ -7,7 +7,8 @@ use utoipa::IntoParams;
 
 use super::grievances::with_etag;
 use super::query::{
-    if_match_version, narrow_to_circle, parse_area, parse_names, parse_near, parse_page, read_page,
+    if_match_version, narrow_to_circle, parse_area, parse_bool, parse_names, parse_near,
+    parse_page, read_page,
 };
 use crate::auth::AuthUser;
 use crate::db::households::{self as store, HouseholdFilter, HouseholdRow};
@@ -76,6 +77,10 @@ pub struct ListQuery {
     /// Part of the address or of a member's name.
     #[param(max_length = 100)]
     pub q: Option<String>,
+    /// `true`: households whose follow-up is due within the next seven days (Bangkok),
+    /// overdue ones included: the volunteer's week. `false`: the others.
+    #[param(value_type = Option<bool>)]
+    pub follow_up_due: Option<String>,
     /// lat,lon; with radius_m.
     pub near: Option<String>,
     #[param(value_type = Option<f64>)]
@@ -84,6 +89,9 @@ pub struct ListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }
+
+/// `follow_up_due=true` looks this many days ahead of today: the week to come.
+const FOLLOW_UP_WINDOW_DAYS: i64 = 6;
 
 /// The households of one's area (volunteers too: a village's register is shared), by id,
 /// members' numbers masked.
@@ -113,6 +121,7 @@ pub async fn list(
         query.near.as_deref(),
         query.radius_m.as_deref(),
     );
+    let follow_up_due = parse_bool(&mut errors, "follow_up_due", query.follow_up_due.as_deref());
     let page = parse_page(
         &mut errors,
         query.limit.as_deref(),
@@ -137,10 +146,14 @@ pub async fn list(
             .filter(|q| !q.is_empty())
             .map(|q| q.chars().take(100).collect()),
         bbox: near.map(|circle| narrow_to_circle(None, circle)),
+        follow_up_due: follow_up_due.map(|due| {
+            let today = crate::domain::bangkok_date(chrono::Utc::now());
+            (due, today + chrono::Duration::days(FOLLOW_UP_WINDOW_DAYS))
+        }),
     };
     let after = page.after.as_ref().and_then(|key| key.first().cloned());
     let cipher = cipher.into_inner();
-    let readers_scope = policy::households_scope(&user);
+    let reader = service::Reader::of(&user);
     let (items, next_key) = db
         .read(move |conn| {
             let (rows, next_key) = read_page(
@@ -152,7 +165,7 @@ pub async fn list(
                 |after, count| Ok(store::list(conn, &filter, after.as_deref(), count)?),
             )?;
             Ok((
-                service::views(conn, rows, &readers_scope, false, &cipher)?,
+                service::views(conn, rows, &reader, false, &cipher)?,
                 next_key,
             ))
         })

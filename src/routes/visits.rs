@@ -10,10 +10,12 @@ use crate::auth::{AuthUser, Credentials};
 use crate::db::visits::{self, Order, VisitFilter, VisitRow};
 use crate::db::{Db, Filed};
 use crate::domain::{
-    Activity, GeoPoint, IsoWeek, Language, PhotoRecord, ReviewStatus, TargetGroup, VisitId,
+    Activity, GeoPoint, HouseholdId, IsoWeek, Language, PhotoRecord, ReviewStatus, TargetGroup,
+    VisitId,
 };
 use crate::error::{ApiError, ConflictCode, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
+use crate::households::service as households;
 use crate::http::{BatchJson, Page, Shape, ValidJson};
 use crate::photos::PhotoStore;
 use crate::placement::Flag;
@@ -52,6 +54,7 @@ fn id_conflict(id: &str) -> ApiError {
 #[post("/visits")]
 pub async fn submit(
     user: AuthUser,
+    db: web::Data<Db>,
     filings: web::Data<FilingDesk>,
     geography: web::Data<Geography>,
     rules: web::Data<VisitRules>,
@@ -59,6 +62,10 @@ pub async fn submit(
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
     let visit = input.parse_with(|input| NewVisit::parse(input, &user, &geography, &rules, now))?;
+    if let Some(household) = visit.household_id.clone() {
+        db.read(move |conn| households::check_reference(conn, &user, &household))
+            .await?;
+    }
     let id = visit.id.clone();
     match filings.file(visit).await? {
         Filed::Created(view) => Ok(HttpResponse::Created()
@@ -147,6 +154,47 @@ pub async fn submit_batch(
         }
     }
 
+    // Each household named once, checked for the filer: an item naming one it may not
+    // read is refused alone.
+    let mut named: Vec<HouseholdId> = valid
+        .iter()
+        .filter_map(|(_, visit)| visit.household_id.clone())
+        .collect();
+    named.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    named.dedup();
+    let reader = user.clone();
+    let refused: Vec<(HouseholdId, ApiError)> = db
+        .read(move |conn| {
+            let mut refused = Vec::new();
+            for household in named {
+                if let Err(error) = households::check_reference(conn, &reader, &household) {
+                    refused.push((household, error));
+                }
+            }
+            Ok(refused)
+        })
+        .await?;
+    let valid: Vec<(usize, NewVisit)> = valid
+        .into_iter()
+        .filter_map(|(index, visit)| {
+            let refusal = visit
+                .household_id
+                .as_ref()
+                .and_then(|h| refused.iter().find(|(r, _)| r == h));
+            match refusal {
+                Some((_, error)) => {
+                    results[index] = Some(BatchItemResult {
+                        id: Some(visit.id.to_string()),
+                        status: 422,
+                        visit: None,
+                        problem: Some(error.problem(language)),
+                    });
+                    None
+                }
+                None => Some((index, visit)),
+            }
+        })
+        .collect();
     let (indexes, ids): (Vec<usize>, Vec<String>) = valid
         .iter()
         .map(|(index, visit)| (*index, visit.id.to_string()))

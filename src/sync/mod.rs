@@ -27,7 +27,7 @@ use crate::domain::GrievanceId;
 use crate::error::ApiError;
 use crate::grievances::service::{views as grievance_views, GrievanceServices};
 use crate::grievances::view::{has_sensitive_data, GrievanceView};
-use crate::households::service::views as household_views;
+use crate::households::service::{views as household_views, Reader as HouseholdReader};
 use crate::households::view::HouseholdView;
 use crate::policy;
 use crate::visits::view::VisitView;
@@ -348,7 +348,7 @@ impl SyncFeed {
         let mut households: HashMap<String, HouseholdView> = household_views(
             conn,
             household_rows,
-            &policy::households_scope(user),
+            &HouseholdReader::of(user),
             false,
             &services.cipher,
         )?

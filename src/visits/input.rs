@@ -1,7 +1,7 @@
 //! The rules of a visit, checked once at the edge: a [`NewVisit`] can only be built from
 //! input that satisfies all of them.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::db::visits::VisitRow;
 use crate::domain::{bounded_text, Refusal};
-use crate::domain::{Activity, ReviewStatus, TargetGroup, UserId, VisitId};
+use crate::domain::{Activity, HouseholdId, ReviewStatus, TargetGroup, UserId, VisitId};
 use crate::error::{FieldCode, FieldError};
 use crate::geo::Geography;
 use crate::placement::{LocationInput, Placement};
@@ -44,11 +44,22 @@ pub struct VisitInput {
     #[serde(default)]
     pub needs: Vec<String>,
     pub follow_up_needed: bool,
+    /// With `follow_up_needed`: the day to go back by (from the visit's day to a year
+    /// after; a week after the visit when not given).
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-10")]
+    pub follow_up_by: Option<NaiveDate>,
+    /// The household of the register visited (`/households`), one the author may read.
+    pub household_id: Option<String>,
     /// How many photos the phone will send for this visit (0 to 10): until that many
     /// arrived, the visit shows up under `photos_missing=true`.
     #[schema(minimum = 0, maximum = 10)]
     pub photos_expected: Option<i64>,
 }
+
+/// Days after a visit its follow-up is due when the phone names no date.
+pub const FOLLOW_UP_DAYS: i64 = 7;
+/// How far after a visit a follow-up may be set.
+const FOLLOW_UP_HORIZON_DAYS: i64 = 366;
 
 /// Limits that come from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -106,6 +117,8 @@ pub struct NewVisit {
     pub summary: String,
     pub needs: Vec<String>,
     pub follow_up_needed: bool,
+    pub follow_up_by: Option<NaiveDate>,
+    pub household_id: Option<HouseholdId>,
     pub photos_expected: i32,
     /// Identifies the content the client sent, to tell a resend from a different visit.
     pub content_hash: String,
@@ -192,6 +205,12 @@ impl NewVisit {
         let photos_expected = crate::domain::photos_expected(input.photos_expected)
             .map_err(|e| errors.push(FieldError::parse("photos_expected", e)))
             .unwrap_or_default();
+        let follow_up_by = follow_up_date(&input, visited_at, &mut errors);
+        let household_id = input.household_id.as_deref().and_then(|raw| {
+            HouseholdId::parse(raw)
+                .map_err(|e| errors.push(FieldError::parse("household_id", e)))
+                .ok()
+        });
 
         errors.extend(text_errors);
         let (Some(placement), true) = (placement, errors.is_empty()) else {
@@ -211,9 +230,46 @@ impl NewVisit {
             summary,
             needs,
             follow_up_needed: input.follow_up_needed,
+            follow_up_by,
+            household_id,
             photos_expected,
             content_hash,
         })
+    }
+}
+
+/// The day a follow-up is due: the one given, or a week after the visit's (Bangkok) day;
+/// none without `follow_up_needed`, which a date alone is refused for.
+fn follow_up_date(
+    input: &VisitInput,
+    visited_at: DateTime<Utc>,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
+    let visited_on = crate::domain::bangkok_date(visited_at);
+    match (input.follow_up_needed, input.follow_up_by) {
+        (false, None) => None,
+        (false, Some(_)) => {
+            errors.push(FieldError::new(
+                "follow_up_by",
+                FieldCode::NotAllowedValue,
+                "is only taken with follow_up_needed: true",
+                "ระบุวันติดตามได้เฉพาะเมื่อ follow_up_needed เป็น true",
+            ));
+            None
+        }
+        (true, None) => Some(visited_on + Duration::days(FOLLOW_UP_DAYS)),
+        (true, Some(by)) => {
+            let latest = visited_on + Duration::days(FOLLOW_UP_HORIZON_DAYS);
+            if by < visited_on || by > latest {
+                errors.push(FieldError::new(
+                    "follow_up_by",
+                    FieldCode::OutOfRange,
+                    format!("must be from the visit's day ({visited_on}) to {latest}"),
+                    format!("ต้องอยู่ระหว่างวันที่ลงพื้นที่ ({visited_on}) ถึง {latest}"),
+                ));
+            }
+            Some(by)
+        }
     }
 }
 
@@ -244,6 +300,12 @@ fn content_hash(
     // Only when asked for: visits filed before the field existed keep their digest.
     if let Some(expected) = input.photos_expected.filter(|n| *n != 0) {
         canonical["photos_expected"] = expected.into();
+    }
+    if let Some(by) = input.follow_up_by {
+        canonical["follow_up_by"] = by.to_string().into();
+    }
+    if let Some(household) = input.household_id.as_deref() {
+        canonical["household_id"] = household.trim().to_lowercase().into();
     }
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
@@ -280,6 +342,8 @@ impl NewVisit {
             updated_at: received_at,
             photos_expected: self.photos_expected,
             photos_received: 0,
+            household_id: self.household_id,
+            follow_up_by: self.follow_up_by,
         }
     }
 }

@@ -115,6 +115,11 @@ pub struct VisitView {
     pub summary: String,
     pub needs: Vec<String>,
     pub follow_up_needed: bool,
+    /// With `follow_up_needed`: the day to go back by.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub follow_up_by: Option<chrono::NaiveDate>,
+    /// The household of the register visited.
+    pub household_id: Option<String>,
     pub author_id: String,
     /// Who filed the visit (the same id as `author_id`), by name.
     pub author: UserRef,
@@ -159,6 +164,10 @@ impl VisitView {
             summary: row.summary,
             needs: serde_json::from_str(&row.needs).unwrap_or_default(),
             follow_up_needed: row.follow_up_needed,
+            follow_up_by: row.follow_up_by,
+            household_id: row
+                .household_id
+                .map(crate::domain::HouseholdId::into_string),
             author: names.user(&row.author_id),
             author_id: row.author_id.into_string(),
             received_at: row.received_at.and_utc(),

@@ -525,3 +525,156 @@ async fn a_national_id_registered_twice_points_at_the_other_household_the_reader
         "the whole country's register: {seen_by_admin}"
     );
 }
+
+#[tokio::test]
+async fn visits_and_grievances_tell_a_households_story_and_the_latest_visit_sets_the_next() {
+    use chrono::{Duration, Utc};
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "5001").await;
+    let neighbour = app.user("vol.two", Role::Volunteer, "5001").await;
+    let supervisor = app.user("sup", Role::Supervisor, "50").await;
+    let far_volunteer = app.user("vol.cr", Role::Volunteer, "57").await;
+    let id = new_id();
+    register(&app, &volunteer, &household(&id, &new_id())).await;
+    let far = json!({"location": {"lat": 19.9105, "lon": 99.8406}, "consent": false});
+    let (_, far, _) = register(&app, &far_volunteer, &far).await;
+    let far_id = far["id"].as_str().unwrap();
+
+    let today = (Utc::now() + Duration::hours(7)).date_naive();
+    let visit_at = |age: Duration, follow_up: Option<chrono::NaiveDate>, household: &str| {
+        let mut body = crate::visits::visit(&new_id());
+        body["visited_at"] = json!((Utc::now() - age).to_rfc3339());
+        body["household_id"] = json!(household);
+        body["follow_up_needed"] = json!(follow_up.is_some());
+        if let Some(by) = follow_up {
+            body["follow_up_by"] = json!(by.to_string());
+        }
+        body
+    };
+    let file = |body: Value| {
+        let app = &app;
+        let volunteer = &volunteer;
+        async move {
+            let response = app
+                .send_as(volunteer, Method::POST, "/api/v1/visits", &body)
+                .await;
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let read = |user: &TestUser| {
+        let app = &app;
+        let path = format!("/api/v1/households/{id}");
+        let user = user.clone();
+        async move { app.get_as(&user, &path).await.1 }
+    };
+    let listed = |query: &'static str| {
+        let app = &app;
+        let supervisor = supervisor.clone();
+        async move {
+            let (_, page) = app
+                .get_as(&supervisor, &format!("/api/v1/households?{query}"))
+                .await;
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<String>>()
+        }
+    };
+
+    // A visit asks to come back in three days.
+    let due = today + Duration::days(3);
+    let (status, first) = file(visit_at(Duration::hours(1), Some(due), &id)).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["household_id"], id);
+    assert_eq!(first["follow_up_by"], due.to_string());
+    let story = read(&volunteer).await;
+    assert_eq!(story["next_visit_due"], due.to_string());
+    assert_eq!(story["visits"][0]["id"], first["id"]);
+    assert_eq!(story["visits"][0]["author"]["id"], volunteer.id);
+    assert_eq!(listed("follow_up_due=true").await, vec![id.clone()]);
+    assert!(!listed("follow_up_due=false").await.contains(&id));
+
+    // A visit synced late, older than that one, changes nothing.
+    let (status, _) = file(visit_at(Duration::days(2), None, &id)).await;
+    assert_eq!(status, 201);
+    assert_eq!(read(&volunteer).await["next_visit_due"], due.to_string());
+    // A later visit without a follow-up closes it.
+    let (status, last) = file(visit_at(Duration::minutes(10), None, &id)).await;
+    assert_eq!(status, 201);
+    let story = read(&volunteer).await;
+    assert!(story["next_visit_due"].is_null(), "{story}");
+    assert_eq!(story["visits"].as_array().unwrap().len(), 3);
+    assert_eq!(story["visits"][0]["id"], last["id"], "newest first");
+    assert!(listed("follow_up_due=true").await.is_empty());
+    // A follow-up without a date is due a week after the visit.
+    let (status, asked) = file({
+        let mut body = visit_at(Duration::minutes(5), None, &id);
+        body["follow_up_needed"] = json!(true);
+        body
+    })
+    .await;
+    assert_eq!(status, 201, "{asked}");
+    assert_eq!(
+        read(&volunteer).await["next_visit_due"],
+        (today + Duration::days(7)).to_string()
+    );
+
+    // A grievance about the household joins its story.
+    let mut grievance = crate::grievances::grievance(&new_id());
+    grievance["household_id"] = json!(id);
+    let response = app
+        .send_as(&volunteer, Method::POST, "/api/v1/grievances", &grievance)
+        .await;
+    assert_eq!(response.status(), 201);
+    let story = read(&supervisor).await;
+    assert_eq!(story["grievances"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        story["visits"].as_array().unwrap().len(),
+        4,
+        "staff read every visit"
+    );
+    // Another volunteer of the village reads the register, not someone else's visits.
+    let story = read(&neighbour).await;
+    assert_eq!(story["visits"], json!([]));
+    assert_eq!(story["grievances"], json!([]));
+
+    // A household the filer may not read, a date without a follow-up: refused by name.
+    let (status, problem) = file(visit_at(Duration::hours(1), None, far_id)).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        field_codes(&problem),
+        [("household_id".to_owned(), "not_found_reference".to_owned())]
+    );
+    let mut dated = visit_at(Duration::hours(1), None, &id);
+    dated["follow_up_by"] = json!(due.to_string());
+    let (status, problem) = file(dated).await;
+    assert_eq!(status, 422);
+    assert_eq!(field_codes(&problem)[0].0, "follow_up_by");
+    let mut grievance = crate::grievances::grievance(&new_id());
+    grievance["household_id"] = json!(far_id);
+    let response = app
+        .send_as(&volunteer, Method::POST, "/api/v1/grievances", &grievance)
+        .await;
+    assert_eq!(response.status(), 422);
+
+    // In a phone's batch, only the item naming a foreign household is refused.
+    let batch = json!({"visits": [
+        visit_at(Duration::hours(2), None, &id),
+        visit_at(Duration::hours(2), None, far_id),
+    ]});
+    let response = app
+        .send_as(&volunteer, Method::POST, "/api/v1/visits/batch", &batch)
+        .await;
+    assert_eq!(response.status(), 200);
+    let results: Value = response.json().await.unwrap();
+    let statuses: Vec<i64> = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_i64().unwrap())
+        .collect();
+    assert_eq!(statuses, [201, 422]);
+}
