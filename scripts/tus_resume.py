@@ -12,6 +12,7 @@ import os
 import socket
 import sys
 import tempfile
+import time
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -126,9 +127,22 @@ def main():
     except Exception as error:  # tuspy raises its own errors or requests' on a broken connection
         print(f"connection cut as planned: {type(error).__name__}")
 
-    # Where the server stands: bytes that came before the cut are kept.
-    head = requests.head(f"{BASE}{upload_path}", headers={**auth, "Tus-Resumable": "1.0.0"}, timeout=60)
-    offset = int(head.headers["Upload-Offset"])
+    # Where the server stands: bytes that came before the cut are kept. The client sees the
+    # cut before the server has finished with the cut request (it still writes what came
+    # before the cut), so the offset is read until it holds still.
+    def stored_offset():
+        head = requests.head(
+            f"{BASE}{upload_path}", headers={**auth, "Tus-Resumable": "1.0.0"}, timeout=60
+        )
+        return int(head.headers["Upload-Offset"])
+
+    offset = stored_offset()
+    for _ in range(50):
+        time.sleep(0.2)
+        settled = stored_offset()
+        if settled == offset:
+            break
+        offset = settled
     print(f"stored offset after the cut: {offset} of {len(photo)} (chunks of {CHUNK})")
     if not 0 < offset < len(photo):
         fail(f"expected part of the photo stored, got offset {offset}")
