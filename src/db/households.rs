@@ -153,6 +153,21 @@ pub fn record_event(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()
     Ok(())
 }
 
+/// `rows` gathered by the household each names (`key`), in their order; rows naming
+/// none are left out.
+pub fn by_household<R>(
+    rows: Vec<R>,
+    key: impl Fn(&R) -> Option<&HouseholdId>,
+) -> HashMap<HouseholdId, Vec<R>> {
+    let mut gathered: HashMap<HouseholdId, Vec<R>> = HashMap::new();
+    for row in rows {
+        if let Some(household) = key(&row).cloned() {
+            gathered.entry(household).or_default().push(row);
+        }
+    }
+    gathered
+}
+
 /// Members of each household (removed ones too), in the order they were added.
 pub fn members_of(
     conn: &mut DbConnection,
@@ -163,14 +178,7 @@ pub fn members_of(
         .order((household_members::household_id, household_members::position))
         .select(MemberRow::as_select())
         .load(conn)?;
-    let mut by_household: HashMap<HouseholdId, Vec<MemberRow>> = HashMap::new();
-    for row in rows {
-        by_household
-            .entry(row.household_id.clone())
-            .or_default()
-            .push(row);
-    }
-    Ok(by_household)
+    Ok(by_household(rows, |row| Some(&row.household_id)))
 }
 
 /// Each household's history, oldest first.
@@ -183,14 +191,7 @@ pub fn events_of(
         .order((household_events::household_id, household_events::version))
         .select(EventRow::as_select())
         .load(conn)?;
-    let mut by_household: HashMap<HouseholdId, Vec<EventRow>> = HashMap::new();
-    for row in rows {
-        by_household
-            .entry(row.household_id.clone())
-            .or_default()
-            .push(row);
-    }
-    Ok(by_household)
+    Ok(by_household(rows, |row| Some(&row.household_id)))
 }
 
 /// What a list of households asks for.

@@ -10,9 +10,7 @@ use super::input::{
 };
 use super::view::{HouseholdView, Story};
 use crate::auth::AuthUser;
-use crate::db::grievances::GrievanceRow;
 use crate::db::households::{self as store, EventRow, HouseholdRow, MemberRow};
-use crate::db::visits::VisitRow;
 use crate::db::{DbConnection, Filed};
 use crate::domain::{AreaScope, HouseholdId, MemberId, Message, TargetGroup, Visibility};
 use crate::error::{ApiError, ConflictCode, FieldError};
@@ -67,30 +65,26 @@ pub fn views(
     let mut duplicates = store::sharing_national_ids(conn, &ids, &reader.households)?;
     // Enough for every household's story; each is cut to its length below.
     let fetch = (STORY_LENGTH * ids.len()) as i64;
-    let mut visits: HashMap<HouseholdId, Vec<VisitRow>> = HashMap::new();
-    for visit in store::visits_to(conn, &ids, fetch)? {
-        if let Some(household) = visit.household_id.clone() {
-            if reader.records.allows(&visit.author_id, &visit.area_code) {
-                let story = visits.entry(household).or_default();
-                if story.len() < STORY_LENGTH {
-                    story.push(visit);
-                }
-            }
-        }
+    // The reader's part of each story, newest first, cut to its length.
+    let mut visits = store::by_household(
+        store::visits_to(conn, &ids, fetch)?
+            .into_iter()
+            .filter(|v| reader.records.allows(&v.author_id, &v.area_code))
+            .collect(),
+        |v| v.household_id.as_ref(),
+    );
+    let mut grievances = store::by_household(
+        store::grievances_about(conn, &ids, fetch)?
+            .into_iter()
+            .filter(|g| reader.records.allows(&g.reporter_id, &g.area_code))
+            .collect(),
+        |g| g.household_id.as_ref(),
+    );
+    for story in visits.values_mut() {
+        story.truncate(STORY_LENGTH);
     }
-    let mut grievances: HashMap<HouseholdId, Vec<GrievanceRow>> = HashMap::new();
-    for grievance in store::grievances_about(conn, &ids, fetch)? {
-        if let Some(household) = grievance.household_id.clone() {
-            if reader
-                .records
-                .allows(&grievance.reporter_id, &grievance.area_code)
-            {
-                let story = grievances.entry(household).or_default();
-                if story.len() < STORY_LENGTH {
-                    story.push(grievance);
-                }
-            }
-        }
+    for story in grievances.values_mut() {
+        story.truncate(STORY_LENGTH);
     }
     let names = Names::load(
         conn,
