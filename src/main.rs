@@ -66,6 +66,9 @@ struct DemoDataArgs {
     visits: usize,
     #[arg(long, default_value_t = DemoOptions::default().grievances)]
     grievances: usize,
+    /// Households each volunteer keeps on the register (0 to 50).
+    #[arg(long, default_value_t = DemoOptions::default().households_per_volunteer)]
+    households_per_volunteer: usize,
     /// The password of every demo account.
     #[arg(
         long,
@@ -171,6 +174,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                 weeks: args.weeks,
                 visits: args.visits,
                 grievances: args.grievances,
+                households_per_volunteer: args.households_per_volunteer,
                 password: args.password,
             };
             let summary = demo::generate(

@@ -50,6 +50,8 @@ pub struct Services {
     pub filings: Arc<FilingDesk>,
     pub audit_anchor: AnchorKeeper,
     pub sla: SlaPolicy,
+    /// Open connections by client address (`FIELDWEEK_MAX_CONNECTIONS_PER_ADDRESS`).
+    pub connections: Arc<ConnectionCounter>,
 }
 
 impl Services {
@@ -91,6 +93,10 @@ impl Services {
         let cipher = PiiCipher::load(config.pii_key.as_deref(), &config.data_dir)
             .context("loading the key for complainants' personal data")?;
         Ok(Self {
+            connections: ConnectionCounter::new(
+                config.max_connections_per_address,
+                TrustedProxies(config.trusted_proxies.clone()),
+            ),
             hasher: PasswordHasher::new(config.hash_concurrency)?,
             exports: ExportSlots::new(config.export_slots()),
             filings: Arc::new(FilingDesk::start(db.clone())?),
@@ -135,8 +141,7 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
     let spec_json = web::Bytes::from(spec.to_json().context("serialising the OpenAPI document")?);
     let config = services.config.clone();
     let trusted_proxies = TrustedProxies(config.trusted_proxies.clone());
-    let connections =
-        ConnectionCounter::new(config.max_connections_per_address, trusted_proxies.clone());
+    let connections = services.connections.clone();
     let trusted_proxies = web::Data::new(trusted_proxies);
     let body_pace = web::Data::new(BodyPace::default());
     let db = web::Data::new(services.db.clone());

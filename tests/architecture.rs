@@ -165,6 +165,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "visits",
             "photos",
             "reports",
+            "households",
+            "privacy",
             "routes",
             "audit_anchor",
             "webhooks",

@@ -546,6 +546,21 @@ fn key_figures(
             false,
         ),
         figure(
+            w.fig_register,
+            report.households.registered.to_string(),
+            "/console/households?view=all".into(),
+            false,
+        ),
+        figure(
+            w.fig_follow_ups,
+            format!(
+                "{} / {}",
+                report.households.follow_ups_done, report.households.follow_ups_due
+            ),
+            "/console/households".into(),
+            report.households.follow_ups_done < report.households.follow_ups_due,
+        ),
+        figure(
             w.fig_coverage,
             format!(
                 "{} / {}",

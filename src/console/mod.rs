@@ -9,6 +9,7 @@ mod audit;
 mod case;
 mod dashboard;
 mod export;
+mod households;
 mod login;
 mod outbox;
 mod oversight;
@@ -102,6 +103,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/plans/{fy}/users/{id}", web::post().to(plans::set))
                 .route("/deadlines", web::get().to(oversight::deadlines))
                 .route("/workload", web::get().to(oversight::workload))
+                .route("/households", web::get().to(households::page))
+                .route("/households/{id}", web::get().to(households::household))
                 .route("/visits", web::get().to(review::page))
                 .route("/visits/{id}/review", web::post().to(review::review)),
         );

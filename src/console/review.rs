@@ -13,7 +13,9 @@ use super::words::{self, label, words};
 use super::ConsoleSettings;
 use crate::db::visits::{self as store, Order, VisitFilter};
 use crate::db::Db;
-use crate::domain::{Activity, IsoWeek, ReviewStatus, TargetGroup, Visibility, VisitId};
+use crate::domain::{
+    Activity, HouseholdId, IsoWeek, ReviewStatus, TargetGroup, Visibility, VisitId,
+};
 use crate::error::{ApiError, FieldError};
 use crate::geo::Geography;
 use crate::policy::{self, Permission};
@@ -39,6 +41,8 @@ pub struct PendingVisit {
     pub people: i64,
     pub flags: Vec<String>,
     pub photos: Vec<super::case::PhotoItem>,
+    /// The household of the register visited, whose timeline the card links to.
+    pub household: Option<String>,
 }
 
 #[derive(Template)]
@@ -59,6 +63,8 @@ pub struct VisitsQuery {
     area: Option<String>,
     target_group: Option<String>,
     activity: Option<String>,
+    /// The visits to one household (from its timeline).
+    household: Option<String>,
 }
 
 impl VisitsQuery {
@@ -67,6 +73,7 @@ impl VisitsQuery {
             || self.area.is_some()
             || self.target_group.is_some()
             || self.activity.is_some()
+            || self.household.is_some()
     }
 }
 
@@ -140,6 +147,7 @@ async fn visits_page(
                     flags: photo.flags.iter().map(|f| label(*f, language)).collect(),
                 })
                 .collect(),
+            household: view.household_id.clone(),
             id: view.id,
         })
         .collect();
@@ -171,6 +179,11 @@ fn narrowed_filter(
     let groups: Vec<TargetGroup> =
         parse_names(&mut errors, "target_group", query.target_group.as_deref());
     let activities: Vec<Activity> = parse_names(&mut errors, "activity", query.activity.as_deref());
+    let household = query.household.as_deref().and_then(|raw| {
+        HouseholdId::parse(raw)
+            .map_err(|e| errors.push(FieldError::parse("household", e)))
+            .ok()
+    });
     if !errors.is_empty() {
         return Err(refuse(ApiError::Validation(errors)));
     }
@@ -179,9 +192,17 @@ fn narrowed_filter(
     if let Some(area) = &area {
         said.push(area.as_str().to_owned());
     }
+    if let Some(household) = &household {
+        said.push(format!(
+            "{} {}",
+            words(language).household,
+            household.as_str()
+        ));
+    }
     let mut filter = VisitFilter {
         target_groups: groups.clone(),
         activities: activities.clone(),
+        household,
         ..VisitFilter::default()
     };
     if let Some(week) = week {

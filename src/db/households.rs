@@ -12,7 +12,11 @@ use super::{DbConnection, Filed};
 use crate::domain::{AreaScope, Bbox, HouseholdId, MemberId, Sex, TargetGroup, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = households, treat_none_as_null = true)]
+#[diesel(
+    table_name = households,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct HouseholdRow {
     pub id: HouseholdId,
     pub created_by: UserId,
@@ -40,7 +44,11 @@ pub struct HouseholdRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = household_members, treat_none_as_null = true)]
+#[diesel(
+    table_name = household_members,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct MemberRow {
     pub id: MemberId,
     pub household_id: HouseholdId,
@@ -60,7 +68,7 @@ pub struct MemberRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = household_events)]
+#[diesel(table_name = household_events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
     pub household_id: HouseholdId,
@@ -258,6 +266,31 @@ pub fn list(
         .limit(limit)
         .select(HouseholdRow::as_select())
         .load(conn)
+}
+
+/// The households of `scope` whose follow-up is due by `day`, the longest overdue first,
+/// at most `limit`; and how many there are in all.
+pub fn due_by(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    day: NaiveDate,
+    limit: i64,
+) -> QueryResult<(Vec<HouseholdRow>, i64)> {
+    macro_rules! due {
+        () => {{
+            let query = households::table
+                .filter(households::next_visit_due.le(day))
+                .into_boxed();
+            crate::scoped!(query, households, scope)
+        }};
+    }
+    let rows = due!()
+        .order((households::next_visit_due.asc(), households::id.asc()))
+        .limit(limit)
+        .select(HouseholdRow::as_select())
+        .load(conn)?;
+    let total = due!().count().get_result(conn)?;
+    Ok((rows, total))
 }
 
 /// The members whose national ID or phone matches either lookup hash (a data subject).

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{count, count_star, sql};
 use diesel::expression_methods::AggregateExpressionMethods;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
-use super::schema::{grievance_events, grievances, users, visits};
+use super::schema::{grievance_events, grievances, households, users, visits};
 use super::DbConnection;
 use crate::domain::AreaScope;
 use crate::domain::{Role, TargetGroup};
@@ -481,4 +481,86 @@ pub fn last_visit_of(
         .into_iter()
         .filter_map(|(id, at)| at.map(|at| (id, at)))
         .collect())
+}
+
+/// The register's figures of a week: households on it at the week's end and new in it,
+/// households visited, and follow-ups falling due in the week and done by its end.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HouseholdCounts {
+    pub registered: i64,
+    pub registered_in_week: i64,
+    pub visited: i64,
+    pub follow_ups_due: i64,
+    pub follow_ups_done: i64,
+}
+
+diesel::alias!(visits as later_visit: LaterVisit);
+
+/// Counted by the household's own area, so a visit filed from across a border still
+/// counts where the household lives. A follow-up is a visit's request (`follow_up_by`,
+/// a Bangkok date within `due_days`); it is done when a later visit reached the same
+/// household before the week ended, the rule that closes `next_visit_due`.
+pub fn household_counts(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    span: Span,
+    due_days: (NaiveDate, NaiveDate),
+) -> QueryResult<HouseholdCounts> {
+    macro_rules! on_register {
+        () => {{
+            let query = households::table
+                .filter(households::created_at.lt(span.end))
+                .into_boxed();
+            scoped!(query, households, scope)
+        }};
+    }
+    macro_rules! visits_to_households_in_scope {
+        () => {{
+            let query = visits::table
+                .inner_join(
+                    households::table.on(households::id.nullable().eq(visits::household_id)),
+                )
+                .into_boxed();
+            scoped!(query, households, scope)
+        }};
+    }
+    macro_rules! due_in_week {
+        () => {
+            visits_to_households_in_scope!()
+                .filter(visits::follow_up_needed.eq(true))
+                .filter(visits::follow_up_by.ge(due_days.0))
+                .filter(visits::follow_up_by.le(due_days.1))
+        };
+    }
+    let registered: i64 = on_register!().count().get_result(conn)?;
+    let registered_in_week: i64 = on_register!()
+        .filter(households::created_at.ge(span.start))
+        .count()
+        .get_result(conn)?;
+    let visited: i64 = visits_to_households_in_scope!()
+        .filter(visits::visited_at.ge(span.start))
+        .filter(visits::visited_at.lt(span.end))
+        .select(count(visits::household_id).aggregate_distinct())
+        .first(conn)?;
+    let follow_ups_due: i64 = due_in_week!().count().get_result(conn)?;
+    let follow_ups_done: i64 = due_in_week!()
+        .filter(diesel::dsl::exists(
+            later_visit
+                .filter(
+                    later_visit
+                        .field(visits::household_id)
+                        .eq(visits::household_id),
+                )
+                .filter(later_visit.field(visits::visited_at).gt(visits::visited_at))
+                .filter(later_visit.field(visits::visited_at).lt(span.end)),
+        ))
+        .count()
+        .get_result(conn)?;
+    Ok(HouseholdCounts {
+        registered,
+        registered_in_week,
+        visited,
+        follow_ups_due,
+        follow_ups_done,
+    })
 }

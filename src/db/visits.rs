@@ -238,6 +238,8 @@ pub struct VisitFilter {
     /// Changed (filed or reviewed) after this instant.
     pub updated_since: Option<NaiveDateTime>,
     pub bbox: Option<Bbox>,
+    /// The visits to one household of the register.
+    pub household: Option<HouseholdId>,
 }
 
 /// The orders a list of visits is read in.
@@ -332,6 +334,9 @@ fn matching<'a>(
         query = query
             .filter(visits::lat.between(bbox.min_lat, bbox.max_lat))
             .filter(visits::lon.between(bbox.min_lon, bbox.max_lon));
+    }
+    if let Some(household) = &filter.household {
+        query = query.filter(visits::household_id.eq(household.clone()));
     }
     query
 }

@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 
 use super::calendar::{sync_delay, whole_seconds, Calendar};
 use super::field::{hex_digest, spot, Authors};
+use super::households::Register;
 use super::words;
 use super::world::{is_bangkok, mobile_phone, pick, thai_name, uuid, World};
 use crate::db::grievances::GrievanceRow;
@@ -219,6 +220,7 @@ pub struct GrievanceMaker<'a> {
     world: &'a World,
     calendar: &'a Calendar,
     authors: &'a Authors,
+    register: Register,
     cipher: &'a PiiCipher,
     categories: WeightedIndex<u32>,
     sla: SlaPolicy,
@@ -262,6 +264,7 @@ impl<'a> GrievanceMaker<'a> {
         world: &'a World,
         calendar: &'a Calendar,
         authors: &'a Authors,
+        register: Register,
         cipher: &'a PiiCipher,
         rng: StdRng,
     ) -> anyhow::Result<Self> {
@@ -271,6 +274,7 @@ impl<'a> GrievanceMaker<'a> {
             world,
             calendar,
             authors,
+            register,
             cipher,
             categories,
             sla: SlaPolicy::default(),
@@ -301,6 +305,11 @@ impl<'a> GrievanceMaker<'a> {
         let spot = spot(self.world, reporter, rng);
         let mut reported_at = whole_seconds(self.calendar.sample(rng));
         let mut created_at = sync_delay(rng, reported_at, now);
+        // A quarter of a volunteer's grievances come from a household it keeps.
+        let household_id = self
+            .register
+            .visited_by(self.world, reporter, rng)
+            .filter(|_| rng.gen::<f64>() < 0.25);
 
         let category = CATEGORY_WEIGHTS[self.categories.sample(rng)].0;
         let priority = choose(&priority_weights(category), rng.gen()).unwrap_or(Priority::Normal);
@@ -392,7 +401,7 @@ impl<'a> GrievanceMaker<'a> {
             photos_received: 0,
             flags: String::new(),
             id: GrievanceId::unchecked(id.clone()),
-            household_id: None,
+            household_id,
         });
         if tracking.status != Status::Duplicate {
             self.parent = Some(id);

@@ -17,6 +17,7 @@
 mod calendar;
 mod field;
 mod grievances;
+mod households;
 mod plans;
 mod store;
 mod visits;
@@ -42,6 +43,7 @@ use crate::privacy::PiiCipher;
 use calendar::{whole_seconds, Calendar};
 use field::Authors;
 use grievances::GrievanceMaker;
+use households::{HouseholdMaker, Register};
 use visits::VisitMaker;
 use world::WorldOptions;
 
@@ -54,6 +56,7 @@ const MAX_OFFICIALS_PER_PROVINCE: usize = 500;
 const MAX_WEEKS: u32 = 52;
 const MAX_VISITS: usize = 100_000_000;
 const MAX_GRIEVANCES: usize = 10_000_000;
+const MAX_HOUSEHOLDS_PER_VOLUNTEER: usize = 50;
 
 /// Rows generated and written together.
 const ROWS_PER_CHUNK: usize = 5_000;
@@ -75,6 +78,8 @@ pub struct DemoOptions {
     /// Visits in all, spread over the provinces' volunteers and officials.
     pub visits: usize,
     pub grievances: usize,
+    /// Households each volunteer keeps on the register (0: none).
+    pub households_per_volunteer: usize,
     /// The one password of every demo account.
     pub password: String,
 }
@@ -89,6 +94,7 @@ impl Default for DemoOptions {
             weeks: 12,
             visits: 5_000,
             grievances: 500,
+            households_per_volunteer: 5,
             password: "demo password 2026".to_owned(),
         }
     }
@@ -111,6 +117,10 @@ impl DemoOptions {
         anyhow::ensure!(
             self.visits <= MAX_VISITS,
             "--visits must be at most {MAX_VISITS}"
+        );
+        anyhow::ensure!(
+            self.households_per_volunteer <= MAX_HOUSEHOLDS_PER_VOLUNTEER,
+            "--households-per-volunteer must be at most {MAX_HOUSEHOLDS_PER_VOLUNTEER}"
         );
         anyhow::ensure!(
             self.grievances <= MAX_GRIEVANCES,
@@ -138,6 +148,8 @@ pub struct DemoSummary {
     pub visits: usize,
     pub grievances: usize,
     pub grievance_events: usize,
+    pub households: usize,
+    pub household_members: usize,
     pub elapsed: Duration,
 }
 
@@ -148,7 +160,12 @@ impl DemoSummary {
 
     /// Every row written.
     pub fn rows(&self) -> usize {
-        self.users() + self.visits + self.grievances + self.grievance_events
+        self.users()
+            + self.visits
+            + self.grievances
+            + self.grievance_events
+            + self.households
+            + self.household_members
     }
 
     pub fn rows_per_second(&self) -> f64 {
@@ -166,7 +183,8 @@ impl DemoSummary {
         format!(
             "Wrote {rows} rows in {seconds:.1} s ({rate:.0} rows/s): {users} accounts in \
              {provinces} province(s) ({codes}), {visits} visits, \
-             {grievances} grievances ({events} history events). Log in as demo.admin \
+             {grievances} grievances ({events} history events), {households} households \
+             ({members} people). Log in as demo.admin \
              ({admin}), demo.sup.<province> (e.g. demo.sup.{example}), \
              demo.off.<province>.<n> (1 to {officials}) or demo.vol.<province>.<n> \
              (1 to {volunteers}) with the password {password:?}.",
@@ -179,6 +197,8 @@ impl DemoSummary {
             visits = self.visits,
             grievances = self.grievances,
             events = self.grievance_events,
+            households = self.households,
+            members = self.household_members,
             officials = self.officials / self.provinces.len().max(1),
             volunteers = self.volunteers / self.provinces.len().max(1),
         )
@@ -303,13 +323,35 @@ fn fill(conn: &mut DbConnection, plan: Plan) -> anyhow::Result<DemoSummary> {
         visits: 0,
         grievances: 0,
         grievance_events: 0,
+        households: 0,
+        household_members: 0,
         elapsed: Duration::ZERO,
     };
+
+    // Before the visits and grievances that name them.
+    let register = Register::new(options.seed, options.households_per_volunteer);
+    let mut maker = HouseholdMaker::new(&world, register, cipher, world_options.window_start);
+    let mut members = 0;
+    summary.households = load(
+        conn,
+        &["households", "household_members", "household_events"],
+        "households",
+        maker.total(),
+        started,
+        |count| maker.chunk(count),
+        |conn, chunk| {
+            store::households(conn, chunk)?;
+            members += chunk.members.len();
+            Ok(())
+        },
+    )
+    .context("writing the demo households")?;
+    summary.household_members = members;
 
     if options.visits + options.grievances > 0 {
         let authors = Authors::new(&world, &mut authors_rng)?;
 
-        let mut maker = VisitMaker::new(&world, &calendar, &authors, visits_rng)?;
+        let mut maker = VisitMaker::new(&world, &calendar, &authors, register, visits_rng)?;
         summary.visits = load(
             conn,
             &["visits"],
@@ -321,7 +363,14 @@ fn fill(conn: &mut DbConnection, plan: Plan) -> anyhow::Result<DemoSummary> {
         )
         .context("writing the demo visits")?;
 
-        let mut maker = GrievanceMaker::new(&world, &calendar, &authors, cipher, grievances_rng)?;
+        let mut maker = GrievanceMaker::new(
+            &world,
+            &calendar,
+            &authors,
+            register,
+            cipher,
+            grievances_rng,
+        )?;
         let mut events = 0;
         summary.grievances = load(
             conn,
@@ -354,6 +403,7 @@ fn fill(conn: &mut DbConnection, plan: Plan) -> anyhow::Result<DemoSummary> {
                 "users": summary.users(),
                 "visits": summary.visits,
                 "grievances": summary.grievances,
+                "households": summary.households,
             }),
         },
     )?;

@@ -6,8 +6,12 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::grievances::GrievanceChunk;
+use super::households::HouseholdChunk;
 use crate::db::plans::PlanRow;
-use crate::db::schema::{grievance_events, grievances, plans, users, visits};
+use crate::db::schema::{
+    grievance_events, grievances, household_events, household_members, households, plans, users,
+    visits,
+};
 use crate::db::users::UserRow;
 use crate::db::visits::VisitRow;
 use crate::db::DbConnection;
@@ -17,6 +21,8 @@ const VISITS_PER_STATEMENT: usize = 1_000; // 28 columns
 const GRIEVANCES_PER_STATEMENT: usize = 500; // 38 columns
 const EVENTS_PER_STATEMENT: usize = 2_000; // 9 columns
 const USERS_PER_STATEMENT: usize = 1_000; // 14 columns
+const HOUSEHOLDS_PER_STATEMENT: usize = 1_000; // 19 columns
+const MEMBERS_PER_STATEMENT: usize = 1_000; // 16 columns
 
 /// SQLite's page cache while loading (256 MiB, in KiB as the pragma wants it): the
 /// primary keys take random ids in random places, and with the default 2 MiB cache a
@@ -69,6 +75,29 @@ pub fn plans(conn: &mut DbConnection, rows: &[PlanRow]) -> QueryResult<()> {
 
 pub fn visits(conn: &mut DbConnection, chunk: &[VisitRow]) -> QueryResult<()> {
     insert_chunks!(conn, visits::table, chunk, VISITS_PER_STATEMENT);
+    Ok(())
+}
+
+/// Households with their members and first history event.
+pub fn households(conn: &mut DbConnection, chunk: &HouseholdChunk) -> QueryResult<()> {
+    insert_chunks!(
+        conn,
+        households::table,
+        chunk.households,
+        HOUSEHOLDS_PER_STATEMENT
+    );
+    insert_chunks!(
+        conn,
+        household_members::table,
+        chunk.members,
+        MEMBERS_PER_STATEMENT
+    );
+    insert_chunks!(
+        conn,
+        household_events::table,
+        chunk.events,
+        EVENTS_PER_STATEMENT
+    );
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use rand::{Rng, SeedableRng};
 
 use super::calendar::{sync_delay, whole_seconds, Calendar};
 use super::field::{hex_digest, spot, Authors};
+use super::households::Register;
 use super::words;
 use super::world::{pick, uuid, World};
 use crate::db::visits::VisitRow;
@@ -40,6 +41,7 @@ pub struct VisitMaker<'a> {
     world: &'a World,
     calendar: &'a Calendar,
     authors: &'a Authors,
+    register: Register,
     groups: WeightedIndex<u32>,
     activities: WeightedIndex<u32>,
     rng: StdRng,
@@ -50,6 +52,7 @@ impl<'a> VisitMaker<'a> {
         world: &'a World,
         calendar: &'a Calendar,
         authors: &'a Authors,
+        register: Register,
         rng: StdRng,
     ) -> anyhow::Result<Self> {
         let groups = WeightedIndex::new(GROUP_WEIGHTS.iter().map(|(_, w)| *w))
@@ -60,6 +63,7 @@ impl<'a> VisitMaker<'a> {
             world,
             calendar,
             authors,
+            register,
             groups,
             activities,
             rng,
@@ -107,7 +111,13 @@ impl<'a> VisitMaker<'a> {
         let primary = groups[0];
         groups.sort();
 
+        // Most of a volunteer's home visits and follow-ups go to a household it keeps.
+        let household_id = matches!(activity, Activity::HomeVisit | Activity::FollowUp)
+            .then(|| self.register.visited_by(self.world, author, rng))
+            .flatten()
+            .filter(|_| rng.gen::<f64>() < 0.7);
         let (households, people) = match activity {
+            _ if household_id.is_some() => (1, rng.gen_range(1..=5)),
             Activity::HomeVisit => {
                 let households = rng.gen_range(1..=4);
                 (households, households * rng.gen_range(1..=4))
@@ -145,6 +155,8 @@ impl<'a> VisitMaker<'a> {
             }
         }
         let follow_up_needed = rng.gen::<f64>() < if needs.is_empty() { 0.15 } else { 0.75 };
+        let follow_up_by = follow_up_needed
+            .then(|| bangkok_date(visited_at.and_utc()) + Duration::days(rng.gen_range(3..=14)));
 
         // Supervisors review older visits; the newest mostly wait.
         let old = now - visited_at > Duration::days(7);
@@ -196,8 +208,8 @@ impl<'a> VisitMaker<'a> {
             photos_expected: 0,
             photos_received: 0,
             id: VisitId::unchecked(id),
-            household_id: None,
-            follow_up_by: None,
+            household_id,
+            follow_up_by,
         }
     }
 }

@@ -71,6 +71,7 @@ pub struct HouseholdGrievance {
     pub status: Status,
     pub category: Category,
     pub title: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// What a household's story holds beside its own row.
@@ -210,6 +211,7 @@ impl HouseholdView {
                     status: grievance.status,
                     category: grievance.category,
                     title: grievance.title,
+                    created_at: grievance.created_at.and_utc(),
                 })
                 .collect(),
             masked: !unmasked,

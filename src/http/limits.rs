@@ -51,6 +51,12 @@ impl ConnectionCounter {
         })
     }
 
+    /// How many connections from `address` are open now.
+    pub fn open_from(&self, address: IpAddr) -> usize {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(&address).copied().unwrap_or(0)
+    }
+
     /// For `HttpServer::on_connect`: counts the new connection and leaves its slot in
     /// the connection's data, released when the connection closes.
     pub fn on_connect(self: &Arc<Self>, io: &dyn std::any::Any, data: &mut Extensions) {

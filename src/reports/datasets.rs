@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::dsl::{count_star, sql};
 use diesel::expression_methods::AggregateExpressionMethods;
@@ -78,6 +78,8 @@ const VISIT_TAIL: &[ColumnSpec] = &[
     ("summary", "Summary", "สรุปผล"),
     ("needs", "Needs", "ความต้องการ"),
     ("follow_up_needed", "Follow-up needed", "ต้องติดตามต่อ"),
+    ("follow_up_by", "Follow up by (BE)", "ติดตามภายในวันที่ (พ.ศ.)"),
+    ("household_id", "Household ID", "รหัสครัวเรือน"),
     ("review_status", "Review", "ผลการตรวจสอบ"),
     ("flags", "Flags", "ข้อสังเกต"),
 ];
@@ -457,6 +459,8 @@ struct ExportedVisit {
     summary: String,
     needs: String,
     follow_up_needed: bool,
+    follow_up_by: Option<NaiveDate>,
+    household_id: Option<String>,
     review_status: String,
     flags: String,
 }
@@ -500,6 +504,8 @@ fn visit_row_cells(
         Cell::from(row.summary),
         Cell::from(needs.join("; ")),
         yes_no(row.follow_up_needed, language),
+        Cell::from(row.follow_up_by.map(|day| buddhist_era_date(day, language))),
+        Cell::from(row.household_id),
         Cell::from(label_named::<ReviewStatus>(&row.review_status, language)),
         Cell::from(flags.join("; ")),
     ]);
@@ -853,6 +859,18 @@ pub fn summary_rows(report: &WeeklyReport, language: Language) -> Vec<Vec<Cell>>
     for (priority, n) in &g.by_priority {
         let label = label_named::<Priority>(priority, language).unwrap_or_else(|| priority.clone());
         push(("By priority", "ตามความเร่งด่วน"), label, Cell::Int(*n));
+    }
+
+    let register = ("Households", "ครัวเรือนในทะเบียน");
+    let h = &report.households;
+    for (label, value) in [
+        (item("Registered", "ในทะเบียน"), h.registered),
+        (item("Registered in the week", "ลงทะเบียนใหม่"), h.new),
+        (item("Visited", "ได้รับการเยี่ยม"), h.visited),
+        (item("Follow-ups due", "ครบกำหนดติดตาม"), h.follow_ups_due),
+        (item("Follow-ups done", "ติดตามแล้ว"), h.follow_ups_done),
+    ] {
+        push(register, label, Cell::Int(value));
     }
 
     let coverage = ("Coverage", "ความครอบคลุม");

@@ -109,6 +109,21 @@ pub struct GrievanceFigures {
     pub median_hours_to_resolve: Option<f64>,
 }
 
+/// The target-group register's week, counted where each household lives.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdFigures {
+    /// On the register at the week's end.
+    pub registered: i64,
+    /// Registered in the week.
+    pub new: i64,
+    /// Households with at least one visit in the week.
+    pub visited: i64,
+    /// Follow-ups asked for by a date in the week (one per visit asking).
+    pub follow_ups_due: i64,
+    /// Those of them done: a later visit reached the household by the week's end.
+    pub follow_ups_done: i64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Coverage {
     pub subdistricts_total: i64,
@@ -135,6 +150,7 @@ pub struct WeeklyReport {
     pub visits: VisitFigures,
     pub field_workers: FieldWorkerFigures,
     pub grievances: GrievanceFigures,
+    pub households: HouseholdFigures,
     pub coverage: Coverage,
     pub hotspots: Vec<Hotspot>,
 }
@@ -209,6 +225,13 @@ pub fn compute(
     );
     let median = reports::median_seconds_to_resolve(conn, &scope, span)?;
 
+    let register = reports::household_counts(
+        conn,
+        &scope,
+        span,
+        (week.first_day(week_start), week.last_day(week_start)),
+    )?;
+
     let points = reports::new_grievance_points(conn, &scope, span)?;
     let hotspots = hotspots(&points);
 
@@ -274,6 +297,13 @@ pub fn compute(
             overdue: grievance_totals.overdue_at_end,
             median_hours_to_resolve: median
                 .map(|seconds| (seconds / 3600.0 * 100.0).round() / 100.0),
+        },
+        households: HouseholdFigures {
+            registered: register.registered,
+            new: register.registered_in_week,
+            visited: register.visited,
+            follow_ups_due: register.follow_ups_due,
+            follow_ups_done: register.follow_ups_done,
         },
         coverage: Coverage {
             subdistricts_total: geography.subdistrict_count_under(area.as_str()) as i64,

@@ -302,6 +302,7 @@ pub async fn list(
     let query = query.into_inner();
     let mut errors = Vec::new();
     let mut filter = VisitFilter {
+        household: None,
         from: parse_instant_bound(&mut errors, "from", query.from.as_deref(), false),
         to: parse_instant_bound(&mut errors, "to", query.to.as_deref(), true),
         author: query

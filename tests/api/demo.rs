@@ -261,6 +261,55 @@ async fn a_demo_data_set_reads_back_through_the_api() {
         "supervisors see complainants in full"
     );
 
+    // The register: five households a volunteer, with repeat visits and follow-ups
+    // that the households' own dates agree with.
+    assert_eq!(summary.households, 50);
+    assert!(summary.household_members >= summary.households);
+    let supervisor = demo_login(&app, "demo.sup.50").await;
+    let households = all(&app, &supervisor, "/api/v1/households").await;
+    assert_eq!(households.len(), 25, "the five volunteers of Chiang Mai");
+    let story_length = |h: &Value| h["visits"].as_array().unwrap().len();
+    assert!(
+        households.iter().any(|h| story_length(h) >= 2),
+        "repeat visits"
+    );
+    assert!(
+        households.iter().any(|h| h["next_visit_due"].is_string()),
+        "open follow-ups"
+    );
+    assert!(households
+        .iter()
+        .any(|h| !h["grievances"].as_array().unwrap().is_empty()));
+    for household in &households {
+        assert!(household["area_code"].as_str().unwrap().starts_with("50"));
+        match household["visits"].get(0) {
+            Some(newest) => {
+                assert_eq!(
+                    household["last_visit_at"], newest["visited_at"],
+                    "{household}"
+                );
+                let due = if newest["follow_up_needed"] == true {
+                    newest["follow_up_by"].clone()
+                } else {
+                    Value::Null
+                };
+                assert_eq!(household["next_visit_due"], due, "{household}");
+            }
+            None => assert!(household["last_visit_at"].is_null()),
+        }
+        for member in household["members"].as_array().unwrap() {
+            if let Some(id) = member["national_id"].as_str() {
+                assert!(id.starts_with("*********"), "masked: {member}");
+            }
+            if household["consent"] == false {
+                assert!(member["name"].is_null() && member["phone"].is_null());
+            }
+        }
+    }
+    assert!(households
+        .iter()
+        .any(|h| h["consent"] == true && is_thai(h["members"][0]["name"].as_str().unwrap_or(""))));
+
     // A volunteer reads its own visits only.
     let volunteer = demo_login(&app, "demo.vol.50.1").await;
     let own = all(&app, &volunteer, "/api/v1/visits").await;

@@ -678,3 +678,172 @@ async fn visits_and_grievances_tell_a_households_story_and_the_latest_visit_sets
         .collect();
     assert_eq!(statuses, [201, 422]);
 }
+
+#[tokio::test]
+async fn the_weekly_report_counts_the_register_and_the_console_tells_each_households_story() {
+    use chrono::{Datelike, Duration, Utc};
+    let app = spawn_app().await;
+    let volunteer = app.user("vol", Role::Volunteer, "5001").await;
+    let far_volunteer = app.user("vol.cr", Role::Volunteer, "57").await;
+    let supervisor = app.user("sup", Role::Supervisor, "50").await;
+    let admin = app.admin().await;
+
+    // Everything happens in this Bangkok week: a run in its first two minutes waits.
+    let bangkok_now = Utc::now() + Duration::hours(7);
+    let into_week = bangkok_now
+        .time()
+        .signed_duration_since(chrono::NaiveTime::MIN)
+        + Duration::days(i64::from(bangkok_now.weekday().num_days_from_monday()));
+    if into_week < Duration::minutes(2) {
+        tokio::time::sleep((Duration::minutes(2) - into_week).to_std().unwrap()).await;
+    }
+    let today = (Utc::now() + Duration::hours(7)).date_naive();
+    let week = today.iso_week();
+    let week = format!("{}-W{:02}", week.year(), week.week());
+
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let id = new_id();
+        let (status, _, _) = register(&app, &volunteer, &household(&id, &new_id())).await;
+        assert_eq!(status, 201);
+        ids.push(id);
+    }
+    let far = json!({"location": {"lat": 19.9105, "lon": 99.8406}, "consent": false});
+    let (_, far, _) = register(&app, &far_volunteer, &far).await;
+    let far_id = far["id"].as_str().unwrap().to_owned();
+
+    let visit = |seconds_ago: i64, household: &str, follow_up: Option<chrono::NaiveDate>| {
+        let mut body = crate::visits::visit(&new_id());
+        body["visited_at"] = json!((Utc::now() - Duration::seconds(seconds_ago)).to_rfc3339());
+        body["household_id"] = json!(household);
+        body["follow_up_needed"] = json!(follow_up.is_some());
+        if let Some(by) = follow_up {
+            body["follow_up_by"] = json!(by.to_string());
+        }
+        body
+    };
+    let file = |user: &TestUser, body: Value| {
+        let app = &app;
+        let user = user.clone();
+        async move {
+            let response = app
+                .send_as(&user, Method::POST, "/api/v1/visits", &body)
+                .await;
+            assert_eq!(response.status(), 201);
+        }
+    };
+    // The first household's follow-up, due today, is done by a later visit; the
+    // second's is not; the fourth's falls due next week; the third is never visited.
+    file(&volunteer, visit(50, &ids[0], Some(today))).await;
+    file(&volunteer, visit(40, &ids[0], None)).await;
+    file(&volunteer, visit(30, &ids[1], Some(today))).await;
+    file(
+        &volunteer,
+        visit(20, &ids[3], Some(today + Duration::days(8))),
+    )
+    .await;
+    let mut far_visit = visit(10, &far_id, Some(today));
+    far_visit["location"] = json!({"lat": 19.9105, "lon": 99.8406, "accuracy_m": 10.0});
+    file(&far_volunteer, far_visit).await;
+
+    let figures = |user: &TestUser, area: &str| {
+        let app = &app;
+        let path = format!("/api/v1/reports/weekly?week={week}{area}");
+        let user = user.clone();
+        async move {
+            let (status, report) = app.get_as(&user, &path).await;
+            assert_eq!(status, 200, "{report}");
+            report["households"].clone()
+        }
+    };
+    assert_eq!(
+        figures(&supervisor, "&area=50").await,
+        json!({"registered": 4, "new": 4, "visited": 3, "follow_ups_due": 2, "follow_ups_done": 1})
+    );
+    assert_eq!(
+        figures(&admin, "").await,
+        json!({"registered": 5, "new": 5, "visited": 4, "follow_ups_due": 3, "follow_ups_done": 1})
+    );
+    // Last week nothing was registered yet.
+    let last_week = (today - Duration::days(7)).iso_week();
+    let (_, earlier) = app
+        .get_as(
+            &admin,
+            &format!(
+                "/api/v1/reports/weekly?week={}-W{:02}",
+                last_week.year(),
+                last_week.week()
+            ),
+        )
+        .await;
+    assert_eq!(earlier["households"]["registered"], 0);
+
+    // The summary export carries the same counts, labelled in Thai.
+    let response = app
+        .as_user(
+            &supervisor,
+            Method::GET,
+            &format!(
+                "/api/v1/reports/weekly/export?week={week}&area=50&format=csv&dataset=summary"
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let body = response.bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(&body[3..]);
+    let rows: Vec<(String, String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), r[1].to_owned(), r[2].to_owned())
+        })
+        .collect();
+    for (item, value) in [("ในทะเบียน", "4"), ("ครบกำหนดติดตาม", "2"), ("ติดตามแล้ว", "1")]
+    {
+        assert!(
+            rows.contains(&("ครัวเรือนในทะเบียน".into(), item.into(), value.into())),
+            "{item}: {rows:?}"
+        );
+    }
+
+    // The console: the supervisor's queue of due follow-ups (today's two, not next
+    // week's, nor another province's), and a household's timeline.
+    let mut browser = crate::console::Browser::new(&app);
+    browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    let (status, queue, _) = browser.get("/console/households").await;
+    assert_eq!(status, 200);
+    let listed: Vec<&String> = ids
+        .iter()
+        .filter(|id| queue.contains(id.as_str()))
+        .collect();
+    assert_eq!(listed, [&ids[1]], "only the open follow-up: {queue}");
+    assert!(!queue.contains(&far_id));
+    let (_, register_page, _) = browser.get("/console/households?view=all&q=บุญมา").await;
+    assert!(ids.iter().all(|id| register_page.contains(id.as_str())));
+    let (status, story, _) = browser
+        .get(&format!("/console/households/{}", ids[0]))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(story.matches(r#"data-kind="visit""#).count(), 2, "{story}");
+    assert_eq!(story.matches(r#"data-kind="change""#).count(), 1);
+    assert!(
+        story.contains("******5678") && !story.contains("+66812345678"),
+        "masked"
+    );
+    assert!(story.contains("นางบุญมา ใจดี"));
+    // Another province's household is not there, as the API hides it.
+    assert_eq!(
+        browser
+            .get(&format!("/console/households/{far_id}"))
+            .await
+            .0,
+        404
+    );
+    // The visit cards lead back to the household.
+    let (_, visits, _) = browser
+        .get(&format!("/console/visits?household={}", ids[0]))
+        .await;
+    assert_eq!(visits.matches(r#"class="visit""#).count(), 2);
+    assert!(visits.contains(&format!("/console/households/{}", ids[0])));
+}
