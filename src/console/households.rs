@@ -82,8 +82,9 @@ pub async fn page(
     policy::require(&signed.user, Permission::UseConsole).map_err(refuse)?;
     let due_only = query.view.as_deref() != Some("all");
     let mut errors = Vec::new();
-    let groups: Vec<TargetGroup> =
-        parse_names(&mut errors, "target_group", query.target_group.as_deref());
+    // The form sends an empty choice for "any".
+    let chosen = query.target_group.as_deref().filter(|g| !g.is_empty());
+    let groups: Vec<TargetGroup> = parse_names(&mut errors, "target_group", chosen);
     if !errors.is_empty() {
         return Err(refuse(ApiError::Validation(errors)));
     }
@@ -133,7 +134,7 @@ pub async fn page(
             line(row, count, today, &geography, language)
         })
         .collect();
-    let chosen = query.target_group.clone().unwrap_or_default();
+    let chosen = chosen.unwrap_or_default().to_owned();
     let mut choices = vec![Choice::new("", words(language).any, &chosen)];
     choices.extend(
         TargetGroup::ALL

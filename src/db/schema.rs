@@ -377,6 +377,21 @@ diesel::table! {
 diesel::joinable!(household_members -> households (household_id));
 diesel::joinable!(household_events -> households (household_id));
 
+diesel::table! {
+    /// A household that moved: its old area's codes, read by that area's phones as a
+    /// removal (migration 21).
+    household_departures (id) {
+        id -> BigInt,
+        household_id -> Text,
+        area_code -> Text,
+        province_code -> Text,
+        district_code -> Nullable<Text>,
+        created_at -> Timestamp,
+        sync_xid -> BigInt,
+        sync_seq -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     areas,
     app_meta,
@@ -399,4 +414,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     household_members,
     household_events,
+    household_departures,
 );

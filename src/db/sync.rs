@@ -3,9 +3,9 @@
 //!
 //! # A position per record, set by the database
 //!
-//! `visits`, `grievances`, `users`, `households` and `sync_removals` carry
-//! `(sync_xid, sync_seq)`, written by triggers on every insert and update (migrations 12
-//! and 19), so no write path (a
+//! `visits`, `grievances`, `users`, `households`, `sync_removals` and
+//! `household_departures` carry `(sync_xid, sync_seq)`, written by triggers on every
+//! insert and update (migrations 12, 19 and 21), so no write path (a
 //! route, the demo, the command line, a job, a feature still to come) can forget it. A
 //! record changed twice between two reads has moved once more: the reader gets it once,
 //! in its latest state. Changes beside a record that alter its document (a photo, a
@@ -45,11 +45,11 @@ use diesel::sql_types::BigInt;
 
 use super::grievances::GrievanceRow;
 use super::households::HouseholdRow;
-use super::schema::{grievances, households, sync_removals, users, visits};
+use super::schema::{grievances, household_departures, households, sync_removals, users, visits};
 use super::users::UserRow;
 use super::visits::VisitRow;
 use super::DbConnection;
-use crate::domain::{AreaScope, GrievanceId, UserId};
+use crate::domain::{AreaScope, GrievanceId, HouseholdId, UserId};
 
 /// Where a change lies in the feed: the writing transaction (0 on SQLite), then the
 /// number it took.
@@ -240,6 +240,58 @@ pub fn removals_for(
         .load(conn)
 }
 
+/// A household that moved out of an area (migration 21), found under the old area's codes.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = household_departures)]
+pub struct DepartureRow {
+    pub household_id: HouseholdId,
+    pub created_at: NaiveDateTime,
+    pub sync_xid: i64,
+    pub sync_seq: i64,
+}
+
+impl DepartureRow {
+    pub fn position(&self) -> Position {
+        Position {
+            xid: self.sync_xid,
+            seq: self.sync_seq,
+        }
+    }
+}
+
+/// Up to `limit` departures from `scope` (a district or a subdistrict), after `after`.
+pub fn departures_from(
+    conn: &mut DbConnection,
+    scope: &AreaScope,
+    after: Position,
+    below: Watermark,
+    limit: i64,
+) -> QueryResult<Vec<DepartureRow>> {
+    let query = crate::scoped!(
+        household_departures::table.into_boxed(),
+        household_departures,
+        scope
+    );
+    after_position!(query, household_departures, after, below)
+        .limit(limit)
+        .select(DepartureRow::as_select())
+        .load(conn)
+}
+
+/// Households by id, however they stand now (to judge a departure again).
+pub fn households_by_id(
+    conn: &mut DbConnection,
+    ids: &[HouseholdId],
+) -> QueryResult<Vec<HouseholdRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    households::table
+        .filter(households::id.eq_any(ids))
+        .select(HouseholdRow::as_select())
+        .load(conn)
+}
+
 /// Grievances by id, however they stand now (to judge a removal again).
 pub fn grievances_by_id(
     conn: &mut DbConnection,
@@ -258,7 +310,15 @@ pub fn grievances_by_id(
 // (a photo bumps `photos_received`, a linked duplicate bumps `updated_at`), and the
 // triggers move the row on any update.
 
-/// Removes removals written before `cutoff`: a cursor old enough to need them is refused.
+/// Removes removals and household departures written before `cutoff`: a cursor old
+/// enough to need them is refused.
 pub fn prune_removals(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(sync_removals::table.filter(sync_removals::created_at.lt(cutoff))).execute(conn)
+    let departures = diesel::delete(
+        household_departures::table.filter(household_departures::created_at.lt(cutoff)),
+    )
+    .execute(conn)?;
+    let removals =
+        diesel::delete(sync_removals::table.filter(sync_removals::created_at.lt(cutoff)))
+            .execute(conn)?;
+    Ok(departures + removals)
 }

@@ -325,10 +325,13 @@ pub fn change(
                 lon: stored.lon,
                 accuracy_m: stored.accuracy_m,
             });
-        let declared = patch
-            .area_code
-            .as_deref()
-            .or(Some(stored.area_code.as_str()));
+        // A new point without an area is placed afresh: a family that moved is found
+        // where it lives now. Only the area, with the point kept, is checked against it.
+        let declared = match (&patch.area_code, &patch.location) {
+            (Some(area), _) => Some(area.as_str()),
+            (None, Some(_)) => None,
+            (None, None) => Some(stored.area_code.as_str()),
+        };
         if let Some(placement) =
             Placement::resolve(&location, declared, user, geography, &mut errors)
         {

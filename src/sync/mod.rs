@@ -20,10 +20,10 @@ use crate::accounts::UserView;
 use crate::auth::AuthUser;
 use crate::db::grievances::GrievanceRow;
 use crate::db::households::HouseholdRow;
-use crate::db::sync::{self as store, GrievanceSource, Position, RemovalRow};
+use crate::db::sync::{self as store, DepartureRow, GrievanceSource, Position, RemovalRow};
 use crate::db::visits::VisitRow;
 use crate::db::DbConnection;
-use crate::domain::GrievanceId;
+use crate::domain::{GrievanceId, HouseholdId};
 use crate::error::ApiError;
 use crate::grievances::service::{views as grievance_views, GrievanceServices};
 use crate::grievances::view::{has_sensitive_data, GrievanceView};
@@ -108,6 +108,8 @@ enum Found {
     Account(crate::db::users::UserRow),
     Household(Box<HouseholdRow>),
     Removal(RemovalRow),
+    /// A household that moved out of the caller's area.
+    Departure(DepartureRow),
 }
 
 impl Found {
@@ -119,6 +121,7 @@ impl Found {
             Self::Household(row) => (ChangeKind::Household, row.id.to_string()),
             // The only kind a removal is written for so far.
             Self::Removal(row) => (ChangeKind::Grievance, row.record_id.clone()),
+            Self::Departure(row) => (ChangeKind::Household, row.household_id.to_string()),
         }
     }
 }
@@ -183,6 +186,9 @@ impl SyncFeed {
         if let Some(scope) = policy::household_sync_scope(user) {
             for (row, at) in store::households_in(conn, &scope, from, below, fetch)? {
                 found.push((at, Found::Household(Box::new(row))));
+            }
+            for departure in store::departures_from(conn, &scope, from, below, fetch)? {
+                found.push((departure.position(), Found::Departure(departure)));
             }
         }
         if let Some((row, at)) = store::account(conn, &user.id, from, below)? {
@@ -252,6 +258,19 @@ impl SyncFeed {
                 .into_iter()
                 .map(|row| (row.id.to_string(), row))
                 .collect();
+        // Departures likewise: moved back, or within the caller's district, it stays.
+        let departed_ids: Vec<HouseholdId> = found
+            .iter()
+            .filter_map(|(_, entry)| match entry {
+                Found::Departure(row) => Some(row.household_id.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut households_now: HashMap<String, HouseholdRow> =
+            store::households_by_id(conn, &departed_ids)?
+                .into_iter()
+                .map(|row| (row.id.to_string(), row))
+                .collect();
 
         enum Verdict {
             Visit(VisitRow),
@@ -289,6 +308,19 @@ impl SyncFeed {
                     row.id.to_string(),
                     row.updated_at.and_utc(),
                 ),
+                Found::Departure(departure) => {
+                    let id = departure.household_id.to_string();
+                    match households_now.remove(&id) {
+                        Some(row) if policy::household_in_sync_set(user, &row) => {
+                            Verdict::Household(Box::new(row))
+                        }
+                        _ => Verdict::Remove(
+                            ChangeKind::Household,
+                            id,
+                            departure.created_at.and_utc(),
+                        ),
+                    }
+                }
                 Found::Removal(removal) => match current.remove(&removal.record_id) {
                     Some(row) if policy::grievance_in_sync_set(user, &row) => {
                         Verdict::Grievance(Box::new(row))

@@ -819,7 +819,9 @@ async fn the_weekly_report_counts_the_register_and_the_console_tells_each_househ
         .collect();
     assert_eq!(listed, [&ids[1]], "only the open follow-up: {queue}");
     assert!(!queue.contains(&far_id));
-    let (_, register_page, _) = browser.get("/console/households?view=all&q=บุญมา").await;
+    let (_, register_page, _) = browser
+        .get("/console/households?view=all&q=บุญมา&target_group=")
+        .await;
     assert!(ids.iter().all(|id| register_page.contains(id.as_str())));
     let (status, story, _) = browser
         .get(&format!("/console/households/{}", ids[0]))

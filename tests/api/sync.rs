@@ -764,7 +764,7 @@ async fn a_parents_outcome_and_a_grievances_photo_reach_the_phones_concerned() {
 }
 
 #[tokio::test]
-async fn a_villages_register_travels_on_its_field_workers_phones_and_no_further() {
+async fn a_villages_register_travels_on_its_field_workers_phones_and_leaves_with_a_move() {
     let app = spawn_app().await;
     let reader = app.user("vol.reader", Role::Volunteer, "5001").await;
     let registrar = app.user("vol.registrar", Role::Volunteer, "5001").await;
@@ -807,7 +807,7 @@ async fn a_villages_register_travels_on_its_field_workers_phones_and_no_further(
         .await
         .unwrap();
     assert_eq!(changed.status(), 200);
-    let (changes, _) = drain_at_least(&app, &reader, Some(cursor), 50, 1).await;
+    let (changes, cursor) = drain_at_least(&app, &reader, Some(cursor), 50, 1).await;
     let households: Vec<&Value> = changes
         .iter()
         .filter(|c| c["kind"] == "household")
@@ -815,6 +815,51 @@ async fn a_villages_register_travels_on_its_field_workers_phones_and_no_further(
     assert_eq!(households.len(), 1, "{changes:?}");
     assert_eq!(households[0]["data"]["version"], 2);
     assert_eq!(households[0]["data"]["address"], "12 หมู่ 3");
+    apply(&mut held, &changes);
+
+    // The family moves to San Sai: it leaves the phones of Mueang (a removal) and
+    // reaches San Sai's; moved back, it returns, and leaves San Sai's again.
+    let san_sai = app.user("vol.sansai", Role::Volunteer, "5014").await;
+    let (_, san_sai_cursor) = drain(&app, &san_sai, None, 50).await;
+    let move_to = |lat: f64, lon: f64| {
+        let app = &app;
+        let province = province.clone();
+        let path = format!("/api/v1/households/{id}");
+        async move {
+            let response = app
+                .as_user(&province, Method::PATCH, &path)
+                .json(&json!({"location": {"lat": lat, "lon": lon}}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()["area_code"].clone()
+        }
+    };
+    assert_eq!(move_to(18.8, 99.05).await, "501403");
+    let household = ("household".to_owned(), id.clone());
+    let (changes, cursor) = drain_at_least(&app, &reader, Some(cursor), 50, 1).await;
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["kind"] == "household" && c["op"] == "remove" && c["id"] == id.as_str()),
+        "{changes:?}"
+    );
+    apply(&mut held, &changes);
+    assert!(!held.contains_key(&household));
+    let (changes, san_sai_cursor) =
+        drain_at_least(&app, &san_sai, Some(san_sai_cursor), 50, 1).await;
+    let mut san_sai_held = HashMap::new();
+    apply(&mut san_sai_held, &changes);
+    assert_eq!(san_sai_held[&household]["area_code"], "501403");
+
+    assert_eq!(move_to(18.7883, 98.9853).await, "500102");
+    let (changes, _) = drain_at_least(&app, &reader, Some(cursor), 50, 1).await;
+    apply(&mut held, &changes);
+    assert_eq!(held[&household]["area_code"], "500102", "{changes:?}");
+    let (changes, _) = drain_at_least(&app, &san_sai, Some(san_sai_cursor), 50, 1).await;
+    apply(&mut san_sai_held, &changes);
+    assert!(!san_sai_held.contains_key(&household), "{changes:?}");
 
     // Another province's phone, and a province-wide supervisor's, carry no register.
     for user in [&far, &province] {

@@ -676,9 +676,47 @@ def test_administration(run):
     check(not problems, "; ".join(problems))
 
 
+def test_household_register(run):
+    """A supervisor works the due follow-ups: opens the longest overdue household, reads
+    its timeline with numbers masked, follows it to the visits, and finds the family
+    again by name in the register."""
+    context, page = run.supervisor()
+    run.goto(page, "/console/households")
+    rows = page.locator("table.households tbody tr")
+    check(rows.count() > 0, "no household is due in the demo data")
+    check("เลยกำหนด" in rows.first.inner_text(), "the first due household is not overdue")
+    problems = run.audit(page, "households-due")
+    page.locator("table.households tbody tr th a").first.click()
+    page.wait_for_selector("ol.household-timeline li")
+    check(page.locator("ol.household-timeline li.visit").count() > 0,
+          "the household's timeline shows no visit")
+    check(page.locator("#next-visit-due .late").count() == 1,
+          "the household page does not say it is overdue")
+    text = page.locator("main").inner_text()
+    check(not re.search(r"\b\d{13}\b", text), "a national ID is shown unmasked")
+    name = page.locator("table.members tbody th").first.inner_text().strip()
+    household = page.url.rsplit("/", 1)[-1]
+    problems += run.audit(page, "household")
+    page.locator("a[href^='/console/visits?household=']").first.click()
+    page.wait_for_selector("article.visit")
+    check(page.locator("article.visit a.household-link[href='/console/households/%s']"
+                       % household).count() == page.locator("article.visit").count(),
+          "a visit card does not lead back to its household")
+    if name and name != "–":
+        run.goto(page, "/console/households?view=all")
+        page.fill("input[name=q]", name.split()[0])
+        page.click("form.filters button[type=submit]")
+        wait_url(page, "q=")
+        page.wait_for_load_state("networkidle")
+        check(page.locator("tr[data-household='%s']" % household).count() == 1,
+              "searching the register by %s did not find the household" % name)
+    check(not problems, "; ".join(problems))
+
+
 TESTS = [test_sign_in, test_volunteer_refused, test_queue_tabs_and_filters,
          test_case_lifecycle, test_concurrent_edit, test_bulk_assign, test_csrf,
-         test_language, test_pages, test_dashboard, test_printed_report, test_administration]
+         test_language, test_pages, test_dashboard, test_printed_report, test_administration,
+         test_household_register]
 
 
 def main():

@@ -1,0 +1,3 @@
+DROP TRIGGER households_departed ON households;
+DROP FUNCTION households_departed();
+DROP TABLE household_departures;
