@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::db::{audit, Db, DbConnection};
+use crate::domain::{buddhist_era_time, Language, Message};
 
 const KEY_FILE: &str = "audit-anchor-key";
 const ANCHOR_FILE: &str = "audit-anchor.json";
@@ -144,7 +145,7 @@ pub enum TailCheck {
     /// The anchored entry is gone or changed: entries at the end were deleted.
     Missing {
         anchor: Anchor,
-        reason: String,
+        reason: Message,
     },
 }
 
@@ -155,16 +156,30 @@ pub fn check_tail(conn: &mut DbConnection, keeper: &AnchorKeeper) -> anyhow::Res
     Ok(match audit::hash_of(conn, anchor.head_id)? {
         Some(hash) if hash == anchor.head_hash => TailCheck::Holds { anchor },
         Some(_) => TailCheck::Missing {
-            reason: format!(
-                "entry {} has another hash than when it was anchored at {}",
-                anchor.head_id, anchor.at
+            reason: Message::new(
+                format!(
+                    "entry {} has another hash than when it was anchored at {}",
+                    anchor.head_id, anchor.at
+                ),
+                format!(
+                    "รายการที่ {} มีค่าแฮชต่างจากเมื่อบันทึกยืนยันไว้ ({})",
+                    anchor.head_id,
+                    buddhist_era_time(anchor.at, Language::Thai)
+                ),
             ),
             anchor,
         },
         None => TailCheck::Missing {
-            reason: format!(
-                "entry {}, the newest when anchored at {}, is gone: the entries at the end of the log were deleted",
-                anchor.head_id, anchor.at
+            reason: Message::new(
+                format!(
+                    "entry {}, the newest when anchored at {}, is gone: the entries at the end of the log were deleted",
+                    anchor.head_id, anchor.at
+                ),
+                format!(
+                    "รายการที่ {} ซึ่งเป็นรายการล่าสุดเมื่อบันทึกยืนยันไว้ ({}) หายไป รายการท้ายบันทึกถูกลบ",
+                    anchor.head_id,
+                    buddhist_era_time(anchor.at, Language::Thai)
+                ),
             ),
             anchor,
         },

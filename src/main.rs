@@ -197,13 +197,13 @@ fn run(command: Command) -> anyhow::Result<()> {
             let entries = match db::audit::verify(&mut conn)? {
                 db::audit::Verdict::Intact { entries } => entries,
                 db::audit::Verdict::Broken { id, reason } => {
-                    anyhow::bail!("audit log broken at entry {id}: {reason}")
+                    anyhow::bail!("audit log broken at entry {id}: {}", reason.en)
                 }
             };
             let keeper = fieldweek::audit_anchor::AnchorKeeper::open(&config.data_dir)?;
             match fieldweek::audit_anchor::check_tail(&mut conn, &keeper)? {
                 fieldweek::audit_anchor::TailCheck::Missing { reason, .. } => {
-                    anyhow::bail!("audit log's tail is missing: {reason}")
+                    anyhow::bail!("audit log's tail is missing: {}", reason.en)
                 }
                 fieldweek::audit_anchor::TailCheck::Holds { anchor } => println!(
                     "audit log intact: {entries} entries verified, up to entry {} anchored at {}",

@@ -25,7 +25,6 @@ use crate::domain::UserId;
 use crate::domain::{Labelled, Language, Role};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
-use crate::policy;
 
 /// Rows one file may hold.
 pub const MAX_IMPORT_ROWS: usize = 10_000;
@@ -224,7 +223,8 @@ pub struct ImportResult {
     pub row: usize,
     pub username: String,
     /// 201 created, 200 already there as given, 409 the username is taken by other data,
-    /// 403 a role or area the caller may not manage, 422 a bad row.
+    /// 403 a role the caller may not manage, 422 a bad row (an area outside the
+    /// caller's among them).
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserView>,
@@ -358,18 +358,9 @@ fn check_row(
         Ok(account) if errors.is_empty() => account,
         _ => return Err(ApiError::Validation(errors)),
     };
-    if !policy::may_manage(user.role, account.role) {
-        return Err(ApiError::forbidden(
-            format!("you may not create {} accounts", account.role.as_str()),
-            format!("ท่านสร้างบัญชีบทบาท {} ไม่ได้", account.role.label().th),
-        ));
-    }
-    if !user.scope.covers_code(account.area.as_str()) {
-        return Err(ApiError::forbidden(
-            format!("{} is outside your area ({})", account.area, user.area),
-            format!("พื้นที่ {} อยู่นอกพื้นที่รับผิดชอบของท่าน ({})", account.area, user.area),
-        ));
-    }
+    // The same rules, and answers, as creating one account.
+    super::ensure_may_manage(user, account.role)?;
+    super::ensure_in_area(user, &account.area)?;
     Ok(Candidate {
         row: sheet_row.row,
         account,

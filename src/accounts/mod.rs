@@ -255,6 +255,26 @@ pub fn describe(error: ApiError) -> anyhow::Error {
     }
 }
 
+/// 422 on `area_code` unless `area` lies inside `user`'s own area: an account created,
+/// imported or moved stays where its manager answers for it.
+pub fn ensure_in_area(user: &AuthUser, area: &AreaCode) -> Result<(), ApiError> {
+    if user.scope.covers_code(area.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(vec![outside_own_area()]))
+    }
+}
+
+/// The field error of an area outside the manager's own.
+pub fn outside_own_area() -> FieldError {
+    FieldError::new(
+        "area_code",
+        FieldCode::OutsideArea,
+        "must lie inside your own area",
+        "ต้องอยู่ในพื้นที่รับผิดชอบของท่าน",
+    )
+}
+
 /// 403 unless `user` may manage accounts of `role` (`policy::may_manage`), saying who may
 /// not manage whom.
 pub fn ensure_may_manage(user: &AuthUser, role: Role) -> Result<(), ApiError> {

@@ -273,12 +273,12 @@ fn chain_notice(verdict: &Verdict, tail: &TailCheck, language: Language) -> Noti
         (Verdict::Broken { id, reason }, _) => Notice {
             ok: false,
             text: format!("{} {id}", w.chain_broken),
-            problems: vec![reason.clone()],
+            problems: vec![reason.in_language(language).to_owned()],
         },
         (Verdict::Intact { .. }, TailCheck::Missing { reason, .. }) => Notice {
             ok: false,
             text: w.chain_tail_missing.to_owned(),
-            problems: vec![reason.clone()],
+            problems: vec![reason.in_language(language).to_owned()],
         },
         (Verdict::Intact { entries }, TailCheck::Holds { anchor }) => Notice::done(format!(
             "{} {entries} · {} {} ({})",

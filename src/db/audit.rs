@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::schema::audit_log;
 use super::DbConnection;
+use crate::domain::Message;
 
 /// Where a request came from, for the audit log.
 #[derive(Debug, Clone, Default)]
@@ -274,8 +275,9 @@ pub fn list(
 pub enum Verdict {
     /// Every entry checked out.
     Intact { entries: u64 },
-    /// The first broken entry, and why.
-    Broken { id: i64, reason: String },
+    /// The first broken entry, and why (said to an operator and to the console's
+    /// administrators alike).
+    Broken { id: i64, reason: Message },
 }
 
 /// Walks the whole log in id order, a chunk at a time, and reports the first entry whose
@@ -308,11 +310,20 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Verdict> {
             };
             if row.prev_hash != expected_link {
                 let reason = match &previous {
-                    Some(p) => format!(
-                        "its link does not match entry {}: an entry was deleted or inserted between them",
-                        p.id
+                    Some(p) => Message::new(
+                        format!(
+                            "its link does not match entry {}: an entry was deleted or inserted between them",
+                            p.id
+                        ),
+                        format!(
+                            "ค่าเชื่อมโยงไม่ตรงกับรายการที่ {} มีรายการถูกลบหรือแทรกระหว่างสองรายการนี้",
+                            p.id
+                        ),
                     ),
-                    None => "the first entry does not start the chain: entries before it were deleted".into(),
+                    None => Message::new(
+                        "the first entry does not start the chain: entries before it were deleted",
+                        "รายการแรกไม่ได้เริ่มต้นสายข้อมูล มีรายการก่อนหน้าถูกลบ",
+                    ),
                 };
                 return Ok(Verdict::Broken { id: row.id, reason });
             }
@@ -330,8 +341,10 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Verdict> {
             if recomputed != row.hash {
                 return Ok(Verdict::Broken {
                     id: row.id,
-                    reason: "its contents do not match its hash: the entry was edited or forged"
-                        .into(),
+                    reason: Message::new(
+                        "its contents do not match its hash: the entry was edited or forged",
+                        "เนื้อหาไม่ตรงกับค่าแฮช รายการถูกแก้ไขหรือปลอมแปลง",
+                    ),
                 });
             }
             checked += 1;

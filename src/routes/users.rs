@@ -17,7 +17,7 @@ use crate::auth::{AuthUser, NewPassword, PasswordHasher};
 use crate::db::users::{self, UserChanges, UserFilter, UserRow};
 use crate::db::Db;
 use crate::domain::{prefixes, AreaScope};
-use crate::domain::{AreaCode, Language, Message, PhoneE164, Role, UserId};
+use crate::domain::{Language, Message, PhoneE164, Role, UserId};
 use crate::error::{ApiError, FieldCode, FieldError, Problem};
 use crate::geo::Geography;
 use crate::http::{declared_body_within, language_of, Page, PageRequest, ValidJson};
@@ -65,7 +65,7 @@ pub async fn create_account(
     policy::require(&user, Permission::ManageAccounts)?;
     let account = NewAccount::parse(input, geography).map_err(ApiError::Validation)?;
     accounts::ensure_may_manage(&user, account.role)?;
-    ensure_in_area(&user, &account.area)?;
+    accounts::ensure_in_area(&user, &account.area)?;
 
     let hash = hasher.hash(account.password.clone()).await?;
     let mut row = account.into_row(hash, crate::db::now());
@@ -445,7 +445,7 @@ fn parse_changes(
             accounts::parse_area(&raw, geography),
         ) {
             if !user.scope.covers_code(area.as_str()) {
-                errors.push(outside_own_area());
+                errors.push(accounts::outside_own_area());
             } else {
                 let (province, district) = prefixes(&area);
                 changes.province_code = Some(province);
@@ -561,21 +561,4 @@ fn ensure_may_change(
         ),
         _ => return accounts::ensure_may_manage(user, role),
     })
-}
-
-fn ensure_in_area(user: &AuthUser, area: &AreaCode) -> Result<(), ApiError> {
-    if user.scope.covers_code(area.as_str()) {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(vec![outside_own_area()]))
-    }
-}
-
-fn outside_own_area() -> FieldError {
-    FieldError::new(
-        "area_code",
-        FieldCode::OutsideArea,
-        "must lie inside your own area",
-        "ต้องอยู่ในพื้นที่รับผิดชอบของท่าน",
-    )
 }

@@ -177,8 +177,13 @@ async fn a_supervisor_creates_one_account_and_imports_a_spreadsheet_of_them_in_t
         [
             ("2", "vol.a", "สร้างใหม่"),
             ("3", "vol.b", "สร้างใหม่"),
-            ("4", "vol.c", "ไม่มีสิทธิ์")
+            ("4", "vol.c", "ข้อมูลไม่ถูกต้อง")
         ]
+    );
+    assert!(
+        rows[2][5].contains("ต้องอยู่ในพื้นที่รับผิดชอบของท่าน"),
+        "the row says why, as creating one account would: {:?}",
+        rows[2]
     );
     assert!(rows[2][4].is_empty(), "no password for a refused row");
     let (status, login) = api_login(&app, "vol.b", &rows[1][4]).await;
@@ -221,7 +226,7 @@ async fn a_supervisor_creates_one_account_and_imports_a_spreadsheet_of_them_in_t
         [
             ("vol.a".into(), "มีอยู่แล้ว".into(), String::new()),
             ("vol.b".into(), "มีอยู่แล้ว".into(), String::new()),
-            ("vol.c".into(), "ไม่มีสิทธิ์".into(), String::new()),
+            ("vol.c".into(), "ข้อมูลไม่ถูกต้อง".into(), String::new()),
         ]
     );
     assert_eq!(app.audit_entries("user.created").len(), 3, "one + two");
@@ -368,6 +373,10 @@ async fn an_administrator_reads_filters_and_verifies_the_audit_log_and_sees_a_fo
         .await;
     assert_eq!(status, 409, "{page}");
     assert!(page.contains("ห่วงโซ่บันทึกขาดที่รายการ"), "{page}");
+    assert!(
+        page.contains("รายการถูกแก้ไขหรือปลอมแปลง") && !page.contains("edited or forged"),
+        "why, in Thai: {page}"
+    );
     let (status, _, _) = admin.post("/console/audit/verify", &[]).await;
     assert_eq!(status, 403, "the anti-forgery token is needed");
 }

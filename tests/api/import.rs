@@ -60,10 +60,15 @@ async fn a_csv_file_onboards_each_row_once_and_again_creates_nothing() {
             (2, "vol.a".into(), 201),
             (3, "off.b".into(), 201),
             (5, "sup.c".into(), 403),
-            (6, "vol.far".into(), 403),
+            (6, "vol.far".into(), 422),
             (7, "vol.bad".into(), 422),
             (8, "VOL.A".into(), 409),
         ]
+    );
+    // An area outside one's own is refused as creating one account refuses it.
+    assert_eq!(
+        answer["results"][3]["problem"]["errors"][0]["code"], "outside_area",
+        "{answer}"
     );
     assert_eq!(
         (answer["created"].as_u64(), answer["refused"].as_u64()),
@@ -110,7 +115,7 @@ async fn a_csv_file_onboards_each_row_once_and_again_creates_nothing() {
     let (status, again) = import(&app, &supervisor, "text/csv", file.into()).await;
     assert_eq!(status, 200);
     let statuses: Vec<u64> = outcomes(&again).into_iter().map(|o| o.2).collect();
-    assert_eq!(statuses, [200, 200, 403, 403, 422, 409]);
+    assert_eq!(statuses, [200, 200, 403, 422, 422, 409]);
     assert!(again["results"][0].get("temporary_password").is_none());
     assert_eq!(app.audit_entries("user.created").len(), 2);
     let (_, listed) = app

@@ -227,7 +227,12 @@ async fn the_audit_chain_reveals_edits_insertions_and_deletions() {
         .unwrap();
     match verify(&mut conn).unwrap() {
         Verdict::Broken { id, reason } => {
-            assert_eq!((id, reason.contains("edited")), (ids[2], true), "{reason}")
+            assert_eq!(
+                (id, reason.en.contains("edited")),
+                (ids[2], true),
+                "{reason:?}"
+            );
+            assert!(reason.th.contains("แก้ไข"), "{reason:?}");
         }
         intact => panic!("edit not found: {intact:?}"),
     }
@@ -246,7 +251,11 @@ async fn the_audit_chain_reveals_edits_insertions_and_deletions() {
         .unwrap();
     match verify(&mut conn).unwrap() {
         Verdict::Broken { id, reason } => {
-            assert_eq!((id, reason.contains("deleted")), (ids[5], true), "{reason}")
+            assert_eq!(
+                (id, reason.en.contains("deleted")),
+                (ids[5], true),
+                "{reason:?}"
+            )
         }
         intact => panic!("deletion not found: {intact:?}"),
     }
@@ -281,13 +290,16 @@ async fn an_inserted_audit_entry_breaks_the_chain() {
         .select(audit_log::id)
         .first(&mut *conn)
         .unwrap();
-    assert_eq!(
-        verify(&mut conn).unwrap(),
-        Verdict::Broken {
-            id: forged,
-            reason: "its contents do not match its hash: the entry was edited or forged".into()
+    match verify(&mut conn).unwrap() {
+        Verdict::Broken { id, reason } => {
+            assert_eq!(id, forged);
+            assert_eq!(
+                reason.en,
+                "its contents do not match its hash: the entry was edited or forged"
+            );
         }
-    );
+        intact => panic!("the inserted entry went unnoticed: {intact:?}"),
+    }
 }
 
 /// Visits of different callers filed in one statement: one the database refuses (its
@@ -517,7 +529,8 @@ async fn the_anchor_reveals_entries_deleted_from_the_end_of_the_audit_log() {
             reason,
         } => {
             assert_eq!(found, anchor);
-            assert!(reason.contains("gone"), "{reason}");
+            assert!(reason.en.contains("gone"), "{reason:?}");
+            assert!(reason.th.contains("หายไป"), "{reason:?}");
         }
         other => panic!("a deleted tail went unnoticed: {other:?}"),
     }
