@@ -377,24 +377,16 @@ def test_concurrent_edit(run):
     check(version(b) == version(a), "page B shows version %s, page A %s" % (version(b), version(a)))
 
 
-def test_bulk_assign(run):
-    context, page = run.supervisor()
-    run.goto(page, "/console/grievances?view=unassigned&status=accepted")
+def bulk(run, page, action, pick=None):
+    """Ticks the first two cases of the list, applies `action` to them (choosing with
+    `pick` on the form first), and returns each outcome row's class and text."""
     boxes = page.locator("table.queue tbody input[name=id]")
-    if boxes.count() < 2:
-        run.goto(page, "/console/grievances?view=unassigned")
-        boxes = page.locator("table.queue tbody input[name=id]")
-    check(boxes.count() >= 2, "fewer than two unassigned cases")
+    check(boxes.count() >= 2, "fewer than two cases to %s" % action)
     boxes.nth(0).check()
     boxes.nth(1).check()
-    page.select_option("select#bulk-action", "assign")
-    select = page.locator("fieldset.bulk select[name=assignee_id]")
-    values = select.locator("option").evaluate_all("os => os.map(o => [o.value, o.text])")
-    # The supervisor covers the whole province, so can carry any case in it.
-    me = page.locator(".who strong").inner_text().strip()
-    choice = [v for v, t in values if v and me in t] or [v for v, _ in values if v]
-    check(choice, "no assignee to choose in the bulk form")
-    select.select_option(choice[0])
+    page.select_option("select#bulk-action", action)
+    if pick:
+        pick(page)
     with page.expect_response(lambda r: r.request.method == "POST" and "/bulk" in r.url) as answer:
         page.click("fieldset.bulk button[type=submit]")
     page.wait_for_selector("table.outcomes")
@@ -404,6 +396,28 @@ def test_bulk_assign(run):
     details = [rows.nth(i).inner_text().replace("\n", " ").strip() for i in range(rows.count())]
     check(len(classes) == 2, "%d outcome rows (HTTP %d): %s" % (len(classes), answer.value.status, details))
     check(all(c in ("ok", "bad") for c in classes), "outcome classes %s" % classes)
+    return classes, details
+
+
+def test_bulk_assign(run):
+    """The supervisor accepts two new cases at once, then assigns two accepted ones."""
+    context, page = run.supervisor()
+    run.goto(page, "/console/grievances?view=unassigned&status=submitted")
+    classes, details = bulk(run, page, "accept")
+    check(classes == ["ok", "ok"], "the new cases were not accepted: %s" % details)
+
+    run.goto(page, "/console/grievances?view=unassigned&status=accepted")
+
+    def choose_myself(page):
+        select = page.locator("fieldset.bulk select[name=assignee_id]")
+        values = select.locator("option").evaluate_all("os => os.map(o => [o.value, o.text])")
+        # The supervisor covers the whole province, so can carry any case in it.
+        me = page.locator(".who strong").inner_text().strip()
+        choice = [v for v, t in values if v and me in t] or [v for v, _ in values if v]
+        check(choice, "no assignee to choose in the bulk form")
+        select.select_option(choice[0])
+
+    classes, details = bulk(run, page, "assign", choose_myself)
     check("ok" in classes, "no assignment succeeded: %s" % details)
     problems = run.audit(page, "bulk")
     check(not problems, "; ".join(problems))
@@ -492,7 +506,7 @@ def test_dashboard(run):
     heading = page.locator("h1").first.inner_text().strip()
     check(heading.startswith("ภาพรวมประจำสัปดาห์"), "dashboard heading %r" % heading)
     cards = page.locator(".cards.figures a.card")
-    check(cards.count() == 10, "%d figure cards" % cards.count())
+    check(cards.count() == 12, "%d figure cards" % cards.count())
     trend = page.locator("section[aria-labelledby=trend-h] figure.bars").first.locator("li")
     check(trend.count() == 13, "the trend has %d weeks, not 13" % trend.count())
     visits = int(cards.first.locator(".big").inner_text().strip())
@@ -521,7 +535,7 @@ def test_dashboard(run):
     page.locator("a[rel=prev]").click()
     page.wait_for_function("w => !location.href.includes(w)", arg="week=" + week)
     page.wait_for_load_state("networkidle")
-    check(page.locator(".cards.figures a.card").count() == 10, "the earlier week has no figures")
+    check(page.locator(".cards.figures a.card").count() == 12, "the earlier week has no figures")
 
     # A figure leads to its records: the week's visits of that area.
     run.goto(page, "/console/dashboard")
@@ -550,7 +564,7 @@ def test_printed_report(run):
     page.wait_for_load_state("networkidle")
     heading = page.locator("h1").first.inner_text().strip()
     check(heading == "รายงานผลการลงพื้นที่ประจำสัปดาห์", "report heading %r" % heading)
-    check(page.locator("table.figures tr").count() == 10, "the report lacks its figures")
+    check(page.locator("table.figures tr").count() == 12, "the report lacks its figures")
     page.wait_for_selector(".dashboard-map[data-drawn]", state="attached")
     problems = run.audit(page, "report")
     page.emulate_media(media="print")
