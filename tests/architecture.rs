@@ -18,7 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("telemetry", &["config"]),
     ("http", &["domain", "config", "error", "db"]),
     ("privacy", &["domain", "error", "db", "private_files"]),
-    ("audit_anchor", &["error", "db", "private_files"]),
+    ("audit_anchor", &["domain", "error", "db", "private_files"]),
     (
         "auth",
         &["domain", "config", "error", "db", "http", "private_files"],

@@ -8,8 +8,8 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::pages::PageContext;
 use super::pages::{render, url_encode, Chrome, Notice};
-use super::queue::request_path;
 use super::session::{Refusal, Signed};
 use super::words::{self, words};
 use super::ConsoleSettings;
@@ -92,13 +92,11 @@ fn date(errors: &mut Vec<FieldError>, field: &str, value: &Option<String>) -> Op
 }
 
 async fn audit_page(
-    req: &HttpRequest,
-    signed: &Signed,
-    db: &Db,
-    settings: &ConsoleSettings,
+    cx: &PageContext<'_>,
     query: &AuditQuery,
     notice: Option<Notice>,
 ) -> Result<AuditPage, Refusal> {
+    let PageContext { signed, db, .. } = *cx;
     let language = signed.language;
     let refuse = |e| Refusal::from_api(e, language);
     policy::require(&signed.user, Permission::ReadAuditLog).map_err(refuse)?;
@@ -199,7 +197,7 @@ async fn audit_page(
         format!("/console/audit?{}", pairs.join("&"))
     });
     Ok(AuditPage {
-        c: Chrome::new(signed, "audit", request_path(req), &settings.tile_url),
+        c: cx.chrome("audit"),
         entries,
         action: given(&query.action).unwrap_or_default(),
         actor: given(&query.actor).unwrap_or_default(),
@@ -221,7 +219,8 @@ pub async fn page(
     settings: web::Data<ConsoleSettings>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, Refusal> {
-    let page = audit_page(&req, &signed, &db, &settings, &query, None).await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = audit_page(&cx, &query, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -254,15 +253,8 @@ pub async fn verify(
         tracing::warn!(?verdict, ?tail, "the audit chain failed its check");
         StatusCode::CONFLICT
     };
-    let page = audit_page(
-        &req,
-        &signed,
-        &db,
-        &settings,
-        &AuditQuery::default(),
-        Some(notice),
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = audit_page(&cx, &AuditQuery::default(), Some(notice)).await?;
     Ok(render(status, &page))
 }
 

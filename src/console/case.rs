@@ -7,8 +7,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::pages::PageContext;
 use super::pages::{form_field, render, Choice, Chrome, Notice};
-use super::queue::{area_name, carriers, request_path};
+use super::queue::{area_name, carriers};
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words, Words};
 use super::ConsoleSettings;
@@ -120,14 +121,12 @@ fn link(id: &str) -> Link {
 
 /// Builds the page for `view`, as `signed` may see and act on it.
 async fn case_page(
-    req: &HttpRequest,
-    signed: &Signed,
-    db: &Db,
+    cx: &PageContext<'_>,
     geography: &Geography,
-    settings: &ConsoleSettings,
     view: GrievanceView,
     notice: Option<Notice>,
 ) -> Result<CasePage, Refusal> {
+    let PageContext { signed, db, .. } = *cx;
     let language = signed.language;
     let w: &Words = words(language);
     let user = signed.user.clone();
@@ -204,7 +203,7 @@ async fn case_page(
         })
         .collect();
     Ok(CasePage {
-        c: Chrome::new(signed, "queue", request_path(req), &settings.tile_url),
+        c: cx.chrome("queue"),
         status: label(view.status, language),
         status_code: view.status.as_str(),
         priority: label(view.priority, language),
@@ -330,7 +329,8 @@ async fn show(
     let view = read_view(signed, db, services, id, reveal)
         .await
         .map_err(|e| Refusal::from_api(e, language))?;
-    let page = case_page(req, signed, db, geography, settings, view, None).await?;
+    let cx = PageContext::new(req, signed, db, settings);
+    let page = case_page(&cx, geography, view, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -442,16 +442,8 @@ pub async fn act(
             (status, view, notice)
         }
     };
-    let page = case_page(
-        &req,
-        &signed,
-        &db,
-        &geography,
-        &settings,
-        view,
-        Some(notice),
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = case_page(&cx, &geography, view, Some(notice)).await?;
     Ok(render(status, &page))
 }
 
@@ -487,16 +479,8 @@ pub async fn comment(
     let view = read_view(&signed, &db, &services, &id, false)
         .await
         .map_err(|e| Refusal::from_api(e, language))?;
-    let page = case_page(
-        &req,
-        &signed,
-        &db,
-        &geography,
-        &settings,
-        view,
-        Some(notice),
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = case_page(&cx, &geography, view, Some(notice)).await?;
     Ok(render(status, &page))
 }
 

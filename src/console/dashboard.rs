@@ -9,8 +9,8 @@ use askama::Template;
 use chrono::{Utc, Weekday};
 use serde::Deserialize;
 
+use super::pages::PageContext;
 use super::pages::{render, url_encode, Chrome};
-use super::queue::request_path;
 use super::session::{Refusal, Signed};
 use super::words::{self, words};
 use super::ConsoleSettings;
@@ -175,16 +175,8 @@ pub async fn page(
     settings: web::Data<ConsoleSettings>,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, Refusal> {
-    let page = dashboard(
-        &req,
-        &signed,
-        &db,
-        geography.into_inner(),
-        **week_start,
-        &settings,
-        &query,
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = dashboard(&cx, geography.into_inner(), **week_start, &query).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -230,16 +222,8 @@ pub async fn report(
 ) -> Result<HttpResponse, Refusal> {
     let language = signed.language;
     let geography = geography.into_inner();
-    let d = dashboard(
-        &req,
-        &signed,
-        &db,
-        geography.clone(),
-        **week_start,
-        &settings,
-        &query,
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let d = dashboard(&cx, geography.clone(), **week_start, &query).await?;
     let user = signed.user.clone();
     let area = d.area_code.clone();
     let overdue = db
@@ -292,14 +276,12 @@ pub async fn report(
 
 /// Everything the dashboard shows.
 async fn dashboard(
-    req: &HttpRequest,
-    signed: &Signed,
-    db: &Db,
+    cx: &PageContext<'_>,
     geography: std::sync::Arc<Geography>,
     week_start: Weekday,
-    settings: &ConsoleSettings,
     query: &DashboardQuery,
 ) -> Result<DashboardPage, Refusal> {
+    let PageContext { signed, db, .. } = *cx;
     let language = signed.language;
     let (week, area) = dashboard_target(signed, query, week_start)?;
     let (report, trend, trend_grievances, last_visits) = {
@@ -417,7 +399,7 @@ async fn dashboard(
         .collect();
     let crumbs = crumbs(signed, &area, &geography, week, language);
     Ok(DashboardPage {
-        c: Chrome::new(signed, "dashboard", request_path(req), &settings.tile_url),
+        c: cx.chrome("dashboard"),
         area_code: area.as_str().to_owned(),
         overdue_total: report.grievances.overdue,
         week_label: report.label_th.clone(),

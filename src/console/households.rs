@@ -10,8 +10,9 @@ use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
+use super::pages::request_path;
 use super::pages::{query_string, render, Choice, Chrome};
-use super::queue::{area_name, request_path};
+use super::queue::area_name;
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words, Words};
 use super::ConsoleSettings;

@@ -6,8 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::pages::PageContext;
 use super::pages::{render, Chrome, Notice};
-use super::queue::request_path;
 use super::session::{Refusal, Signed};
 use super::words::{self, words};
 use super::ConsoleSettings;
@@ -87,13 +87,11 @@ pub struct OutboxPage {
 }
 
 async fn outbox_page(
-    req: &HttpRequest,
-    signed: &Signed,
-    db: &Db,
-    settings: &ConsoleSettings,
+    cx: &PageContext<'_>,
     target: &WebhookTarget,
     notice: Option<Notice>,
 ) -> Result<OutboxPage, Refusal> {
+    let PageContext { signed, db, .. } = *cx;
     let language = signed.language;
     let refuse = |e| Refusal::from_api(e, language);
     policy::require(&signed.user, Permission::WatchDeliveries).map_err(refuse)?;
@@ -108,7 +106,7 @@ async fn outbox_page(
             .collect()
     };
     Ok(OutboxPage {
-        c: Chrome::new(signed, "outbox", request_path(req), &settings.tile_url),
+        c: cx.chrome("outbox"),
         target: target.url.clone(),
         waiting: state.backlog.undelivered,
         oldest: if state.backlog.undelivered == 0 {
@@ -131,7 +129,8 @@ pub async fn page(
     settings: web::Data<ConsoleSettings>,
     target: web::Data<WebhookTarget>,
 ) -> Result<HttpResponse, Refusal> {
-    let page = outbox_page(&req, &signed, &db, &settings, &target, None).await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = outbox_page(&cx, &target, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -181,7 +180,8 @@ pub async fn retry(
             format!("#{id}: {}", w.outbox_retry_queued)
         }),
     };
-    let page = outbox_page(&req, &signed, &db, &settings, &target, Some(notice)).await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = outbox_page(&cx, &target, Some(notice)).await?;
     Ok(render(status, &page))
 }
 

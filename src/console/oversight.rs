@@ -9,8 +9,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 
+use super::pages::request_path;
 use super::pages::{render, url_encode, Chrome};
-use super::queue::{carriers, request_path};
+use super::queue::carriers;
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words};
 use super::ConsoleSettings;

@@ -2,12 +2,14 @@
 //! sign-out), the security headers of a page, and rendering.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::assets;
 use super::session::Signed;
 use super::words::{label, words, Words};
+use super::ConsoleSettings;
+use crate::db::Db;
 use crate::domain::Language;
 use crate::error::ApiError;
 use crate::policy::{self, Permission};
@@ -49,6 +51,51 @@ impl Chrome {
             area_code: signed.user.area.as_str().to_owned(),
         }
     }
+}
+
+/// What a page is built from beside its own data: the request it answers (the address
+/// to come back to), the signed-in reader, the database and the console's settings. A
+/// handler that acts and then shows its page again hands it on whole.
+#[derive(Clone, Copy)]
+pub struct PageContext<'a> {
+    pub req: &'a HttpRequest,
+    pub signed: &'a Signed,
+    pub db: &'a Db,
+    pub settings: &'a ConsoleSettings,
+}
+
+impl<'a> PageContext<'a> {
+    pub fn new(
+        req: &'a HttpRequest,
+        signed: &'a Signed,
+        db: &'a Db,
+        settings: &'a ConsoleSettings,
+    ) -> Self {
+        Self {
+            req,
+            signed,
+            db,
+            settings,
+        }
+    }
+
+    /// The page's frame, under the navigation entry `nav`, coming back to this request.
+    pub fn chrome(&self, nav: &'static str) -> Chrome {
+        Chrome::new(
+            self.signed,
+            nav,
+            request_path(self.req),
+            &self.settings.tile_url,
+        )
+    }
+}
+
+/// The path and query of a request, to come back to.
+pub fn request_path(req: &HttpRequest) -> String {
+    req.uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/console/".into())
 }
 
 /// The refusal page.

@@ -9,8 +9,8 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::pages::PageContext;
 use super::pages::{form_field, render, url_encode, Chrome, Notice};
-use super::queue::request_path;
 use super::session::{Refusal, Signed};
 use super::words::{label, words};
 use super::ConsoleSettings;
@@ -135,14 +135,12 @@ fn plans_href(year: i32, area: &str) -> String {
 }
 
 async fn plans_page(
-    req: &HttpRequest,
-    signed: &Signed,
-    db: &Db,
+    cx: &PageContext<'_>,
     geography: std::sync::Arc<Geography>,
-    settings: &ConsoleSettings,
     query: &PlansQuery,
     notice: Option<Notice>,
 ) -> Result<PlansPage, Refusal> {
+    let PageContext { signed, db, .. } = *cx;
     let language = signed.language;
     let refuse = |e| Refusal::from_api(e, language);
     let year = match query.fy.as_deref().filter(|y| !y.is_empty()) {
@@ -205,7 +203,7 @@ async fn plans_page(
         })
         .collect();
     Ok(PlansPage {
-        c: Chrome::new(signed, "plans", request_path(req), &settings.tile_url),
+        c: cx.chrome("plans"),
         year: be,
         year_range: format!(
             "{} – {}",
@@ -257,16 +255,8 @@ pub async fn page(
     settings: web::Data<ConsoleSettings>,
     query: web::Query<PlansQuery>,
 ) -> Result<HttpResponse, Refusal> {
-    let page = plans_page(
-        &req,
-        &signed,
-        &db,
-        geography.into_inner(),
-        &settings,
-        &query,
-        None,
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = plans_page(&cx, geography.into_inner(), &query, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -316,15 +306,7 @@ pub async fn set(
         fy: Some(raw_year),
         area: form_field(&form, "area"),
     };
-    let page = plans_page(
-        &req,
-        &signed,
-        &db,
-        geography.into_inner(),
-        &settings,
-        &query,
-        Some(notice),
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = plans_page(&cx, geography.into_inner(), &query, Some(notice)).await?;
     Ok(render(status, &page))
 }

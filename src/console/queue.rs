@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::pages::{form_field, query_string, render, Choice, Chrome};
+use super::pages::{form_field, query_string, render, request_path, Choice, Chrome};
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words, Words};
 use super::ConsoleSettings;
@@ -549,14 +549,6 @@ pub async fn page(
         max_bulk: MAX_BULK,
     };
     Ok(render(StatusCode::OK, &page))
-}
-
-/// The path and query of a request, to come back to.
-pub fn request_path(req: &HttpRequest) -> String {
-    req.uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/console/".into())
 }
 
 /// Every grievance the filter matches, up to `cap`, from the first page on.

@@ -6,8 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::pages::PageContext;
 use super::pages::{form_field, render, Chrome, Notice};
-use super::queue::{area_name, request_path};
+use super::queue::area_name;
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words};
 use super::ConsoleSettings;
@@ -80,17 +81,14 @@ impl VisitsQuery {
 /// Visits listed when browsing a figure.
 const BROWSED_ROWS: i64 = 100;
 
-#[allow(clippy::too_many_arguments)]
 async fn visits_page(
-    req: &HttpRequest,
-    signed: &Signed,
-    db: &Db,
+    cx: &PageContext<'_>,
     geography: &Geography,
-    settings: &ConsoleSettings,
     week_start: &Weekday,
     notice: Option<Notice>,
     query: &VisitsQuery,
 ) -> Result<VisitsPage, Refusal> {
+    let PageContext { signed, db, .. } = *cx;
     let language = signed.language;
     let refuse = |e| Refusal::from_api(e, language);
     let may_review = policy::allows(signed.user.role, Permission::ReviewVisits);
@@ -152,7 +150,7 @@ async fn visits_page(
         })
         .collect();
     Ok(VisitsPage {
-        c: Chrome::new(signed, "visits", request_path(req), &settings.tile_url),
+        c: cx.chrome("visits"),
         visits,
         notice,
         narrowed,
@@ -227,17 +225,8 @@ pub async fn page(
     week_start: web::Data<Weekday>,
     query: web::Query<VisitsQuery>,
 ) -> Result<HttpResponse, Refusal> {
-    let page = visits_page(
-        &req,
-        &signed,
-        &db,
-        &geography,
-        &settings,
-        &week_start,
-        None,
-        &query,
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = visits_page(&cx, &geography, &week_start, None, &query).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -274,12 +263,10 @@ pub async fn review(
     let (status, notice) = Notice::after(outcome, language, |view| {
         format!("{}: {}", w.done, label(view.review_status, language))
     });
+    let cx = PageContext::new(&req, &signed, &db, &settings);
     let page = visits_page(
-        &req,
-        &signed,
-        &db,
+        &cx,
         &geography,
-        &settings,
         &week_start,
         Some(notice),
         &VisitsQuery::default(),

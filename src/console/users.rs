@@ -9,8 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::pages::PageContext;
 use super::pages::{form_field, render, Choice, Chrome, Notice};
-use super::queue::request_path;
 use super::session::{Refusal, Signed};
 use super::words::{self, label, words};
 use super::ConsoleSettings;
@@ -173,16 +173,13 @@ impl ImportOutcome {
     }
 }
 
-#[allow(clippy::too_many_arguments)] // the page's request, reader and services
 async fn users_page(
-    req: &HttpRequest,
-    signed: &Signed,
-    db: &Db,
+    cx: &PageContext<'_>,
     geography: &Geography,
-    settings: &ConsoleSettings,
     query: &UsersQuery,
     notice: Option<Notice>,
 ) -> Result<UsersPage, Refusal> {
+    let PageContext { signed, db, .. } = *cx;
     let language = signed.language;
     let refuse = |e| Refusal::from_api(e, language);
     policy::require(&signed.user, Permission::ManageAccounts).map_err(refuse)?;
@@ -251,7 +248,7 @@ async fn users_page(
     let chosen_role = blank(&query.role).unwrap_or_default();
     let chosen_state = query.active.clone().unwrap_or_default();
     Ok(UsersPage {
-        c: Chrome::new(signed, "users", request_path(req), &settings.tile_url),
+        c: cx.chrome("users"),
         accounts,
         q: blank(&query.q).unwrap_or_default(),
         area: blank(&query.area).unwrap_or_default(),
@@ -302,7 +299,8 @@ pub async fn page(
     settings: web::Data<ConsoleSettings>,
     query: web::Query<UsersQuery>,
 ) -> Result<HttpResponse, Refusal> {
-    let page = users_page(&req, &signed, &db, &geography, &settings, &query, None).await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = users_page(&cx, &geography, &query, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -362,16 +360,8 @@ pub async fn act(
         role: form_field(&form, "role"),
         active: form_field(&form, "active"),
     };
-    let page = users_page(
-        &req,
-        &signed,
-        &db,
-        &geography,
-        &settings,
-        &query,
-        Some(notice),
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = users_page(&cx, &geography, &query, Some(notice)).await?;
     Ok(render(status, &page))
 }
 
@@ -412,16 +402,8 @@ pub async fn create(
             w.account_created, row.display_name, row.username, w.temporary_password_is
         )
     });
-    let page = users_page(
-        &req,
-        &signed,
-        &db,
-        &geography,
-        &settings,
-        &UsersQuery::default(),
-        Some(notice),
-    )
-    .await?;
+    let cx = PageContext::new(&req, &signed, &db, &settings);
+    let page = users_page(&cx, &geography, &UsersQuery::default(), Some(notice)).await?;
     Ok(render(status, &page))
 }
 
@@ -489,16 +471,9 @@ pub async fn import(
                     Notice::refused(&error, language),
                 ),
             };
-            let mut page = users_page(
-                &req,
-                &signed,
-                &db,
-                &geography,
-                &settings,
-                &UsersQuery::default(),
-                Some(notice),
-            )
-            .await?;
+            let cx = PageContext::new(&req, &signed, &db, &settings);
+            let mut page =
+                users_page(&cx, &geography, &UsersQuery::default(), Some(notice)).await?;
             page.imported = imported;
             Ok(render(status, &page))
         }

@@ -107,14 +107,7 @@ pub struct CommentRow {
 /// Files a grievance, idempotently on its id (see `visits::file`), with its first event.
 pub fn file(conn: &mut DbConnection, row: GrievanceRow) -> QueryResult<Filed<GrievanceRow>> {
     let now = row.created_at;
-    let insert = diesel::insert_into(grievances::table)
-        .values(&row)
-        .on_conflict_do_nothing();
-    let inserted = match conn {
-        DbConnection::Sqlite(conn) => insert.execute(conn)?,
-        DbConnection::Postgres(conn) => insert.execute(conn)?,
-    };
-    if inserted == 1 {
+    if crate::insert_if_absent!(conn, grievances::table, &row) {
         let event = NewEvent {
             action: "create",
             from: None,
@@ -129,10 +122,8 @@ pub fn file(conn: &mut DbConnection, row: GrievanceRow) -> QueryResult<Filed<Gri
         .find(&row.id)
         .select(GrievanceRow::as_select())
         .first(conn)?;
-    if stored.reporter_id != row.reporter_id || stored.content_hash != row.content_hash {
-        return Ok(Filed::Conflict);
-    }
-    Ok(Filed::Replayed(Box::new(stored)))
+    let same = stored.reporter_id == row.reporter_id && stored.content_hash == row.content_hash;
+    Ok(Filed::earlier(stored, same))
 }
 
 /// A history entry about to be written.
@@ -572,14 +563,7 @@ pub fn events_and_comments(
 /// once store one. The same comment again (same grievance, author, body and visibility)
 /// is `Replayed` with what is stored; anything else under that id is a `Conflict`.
 pub fn add_comment(conn: &mut DbConnection, comment: CommentRow) -> QueryResult<Filed<CommentRow>> {
-    let insert = diesel::insert_into(grievance_comments::table)
-        .values(&comment)
-        .on_conflict_do_nothing();
-    let inserted = match conn {
-        DbConnection::Sqlite(conn) => insert.execute(conn)?,
-        DbConnection::Postgres(conn) => insert.execute(conn)?,
-    };
-    if inserted == 1 {
+    if crate::insert_if_absent!(conn, grievance_comments::table, &comment) {
         return Ok(Filed::Created(Box::new(comment)));
     }
     let stored = grievance_comments::table
@@ -590,11 +574,7 @@ pub fn add_comment(conn: &mut DbConnection, comment: CommentRow) -> QueryResult<
         && stored.author_id == comment.author_id
         && stored.body == comment.body
         && stored.internal == comment.internal;
-    Ok(if same {
-        Filed::Replayed(Box::new(stored))
-    } else {
-        Filed::Conflict
-    })
+    Ok(Filed::earlier(stored, same))
 }
 
 /// The duplicates of each of `parents` that `visibility` shows, oldest first, by parent id.

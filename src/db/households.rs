@@ -97,14 +97,7 @@ pub fn file(
     members: &[MemberRow],
     event: &EventRow,
 ) -> QueryResult<Filed<HouseholdRow>> {
-    let insert = diesel::insert_into(households::table)
-        .values(&row)
-        .on_conflict_do_nothing();
-    let inserted = match conn {
-        DbConnection::Sqlite(conn) => insert.execute(conn)?,
-        DbConnection::Postgres(conn) => insert.execute(conn)?,
-    };
-    if inserted == 1 {
+    if crate::insert_if_absent!(conn, households::table, &row) {
         for member in members {
             diesel::insert_into(household_members::table)
                 .values(member)
@@ -117,10 +110,8 @@ pub fn file(
         .find(&row.id)
         .select(HouseholdRow::as_select())
         .first(conn)?;
-    if stored.created_by != row.created_by || stored.content_hash != row.content_hash {
-        return Ok(Filed::Conflict);
-    }
-    Ok(Filed::Replayed(Box::new(stored)))
+    let same = stored.created_by == row.created_by && stored.content_hash == row.content_hash;
+    Ok(Filed::earlier(stored, same))
 }
 
 /// Writes a changed household over `expected_version`; `false` when someone else changed

@@ -111,6 +111,24 @@ macro_rules! scoped {
     }};
 }
 
+/// Inserts `$row` into `$table` unless its key is taken, and says whether it wrote it:
+/// the first half of filing a record idempotently on its client-made id (the unique key
+/// decides, so two copies sent at once store one). On each engine's own connection,
+/// where diesel renders `ON CONFLICT DO NOTHING`. Evaluates to a `bool`; `?` inside.
+#[macro_export]
+macro_rules! insert_if_absent {
+    ($conn:expr, $table:expr, $row:expr) => {{
+        let insert = diesel::insert_into($table)
+            .values($row)
+            .on_conflict_do_nothing();
+        let written = match $conn {
+            $crate::db::DbConnection::Sqlite(conn) => insert.execute(conn)?,
+            $crate::db::DbConnection::Postgres(conn) => insert.execute(conn)?,
+        };
+        written == 1
+    }};
+}
+
 /// What filing a record idempotently on its client-made id came to.
 pub enum Filed<T> {
     /// A new record: 201.
@@ -122,6 +140,16 @@ pub enum Filed<T> {
 }
 
 impl<T> Filed<T> {
+    /// The outcome when the id was taken already, by `stored`: the same record sent
+    /// again (`same`, by the caller's rule of sameness), or a conflict.
+    pub fn earlier(stored: T, same: bool) -> Self {
+        if same {
+            Self::Replayed(Box::new(stored))
+        } else {
+            Self::Conflict
+        }
+    }
+
     /// The same outcome, with the record shown another way.
     pub fn map<U>(self, show: impl FnOnce(T) -> U) -> Filed<U> {
         match self {

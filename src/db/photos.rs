@@ -219,25 +219,13 @@ pub fn add(
 ) -> QueryResult<(PhotoRow, bool)> {
     let inserted = match &photo.record {
         PhotoRecord::Visit(id) => {
-            let insert = diesel::insert_into(visit_photos::table)
-                .values(VisitPhoto::of(photo, id))
-                .on_conflict_do_nothing();
-            match conn {
-                DbConnection::Sqlite(conn) => insert.execute(conn)?,
-                DbConnection::Postgres(conn) => insert.execute(conn)?,
-            }
+            crate::insert_if_absent!(conn, visit_photos::table, VisitPhoto::of(photo, id))
         }
         PhotoRecord::Grievance(id) => {
-            let insert = diesel::insert_into(grievance_photos::table)
-                .values(GrievancePhoto::of(photo, id))
-                .on_conflict_do_nothing();
-            match conn {
-                DbConnection::Sqlite(conn) => insert.execute(conn)?,
-                DbConnection::Postgres(conn) => insert.execute(conn)?,
-            }
+            crate::insert_if_absent!(conn, grievance_photos::table, GrievancePhoto::of(photo, id))
         }
     };
-    if inserted == 0 {
+    if !inserted {
         let existing = find_by_hash(conn, &photo.record, &photo.sha256)?
             .ok_or(diesel::result::Error::NotFound)?;
         return Ok((existing, false));
