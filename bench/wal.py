@@ -59,8 +59,10 @@ def relation_names(db):
     }
 
 
-def visit_body(centre, household=None):
+def visit_body(centre, area, household=None):
     body = {
+        # The app declares the worker's own subdistrict, as the demo's visits do.
+        "area_code": area,
         "id": str(uuid.uuid4()),
         "visited_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat(),
         "location": {"lat": centre[0], "lon": centre[1], "accuracy_m": 12.0},
@@ -77,11 +79,11 @@ def visit_body(centre, household=None):
     return body
 
 
-def phase(server, db, token, centre, count, households=()):
+def phase(server, db, token, centre, area, count, households=()):
     start = lsn_of(db)
     for i in range(count):
         household = households[i % len(households)] if households else None
-        server.request("POST", "/api/v1/visits", token, visit_body(centre, household))
+        server.request("POST", "/api/v1/visits", token, visit_body(centre, area, household))
     return wal_between(db, start, lsn_of(db))
 
 
@@ -118,7 +120,9 @@ def report(title, count, total, records, names):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=str(driver.ROOT / "target" / "debug" / "fieldweek"))
-    parser.add_argument("--visits", type=int, default=500)
+    parser.add_argument("--visits", type=int, default=500, help="visits filed in each phase")
+    parser.add_argument("--table-visits", type=int, default=1_000_000,
+                        help="demo visits already there (the benchmark's table)")
     parser.add_argument("--port", type=int, default=18091)
     parser.add_argument("--out", default=str(WORK / "wal.md"))
     options = parser.parse_args()
@@ -132,7 +136,8 @@ def main():
     # trivially small.
     driver.run(
         [options.binary, "demo-data", "--provinces", "1", "--volunteers-per-province", "5",
-         "--officials-per-province", "1", "--visits", "20000", "--grievances", "200"],
+         "--officials-per-province", "1", "--visits", str(options.table_visits),
+         "--grievances", "200"],
         env={**driver.os.environ, "DATABASE_URL": db.url, "FIELDWEEK_DATA_DIR": str(db.data_dir)},
     )
     db.settle()
@@ -142,17 +147,18 @@ def main():
         # Where the volunteer works: one of its demo visits.
         own = server.request("GET", "/api/v1/visits?limit=1", token)["items"][0]["location"]
         centre = (own["lat"], own["lon"])
+        area = server.request("GET", "/api/v1/me", token)["area_code"]
         households = [h["id"] for h in server.request("GET", "/api/v1/households?limit=5", token)["items"]]
         names = relation_names(db)
-        phase(server, db, token, centre, 100)  # warm the server's statement caches
+        phase(server, db, token, centre, area, 100)  # warm the server's statement caches
 
         sections = []
         for title, chosen in [("A visit", ()), ("A visit to a household of the register", households)]:
             db.psql(db.url, "CHECKPOINT")
-            total, records = phase(server, db, token, centre, options.visits, chosen)
+            total, records = phase(server, db, token, centre, area, options.visits, chosen)
             sections.append(report(f"{title}, right after a checkpoint", options.visits,
                                    total, records, names))
-            total, records = phase(server, db, token, centre, options.visits, chosen)
+            total, records = phase(server, db, token, centre, area, options.visits, chosen)
             sections.append(report(f"{title}, in steady state", options.visits,
                                    total, records, names))
     finally:
@@ -160,7 +166,8 @@ def main():
     settings = dict(db.rows(
         "SELECT name, setting FROM pg_settings WHERE name IN "
         "('full_page_writes', 'wal_compression', 'wal_level', 'synchronous_commit')"))
-    text = (f"WAL per filed visit, {options.visits} visits a phase, one `POST /visits` each "
+    text = (f"WAL per filed visit, {options.visits} visits a phase, one `POST /visits` each, "
+            f"into a table of {options.table_visits:,} demo visits "
             f"(PostgreSQL settings: {', '.join(f'{k}={v}' for k, v in sorted(settings.items()))}).\n\n"
             + "\n".join(sections))
     Path(options.out).parent.mkdir(parents=True, exist_ok=True)
