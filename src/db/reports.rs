@@ -526,8 +526,11 @@ pub fn household_counts(
     }
     macro_rules! due_in_week {
         () => {
+            // As the partial index `visits_follow_ups_due` reads: the flag as a column,
+            // not a bound `true`, so the planner can prove the index applies.
             visits_to_households_in_scope!()
-                .filter(visits::follow_up_needed.eq(true))
+                .filter(visits::follow_up_needed)
+                .filter(visits::household_id.is_not_null())
                 .filter(visits::follow_up_by.ge(due_days.0))
                 .filter(visits::follow_up_by.le(due_days.1))
         };

@@ -1,0 +1,1 @@
+DROP INDEX visits_follow_ups_due;
