@@ -21,17 +21,14 @@ use crate::db::Db;
 use crate::domain::{bangkok_date, buddhist_era_date, HouseholdId, Language, TargetGroup};
 use crate::error::ApiError;
 use crate::geo::Geography;
-use crate::households::service;
 use crate::households::view::HouseholdView;
+use crate::households::{follow_ups_due_by, service};
 use crate::policy::{self, Permission};
 use crate::privacy::PiiCipher;
 use crate::routes::query::parse_names;
 
 /// Households listed on one page at most; the heading says how many there are.
 const LISTED: i64 = 200;
-
-/// How far ahead the due queue looks: the week to come, as the phone's list does.
-const DUE_WITHIN_DAYS: i64 = 6;
 
 /// One household in a list.
 pub struct HouseholdLine {
@@ -107,12 +104,7 @@ pub async fn page(
     let (rows, members, total) = db
         .read(move |conn| {
             let (rows, total) = if due_only {
-                store::due_by(
-                    conn,
-                    &scope,
-                    today + chrono::Duration::days(DUE_WITHIN_DAYS),
-                    LISTED,
-                )?
+                store::due_by(conn, &scope, follow_ups_due_by(Utc::now()), LISTED)?
             } else {
                 let rows = store::list(conn, &filter, None, LISTED + 1)?;
                 let total = rows.len() as i64;
@@ -179,11 +171,14 @@ fn line(
             .next_visit_due
             .map(|day| buddhist_era_date(day, language))
             .unwrap_or_default(),
-        days_late: row
-            .next_visit_due
-            .map_or(0, |due| (today - due).num_days().max(0)),
+        days_late: days_late(row.next_visit_due, today),
         id: row.id.into_string(),
     }
+}
+
+/// Days a follow-up is past its date (0 when not yet due, or none is asked).
+fn days_late(due: Option<NaiveDate>, today: NaiveDate) -> i64 {
+    due.map_or(0, |due| (today - due).num_days().max(0))
 }
 
 fn group_labels(groups: impl IntoIterator<Item = TargetGroup>, language: Language) -> String {
@@ -274,9 +269,7 @@ pub async fn household(
             .next_visit_due
             .map(|day| buddhist_era_date(day, language))
             .unwrap_or_default(),
-        days_late: view
-            .next_visit_due
-            .map_or(0, |due| (today - due).num_days().max(0)),
+        days_late: days_late(view.next_visit_due, today),
         members: view
             .members
             .iter()

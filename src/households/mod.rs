@@ -9,3 +9,12 @@
 pub mod input;
 pub mod service;
 pub mod view;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// The last day a household's follow-up may fall on to count as due now: the week to
+/// come in Bangkok, today included (overdue ones always count). The phone's list
+/// (`GET /households?follow_up_due=true`) and the console's queue both ask this.
+pub fn follow_ups_due_by(now: DateTime<Utc>) -> NaiveDate {
+    crate::domain::bangkok_date(now) + Duration::days(6)
+}

@@ -90,9 +90,6 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-/// `follow_up_due=true` looks this many days ahead of today: the week to come.
-const FOLLOW_UP_WINDOW_DAYS: i64 = 6;
-
 /// The households of one's area (volunteers too: a village's register is shared), by id,
 /// members' numbers masked.
 #[utoipa::path(
@@ -147,8 +144,10 @@ pub async fn list(
             .map(|q| q.chars().take(100).collect()),
         bbox: near.map(|circle| narrow_to_circle(None, circle)),
         follow_up_due: follow_up_due.map(|due| {
-            let today = crate::domain::bangkok_date(chrono::Utc::now());
-            (due, today + chrono::Duration::days(FOLLOW_UP_WINDOW_DAYS))
+            (
+                due,
+                crate::households::follow_ups_due_by(chrono::Utc::now()),
+            )
         }),
     };
     let after = page.after.as_ref().and_then(|key| key.first().cloned());
