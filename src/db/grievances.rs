@@ -288,6 +288,11 @@ const OPEN: [Status; 5] = [
 
 type Backend = <DbConnection as Connection>::Backend;
 
+/// The grievances `visibility` shows, as a query to narrow further.
+pub(super) fn visible_to<'a>(visibility: &Visibility) -> grievances::BoxedQuery<'a, Backend> {
+    visible!(grievances::table.into_boxed(), visibility)
+}
+
 diesel::define_sql_function! {
     /// Lower case, for a search in any case. (On SQLite, of ASCII letters only; Thai has
     /// no case.)

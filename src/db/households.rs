@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::schema::{household_events, household_members, households};
 use super::{DbConnection, Filed};
-use crate::domain::{AreaScope, Bbox, HouseholdId, MemberId, Sex, TargetGroup, UserId};
+use crate::domain::{AreaScope, Bbox, HouseholdId, MemberId, Sex, TargetGroup, UserId, Visibility};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(
@@ -382,30 +382,34 @@ pub fn sharing_national_ids(
     Ok(found)
 }
 
-/// Visits filed to these households, newest first, at most `limit` in all.
+/// The newest visits to one household that `visibility` shows, at most `limit`: the
+/// rule is applied in SQL before the cut, so another author's busy week never hides the
+/// reader's own visits.
 pub fn visits_to(
     conn: &mut DbConnection,
-    ids: &[&HouseholdId],
+    household: &HouseholdId,
+    visibility: &Visibility,
     limit: i64,
 ) -> QueryResult<Vec<super::visits::VisitRow>> {
     use super::schema::visits;
-    visits::table
-        .filter(visits::household_id.eq_any(ids))
+    super::visits::visible(visibility)
+        .filter(visits::household_id.eq(household))
         .order((visits::visited_at.desc(), visits::id.desc()))
         .limit(limit)
         .select(super::visits::VisitRow::as_select())
         .load(conn)
 }
 
-/// Grievances about these households, newest first, at most `limit` in all.
+/// The newest grievances about one household that `visibility` shows, at most `limit`.
 pub fn grievances_about(
     conn: &mut DbConnection,
-    ids: &[&HouseholdId],
+    household: &HouseholdId,
+    visibility: &Visibility,
     limit: i64,
 ) -> QueryResult<Vec<super::grievances::GrievanceRow>> {
     use super::schema::grievances;
-    grievances::table
-        .filter(grievances::household_id.eq_any(ids))
+    super::grievances::visible_to(visibility)
+        .filter(grievances::household_id.eq(household))
         .order((grievances::created_at.desc(), grievances::id.desc()))
         .limit(limit)
         .select(super::grievances::GrievanceRow::as_select())

@@ -263,6 +263,16 @@ impl Order {
 
 type Backend = <DbConnection as Connection>::Backend;
 
+/// The visits `visibility` shows, as a query to narrow further: the one rendering of the
+/// rule in SQL, for lists, exports and a household's story alike.
+pub(super) fn visible<'a>(visibility: &Visibility) -> visits::BoxedQuery<'a, Backend> {
+    let query = scoped!(visits::table.into_boxed(), visits, &visibility.scope);
+    match &visibility.only_owner {
+        Some(author) => query.filter(visits::author_id.eq(author.clone())),
+        None => query,
+    }
+}
+
 /// The visits `visibility` shows that pass `filter`. `keyed`: a cursor will bound the
 /// order's key, so the filter's own bound on that side is left out (see `after_key!`).
 fn matching<'a>(
@@ -271,11 +281,7 @@ fn matching<'a>(
     order: Order,
     keyed: bool,
 ) -> visits::BoxedQuery<'a, Backend> {
-    let mut query = visits::table.into_boxed();
-    query = scoped!(query, visits, &visibility.scope);
-    if let Some(author) = &visibility.only_owner {
-        query = query.filter(visits::author_id.eq(author.clone()));
-    }
+    let mut query = visible(visibility);
     if let Some(author) = &filter.author {
         query = query.filter(visits::author_id.eq(author.clone()));
     }

@@ -48,7 +48,7 @@ impl Reader {
 }
 
 /// Visits and grievances listed in one household's story at most.
-const STORY_LENGTH: usize = 50;
+const STORY_LENGTH: i64 = 50;
 
 /// Full views of `rows` for `reader`: members, history, possible duplicates and the
 /// visits and grievances of each household's story, read together.
@@ -63,28 +63,20 @@ pub fn views(
     let mut members = store::members_of(conn, &ids)?;
     let mut events = store::events_of(conn, &ids)?;
     let mut duplicates = store::sharing_national_ids(conn, &ids, &reader.households)?;
-    // Enough for every household's story; each is cut to its length below.
-    let fetch = (STORY_LENGTH * ids.len()) as i64;
-    // The reader's part of each story, newest first, cut to its length.
-    let mut visits = store::by_household(
-        store::visits_to(conn, &ids, fetch)?
-            .into_iter()
-            .filter(|v| reader.records.allows(&v.author_id, &v.area_code))
-            .collect(),
-        |v| v.household_id.as_ref(),
-    );
-    let mut grievances = store::by_household(
-        store::grievances_about(conn, &ids, fetch)?
-            .into_iter()
-            .filter(|g| reader.records.allows(&g.reporter_id, &g.area_code))
-            .collect(),
-        |g| g.household_id.as_ref(),
-    );
-    for story in visits.values_mut() {
-        story.truncate(STORY_LENGTH);
-    }
-    for story in grievances.values_mut() {
-        story.truncate(STORY_LENGTH);
+    // Each household's story is read on its own: one cut per household, so a busy
+    // household never takes another's share. Both engines answer each from
+    // `visits_by_household` / `grievances_by_household`.
+    let mut visits = HashMap::new();
+    let mut grievances = HashMap::new();
+    for &id in &ids {
+        visits.insert(
+            id.clone(),
+            store::visits_to(conn, id, &reader.records, STORY_LENGTH)?,
+        );
+        grievances.insert(
+            id.clone(),
+            store::grievances_about(conn, id, &reader.records, STORY_LENGTH)?,
+        );
     }
     let names = Names::load(
         conn,

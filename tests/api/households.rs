@@ -849,3 +849,90 @@ async fn the_weekly_report_counts_the_register_and_the_console_tells_each_househ
     assert_eq!(visits.matches(r#"class="visit""#).count(), 2);
     assert!(visits.contains(&format!("/console/households/{}", ids[0])));
 }
+
+#[tokio::test]
+async fn each_households_story_shows_what_the_reader_may_see_however_busy_the_others() {
+    use chrono::{Duration, Utc};
+    let app = spawn_app().await;
+    let quiet_volunteer = app.user("vol.quiet", Role::Volunteer, "5001").await;
+    let busy_volunteer = app.user("vol.busy", Role::Volunteer, "5001").await;
+    let supervisor = app.user("sup", Role::Supervisor, "50").await;
+    let shared = new_id();
+    let (status, ..) = register(&app, &quiet_volunteer, &household(&shared, &new_id())).await;
+    assert_eq!(status, 201);
+    let other = new_id();
+    let (status, ..) = register(&app, &quiet_volunteer, &household(&other, &new_id())).await;
+    assert_eq!(status, 201);
+
+    let visit_to = |household: &str, days_ago: i64| {
+        let mut body = crate::visits::visit(&new_id());
+        body["visited_at"] = json!((Utc::now() - Duration::days(days_ago)).to_rfc3339());
+        body["household_id"] = json!(household);
+        body
+    };
+    // The quiet volunteer's visits are older than anything the busy one files.
+    let own = visit_to(&shared, 20);
+    let elsewhere = visit_to(&other, 21);
+    for body in [&own, &elsewhere] {
+        let response = app
+            .send_as(&quiet_volunteer, Method::POST, "/api/v1/visits", body)
+            .await;
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    // Then the other volunteer fills a whole story and more with newer visits.
+    let busy: Vec<Value> = (0..51).map(|n| visit_to(&shared, n % 10)).collect();
+    let response = app
+        .send_as(
+            &busy_volunteer,
+            Method::POST,
+            "/api/v1/visits/batch",
+            &json!({ "visits": busy }),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let results: Value = response.json().await.unwrap();
+    assert!(
+        results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == 201),
+        "{results}"
+    );
+
+    let story_ids = |household: &Value| -> Vec<String> {
+        household["visits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A volunteer sees its own records only, and the busy week does not push them out.
+    let (status, read) = app
+        .get_as(&quiet_volunteer, &format!("/api/v1/households/{shared}"))
+        .await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(story_ids(&read), vec![own["id"].as_str().unwrap()]);
+
+    // A supervisor sees the newest fifty of the busy household, and the quiet
+    // household's own visit beside it in the same list.
+    let (status, page) = app.get_as(&supervisor, "/api/v1/households").await;
+    assert_eq!(status, 200, "{page}");
+    let listed = |id: &str| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let busy_story = story_ids(&listed(&shared));
+    assert_eq!(busy_story.len(), 50);
+    assert!(!busy_story.contains(&own["id"].as_str().unwrap().to_owned()));
+    assert_eq!(
+        story_ids(&listed(&other)),
+        vec![elsewhere["id"].as_str().unwrap()]
+    );
+}
