@@ -105,6 +105,76 @@ impl std::fmt::Debug for AdminBootstrap {
     }
 }
 
+/// Where photos and unfinished resumable uploads are kept (`FIELDWEEK_PHOTO_STORE`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum PhotoStoreTarget {
+    /// `<data dir>/photos`: one node, or nodes sharing that folder.
+    DataDir,
+    /// `s3://bucket/prefix` on S3-compatible storage shared by every node, with the
+    /// `AWS_*` variables (endpoint, region, credentials) as object_store reads them.
+    S3 {
+        bucket: String,
+        prefix: String,
+        options: Vec<(String, String)>,
+    },
+}
+
+impl std::fmt::Debug for PhotoStoreTarget {
+    // The options hold the secret key: only their names are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::DataDir => write!(f, "DataDir"),
+            Self::S3 {
+                bucket,
+                prefix,
+                options,
+            } => f
+                .debug_struct("S3")
+                .field("bucket", bucket)
+                .field("prefix", prefix)
+                .field(
+                    "options",
+                    &options.iter().map(|(key, _)| key).collect::<Vec<_>>(),
+                )
+                .finish(),
+        }
+    }
+}
+
+impl PhotoStoreTarget {
+    /// `data` (the default) or `s3://bucket[/prefix]`; `vars` give the `AWS_*` options.
+    pub fn parse(value: &str, vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let value = value.trim();
+        if value == "data" {
+            return Ok(Self::DataDir);
+        }
+        let Some(rest) = value.strip_prefix("s3://") else {
+            return Err(invalid(
+                "FIELDWEEK_PHOTO_STORE",
+                format!("{value:?} is neither `data` nor s3://bucket/prefix"),
+            ));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(invalid(
+                "FIELDWEEK_PHOTO_STORE",
+                "s3:// needs a bucket name",
+            ));
+        }
+        let mut options: Vec<(String, String)> = vars
+            .iter()
+            .filter(|(key, value)| key.starts_with("AWS_") && !value.trim().is_empty())
+            .map(|(key, value)| (key.clone(), value.trim().to_owned()))
+            .collect();
+        options.sort();
+        Ok(Self::S3 {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+            options,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseTarget,
@@ -164,6 +234,8 @@ pub struct Config {
     /// The chromium that prints the console's weekly report as a PDF on the server;
     /// `None`: no PDF from the server (a browser still prints the page itself).
     pub pdf_chromium: Option<PathBuf>,
+    /// Where photos are kept: the data directory, or object storage every node shares.
+    pub photo_store: PhotoStoreTarget,
 }
 
 /// Where Debian, Ubuntu and Google install chromium, in the order looked for.
@@ -207,6 +279,7 @@ impl Config {
             console_secure_cookie: None,
             console_tile_url: None,
             pdf_chromium: None,
+            photo_store: PhotoStoreTarget::DataDir,
             sync_retention: Duration::from_secs(30 * 86_400),
         }
     }
@@ -233,6 +306,9 @@ impl Config {
         };
         let mut config = Self::with_database(database, data_dir);
 
+        if let Some(store) = get("FIELDWEEK_PHOTO_STORE") {
+            config.photo_store = PhotoStoreTarget::parse(store, vars)?;
+        }
         if let Some(bind) = get("FIELDWEEK_BIND") {
             config.bind = bind.to_owned();
         }

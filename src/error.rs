@@ -168,6 +168,10 @@ pub enum UploadCode {
     Locked,
 }
 
+/// Seconds a client told 503 (the database or the photo store not answering) waits
+/// before trying again (`Retry-After`).
+pub const SERVICE_RETRY_AFTER_SECS: u64 = 15;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("upload: {}", detail.en)]
@@ -419,11 +423,17 @@ impl ApiError {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
         let mut response = self.problem(language).into_response(language);
-        if let Self::TooManyRequests { retry_after_secs } = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from((*retry_after_secs).max(1)),
-            );
+        let retry_after = match self {
+            Self::TooManyRequests { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            // The database or the photo store did not answer: a phone syncing in the
+            // background waits this long, rather than retrying at once.
+            Self::ServiceUnavailable(_) => Some(SERVICE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Self::Upload {
             code: UploadCode::TusVersionUnsupported,

@@ -87,7 +87,9 @@ impl Services {
             }
         }
         let token_keys = Arc::new(TokenKeys::load(&config)?);
-        let photos = PhotoStore::open(&config.data_dir).context("preparing the photo store")?;
+        let photos = PhotoStore::open(&config.data_dir, &config.photo_store)
+            .context("preparing the photo store (FIELDWEEK_PHOTO_STORE)")?;
+        tracing::info!(store = %photos.describe(), "photos are kept here");
         let audit_anchor =
             AnchorKeeper::open(&config.data_dir).context("preparing the audit anchor")?;
         let cipher = PiiCipher::load(config.pii_key.as_deref(), &config.data_dir)
@@ -201,8 +203,12 @@ pub fn start(services: Services, listener: TcpListener) -> anyhow::Result<actix_
             delivered_webhook_days: config.webhook_keep_days,
             sync_removal_days: sync_feed.removal_days(),
         },
-        services.photos.root().to_owned(),
-        services.photos.uploads_dir(),
+        std::time::Duration::from_secs(3600),
+    ));
+    // Hourly too: the photo store's expired uploads and photos nothing refers to.
+    tokio::spawn(crate::photos::sweep::run_forever(
+        services.db.clone(),
+        services.photos.clone(),
         std::time::Duration::from_secs(3600),
     ));
     // Every few seconds: a signed note of the audit chain's head, outside the database.

@@ -75,6 +75,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "domain",
             "geo",
+            "config",
             "error",
             "db",
             "auth",

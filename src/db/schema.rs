@@ -184,6 +184,15 @@ diesel::table! {
 diesel::joinable!(grievance_photos -> grievances (grievance_id));
 
 diesel::table! {
+    upload_parts (upload_id, start_offset) {
+        upload_id -> Text,
+        start_offset -> BigInt,
+        end_offset -> BigInt,
+        object_key -> Text,
+    }
+}
+
+diesel::table! {
     uploads (id) {
         id -> Text,
         user_id -> Text,

@@ -1,11 +1,10 @@
-//! The `uploads` table: resumable (tus) uploads, and where each one's bytes are kept.
-
-use std::path::{Path, PathBuf};
+//! The `uploads` table: resumable (tus) uploads; and `upload_parts`: which object of
+//! the photo store holds which of an upload's bytes.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::uploads;
+use super::schema::{upload_parts, uploads};
 use super::DbConnection;
 use crate::domain::UserId;
 
@@ -31,11 +30,6 @@ pub struct UploadRow {
     pub photo_created: Option<bool>,
 }
 
-/// Where the bytes of upload `id` are kept, under the photo store's uploads folder.
-pub fn file_of(dir: &Path, id: &str) -> PathBuf {
-    dir.join(format!("{id}.part"))
-}
-
 pub fn insert(conn: &mut DbConnection, row: &UploadRow) -> QueryResult<()> {
     diesel::insert_into(uploads::table)
         .values(row)
@@ -57,17 +51,62 @@ pub fn find_own(
         .optional()
 }
 
-/// Moves the acknowledged offset from `from` to `to`; false when another request moved
-/// it first.
-pub fn advance(conn: &mut DbConnection, id: &str, from: i64, to: i64) -> QueryResult<bool> {
-    let changed = diesel::update(
-        uploads::table
-            .filter(uploads::id.eq(id))
-            .filter(uploads::upload_offset.eq(from)),
-    )
-    .set(uploads::upload_offset.eq(to))
-    .execute(conn)?;
-    Ok(changed == 1)
+/// Moves the acknowledged offset from `from` to `to` and records the object holding
+/// those bytes, together; false (nothing recorded) when another request moved it first.
+pub fn advance(
+    conn: &mut DbConnection,
+    id: &str,
+    from: i64,
+    to: i64,
+    object_key: &str,
+) -> QueryResult<bool> {
+    conn.transaction(|conn| {
+        let changed = diesel::update(
+            uploads::table
+                .filter(uploads::id.eq(id))
+                .filter(uploads::upload_offset.eq(from)),
+        )
+        .set(uploads::upload_offset.eq(to))
+        .execute(conn)?;
+        if changed != 1 {
+            return Ok(false);
+        }
+        diesel::insert_into(upload_parts::table)
+            .values((
+                upload_parts::upload_id.eq(id),
+                upload_parts::start_offset.eq(from),
+                upload_parts::end_offset.eq(to),
+                upload_parts::object_key.eq(object_key),
+            ))
+            .execute(conn)?;
+        Ok(true)
+    })
+}
+
+/// One part of a resumable upload as recorded: bytes `start..end` of the upload, kept
+/// under `key` in the photo store.
+#[derive(Debug, Clone)]
+pub struct PartRef {
+    pub key: String,
+    pub start: i64,
+    pub end: i64,
+}
+
+/// The recorded parts of upload `id`, in order.
+pub fn parts_of(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<PartRef>> {
+    let rows: Vec<(String, i64, i64)> = upload_parts::table
+        .filter(upload_parts::upload_id.eq(id))
+        .order(upload_parts::start_offset.asc())
+        .select((
+            upload_parts::object_key,
+            upload_parts::start_offset,
+            upload_parts::end_offset,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, start, end)| PartRef { key, start, end })
+        .collect())
 }
 
 /// Records the photo a finished upload became.
@@ -81,7 +120,9 @@ pub fn finish(conn: &mut DbConnection, id: &str, photo_id: &str, created: bool) 
     Ok(())
 }
 
+/// Forgets an upload and its parts' records (the objects go first: see the sweep).
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(upload_parts::table.filter(upload_parts::upload_id.eq(id))).execute(conn)?;
     diesel::delete(uploads::table.filter(uploads::id.eq(id))).execute(conn)?;
     Ok(())
 }
@@ -101,5 +142,7 @@ pub fn expired(
 }
 
 pub fn delete_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<usize> {
+    diesel::delete(upload_parts::table.filter(upload_parts::upload_id.eq_any(ids)))
+        .execute(conn)?;
     diesel::delete(uploads::table.filter(uploads::id.eq_any(ids))).execute(conn)
 }

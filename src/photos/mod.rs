@@ -6,7 +6,9 @@
 //! them, `uploads` is the tus protocol's use cases.
 
 pub mod exif;
+pub mod objects;
 pub mod store;
+pub mod sweep;
 pub mod uploads;
 
 use chrono::NaiveDateTime;

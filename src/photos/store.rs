@@ -1,8 +1,11 @@
-//! Photo storage: files named by their SHA-256 under `<data dir>/photos`, written as a
-//! temporary file, synced and renamed into place, so a crash or a full disk never leaves
-//! a half photo where a whole one is expected.
+//! Photo storage: photos named by their SHA-256, and the parts of unfinished resumable
+//! uploads, kept in [`Objects`] (the data directory, or S3-compatible storage every node
+//! shares). Bytes arrive in a staged file on this node's disk (`photos/tmp`), hashed and
+//! checked as they come, and are put in place whole only then, so a crash, a full disk or
+//! a store that stops answering never leaves half a photo where a whole one is expected.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
@@ -10,13 +13,21 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use super::objects::{Fetched, Objects};
+use crate::config::PhotoStoreTarget;
+use crate::db::uploads::PartRef;
 use crate::domain::{ImageType, Message, MAX_PHOTO_BYTES};
 use crate::error::ApiError;
 
-/// A received photo, still in its temporary file.
+/// A photo stored more recently than this is not written again when the same bytes
+/// come back; an older one is, so the sweep of unreferenced photos (which spares those
+/// younger than an hour) never takes bytes a new row is about to refer to.
+const FRESH_FOR: Duration = Duration::from_secs(30 * 60);
+
+/// A received photo, still in its staged file.
 #[derive(Debug)]
 pub struct Upload {
-    temp: TempFile,
+    staged: Staged,
     pub sha256: String,
     pub bytes: i64,
 }
@@ -24,106 +35,65 @@ pub struct Upload {
 impl Upload {
     /// Where the bytes are until [`PhotoStore::persist`].
     pub fn path(&self) -> Option<&Path> {
-        self.temp.path.as_deref()
+        self.staged.path.as_deref()
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct PhotoStore {
-    root: PathBuf,
+    objects: Objects,
+    /// This node's folder of staged files.
+    staging: PathBuf,
 }
 
 impl PhotoStore {
-    pub fn open(data_dir: &Path) -> std::io::Result<Self> {
+    /// The store `target` names; staged files (and, by default, the photos themselves)
+    /// live under `<data dir>/photos`.
+    pub fn open(data_dir: &Path, target: &PhotoStoreTarget) -> anyhow::Result<Self> {
         let root = data_dir.join("photos");
-        crate::private_files::create_dir_all(&root.join("tmp"))?;
+        let staging = root.join("tmp");
+        crate::private_files::create_dir_all(&staging)?;
         crate::private_files::create_dir_all(&root.join("uploads"))?;
-        Ok(Self { root })
-    }
-
-    /// The folder of the photos (`<2 hex>/<sha256>`), `tmp/` and `uploads/`.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    pub fn path_of(&self, sha256: &str) -> PathBuf {
-        self.root.join(&sha256[..2]).join(sha256)
-    }
-
-    /// The folder of resumable uploads' bytes, one file each, named by the upload's id.
-    pub fn uploads_dir(&self) -> PathBuf {
-        self.root.join("uploads")
-    }
-
-    /// Takes a finished resumable upload's file as a received photo: its type checked by
-    /// its first bytes and its SHA-256 computed from the file as stored. The file is
-    /// renamed into place by [`PhotoStore::persist`], or removed when dropped.
-    pub async fn adopt(&self, path: PathBuf, declared: ImageType) -> Result<Upload, ApiError> {
-        let temp = TempFile {
-            path: Some(path.clone()),
-        };
-        let (sha256, bytes, head) = actix_web::web::block(move || {
-            use std::io::Read;
-            let mut file = std::fs::File::open(&path)?;
-            let mut hasher = Sha256::new();
-            let mut head = Vec::with_capacity(ImageType::HEAD_BYTES);
-            let mut buffer = vec![0u8; 64 * 1024];
-            let mut total = 0usize;
-            loop {
-                let read = file.read(&mut buffer)?;
-                if read == 0 {
-                    break;
-                }
-                if head.len() < ImageType::HEAD_BYTES {
-                    let take = (ImageType::HEAD_BYTES - head.len()).min(read);
-                    head.extend_from_slice(&buffer[..take]);
-                }
-                hasher.update(&buffer[..read]);
-                total += read;
-            }
-            Ok::<_, std::io::Error>((hex::encode(hasher.finalize()), total, head))
-        })
-        .await?
-        .map_err(storage_error)?;
-        if bytes > MAX_PHOTO_BYTES {
-            return Err(ApiError::PayloadTooLarge {
-                limit: MAX_PHOTO_BYTES,
-            });
-        }
-        if !declared.matches(&head) {
-            return Err(mismatch(declared));
-        }
-        Ok(Upload {
-            temp,
-            sha256,
-            bytes: bytes as i64,
+        Ok(Self {
+            objects: Objects::open(target, &root)?,
+            staging,
         })
     }
 
-    /// Streams the body to a temporary file, refusing it as soon as it passes the cap or
+    /// Where the photos are, for the log.
+    pub fn describe(&self) -> String {
+        self.objects.describe()
+    }
+
+    fn photo_key(sha256: &str) -> String {
+        format!("{}/{sha256}", &sha256[..2])
+    }
+
+    /// Where the parts of upload `id` are kept.
+    fn upload_folder(id: &str) -> String {
+        format!("uploads/{id}")
+    }
+
+    /// A new, empty staged file.
+    async fn stage(&self) -> Result<(Staged, tokio::fs::File), ApiError> {
+        let path = self.staging.join(format!("{}.part", uuid::Uuid::new_v4()));
+        let file = tokio::fs::OpenOptions::from(crate::private_files::new_file_options())
+            .open(&path)
+            .await
+            .map_err(storage_error)?;
+        Ok((Staged { path: Some(path) }, file))
+    }
+
+    /// Streams the body to a staged file, refusing it as soon as it passes the cap or
     /// its first bytes do not match the declared type. Nothing is in place until
     /// [`PhotoStore::persist`]; a dropped upload deletes its file.
     pub async fn receive<S>(&self, payload: &mut S, declared: ImageType) -> Result<Upload, ApiError>
     where
         S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
     {
-        let path = self
-            .root
-            .join("tmp")
-            .join(format!("{}.part", uuid::Uuid::new_v4()));
-        let mut upload = Upload {
-            temp: TempFile {
-                path: Some(path.clone()),
-            },
-            sha256: String::new(),
-            bytes: 0,
-        };
-        let mut file = tokio::fs::OpenOptions::from(crate::private_files::new_file_options())
-            .open(&path)
-            .await
-            .map_err(storage_error)?;
+        let (staged, mut file) = self.stage().await?;
         let mut hasher = Sha256::new();
-        let mut head: Vec<u8> = Vec::with_capacity(16);
+        let mut head: Vec<u8> = Vec::with_capacity(ImageType::HEAD_BYTES);
         let mut total = 0usize;
         while let Some(chunk) = payload.next().await {
             let chunk = chunk?;
@@ -133,10 +103,10 @@ impl PhotoStore {
                     limit: MAX_PHOTO_BYTES,
                 });
             }
-            if head.len() < 12 {
-                let take = (12 - head.len()).min(chunk.len());
+            if head.len() < ImageType::HEAD_BYTES {
+                let take = (ImageType::HEAD_BYTES - head.len()).min(chunk.len());
                 head.extend_from_slice(&chunk[..take]);
-                if head.len() == 12 && !declared.matches(&head) {
+                if head.len() == ImageType::HEAD_BYTES && !declared.matches(&head) {
                     return Err(mismatch(declared));
                 }
             }
@@ -147,59 +117,187 @@ impl PhotoStore {
             return Err(mismatch(declared));
         }
         file.sync_all().await.map_err(storage_error)?;
-        upload.sha256 = hex::encode(hasher.finalize());
-        upload.bytes = total as i64;
-        Ok(upload)
+        Ok(Upload {
+            staged,
+            sha256: hex::encode(hasher.finalize()),
+            bytes: total as i64,
+        })
     }
 
-    /// Moves a received upload into place under its hash, durably: the bytes were synced,
-    /// then the rename, then the directory entry.
-    pub async fn persist(&self, mut upload: Upload) -> Result<(), ApiError> {
-        let Some(temp_path) = upload.temp.path.clone() else {
+    /// Puts a received photo in place under its hash, durably, before any row refers
+    /// to it. The same bytes already stored (for this or another record) are kept once.
+    pub async fn persist(&self, upload: Upload) -> Result<(), ApiError> {
+        let Some(staged) = upload.path() else {
             return Ok(());
         };
-        let target = self.path_of(&upload.sha256);
-        let parent = target
-            .parent()
-            .map(Path::to_owned)
-            .unwrap_or_else(|| self.root.clone());
-        crate::private_files::create_dir_all_async(&parent)
-            .await
-            .map_err(storage_error)?;
-        if tokio::fs::try_exists(&target).await.unwrap_or(false) {
-            // The same bytes are already stored (for this or another record). Touched, so
-            // the sweep of unreferenced photos leaves them to the row about to refer to them.
-            let touched = target.clone();
-            actix_web::web::block(move || {
-                std::fs::File::options()
-                    .write(true)
-                    .open(&touched)
-                    .and_then(|file| file.set_modified(std::time::SystemTime::now()))
-            })
-            .await?
-            .map_err(storage_error)?;
+        let key = Self::photo_key(&upload.sha256);
+        let fresh = self.objects.modified(&key).await?.is_some_and(|modified| {
+            SystemTime::now()
+                .duration_since(modified)
+                .unwrap_or_default()
+                < FRESH_FOR
+        });
+        if fresh {
             return Ok(());
         }
-        tokio::fs::rename(&temp_path, &target)
-            .await
-            .map_err(storage_error)?;
-        upload.temp.path = None;
-        actix_web::web::block(move || std::fs::File::open(&parent).and_then(|dir| dir.sync_all()))
-            .await?
-            .map_err(storage_error)?;
-        Ok(())
+        self.objects.put_file(&key, staged).await
     }
 
-    pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, ApiError> {
-        tokio::fs::read(self.path_of(sha256))
-            .await
-            .map_err(|error| {
-                if error.kind() == std::io::ErrorKind::NotFound {
-                    ApiError::NotFound
-                } else {
-                    storage_error(error)
-                }
+    /// A stored photo's bytes, streamed.
+    pub async fn read(&self, sha256: &str) -> Result<Fetched, ApiError> {
+        self.objects.get(&Self::photo_key(sha256)).await
+    }
+
+    /// Removes a stored photo.
+    pub async fn remove(&self, sha256: &str) -> Result<(), ApiError> {
+        self.objects.delete(&Self::photo_key(sha256)).await
+    }
+
+    /// Every stored photo's hash with when it was last written.
+    pub async fn stored_photos(&self) -> Result<Vec<(String, SystemTime)>, ApiError> {
+        let listed = self.objects.list("").await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|object| {
+                let (folder, name) = object.key.split_once('/')?;
+                let is_photo = folder.len() == 2
+                    && name.len() == 64
+                    && name.starts_with(folder)
+                    && name.bytes().all(|b| b.is_ascii_hexdigit());
+                is_photo.then(|| (name.to_owned(), object.modified))
             })
+            .collect())
+    }
+
+    /// Streams a resumable upload's chunk to a staged file: see [`PhotoStore::receive`],
+    /// without its rules (the upload desk judges the chunk).
+    pub async fn stage_chunk(&self) -> Result<(Staged, tokio::fs::File), ApiError> {
+        self.stage().await
+    }
+
+    /// Keeps a staged chunk as bytes `start..` of upload `id`; returns its key, which the
+    /// database records only if the upload still stands at `start`. Each part has a key
+    /// of its own, so two nodes sending the same upload at once never overwrite each
+    /// other's bytes: the loser's part is simply never recorded.
+    pub async fn put_part(
+        &self,
+        id: &str,
+        start: i64,
+        staged: &Staged,
+    ) -> Result<String, ApiError> {
+        let key = format!(
+            "{}/{start:010}-{}",
+            Self::upload_folder(id),
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let path = staged
+            .path
+            .as_deref()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a chunk without its file")))?;
+        self.objects.put_file(&key, path).await?;
+        Ok(key)
+    }
+
+    /// A part that was put but never recorded.
+    pub async fn drop_part(&self, key: &str) {
+        if let Err(error) = self.objects.delete(key).await {
+            tracing::warn!(key, %error, "an unrecorded upload part stays until its upload goes");
+        }
+    }
+
+    /// The first bytes of upload `id` up to `upto`, read from its recorded parts.
+    pub async fn upload_head(&self, parts: &[PartRef], upto: i64) -> Result<Vec<u8>, ApiError> {
+        let mut head = Vec::new();
+        for part in parts.iter().filter(|p| p.start < upto) {
+            let mut fetched = self.objects.get(&part.key).await?;
+            while let Some(bytes) = fetched.body.next().await {
+                head.extend_from_slice(&bytes?);
+                if head.len() as i64 >= part.end.min(upto) {
+                    break;
+                }
+            }
+            head.truncate(part.end.min(upto) as usize);
+        }
+        Ok(head)
+    }
+
+    /// Gathers a finished upload's recorded parts, in order, into a staged file: its type
+    /// checked by its first bytes and its SHA-256 computed from the bytes as stored. Only
+    /// the recorded bytes of each part count.
+    pub async fn assemble(
+        &self,
+        parts: &[PartRef],
+        length: i64,
+        declared: ImageType,
+    ) -> Result<Upload, ApiError> {
+        let (staged, mut file) = self.stage().await?;
+        let mut hasher = Sha256::new();
+        let mut head = Vec::with_capacity(ImageType::HEAD_BYTES);
+        let mut written: i64 = 0;
+        for part in parts {
+            if part.start != written {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "upload part {} starts at {}, not {written}",
+                    part.key,
+                    part.start
+                )));
+            }
+            let mut fetched = self.objects.get(&part.key).await?;
+            let mut left = part.end - part.start;
+            while left > 0 {
+                let Some(bytes) = fetched.body.next().await else {
+                    break;
+                };
+                let bytes = bytes?;
+                let take = (bytes.len() as i64).min(left) as usize;
+                let bytes = &bytes[..take];
+                if head.len() < ImageType::HEAD_BYTES {
+                    let room = (ImageType::HEAD_BYTES - head.len()).min(bytes.len());
+                    head.extend_from_slice(&bytes[..room]);
+                }
+                hasher.update(bytes);
+                file.write_all(bytes).await.map_err(storage_error)?;
+                left -= take as i64;
+            }
+            if left > 0 {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "upload part {} is {left} bytes short",
+                    part.key
+                )));
+            }
+            written = part.end;
+        }
+        if written != length {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "an upload's parts hold {written} of its {length} bytes"
+            )));
+        }
+        if written as usize > MAX_PHOTO_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_PHOTO_BYTES,
+            });
+        }
+        if !declared.matches(&head) {
+            return Err(mismatch(declared));
+        }
+        file.sync_all().await.map_err(storage_error)?;
+        Ok(Upload {
+            staged,
+            sha256: hex::encode(hasher.finalize()),
+            bytes: written,
+        })
+    }
+
+    /// Removes every part of upload `id`, recorded or not.
+    pub async fn remove_upload(&self, id: &str) -> Result<(), ApiError> {
+        let folder = Self::upload_folder(id);
+        for part in self.objects.list(&folder).await? {
+            self.objects.delete(&part.key).await?;
+        }
+        // Uploads begun before parts had keys of their own kept one file each.
+        self.objects.delete(&format!("{folder}.part")).await?;
+        self.objects.forget_folder(&folder).await;
+        Ok(())
     }
 }
 
@@ -220,13 +318,20 @@ pub fn storage_error(error: std::io::Error) -> ApiError {
     }
 }
 
-/// Removes the temporary file unless it was renamed into place.
+/// A staged file on this node's disk, removed when dropped unless it was moved into
+/// place.
 #[derive(Debug)]
-struct TempFile {
+pub struct Staged {
     path: Option<PathBuf>,
 }
 
-impl Drop for TempFile {
+impl Staged {
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}
+
+impl Drop for Staged {
     fn drop(&mut self) {
         if let Some(path) = self.path.take() {
             let _ = std::fs::remove_file(path);

@@ -2,14 +2,16 @@
 //! `expiration`, `termination` and `checksum`): the protocol's rules and use cases. The
 //! route (`routes::uploads`) only reads and writes headers.
 //!
-//! An upload belongs to the account that created it. Its bytes are written to its file
-//! as they arrive, so a connection dropped mid-chunk keeps what came; the offset the
-//! database holds is what was acknowledged. A chunk sent with `Upload-Checksum` counts
-//! only whole and verified. When the last byte arrives, the upload goes through the same
-//! [`super::attach`] as a photo sent in one request, and is then a photo of its record.
+//! An upload belongs to the account that created it. Each request's bytes are staged on
+//! this node as they arrive and then kept in the photo store as one part of the upload,
+//! so a connection dropped mid-chunk keeps what came, and any node can continue or finish
+//! an upload another began; the offset the database holds (with the parts it recorded)
+//! is what was acknowledged. A chunk sent with `Upload-Checksum` counts only whole and
+//! verified. When the last byte arrives, the parts are gathered and go through the same
+//! [`super::attach`] as a photo sent in one request, and the upload is then a photo of
+//! its record.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
@@ -20,9 +22,9 @@ use chrono::Duration;
 use futures_util::{Stream, StreamExt};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
-use super::store::{mismatch, storage_error};
+use super::store::{mismatch, storage_error, Staged};
 use super::{Attached, PhotoStore};
 use crate::auth::AuthUser;
 use crate::db::uploads::{self, UploadRow};
@@ -140,11 +142,11 @@ impl Metadata {
 }
 
 /// The uploads of this process: where their bytes go, how long they live, and which are
-/// being written now (one request at a time per upload).
+/// being written now (one request at a time per upload on this node; across nodes, the
+/// database's offset decides which of two chunks counts).
 #[derive(Debug, Clone)]
 pub struct UploadDesk {
     store: PhotoStore,
-    dir: PathBuf,
     expiry: Duration,
     busy: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
@@ -162,15 +164,10 @@ pub struct Chunk {
 impl UploadDesk {
     pub fn new(store: PhotoStore, expiry: Duration) -> Self {
         Self {
-            dir: store.uploads_dir(),
             store,
             expiry,
             busy: Arc::default(),
         }
-    }
-
-    fn file(&self, id: &str) -> PathBuf {
-        uploads::file_of(&self.dir, id)
     }
 
     /// Waits (a while) for other requests on upload `id` to end.
@@ -255,22 +252,9 @@ impl UploadDesk {
             photo_id: None,
             photo_created: None,
         };
-        let path = self.file(&row.id);
-        actix_web::web::block(move || {
-            crate::private_files::new_file_options()
-                .open(&path)
-                .and_then(|f| f.sync_all())
-        })
-        .await?
-        .map_err(storage_error)?;
         let stored = row.clone();
-        if let Err(error) = db
-            .write(move |conn| Ok(uploads::insert(conn, &stored)?))
-            .await
-        {
-            let _ = tokio::fs::remove_file(self.file(&row.id)).await;
-            return Err(error);
-        }
+        db.write(move |conn| Ok(uploads::insert(conn, &stored)?))
+            .await?;
         Ok(row)
     }
 
@@ -324,18 +308,26 @@ impl UploadDesk {
                 limit: usize::try_from(missing).unwrap_or(0),
             });
         }
-        let path = self.file(id);
-        let written = self.receive(&path, &row, checksum, payload).await?;
+        let written = self.receive(db, &row, checksum, payload).await?;
         let (start, end) = (row.upload_offset, row.upload_offset + written.bytes);
         if end > start {
-            let id_owned = id.to_owned();
+            let key = self.store.put_part(id, start, &written.staged).await?;
+            let (id_owned, recorded_key) = (id.to_owned(), key.clone());
             let advanced = db
-                .write(move |conn| Ok(uploads::advance(conn, &id_owned, start, end)?))
+                .write(move |conn| {
+                    Ok(uploads::advance(
+                        conn,
+                        &id_owned,
+                        start,
+                        end,
+                        &recorded_key,
+                    )?)
+                })
                 .await?;
             if !advanced {
-                return Err(ApiError::internal(anyhow::anyhow!(
-                    "upload {id} moved while locked"
-                )));
+                // Another node took a chunk at this offset first: this one never counted.
+                self.store.drop_part(&key).await;
+                return Err(offset_moved(id, db, user).await);
             }
             row.upload_offset = end;
         }
@@ -352,13 +344,13 @@ impl UploadDesk {
         Ok(row)
     }
 
-    /// Writes the body to the upload's file at its offset. Bytes beyond the upload's
-    /// length, a failed checksum or a first chunk that is not the declared image type
-    /// discard the whole chunk; a connection that drops keeps what came (unless the
-    /// chunk had a checksum, which only a whole chunk can pass).
+    /// Stages the body on this node. Bytes beyond the upload's length, a failed checksum
+    /// or a first chunk that is not the declared image type discard the whole chunk; a
+    /// connection that drops keeps what came (unless the chunk had a checksum, which only
+    /// a whole chunk can pass).
     async fn receive<S>(
         &self,
-        path: &PathBuf,
+        db: &Db,
         row: &UploadRow,
         checksum: Option<Checksum>,
         payload: &mut S,
@@ -368,19 +360,10 @@ impl UploadDesk {
     {
         let start = row.upload_offset;
         let room = row.upload_length - start;
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .read(true)
-            .open(path)
-            .await
-            .map_err(storage_error)?;
-        // Anything past the acknowledged offset was never acknowledged: drop it.
-        file.set_len(start as u64).await.map_err(storage_error)?;
-        file.seek(std::io::SeekFrom::Start(start as u64))
-            .await
-            .map_err(storage_error)?;
+        let (staged, mut file) = self.store.stage_chunk().await?;
         let mut sha1 = Sha1::new();
         let mut sha256 = Sha256::new();
+        let mut first_bytes: Vec<u8> = Vec::with_capacity(ImageType::HEAD_BYTES);
         let mut received: i64 = 0;
         let mut failure: Option<ApiError> = None;
         let mut interrupted: Option<ApiError> = None;
@@ -402,6 +385,10 @@ impl UploadDesk {
                 Some(Checksum::Sha1(_)) => sha1.update(&chunk),
                 Some(Checksum::Sha256(_)) => sha256.update(&chunk),
                 None => {}
+            }
+            if first_bytes.len() < ImageType::HEAD_BYTES {
+                let take = (ImageType::HEAD_BYTES - first_bytes.len()).min(chunk.len());
+                first_bytes.extend_from_slice(&chunk[..take]);
             }
             file.write_all(&chunk).await.map_err(storage_error)?;
             received += chunk.len() as i64;
@@ -427,11 +414,17 @@ impl UploadDesk {
         }
         let head_bytes = ImageType::HEAD_BYTES as i64;
         if failure.is_none() && start < head_bytes && start + received >= head_bytes {
-            let mut head = vec![0u8; ImageType::HEAD_BYTES];
-            file.seek(std::io::SeekFrom::Start(0))
-                .await
-                .map_err(storage_error)?;
-            file.read_exact(&mut head).await.map_err(storage_error)?;
+            // This chunk completes the upload's first bytes: they must be the declared type.
+            let mut head = if start == 0 {
+                Vec::new()
+            } else {
+                let id = row.id.clone();
+                let parts = db
+                    .read(move |conn| Ok(uploads::parts_of(conn, &id)?))
+                    .await?;
+                self.store.upload_head(&parts, start).await?
+            };
+            head.extend_from_slice(&first_bytes);
             let declared = ImageType::from_content_type(&row.content_type)
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored content type")))?;
             if !declared.matches(&head) {
@@ -439,14 +432,14 @@ impl UploadDesk {
             }
         }
         if let Some(error) = failure {
-            file.set_len(start as u64).await.map_err(storage_error)?;
             return Err(error);
         }
-        // Acknowledged bytes are on disk.
+        // Acknowledged bytes are on disk before they are kept.
         file.sync_all().await.map_err(storage_error)?;
         Ok(Written {
             bytes: received,
             interrupted,
+            staged,
         })
     }
 
@@ -464,7 +457,14 @@ impl UploadDesk {
             let declared = ImageType::from_content_type(&row.content_type)
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored content type")))?;
             let target = super::find_target(db, user, record).await?;
-            let upload = self.store.adopt(self.file(&row.id), declared).await?;
+            let id = row.id.clone();
+            let parts = db
+                .read(move |conn| Ok(uploads::parts_of(conn, &id)?))
+                .await?;
+            let upload = self
+                .store
+                .assemble(&parts, row.upload_length, declared)
+                .await?;
             super::attach(db, &self.store, user, &target, upload, declared, "upload").await
         }
         .await;
@@ -474,12 +474,17 @@ impl UploadDesk {
                 let (photo_id, created) = (attached.photo.id.to_string(), attached.created);
                 db.write(move |conn| Ok(uploads::finish(conn, &id, &photo_id, created)?))
                     .await?;
+                // The photo holds the bytes now: the parts go (or, should the store not
+                // answer, with the upload when it expires).
+                if let Err(error) = self.store.remove_upload(&row.id).await {
+                    tracing::warn!(upload = %row.id, %error, "a finished upload's parts stay until it expires");
+                }
             }
             // Bytes the photo rules refuse can never become a photo: they go. A fault of
-            // the server's (a full disk, the database) keeps them, so the phone asks again
-            // without sending 10 MiB anew.
+            // the server's (a full disk, the database, the store) keeps them, so the phone
+            // asks again without sending 10 MiB anew.
             Err(error) if actix_web::ResponseError::status_code(error).is_client_error() => {
-                let _ = tokio::fs::remove_file(self.file(&row.id)).await;
+                self.store.remove_upload(&row.id).await?;
                 db.write(move |conn| Ok(uploads::delete(conn, &id)?))
                     .await?;
             }
@@ -488,20 +493,36 @@ impl UploadDesk {
         outcome
     }
 
-    /// `DELETE /uploads/{id}`: the upload and its bytes are gone.
+    /// `DELETE /uploads/{id}`: the upload and its bytes are gone. The bytes first: should
+    /// the store not answer, the upload stays for the client to delete again.
     pub async fn terminate(&self, db: &Db, user: &AuthUser, id: &str) -> Result<(), ApiError> {
         let _guard = self.lock(id).await?;
         let (id_owned, owner) = (id.to_owned(), user.id.clone());
-        db.write(move |conn| {
-            uploads::find_own(conn, &id_owned, &owner)?.ok_or(ApiError::NotFound)?;
-            Ok(uploads::delete(conn, &id_owned)?)
-        })
-        .await?;
-        match tokio::fs::remove_file(self.file(id)).await {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(storage_error(error)),
-            _ => Ok(()),
-        }
+        db.read(move |conn| uploads::find_own(conn, &id_owned, &owner)?.ok_or(ApiError::NotFound))
+            .await?;
+        self.store.remove_upload(id).await?;
+        let id_owned = id.to_owned();
+        db.write(move |conn| Ok(uploads::delete(conn, &id_owned)?))
+            .await
     }
+}
+
+/// 409 for a chunk that lost the race for its offset: the client asks with HEAD where
+/// the upload stands and sends the rest from there.
+async fn offset_moved(id: &str, db: &Db, user: &AuthUser) -> ApiError {
+    let (id, owner) = (id.to_owned(), user.id.clone());
+    let now = db
+        .read(move |conn| Ok(uploads::find_own(conn, &id, &owner)?))
+        .await
+        .ok()
+        .flatten()
+        .map(|row| row.upload_offset);
+    let offset = now.map_or_else(|| "?".to_owned(), |offset| offset.to_string());
+    ApiError::upload(
+        UploadCode::OffsetMismatch,
+        format!("the upload moved on to {offset} meanwhile: ask with HEAD"),
+        format!("ไฟล์นี้ถูกส่งต่อไปถึง {offset} แล้ว (สอบถามด้วย HEAD)"),
+    )
 }
 
 /// What one request wrote.
@@ -510,6 +531,8 @@ struct Written {
     bytes: i64,
     /// The body ended early (the connection dropped): what came is kept.
     interrupted: Option<ApiError>,
+    /// The bytes, on this node's disk.
+    staged: Staged,
 }
 
 #[cfg(test)]

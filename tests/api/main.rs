@@ -20,6 +20,7 @@ mod language;
 mod names;
 mod nodes;
 mod openapi;
+mod photo_store;
 mod plans;
 mod privacy;
 mod properties;

@@ -19,18 +19,18 @@ fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn b64(bytes: impl AsRef<[u8]>) -> String {
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Bytes that start like a JPEG: the server judges the type by the first bytes.
-fn jpeg(seed: u8, len: usize) -> Vec<u8> {
+pub fn jpeg(seed: u8, len: usize) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
     bytes.extend((0..len).map(|i| (i as u8).wrapping_mul(37).wrapping_add(seed)));
     bytes
 }
 
-fn metadata(record: &str, content_type: &str) -> String {
+pub fn metadata(record: &str, content_type: &str) -> String {
     format!(
         "record {},content_type {},filename {}",
         b64(record),
@@ -557,13 +557,20 @@ async fn an_upload_is_its_creators_alone_and_ends_on_delete() {
         let dir = app.data_dir.path().join("photos/uploads");
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
-        let file = std::fs::read_dir(&dir)
+        let folder = std::fs::read_dir(&dir)
             .unwrap()
             .next()
             .unwrap()
             .unwrap()
             .path();
-        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&folder), 0o700);
+        let part = std::fs::read_dir(&folder)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        assert_eq!(mode(&part), 0o600);
     }
     let response = app
         .as_user(&volunteer, Method::DELETE, &path)
@@ -614,13 +621,9 @@ async fn unfinished_uploads_expire_and_are_swept_with_their_bytes() {
     .await;
 
     let db = app.services.db.clone();
-    let dir = app.services.photos.uploads_dir();
-    let swept = tokio::task::spawn_blocking(move || {
-        fieldweek::privacy::retention::sweep_expired_uploads(&db, &dir)
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let swept = fieldweek::photos::sweep::sweep_expired_uploads(&db, &app.services.photos)
+        .await
+        .unwrap();
     assert_eq!(swept, 1);
     assert_eq!(upload_files(&app), 0);
     assert_eq!(head(&app, &volunteer, &path).await.status(), 404);
@@ -1053,12 +1056,12 @@ async fn an_erased_grievance_loses_its_photos_and_their_bytes() {
     };
     assert!(file(&bytes).exists());
     let db = app.services.db.clone();
-    let root = app.services.photos.root().to_owned();
-    let removed = tokio::task::spawn_blocking(move || {
-        fieldweek::privacy::retention::sweep_unreferenced_photos(&db, &root, StdDuration::ZERO)
-    })
+    let removed = fieldweek::photos::sweep::sweep_unreferenced_photos(
+        &db,
+        &app.services.photos,
+        StdDuration::ZERO,
+    )
     .await
-    .unwrap()
     .unwrap();
     assert_eq!(removed, 1);
     assert!(
