@@ -236,6 +236,9 @@ pub struct Config {
     pub pdf_chromium: Option<PathBuf>,
     /// Where photos are kept: the data directory, or object storage every node shares.
     pub photo_store: PhotoStoreTarget,
+    /// A streaming replica of the PostgreSQL primary where reports read
+    /// (`DATABASE_READ_URL`).
+    pub read_database: Option<DatabaseTarget>,
 }
 
 /// Where Debian, Ubuntu and Google install chromium, in the order looked for.
@@ -280,6 +283,7 @@ impl Config {
             console_tile_url: None,
             pdf_chromium: None,
             photo_store: PhotoStoreTarget::DataDir,
+            read_database: None,
             sync_retention: Duration::from_secs(30 * 86_400),
         }
     }
@@ -306,6 +310,18 @@ impl Config {
         };
         let mut config = Self::with_database(database, data_dir);
 
+        if let Some(url) = get("DATABASE_READ_URL") {
+            let replica = parse_database_url(url)?;
+            let both_postgres = matches!(replica, DatabaseTarget::Postgres { .. })
+                && matches!(config.database, DatabaseTarget::Postgres { .. });
+            if !both_postgres {
+                return Err(invalid(
+                    "DATABASE_READ_URL",
+                    "a read replica is a PostgreSQL standby of a PostgreSQL DATABASE_URL",
+                ));
+            }
+            config.read_database = Some(replica);
+        }
         if let Some(store) = get("FIELDWEEK_PHOTO_STORE") {
             config.photo_store = PhotoStoreTarget::parse(store, vars)?;
         }
@@ -599,6 +615,42 @@ mod tests {
         );
         assert_eq!(config.bind, "127.0.0.1:8080");
         assert_eq!(config.max_json_bytes, 65536);
+    }
+
+    #[test]
+    fn photos_go_to_a_bucket_and_reports_to_a_replica_only_when_told() {
+        let config = Config::from_vars(&vars(&[
+            ("FIELDWEEK_PHOTO_STORE", "s3://photos/field/week/"),
+            ("AWS_ENDPOINT", "http://127.0.0.1:9000"),
+            ("AWS_SECRET_ACCESS_KEY", "very secret"),
+            ("DATABASE_URL", "postgres://app@db/fieldweek"),
+            ("DATABASE_READ_URL", "postgres://app@replica/fieldweek"),
+        ]))
+        .unwrap();
+        let PhotoStoreTarget::S3 {
+            bucket,
+            prefix,
+            options,
+        } = &config.photo_store
+        else {
+            panic!("{:?}", config.photo_store)
+        };
+        assert_eq!((bucket.as_str(), prefix.as_str()), ("photos", "field/week"));
+        assert_eq!(options.len(), 2);
+        assert!(!format!("{:?}", config.photo_store).contains("very secret"));
+        assert!(config.read_database.is_some());
+
+        for refused in [
+            vec![("FIELDWEEK_PHOTO_STORE", "ftp://photos")],
+            vec![("FIELDWEEK_PHOTO_STORE", "s3:///prefix")],
+            // A replica of an embedded SQLite file means nothing.
+            vec![("DATABASE_READ_URL", "postgres://app@replica/fieldweek")],
+        ] {
+            assert!(Config::from_vars(&vars(&refused)).is_err(), "{refused:?}");
+        }
+        let default = Config::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(default.photo_store, PhotoStoreTarget::DataDir);
+        assert!(default.read_database.is_none());
     }
 
     #[test]

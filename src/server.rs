@@ -62,7 +62,11 @@ impl Services {
         let sla = SlaPolicy::configured(config.sla_hours)
             .map_err(|m| anyhow::anyhow!("FIELDWEEK_SLA_HOURS: {m}"))?;
         let geography = Arc::new(Geography::load().context("loading the bundled geography")?);
-        let db = Db::connect(&config.database, config.db_pool_size)?;
+        let mut db = Db::connect(&config.database, config.db_pool_size)?;
+        if let Some(replica) = &config.read_database {
+            tracing::info!(replica = ?replica, "reports read from the replica");
+            db = db.with_read_replica(replica, config.db_pool_size);
+        }
         {
             let mut conn = db
                 .get()

@@ -227,7 +227,7 @@ pub async fn report(
     let user = signed.user.clone();
     let area = d.area_code.clone();
     let overdue = db
-        .read(move |conn| {
+        .read_report(move |conn| {
             let list = ListQuery {
                 area: Some(area),
                 due: Some(Due::Overdue.as_str().to_owned()),
@@ -286,7 +286,7 @@ async fn dashboard(
     let (week, area) = dashboard_target(signed, query, week_start)?;
     let (report, trend, trend_grievances, last_visits) = {
         let (geography, area) = (geography.clone(), area.clone());
-        db.read(move |conn| {
+        db.read_report(move |conn| {
             let report = weekly::compute(conn, &geography, &area, week, week_start)?;
             // The week and up to twelve before it, oldest first.
             let mut weeks: Vec<IsoWeek> = std::iter::successors(Some(week), IsoWeek::previous)

@@ -97,7 +97,7 @@ pub async fn export(
     let services = services.into_inner();
     let views = {
         let user = user.clone();
-        db.read(move |conn| all_matching(conn, &user, &query, MAX_EXPORT_ROWS, &services))
+        db.read_report(move |conn| all_matching(conn, &user, &query, MAX_EXPORT_ROWS, &services))
             .await
             .map_err(refuse)?
     };

@@ -63,7 +63,7 @@ pub async fn deadlines(
     let since = bangkok_start_of_day(month_start).naive_utc();
     let visibility = policy::visibility(&signed.user);
     let (due, late) = db
-        .read(move |conn| {
+        .read_report(move |conn| {
             let soon = (now + Duration::hours(Due::SOON_HOURS)).naive_utc();
             let due = store::open_due_before(conn, &visibility, soon)?;
             let late = store::resolved_late_since(conn, &visibility, since, 200)?;
@@ -159,7 +159,7 @@ pub async fn workload(
     let visibility = policy::visibility(&signed.user);
     let user = signed.user.clone();
     let (loads, people) = db
-        .read(move |conn| {
+        .read_report(move |conn| {
             let loads = store::assigned_load(conn, &visibility, week_from.naive_utc())?;
             let people = carriers(conn, &user)?;
             Ok((loads, people))

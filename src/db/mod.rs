@@ -26,6 +26,9 @@
 //! - `Db::get`: a connection held across steps outside any request (migrations at
 //!   start-up, the demo's bulk load).
 //! - `Db::get_with_timeout`: the readiness probe, which must answer with the database down.
+//! - `Db::read_report` and `Db::with_report_connection`: `read` and `with_connection` for
+//!   reports, exports and dashboards, which go to the read replica when one is configured
+//!   (`replica`).
 //!
 //! [`Db::write_blocking`] is `write` for a thread that may block (start-up, the command
 //! line, the retention job), with the same transaction; it is public because the tests
@@ -45,6 +48,7 @@ mod one_statement;
 pub mod photos;
 pub mod plans;
 pub mod privacy;
+mod replica;
 pub mod reports;
 pub mod schema;
 pub mod sessions;
@@ -56,6 +60,7 @@ pub mod users;
 pub mod visits;
 mod writer;
 
+pub use replica::ReplicaUse;
 pub(crate) use writer::next_group;
 
 use std::path::PathBuf;
@@ -292,6 +297,8 @@ pub struct PoolUse {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// Where reports read, when a replica is configured (`DATABASE_READ_URL`).
+    replica: Option<Arc<replica::Replica>>,
     writer: Option<Arc<writer::SqliteWriter>>,
     /// Declared after `pool` and `writer`, so that its connection closes after theirs:
     /// the last to close folds the log into the database.
@@ -324,9 +331,47 @@ impl Db {
         };
         Ok(Self {
             pool,
+            replica: None,
             writer,
             _checkpointer: checkpointer,
         })
+    }
+
+    /// Sends the reads of reports to the replica at `target` (see `replica`). Opens no
+    /// connection yet: a replica that is down at start-up stops nothing.
+    pub fn with_read_replica(mut self, target: &DatabaseTarget, pool_size: u32) -> Self {
+        self.replica = Some(Arc::new(replica::Replica::open(target, pool_size)));
+        self
+    }
+
+    /// Whether reports have a replica, and how it fares (for `/metrics`).
+    pub fn replica_use(&self) -> Option<ReplicaUse> {
+        self.replica.as_ref().map(|replica| replica.usage())
+    }
+
+    /// [`Db::read`] for a report, an export or a dashboard: on the read replica when
+    /// there is one and it answers, else on the primary. Never for reading back what the
+    /// caller has just written: a replica may lag behind by a moment.
+    pub async fn read_report<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.with_report_connection(work)).await?
+    }
+
+    /// [`Db::with_connection`] for a report's long work (an export's reader): on the
+    /// replica when there is one and it answers.
+    pub(crate) fn with_report_connection<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        if let Some(mut conn) = self.replica.as_ref().and_then(|r| r.checkout()) {
+            let result = work(&mut conn);
+            return retire_if_lost(&mut conn, result);
+        }
+        self.with_connection(work)
     }
 
     /// A connection held across steps outside any request (migrations and the first

@@ -1,6 +1,6 @@
 //! Prometheus metrics: requests and latency by route template (never by raw path, which
 //! would let any client create unbounded label values); the build; the process; and,
-//! read at each scrape, the database pool and the webhook outbox.
+//! read at each scrape, the database pool, the webhook outbox and the read replica.
 
 use prometheus::core::Collector;
 use prometheus::{
@@ -8,7 +8,7 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
-use crate::db::{OutboxBacklog, PoolUse};
+use crate::db::{OutboxBacklog, PoolUse, ReplicaUse};
 
 pub struct Metrics {
     registry: Registry,
@@ -26,6 +26,8 @@ pub struct Readings {
     /// `None` when the outbox could not be read in time: its gauges are then left out
     /// rather than shown stale.
     pub outbox: Option<OutboxBacklog>,
+    /// `None` without a read replica: its metrics are then left out.
+    pub replica: Option<ReplicaUse>,
 }
 
 /// `FIELDWEEK_GIT_COMMIT` in the build's environment, if whoever builds sets it: no git
@@ -144,6 +146,22 @@ impl Readings {
             .expect("constant metric options are valid");
             age.set(outbox.oldest_age_seconds);
             gauges.push(Box::new(age));
+        }
+        if let Some(replica) = self.replica {
+            gauges.push(int(
+                "read_replica_available",
+                "1 when the last read meant for the replica was served there, else 0",
+                replica.available.into(),
+            ));
+            // A counter by its meaning; made afresh at each scrape from the replica's own
+            // count, like the gauges.
+            let fallbacks = prometheus::IntCounter::new(
+                "fieldweek_read_replica_fallbacks_total",
+                "Reads meant for the replica (reports, exports, dashboards) that went to the primary",
+            )
+            .expect("constant metric options are valid");
+            fallbacks.inc_by(replica.fallbacks);
+            gauges.push(Box::new(fallbacks));
         }
         gauges
     }

@@ -83,7 +83,11 @@ pub async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> HttpResp
     };
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render(&Readings { pool, outbox }))
+        .body(metrics.render(&Readings {
+            pool,
+            outbox,
+            replica: db.replica_use(),
+        }))
 }
 
 /// Well inside Prometheus's default scrape timeout of ten seconds.

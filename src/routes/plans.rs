@@ -213,7 +213,7 @@ pub async fn person_progress(
     let today = today_in_bangkok();
     let (start, end) = year.utc_range();
     let (row, done) = db
-        .read(move |conn| {
+        .read_report(move |conn| {
             // Someone outside the supervisor's area is "not found", like any record.
             let subject_id = UserId::unchecked(subject.clone());
             if subject_id != user.id && users::find_in_scope(conn, &subject_id, &scope)?.is_none() {
@@ -245,7 +245,7 @@ pub async fn area_progress(
     let area = policy::requested_area(&user, &area)?;
     let today = today_in_bangkok();
     let (start, end) = year.utc_range();
-    db.read(move |conn| {
+    db.read_report(move |conn| {
         let scope = AreaScope::of(&area);
         let people = plans::people_of_area(conn, &scope, i32::from(year.be()))?;
         let until = crate::db::now().min(end.naive_utc());

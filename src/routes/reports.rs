@@ -94,7 +94,7 @@ pub async fn weekly_report(
     )?;
     let geography = geography.into_inner();
     let report = db
-        .read(move |conn| weekly::compute(conn, &geography, &area, week, week_start))
+        .read_report(move |conn| weekly::compute(conn, &geography, &area, week, week_start))
         .await?;
     Ok(web::Json(report))
 }
@@ -236,7 +236,7 @@ pub async fn export(
     let report = if needs_report {
         let (geography, area) = (geography.clone(), area.clone());
         Some(
-            db.read(move |conn| weekly::compute(conn, &geography, &area, week, week_start))
+            db.read_report(move |conn| weekly::compute(conn, &geography, &area, week, week_start))
                 .await?,
         )
     } else {
@@ -310,7 +310,7 @@ fn stream_rows(
     // chunk left a malloc arena per thread holding a chunk's worth of memory, and the
     // export grew the server by tens of megabytes.
     actix_web::rt::task::spawn_blocking(move || {
-        let streamed = db.with_connection(|conn| {
+        let streamed = db.with_report_connection(|conn| {
             source.for_each_chunk(conn, &reader_geography, &mut |chunk| {
                 Ok(rows_tx.send(ReadChunk::Rows(chunk)).is_ok())
             })
@@ -398,7 +398,7 @@ async fn write_xlsx(
             let cover = weekly_cover(report, area_name, Utc::now(), scope.language);
             workbook.cover(&cover).map_err(ApiError::internal)?;
         }
-        db.with_connection(|conn| {
+        db.with_report_connection(|conn| {
             for (index, dataset) in datasets.into_iter().enumerate() {
                 let source = Source::new(dataset, scope.clone(), report.as_ref());
                 source.for_each_chunk(conn, &geography, &mut |chunk| {

@@ -13,6 +13,8 @@ use fieldweek::domain::Role;
 /// A browser: the console's cookies, and the anti-forgery token of its last page.
 pub(crate) struct Browser<'a> {
     app: &'a TestApp,
+    /// The server it talks to: the app's, or another node's (`at`).
+    base: String,
     cookies: Vec<(String, String)>,
 }
 
@@ -20,8 +22,19 @@ impl<'a> Browser<'a> {
     pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
+            base: app.address.clone(),
             cookies: Vec::new(),
         }
+    }
+
+    /// From now on, talks to the server at `base`, with the same cookies: a load balancer
+    /// sending the next request to another node.
+    pub(crate) fn at(&mut self, base: &str) {
+        self.base = base.to_owned();
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     pub(crate) fn cookie_header(&self) -> String {
@@ -52,7 +65,7 @@ impl<'a> Browser<'a> {
         let response = self
             .app
             .client
-            .get(self.app.url(path))
+            .get(self.url(path))
             .header(COOKIE, self.cookie_header())
             .send()
             .await
@@ -71,7 +84,7 @@ impl<'a> Browser<'a> {
         let response = self
             .app
             .client
-            .post(self.app.url(path))
+            .post(self.url(path))
             .header(COOKIE, self.cookie_header())
             .form(form)
             .send()
@@ -92,7 +105,7 @@ impl<'a> Browser<'a> {
         let response = self
             .app
             .client
-            .post(self.app.url(path))
+            .post(self.url(path))
             .header(COOKIE, self.cookie_header())
             .multipart(form)
             .send()

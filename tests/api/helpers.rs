@@ -4,7 +4,8 @@
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use diesel::prelude::*;
 use fieldweek::accounts::{self, CreateUserInput, NewAccount};
@@ -290,7 +291,7 @@ impl PostgresDatabase {
     }
 }
 
-fn database_url(server_url: &str, name: &str) -> String {
+pub fn database_url(server_url: &str, name: &str) -> String {
     let base = server_url
         .rsplit_once('/')
         .map_or(server_url, |(base, _)| base);
@@ -452,4 +453,74 @@ pub fn warnings_of(request_id: &str) -> Vec<Value> {
         .map(|line| serde_json::from_str::<Value>(line).unwrap())
         .filter(|line| line["span"]["request_id"] == request_id)
         .collect()
+}
+
+/// A TCP relay to a server (an S3 store, a database replica) that can be switched off,
+/// cutting the connections it carries: the server "goes down" and comes back.
+pub struct Relay {
+    /// `127.0.0.1:port`, where the relay listens.
+    pub address: String,
+    open: Arc<AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+    carried: Arc<AtomicUsize>,
+}
+
+impl Relay {
+    /// A relay to `upstream` (`host:port`).
+    pub async fn to(upstream: &str) -> Self {
+        let upstream = upstream.trim_end_matches('/').to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let open = Arc::new(AtomicBool::new(true));
+        let carried = Arc::new(AtomicUsize::new(0));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (gate, cuts, count) = (open.clone(), cut.clone(), carried.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !gate.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                let upstream = upstream.clone();
+                let mut cut = cuts.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Self {
+            address,
+            open,
+            cut,
+            carried,
+        }
+    }
+
+    /// Connections carried so far.
+    pub fn carried(&self) -> usize {
+        self.carried.load(Ordering::SeqCst)
+    }
+
+    pub fn switch_off(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        self.cut.send_modify(|n| *n += 1);
+    }
+
+    pub fn switch_on(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Whether any server of this test process logged a warning saying `message`.
+pub fn warned(message: &str) -> bool {
+    let text = String::from_utf8(WARNINGS.lock().unwrap().clone()).unwrap();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .any(|line| line["message"] == message)
 }

@@ -25,6 +25,7 @@ mod plans;
 mod privacy;
 mod properties;
 mod queries;
+mod replica;
 mod reports;
 mod security;
 mod storage;

@@ -4,15 +4,12 @@
 //! begun on one node is finished on the other, and a store that stops answering is a 503
 //! with `Retry-After` that loses nothing acknowledged.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use fieldweek::config::PhotoStoreTarget;
 use fieldweek::domain::Role;
 use reqwest::{Method, Response};
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_app_with, TestApp, TestUser};
+use crate::helpers::{spawn_app, spawn_app_with, Relay, TestApp, TestUser};
 use crate::nodes::start_node_with;
 use crate::uploads::{jpeg, metadata};
 
@@ -168,13 +165,26 @@ impl Phone<'_> {
     }
 }
 
+/// Two `fieldweek serve` processes on one database, one bucket and (on PostgreSQL, when
+/// the test server has one) one read replica, as a load balancer would use them.
 #[tokio::test]
-async fn photos_and_resumable_uploads_move_between_nodes_through_one_bucket() {
+async fn two_nodes_share_photos_uploads_the_sync_feed_reports_and_console_sessions() {
     let Some(endpoint) = endpoint() else { return };
     let bucket = new_bucket(&endpoint).await;
     let app = spawn_app().await;
     let volunteer = app.user("vol", Role::Volunteer, "50").await;
-    let variables = store_variables(&endpoint, &bucket, "photos");
+    let supervisor = app.user("sup", Role::Supervisor, "50").await;
+    let mut variables = store_variables(&endpoint, &bucket, "photos");
+    if let (fieldweek::config::DatabaseTarget::Postgres { url }, Ok(replica)) = (
+        &app.services.config.database,
+        std::env::var("TEST_READ_DATABASE_URL"),
+    ) {
+        let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        variables.push((
+            "DATABASE_READ_URL".into(),
+            crate::helpers::database_url(&replica, name),
+        ));
+    }
     let start = || {
         start_node_with(&app, |command| {
             command.envs(variables.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -249,65 +259,85 @@ async fn photos_and_resumable_uploads_move_between_nodes_through_one_bucket() {
         keys(&endpoint, &bucket, "photos/uploads/").await.is_empty(),
         "a finished upload keeps no parts"
     );
-}
 
-/// A TCP relay to the S3 server that can be switched off, cutting the connections it
-/// carries: the store "goes down" and comes back.
-struct Relay {
-    url: String,
-    open: Arc<AtomicBool>,
-    cut: tokio::sync::watch::Sender<u64>,
-}
-
-impl Relay {
-    async fn to(endpoint: &str) -> Self {
-        let upstream = endpoint
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let open = Arc::new(AtomicBool::new(true));
-        let (cut, _) = tokio::sync::watch::channel(0u64);
-        let (gate, cuts) = (open.clone(), cut.clone());
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                if !gate.load(Ordering::SeqCst) {
-                    continue; // dropped: the connection is refused
-                }
-                let upstream = upstream.clone();
-                let mut cut = cuts.subscribe();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = cut.changed() => {}
-                    }
-                });
+    // The sync feed: a page from one node, the next from the other, nothing lost or
+    // repeated.
+    for _ in 0..3 {
+        new_visit(&app, &volunteer).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for turn in 0..20 {
+        let node = if turn % 2 == 0 { &a } else { &b };
+        let mut path = "/api/v1/sync/changes?limit=1".to_owned();
+        if let Some(cursor) = &cursor {
+            path.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: Value = phone.get(&node.url, &path).await.json().await.unwrap();
+        for change in page["changes"].as_array().unwrap() {
+            if change["kind"] == "visit" {
+                seen.push(change["id"].as_str().unwrap().to_owned());
             }
-        });
-        Self { url, open, cut }
+        }
+        cursor = Some(page["next_cursor"].as_str().unwrap().to_owned());
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!((seen.len(), unique.len()), (4, 4), "{seen:?}");
+
+    // The weekly summary is the same from either node (each may read its replica).
+    let report = |node: &'static str| {
+        let base = if node == "a" {
+            a.url.clone()
+        } else {
+            b.url.clone()
+        };
+        let request = reqwest::Client::new()
+            .get(format!("{base}/api/v1/reports/weekly?area=50"))
+            .bearer_auth(&supervisor.token);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let (from_a, from_b) = (report("a").await, report("b").await);
+        if from_a == from_b && from_a["visits"]["total"] == 4 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{from_a} / {from_b}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 
-    fn switch_off(&self) {
-        self.open.store(false, Ordering::SeqCst);
-        self.cut.send_modify(|n| *n += 1);
-    }
-
-    fn switch_on(&self) {
-        self.open.store(true, Ordering::SeqCst);
-    }
+    // A console session begun on one node goes on on the other, photos included.
+    let mut browser = crate::console::Browser::new(&app);
+    browser.at(&a.url);
+    let (status, _) = browser.sign_in("sup", crate::helpers::PASSWORD).await;
+    assert_eq!(status, 303);
+    browser.at(&b.url);
+    let (status, page, _) = browser.get("/console/").await;
+    assert_eq!(status, 200, "{page}");
+    let (status, _, headers) = browser
+        .get(&format!(
+            "/console/visits/{visit}/photos/{}",
+            photo["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "image/jpeg");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_that_does_not_answer_is_a_503_with_retry_after_and_loses_nothing() {
     let Some(endpoint) = endpoint() else { return };
     let bucket = new_bucket(&endpoint).await;
-    let relay = Relay::to(&endpoint).await;
+    let relay = Relay::to(endpoint.trim_start_matches("http://")).await;
+    let relay_url = format!("http://{}", relay.address);
     let variables: std::collections::HashMap<String, String> =
-        store_variables(&relay.url, &bucket, "")
+        store_variables(&relay_url, &bucket, "")
             .into_iter()
             .collect();
     let target = PhotoStoreTarget::parse(&variables["FIELDWEEK_PHOTO_STORE"], &variables).unwrap();
