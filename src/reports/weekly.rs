@@ -198,10 +198,15 @@ pub fn compute(
 
     let (registered, active, without) =
         reports::field_workers(conn, &scope, span, MAX_LISTED_WITHOUT_VISITS)?;
+    let first = week.first_day(week_start);
+    let days = reports::Days {
+        first,
+        after_last: first + chrono::Duration::days(7),
+    };
     let (compliance_by_area, below_plan) = reports::compliance(
         conn,
         &scope,
-        span,
+        days,
         plan_year(week, week_start),
         MAX_LISTED_WITHOUT_VISITS,
     )?;

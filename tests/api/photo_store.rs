@@ -400,3 +400,89 @@ async fn a_store_that_does_not_answer_is_a_503_with_retry_after_and_loses_nothin
         .await;
     assert_eq!(stored["photos"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn erasure_and_expiry_reach_the_objects_in_the_bucket() {
+    let Some(endpoint) = endpoint() else { return };
+    let bucket = new_bucket(&endpoint).await;
+    let variables: std::collections::HashMap<String, String> =
+        store_variables(&endpoint, &bucket, "fw")
+            .into_iter()
+            .collect();
+    let target = PhotoStoreTarget::parse(&variables["FIELDWEEK_PHOTO_STORE"], &variables).unwrap();
+    let app = spawn_app_with(|config| {
+        config.photo_store = target;
+        config.upload_expiry_seconds = 1;
+    })
+    .await;
+    let volunteer = app.user("vol", Role::Volunteer, "50").await;
+    let admin = app.admin().await;
+    let phone = Phone {
+        client: reqwest::Client::new(),
+        user: &volunteer,
+    };
+    let base = app.address.clone();
+
+    // A complainant's grievance with a photo, and a visit's photo the erasure leaves.
+    let body = crate::grievances::grievance(&uuid::Uuid::new_v4().to_string());
+    let response = app
+        .send_as(&volunteer, Method::POST, "/api/v1/grievances", &body)
+        .await;
+    assert_eq!(response.status(), 201);
+    let grievance = body["id"].as_str().unwrap();
+    let erased = jpeg(21, 30_000);
+    let response = phone
+        .request(
+            Method::POST,
+            format!("{base}/api/v1/grievances/{grievance}/photos"),
+        )
+        .header("Content-Type", "image/jpeg")
+        .body(erased.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let visit = new_visit(&app, &volunteer).await;
+    let kept = jpeg(22, 30_000);
+    assert_eq!(phone.post_photo(&base, &visit, &kept).await.status(), 201);
+    // An upload left unfinished.
+    let later = jpeg(23, 30_000);
+    phone
+        .begin_upload(&base, &visit, later.len(), &later[..5_000])
+        .await;
+    let key_of = |bytes: &[u8]| {
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+        format!("fw/{}/{sha}", &sha[..2])
+    };
+    let stored = keys(&endpoint, &bucket, "fw/").await;
+    assert!(stored.contains(&key_of(&erased)) && stored.contains(&key_of(&kept)));
+    assert_eq!(keys(&endpoint, &bucket, "fw/uploads/").await.len(), 1);
+
+    let response = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/privacy/erasure",
+            &serde_json::json!({"national_id": body["complainant"]["national_id"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let db = app.services.db.clone();
+    let store = &app.services.photos;
+    let removed =
+        fieldweek::photos::sweep::sweep_unreferenced_photos(&db, store, std::time::Duration::ZERO)
+            .await
+            .unwrap();
+    assert_eq!(removed, 1);
+    let swept = fieldweek::photos::sweep::sweep_expired_uploads(&db, store)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    let stored = keys(&endpoint, &bucket, "fw/").await;
+    assert_eq!(
+        stored,
+        vec![key_of(&kept)],
+        "only the visit's photo is left"
+    );
+}
