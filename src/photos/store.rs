@@ -92,36 +92,21 @@ impl PhotoStore {
         S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
     {
         let (staged, mut file) = self.stage().await?;
-        let mut hasher = Sha256::new();
-        let mut head: Vec<u8> = Vec::with_capacity(ImageType::HEAD_BYTES);
-        let mut total = 0usize;
+        let mut intake = Intake::default();
         while let Some(chunk) = payload.next().await {
             let chunk = chunk?;
-            total += chunk.len();
-            if total > MAX_PHOTO_BYTES {
+            if intake.bytes + chunk.len() > MAX_PHOTO_BYTES {
                 return Err(ApiError::PayloadTooLarge {
                     limit: MAX_PHOTO_BYTES,
                 });
             }
-            if head.len() < ImageType::HEAD_BYTES {
-                let take = (ImageType::HEAD_BYTES - head.len()).min(chunk.len());
-                head.extend_from_slice(&chunk[..take]);
-                if head.len() == ImageType::HEAD_BYTES && !declared.matches(&head) {
-                    return Err(mismatch(declared));
-                }
+            intake.take(&chunk);
+            if intake.head.len() == ImageType::HEAD_BYTES && !declared.matches(&intake.head) {
+                return Err(mismatch(declared));
             }
-            hasher.update(&chunk);
             file.write_all(&chunk).await.map_err(storage_error)?;
         }
-        if !declared.matches(&head) {
-            return Err(mismatch(declared));
-        }
-        file.sync_all().await.map_err(storage_error)?;
-        Ok(Upload {
-            staged,
-            sha256: hex::encode(hasher.finalize()),
-            bytes: total as i64,
-        })
+        intake.finish(staged, file, declared).await
     }
 
     /// Puts a received photo in place under its hash, durably, before any row refers
@@ -231,15 +216,14 @@ impl PhotoStore {
         declared: ImageType,
     ) -> Result<Upload, ApiError> {
         let (staged, mut file) = self.stage().await?;
-        let mut hasher = Sha256::new();
-        let mut head = Vec::with_capacity(ImageType::HEAD_BYTES);
-        let mut written: i64 = 0;
+        let mut intake = Intake::default();
         for part in parts {
-            if part.start != written {
+            if part.start != intake.bytes as i64 {
                 return Err(ApiError::internal(anyhow::anyhow!(
-                    "upload part {} starts at {}, not {written}",
+                    "upload part {} starts at {}, not {}",
                     part.key,
-                    part.start
+                    part.start,
+                    intake.bytes
                 )));
             }
             let mut fetched = self.objects.get(&part.key).await?;
@@ -250,13 +234,10 @@ impl PhotoStore {
                 };
                 let bytes = bytes?;
                 let take = (bytes.len() as i64).min(left) as usize;
-                let bytes = &bytes[..take];
-                if head.len() < ImageType::HEAD_BYTES {
-                    let room = (ImageType::HEAD_BYTES - head.len()).min(bytes.len());
-                    head.extend_from_slice(&bytes[..room]);
-                }
-                hasher.update(bytes);
-                file.write_all(bytes).await.map_err(storage_error)?;
+                intake.take(&bytes[..take]);
+                file.write_all(&bytes[..take])
+                    .await
+                    .map_err(storage_error)?;
                 left -= take as i64;
             }
             if left > 0 {
@@ -265,27 +246,19 @@ impl PhotoStore {
                     part.key
                 )));
             }
-            written = part.end;
         }
-        if written != length {
+        if intake.bytes as i64 != length {
             return Err(ApiError::internal(anyhow::anyhow!(
-                "an upload's parts hold {written} of its {length} bytes"
+                "an upload's parts hold {} of its {length} bytes",
+                intake.bytes
             )));
         }
-        if written as usize > MAX_PHOTO_BYTES {
+        if intake.bytes > MAX_PHOTO_BYTES {
             return Err(ApiError::PayloadTooLarge {
                 limit: MAX_PHOTO_BYTES,
             });
         }
-        if !declared.matches(&head) {
-            return Err(mismatch(declared));
-        }
-        file.sync_all().await.map_err(storage_error)?;
-        Ok(Upload {
-            staged,
-            sha256: hex::encode(hasher.finalize()),
-            bytes: written,
-        })
+        intake.finish(staged, file, declared).await
     }
 
     /// Removes every part of upload `id`, recorded or not.
@@ -298,6 +271,44 @@ impl PhotoStore {
         self.objects.delete(&format!("{folder}.part")).await?;
         self.objects.forget_folder(&folder).await;
         Ok(())
+    }
+}
+
+/// What a photo's bytes come to as they pass: their hash, their count and their first
+/// bytes (which tell their type).
+#[derive(Default)]
+struct Intake {
+    hasher: Sha256,
+    head: Vec<u8>,
+    bytes: usize,
+}
+
+impl Intake {
+    fn take(&mut self, chunk: &[u8]) {
+        if self.head.len() < ImageType::HEAD_BYTES {
+            let room = (ImageType::HEAD_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..room]);
+        }
+        self.hasher.update(chunk);
+        self.bytes += chunk.len();
+    }
+
+    /// The staged photo, once its type is the declared one and its bytes are on disk.
+    async fn finish(
+        self,
+        staged: Staged,
+        file: tokio::fs::File,
+        declared: ImageType,
+    ) -> Result<Upload, ApiError> {
+        if !declared.matches(&self.head) {
+            return Err(mismatch(declared));
+        }
+        file.sync_all().await.map_err(storage_error)?;
+        Ok(Upload {
+            staged,
+            sha256: hex::encode(self.hasher.finalize()),
+            bytes: self.bytes as i64,
+        })
     }
 }
 

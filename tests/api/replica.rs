@@ -11,7 +11,7 @@ use fieldweek::domain::Role;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{capture_warnings, database_url, spawn_app_with, warned, Relay};
+use crate::helpers::{capture_warnings, database_url, spawn_app_with, warned, Relay, TestApp};
 use crate::nodes::start_node;
 
 /// The replica's server URL, or `None` (the test is skipped, unless
@@ -96,6 +96,14 @@ async fn reports_read_from_the_replica_and_from_the_primary_when_it_is_down() {
     let expected_report: Value = serde_json::from_str(&from_primary(report_path).await).unwrap();
     assert_eq!(expected_report["visits"]["total"], 12);
     let expected_export = from_primary(export_path).await;
+    let export_from = |app: &TestApp| {
+        let request = app.as_user(&official, Method::GET, export_path);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
 
     // The replica catches up: the same figures and the same file, read there.
     let started = Instant::now();
@@ -111,13 +119,7 @@ async fn reports_read_from_the_replica_and_from_the_primary_when_it_is_down() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let export = app
-        .as_user(&official, Method::GET, export_path)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(export.status(), 200);
-    assert_eq!(export.text().await.unwrap(), expected_export);
+    assert_eq!(export_from(&app).await, expected_export);
     assert!(relay.carried() > 0, "the reports went through the replica");
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert_eq!(
@@ -134,13 +136,7 @@ async fn reports_read_from_the_replica_and_from_the_primary_when_it_is_down() {
     let (status, report) = app.get_as(&official, report_path).await;
     assert_eq!(status, 200);
     assert_eq!(report, expected_report);
-    let export = app
-        .as_user(&official, Method::GET, export_path)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(export.status(), 200);
-    assert_eq!(export.text().await.unwrap(), expected_export);
+    assert_eq!(export_from(&app).await, expected_export);
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert_eq!(
         metric(&metrics, "fieldweek_read_replica_available"),
