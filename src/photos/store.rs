@@ -133,6 +133,11 @@ impl PhotoStore {
         self.objects.get(&Self::photo_key(sha256)).await
     }
 
+    /// When a stored photo was last written, if it is stored.
+    pub async fn stored_at(&self, sha256: &str) -> Result<Option<SystemTime>, ApiError> {
+        self.objects.modified(&Self::photo_key(sha256)).await
+    }
+
     /// Removes a stored photo.
     pub async fn remove(&self, sha256: &str) -> Result<(), ApiError> {
         self.objects.delete(&Self::photo_key(sha256)).await

@@ -50,9 +50,15 @@ pub async fn sweep_unreferenced_photos(
         .await?;
     let now = std::time::SystemTime::now();
     let mut removed = 0;
+    let old_enough =
+        |modified: std::time::SystemTime| now.duration_since(modified).unwrap_or_default() >= grace;
     for (sha256, modified) in stored {
-        let old_enough = now.duration_since(modified).unwrap_or_default() >= grace;
-        if old_enough && !referenced.contains(&sha256) {
+        if !old_enough(modified) || referenced.contains(&sha256) {
+            continue;
+        }
+        // Asked again just before it goes: the same bytes sent meanwhile were written
+        // anew (`PhotoStore::persist`) for a row about to refer to them.
+        if store.stored_at(&sha256).await?.is_some_and(old_enough) {
             store.remove(&sha256).await?;
             removed += 1;
         }
