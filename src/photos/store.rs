@@ -74,8 +74,8 @@ impl PhotoStore {
         format!("uploads/{id}")
     }
 
-    /// A new, empty staged file.
-    async fn stage(&self) -> Result<(Staged, tokio::fs::File), ApiError> {
+    /// A new, empty staged file on this node (a photo's, or a resumable upload's chunk).
+    pub async fn stage(&self) -> Result<(Staged, tokio::fs::File), ApiError> {
         let path = self.staging.join(format!("{}.part", uuid::Uuid::new_v4()));
         let file = tokio::fs::OpenOptions::from(crate::private_files::new_file_options())
             .open(&path)
@@ -157,12 +157,6 @@ impl PhotoStore {
                 is_photo.then(|| (name.to_owned(), object.modified))
             })
             .collect())
-    }
-
-    /// Streams a resumable upload's chunk to a staged file: see [`PhotoStore::receive`],
-    /// without its rules (the upload desk judges the chunk).
-    pub async fn stage_chunk(&self) -> Result<(Staged, tokio::fs::File), ApiError> {
-        self.stage().await
     }
 
     /// Keeps a staged chunk as bytes `start..` of upload `id`; returns its key, which the

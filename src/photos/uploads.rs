@@ -360,7 +360,7 @@ impl UploadDesk {
     {
         let start = row.upload_offset;
         let room = row.upload_length - start;
-        let (staged, mut file) = self.store.stage_chunk().await?;
+        let (staged, mut file) = self.store.stage().await?;
         let mut sha1 = Sha1::new();
         let mut sha256 = Sha256::new();
         let mut first_bytes: Vec<u8> = Vec::with_capacity(ImageType::HEAD_BYTES);
