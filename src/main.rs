@@ -13,6 +13,12 @@ use fieldweek::geo::Geography;
 use fieldweek::server::{self, Services};
 use fieldweek::{db, telemetry};
 
+/// mimalloc rather than the system's allocator: an export allocates its rows' strings on
+/// the reading thread and frees them on the encoding one, and glibc serialises such
+/// frees on the first thread's arena lock (see BENCHMARKS.md, issue 27).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "fieldweek",

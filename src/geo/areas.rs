@@ -52,6 +52,11 @@ pub(super) struct AreaTable {
     provinces: Vec<Area>,
     districts: Vec<Area>,
     subdistricts: Vec<Area>,
+    /// Each level's codes as numbers, in the same order: a lookup compares integers
+    /// rather than strings (an export names three areas for each of a million rows).
+    province_keys: Vec<u32>,
+    district_keys: Vec<u32>,
+    subdistrict_keys: Vec<u32>,
 }
 
 impl AreaTable {
@@ -81,7 +86,11 @@ impl AreaTable {
         )
         .context("subdistricts.json")?;
 
+        let keys = |areas: &[Area]| areas.iter().filter_map(|a| numeric(&a.code)).collect();
         let table = Self {
+            province_keys: keys(&provinces),
+            district_keys: keys(&districts),
+            subdistrict_keys: keys(&subdistricts),
             country: Area {
                 code: AreaCode::COUNTRY.to_owned(),
                 level: AreaLevel::Country,
@@ -121,11 +130,14 @@ impl AreaTable {
             return Some(&self.country);
         }
         let level = level_of(code)?;
-        let areas = self.level(level);
-        let index = areas
-            .binary_search_by(|area| area.code.as_str().cmp(code))
-            .ok()?;
-        areas.get(index)
+        let keys = match level {
+            AreaLevel::Country => return None,
+            AreaLevel::Province => &self.province_keys,
+            AreaLevel::District => &self.district_keys,
+            AreaLevel::Subdistrict => &self.subdistrict_keys,
+        };
+        let index = keys.binary_search(&numeric(code)?).ok()?;
+        self.level(level).get(index)
     }
 
     /// The areas one level below `parent` (`None` meaning the country), or
@@ -166,6 +178,15 @@ impl AreaTable {
             AreaLevel::Subdistrict => &self.subdistricts,
         }
     }
+}
+
+/// A code of digits as a number; within a level (codes of one length) the numbers sort
+/// as the codes do.
+fn numeric(code: &str) -> Option<u32> {
+    if code.is_empty() || code.len() > 9 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    code.parse().ok()
 }
 
 /// The numbered level whose codes have this length.
