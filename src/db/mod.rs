@@ -165,6 +165,54 @@ impl<T> Filed<T> {
     }
 }
 
+/// How long stopping a statement waits for a second connection of the pool; without one
+/// in that time, the statement is read to its end instead.
+const INTERRUPT_CHECKOUT_WAIT: Duration = Duration::from_millis(500);
+
+diesel::define_sql_function! {
+    /// The process serving this connection on the PostgreSQL server.
+    fn pg_backend_pid() -> diesel::sql_types::Integer;
+}
+
+diesel::define_sql_function! {
+    /// Asks the server process `pid` to stop the statement it is running.
+    fn pg_cancel_backend(pid: diesel::sql_types::Integer) -> diesel::sql_types::Bool;
+}
+
+/// Stops, from another connection to the same server, the statement a long read is
+/// running. PostgreSQL sends a query's whole result, and a reader that gives up
+/// halfway would otherwise read all the rest before its connection is free again (an
+/// abandoned national export: seconds of the database's CPU for nobody).
+pub(crate) struct Interrupter<'a> {
+    another: &'a dyn Fn() -> Option<r2d2::PooledConnection<ConnectionManager>>,
+}
+
+impl Interrupter<'_> {
+    /// The server process of `conn`, to name to [`Interrupter::stop`]. (SQLite needs
+    /// none: its statements stop when their reader does.)
+    pub(crate) fn backend_of(conn: &mut PgConnection) -> QueryResult<i32> {
+        diesel::select(pg_backend_pid()).get_result(conn)
+    }
+
+    /// Asks that the statement running on `backend` stop. Best effort: without a
+    /// connection to ask from, or should the asking fail, the statement runs on.
+    pub(crate) fn stop(&self, backend: i32) {
+        let Some(mut conn) = (self.another)() else {
+            tracing::warn!("no connection free to stop an abandoned statement: it runs on");
+            return;
+        };
+        let DbConnection::Postgres(pg) = &mut *conn else {
+            return;
+        };
+        match diesel::select(pg_cancel_backend(backend)).execute(pg) {
+            Ok(_) => tracing::info!(backend, "stopped the statement of a read its reader left"),
+            Err(error) => {
+                tracing::warn!(error = %error, "an abandoned statement could not be stopped")
+            }
+        }
+    }
+}
+
 /// A connection to either engine; queries written against it run on both.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -372,6 +420,25 @@ impl Db {
             return retire_if_lost(&mut conn, result);
         }
         self.with_connection(work)
+    }
+
+    /// [`Db::with_report_connection`] for a read that streams a long result and may be
+    /// given up halfway (an export whose reader went away): `work` is also handed the
+    /// means to stop the statement its connection is running (see [`Interrupter`]).
+    pub(crate) fn with_report_stream<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection, &Interrupter<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        if let Some(replica) = &self.replica {
+            if let Some(mut conn) = replica.checkout() {
+                let another = || replica.checkout_within(INTERRUPT_CHECKOUT_WAIT);
+                let result = work(&mut conn, &Interrupter { another: &another });
+                return retire_if_lost(&mut conn, result);
+            }
+        }
+        let another = || self.pool.get_timeout(INTERRUPT_CHECKOUT_WAIT).ok();
+        let interrupter = Interrupter { another: &another };
+        self.with_connection(|conn| work(conn, &interrupter))
     }
 
     /// A connection held across steps outside any request (migrations and the first

@@ -85,6 +85,15 @@ impl Replica {
         }
     }
 
+    /// Another connection to the replica, if one comes within `wait`; no fallback is
+    /// counted (it is for a side errand of a read already on the replica).
+    pub fn checkout_within(
+        &self,
+        wait: Duration,
+    ) -> Option<r2d2::PooledConnection<ConnectionManager>> {
+        self.pool.get_timeout(wait).ok()
+    }
+
     pub fn usage(&self) -> ReplicaUse {
         ReplicaUse {
             available: self.available.load(Ordering::Relaxed),

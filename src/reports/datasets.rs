@@ -1,6 +1,6 @@
 //! The exported datasets: their columns, and sources that read their rows from the
-//! database a chunk at a time (keyset pages, or a PostgreSQL cursor for visits), so an
-//! export of any size holds a chunk or two in memory.
+//! database a chunk at a time (keyset pages, or one streamed PostgreSQL query for
+//! visits), so an export of any size holds a chunk or two in memory.
 
 use std::collections::HashMap;
 
@@ -8,9 +8,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::dsl::{count_star, sql};
 use diesel::expression_methods::AggregateExpressionMethods;
-use diesel::pg::Pg;
+use diesel::pg::{Pg, PgRowByRowLoadingMode};
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Nullable};
 
 use super::export::{Cell, Column, Sheet};
@@ -18,7 +17,7 @@ use super::weekly::WeeklyReport;
 use crate::db::grievances::GrievanceRow;
 use crate::db::reports::{Span, FIELD_ROLES};
 use crate::db::schema::{grievances, plans, users, visits};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, Interrupter};
 use crate::domain::{
     bangkok_date, buddhist_era_date, label_named, Activity, AreaScope, Category, Labelled,
     Language, Message, Priority, ReviewStatus, Role, TargetGroup, UserId,
@@ -289,19 +288,21 @@ impl Source {
     /// Hands every chunk of rows to `take`, in order, until the dataset is exhausted
     /// (`Ok(true)`) or `take` answers false because the reader left (`Ok(false)`).
     ///
-    /// Visits on PostgreSQL come through one server-side cursor in one read-only
-    /// snapshot: keyset pages there cost a query each and fetched each row's heap page
-    /// at random (1,000,000 rows took 15 s of queries), where one cursor is planned
-    /// once and read straight through. Everything else is read in keyset pages.
-    pub fn for_each_chunk(
+    /// Visits on PostgreSQL come from one query read as it streams (see
+    /// [`visits_streamed`]): keyset pages there cost a query each and fetched each row's
+    /// heap page at random (1,000,000 rows took 15 s of queries), where one query is
+    /// planned once and read straight through. `interrupter` stops that query when
+    /// `take` declines. Everything else is read in keyset pages.
+    pub(crate) fn for_each_chunk(
         mut self,
         conn: &mut DbConnection,
+        interrupter: &Interrupter<'_>,
         geography: &Geography,
         take: &mut dyn FnMut(Chunk) -> Result<bool, ApiError>,
     ) -> Result<bool, ApiError> {
         match (&self, conn) {
             (Source::Visits { scope, .. }, DbConnection::Postgres(pg)) => {
-                visits_through_cursor(pg, scope, take)
+                visits_streamed(pg, interrupter, scope, take)
             }
             (_, conn) => {
                 while let Some(rows) = self.next_chunk(conn, geography)? {
@@ -512,16 +513,17 @@ fn visit_row_cells(
     cells
 }
 
-/// The SQL types of what the export cursor returns: a visit row, then its author's name
-/// (the cursor's query selects `(ExportedVisit::as_select(), users::display_name)`).
-type VisitWithAuthorSql = (
-    diesel::dsl::SqlTypeOf<<ExportedVisit as Selectable<Pg>>::SelectExpression>,
-    diesel::sql_types::Text,
-);
-
-/// Streams the export's visits through one PostgreSQL cursor, [`CHUNK_ROWS`] a fetch.
-fn visits_through_cursor(
+/// Streams the export's visits from PostgreSQL as it produces them: one plain query in a
+/// read-only snapshot, read row by row (libpq's single-row mode).
+///
+/// PostgreSQL works on the next rows while this thread decodes the last ones, where a
+/// cursor's FETCH left each side idle while the other worked; and a plain query may be
+/// planned in parallel, which a cursor never is (0.56 of `psql \copy` through a cursor,
+/// 0.91 this way; see BENCHMARKS.md). Such a result is sent whole, so a reader that leaves
+/// halfway has the statement stopped from another connection rather than read to its end.
+fn visits_streamed(
     pg: &mut PgConnection,
+    interrupter: &Interrupter<'_>,
     export: &ExportScope,
     take: &mut dyn FnMut(Chunk) -> Result<bool, ApiError>,
 ) -> Result<bool, ApiError> {
@@ -533,63 +535,67 @@ fn visits_through_cursor(
     let query = scoped!(query, visits, &export.scope)
         .order((visits::visited_at.asc(), visits::id.asc()))
         .select((ExportedVisit::as_select(), users::display_name));
-    pg.build_transaction()
-        .read_only()
-        .repeatable_read()
-        .run(|pg| {
-            // Plan for reading the whole result, not (as for cursors by default) for
-            // its first rows. And read the week's rows in the table's own order, then
-            // sort them (a bitmap or sequential scan): walking the time index fetched
-            // each row's page at random, 60 % of PostgreSQL's time in an export.
-            pg.batch_execute(
-                "SET LOCAL cursor_tuple_fraction = 1; SET LOCAL enable_indexscan = off;",
-            )?;
-            DeclareCursor(query).execute(pg)?;
-            let fetch = format!("FETCH {CHUNK_ROWS} FROM {EXPORT_CURSOR}");
-            loop {
-                // Typed by position: `sql_query` would find every field by its name,
-                // a search through the columns for each value of a million rows.
-                let rows: Vec<(ExportedVisit, String)> =
-                    diesel::dsl::sql::<VisitWithAuthorSql>(&fetch).load(pg)?;
-                let last = (rows.len() as i64) < CHUNK_ROWS;
-                if !rows.is_empty() {
-                    let rows = rows
-                        .into_iter()
-                        .map(|(visit, author_name)| (visit, Some(author_name)))
-                        .collect();
-                    if !take(Chunk(Rows::Visits(rows, export.language)))? {
-                        // Ending the transaction closes the cursor.
-                        return Ok(false);
-                    }
-                }
-                if last {
-                    return Ok(true);
+    let backend = Interrupter::backend_of(pg)?;
+    let read = |pg: &mut PgConnection| -> Result<(), Streaming> {
+        // Read the week's rows in the table's own order, then sort them (a bitmap
+        // or sequential scan): walking the time index fetched each row's page at
+        // random, 60 % of PostgreSQL's time in an export.
+        pg.batch_execute("SET LOCAL enable_indexscan = off;")?;
+        let mut rows = Vec::with_capacity(CHUNK_ROWS as usize);
+        let mut hand_over = |rows: Vec<_>| -> Result<(), Streaming> {
+            match take(Chunk(Rows::Visits(rows, export.language)))? {
+                true => Ok(()),
+                false => {
+                    interrupter.stop(backend);
+                    Err(Streaming::Abandoned)
                 }
             }
-        })
-}
-
-const EXPORT_CURSOR: &str = "export_rows";
-
-/// `DECLARE export_rows NO SCROLL CURSOR FOR <query>`, the query's binds kept as binds.
-struct DeclareCursor<Q>(Q);
-
-impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for DeclareCursor<Q> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.unsafe_to_cache_prepared();
-        out.push_sql("DECLARE ");
-        out.push_identifier(EXPORT_CURSOR)?;
-        out.push_sql(" NO SCROLL CURSOR FOR ");
-        self.0.walk_ast(out.reborrow())
+        };
+        let streaming = query.load_iter::<_, PgRowByRowLoadingMode>(pg)?;
+        for row in streaming {
+            let (visit, author_name): (ExportedVisit, String) = row?;
+            rows.push((visit, Some(author_name)));
+            if rows.len() == CHUNK_ROWS as usize {
+                let next = Vec::with_capacity(CHUNK_ROWS as usize);
+                hand_over(std::mem::replace(&mut rows, next))?;
+            }
+        }
+        if !rows.is_empty() {
+            hand_over(rows)?;
+        }
+        Ok(())
+    };
+    let streamed = pg
+        .build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(read);
+    match streamed {
+        Ok(()) => Ok(true),
+        // The transaction is rolled back; the statement stopped with it.
+        Err(Streaming::Abandoned) => Ok(false),
+        Err(Streaming::Failed(error)) => Err(error),
     }
 }
 
-impl<Q> QueryId for DeclareCursor<Q> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
+/// How streaming the visits ended, when not with the last row: an error rolls the
+/// snapshot's transaction back, the reader's leaving included.
+enum Streaming {
+    Abandoned,
+    Failed(ApiError),
 }
 
-impl<Q> RunQueryDsl<PgConnection> for DeclareCursor<Q> {}
+impl From<ApiError> for Streaming {
+    fn from(error: ApiError) -> Self {
+        Streaming::Failed(error)
+    }
+}
+
+impl From<diesel::result::Error> for Streaming {
+    fn from(error: diesel::result::Error) -> Self {
+        Streaming::Failed(error.into())
+    }
+}
 
 fn grievances_after(
     conn: &mut DbConnection,

@@ -310,8 +310,8 @@ fn stream_rows(
     // chunk left a malloc arena per thread holding a chunk's worth of memory, and the
     // export grew the server by tens of megabytes.
     actix_web::rt::task::spawn_blocking(move || {
-        let streamed = db.with_report_connection(|conn| {
-            source.for_each_chunk(conn, &reader_geography, &mut |chunk| {
+        let streamed = db.with_report_stream(|conn, interrupter| {
+            source.for_each_chunk(conn, interrupter, &reader_geography, &mut |chunk| {
                 Ok(rows_tx.send(ReadChunk::Rows(chunk)).is_ok())
             })
         });
@@ -398,10 +398,10 @@ async fn write_xlsx(
             let cover = weekly_cover(report, area_name, Utc::now(), scope.language);
             workbook.cover(&cover).map_err(ApiError::internal)?;
         }
-        db.with_report_connection(|conn| {
+        db.with_report_stream(|conn, interrupter| {
             for (index, dataset) in datasets.into_iter().enumerate() {
                 let source = Source::new(dataset, scope.clone(), report.as_ref());
-                source.for_each_chunk(conn, &geography, &mut |chunk| {
+                source.for_each_chunk(conn, interrupter, &geography, &mut |chunk| {
                     for row in &chunk.into_cells(&geography) {
                         workbook.row(index, row).map_err(ApiError::internal)?;
                     }

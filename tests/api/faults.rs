@@ -471,6 +471,96 @@ async fn an_export_cut_off_by_the_database_ends_in_an_error_not_a_short_file() {
     assert!(received < 100 * COPIES as usize, "{received} bytes");
 }
 
+/// A reader that leaves an export halfway: PostgreSQL sends a query's whole result, so the
+/// export's statement is stopped from another connection rather than read to its end.
+/// Runs in the PostgreSQL pass.
+#[tokio::test]
+async fn an_export_left_halfway_stops_its_statement_at_once() {
+    if crate::helpers::engine() != "postgres" {
+        return;
+    }
+    crate::helpers::capture_warnings();
+    let app = crate::helpers::spawn_app().await;
+    let volunteer = app.user("vol.leaver", Role::Volunteer, "50").await;
+    let admin = app.admin().await;
+    let filed = crate::visits::file_ok(
+        &app,
+        &volunteer,
+        &crate::visits::visit(&uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    const COPIES: i64 = 100_000;
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO visits SELECT (jsonb_populate_record(v, jsonb_build_object(
+             'id', v.id || '-' || n, 'summary', repeat('ร', 4000)))).*
+         FROM visits v, generate_series(1, {COPIES}) n"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    let visited_at: chrono::DateTime<chrono::Utc> =
+        filed["visited_at"].as_str().unwrap().parse().unwrap();
+    let week = fieldweek::domain::IsoWeek::containing(visited_at, chrono::Weekday::Mon);
+
+    let mut response = reqwest::Client::new()
+        .get(app.url(&format!(
+            "/api/v1/reports/weekly/export?week={}-W{:02}&format=csv&dataset=visits",
+            week.year(),
+            week.week()
+        )))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let exporting = "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = \
+                     current_database() AND pid <> pg_backend_pid() AND state = 'active' \
+                     AND query LIKE 'SELECT \"visits\".\"id\", \"visits\".\"author_id\"%'";
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut running = || {
+        diesel::sql_query(exporting)
+            .get_result::<Count>(&mut *conn)
+            .unwrap()
+            .n
+    };
+    let mut received = 0;
+    while received < 1_000_000 {
+        received += response.chunk().await.unwrap().expect("more rows").len();
+    }
+    assert_eq!(running(), 1, "the export's statement, under way");
+    drop(response);
+
+    // Then stopped, and gone from the database's activity.
+    let started = std::time::Instant::now();
+    loop {
+        if running() == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "the abandoned export's statement still runs"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(crate::helpers::warned(
+        "stopped the statement of a read its reader left"
+    ));
+    // The node goes on serving exports.
+    let again = app
+        .send_as(
+            &admin,
+            reqwest::Method::GET,
+            "/api/v1/reports/weekly/export?format=csv&dataset=grievances",
+            &serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(again.status(), 200);
+}
+
 /// PostgreSQL gone while filings wait at the filing desk: the one being filed and the
 /// group queued behind it all answer 503, none 500, none left without an answer. Runs in
 /// the PostgreSQL pass.

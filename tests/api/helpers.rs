@@ -423,12 +423,15 @@ pub fn capture_warnings() {
         use tracing_subscriber::layer::SubscriberExt;
         use tracing_subscriber::util::SubscriberInitExt;
         use tracing_subscriber::Layer;
-        // Warnings, and the request spans that give them their request ids.
+        // Warnings, and the request spans that give them their request ids; and the
+        // database layer's notices, which say what it did on its own (a statement it
+        // stopped, say).
         let wanted = tracing_subscriber::filter::filter_fn(|meta| {
             if meta.is_span() {
                 meta.name() == "request"
             } else {
                 *meta.level() <= tracing::Level::WARN
+                    || (*meta.level() <= tracing::Level::INFO && meta.target() == "fieldweek::db")
             }
         });
         tracing_subscriber::registry()
@@ -517,7 +520,8 @@ impl Relay {
     }
 }
 
-/// Whether any server of this test process logged a warning saying `message`.
+/// Whether any server of this test process logged a warning (or a notice of the
+/// database layer) saying `message`.
 pub fn warned(message: &str) -> bool {
     let text = String::from_utf8(WARNINGS.lock().unwrap().clone()).unwrap();
     text.lines()
