@@ -386,17 +386,12 @@ class Postgres:
         out = run(["psql", "-X", "-A", "-t", "-F", "\t", self.url, "-c", sql]).stdout
         return [tuple(line.split("\t")) for line in out.splitlines() if line]
 
-    def raw_insert_rate(self, seconds, connections, per_transaction=1):
+    def raw_insert_rate(self, seconds, connections, per_transaction=1, idempotent=False):
         """Rows of the `visits` table (same indexes), one per transaction from pgbench
         with as many clients as the server has connections, on the same server and so
         with the same durability (synchronous_commit)."""
-        template = json.loads(self.rows("SELECT row_to_json(v) FROM visits v LIMIT 1")[0][0])
-        columns = [c for c in template if c != "id"]
         script = self.data_dir / "raw-insert.pgbench"
-        script.write_text(
-            f"INSERT INTO visits (id, {', '.join(columns)}) SELECT 'raw-' || "
-            f"gen_random_uuid()::text, {', '.join(pg_literal(template[c]) for c in columns)} "
-            f"FROM generate_series(1, {per_transaction});\n")
+        script.write_text(self.raw_insert_sql(per_transaction, idempotent))
         pgbench = shutil.which("pgbench") or next(
             iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
         )
@@ -407,11 +402,32 @@ class Postgres:
              "-f", str(script), self.url]
         ).stdout
         rate = float(re.search(r"tps = ([\d.]+)", out).group(1)) * per_transaction
-        self.psql(self.url, "DELETE FROM visits WHERE id LIKE 'raw-%'")
+        self.delete_raw_rows()
         synchronous = self.psql(self.url, "SHOW synchronous_commit").stdout.strip()
         clients = f"{connections} client" + ("s" if connections != 1 else "")
         return rate, (f"rows into `visits`, pgbench, {clients}, "
                       f"synchronous_commit={synchronous}")
+
+    # What the baseline's rows say in place of a summary, to find them again.
+    RAW_MARK = "bench: raw insert"
+
+    def raw_insert_sql(self, per_transaction, idempotent=False):
+        """An INSERT of `per_transaction` copies of a demo visit (one that names no
+        household: a household adds its own row's work) under new random ids: the
+        primary key's leaves are reached at random, as the phones' own ids reach them.
+        `idempotent`: as fieldweek files them, each row inserted unless its id is there
+        already, and the ids inserted returned."""
+        template = json.loads(self.rows(
+            "SELECT row_to_json(v) FROM visits v WHERE household_id IS NULL LIMIT 1")[0][0])
+        template["summary"] = self.RAW_MARK
+        columns = [c for c in template if c != "id"]
+        return (f"INSERT INTO visits (id, {', '.join(columns)}) SELECT "
+                f"gen_random_uuid()::text, {', '.join(pg_literal(template[c]) for c in columns)} "
+                f"FROM generate_series(1, {per_transaction})"
+                + (" ON CONFLICT DO NOTHING RETURNING id" if idempotent else "") + ";\n")
+
+    def delete_raw_rows(self):
+        self.psql(self.url, f"DELETE FROM visits WHERE summary = '{self.RAW_MARK}'")
 
     def cli(self, sql_file):
         """Runs a file of SQL in psql, its output thrown away."""
@@ -479,9 +495,10 @@ LOGGED_SQL = re.compile(r"elapsed_ms=\S+ failed=\S+ sql=(.*) -- binds: (\[.*\])\
 
 def parse_binds(text):
     """Diesel's debug list of bind values, as Python values (strings, numbers,
-    booleans, None, timestamps kept as `Timestamp`, lists for PostgreSQL arrays)."""
+    booleans, None, timestamps kept as `Timestamp`, lists for PostgreSQL arrays). A
+    value in a wrapper (`Some(…)`, or a newtype such as `UserId("…")`) is what it holds."""
     tokens = re.findall(
-        r'"(?:[^"\\]|\\.)*"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?|Some\(|None|true|false'
+        r'"(?:[^"\\]|\\.)*"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?|[A-Z]\w*\(|None|true|false'
         r"|-?\d+\.\d+(?:e-?\d+)?|-?\d+|[\[\](),]",
         text,
     )
@@ -499,7 +516,7 @@ def parse_binds(text):
                     position += 1
             position += 1
             return items
-        if token == "Some(":
+        if token.endswith("("):
             inner = value()
             position += 1  # ")"
             return inner

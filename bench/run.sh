@@ -8,6 +8,7 @@
 #   bash bench/run.sh --engines sqlite     # one engine
 #   bash bench/run.sh --only grievance-list  # one figure, its rows of BENCHMARKS.md only
 #   bash bench/run.sh --only sync-feed       # likewise: a page of the phone sync feed
+#   bash bench/run.sh --only pace            # PostgreSQL beside pgbench and psql (bench/pace.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,8 @@ if [[ " $* " != *" --engines sqlite "* ]] && ! psql -X -q postgres://postgres@12
 fi
 
 cargo build --release --quiet
+if [[ " $* " == *" --only pace "* ]]; then
+    # PostgreSQL against its own tools: bench/pace.py (issue 27).
+    exec python3 bench/pace.py "$@"
+fi
 exec python3 bench/driver.py "$@"
