@@ -407,6 +407,40 @@ async fn postgres_down_under_load_is_503_and_recovers_without_a_restart() {
     assert_eq!(ready().await.unwrap().status(), 200);
 }
 
+/// A week of `LONG_WEEK_COPIES` + 1 visits of province 50, made in the database from one
+/// filed through the API (its copies changed by `changes`: further key and value pairs
+/// of a `jsonb_build_object`), for an export long enough to be cut off halfway; and the
+/// admin who exports it.
+async fn a_long_week(
+    app: &crate::helpers::TestApp,
+    volunteer: &str,
+    changes: &str,
+) -> (crate::helpers::TestUser, fieldweek::domain::IsoWeek) {
+    let volunteer = app.user(volunteer, Role::Volunteer, "50").await;
+    let admin = app.admin().await;
+    let filed = crate::visits::file_ok(
+        app,
+        &volunteer,
+        &crate::visits::visit(&uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO visits SELECT (jsonb_populate_record(v, jsonb_build_object(
+             'id', v.id || '-' || n{changes}))).*
+         FROM visits v, generate_series(1, {LONG_WEEK_COPIES}) n"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    let visited_at: chrono::DateTime<chrono::Utc> =
+        filed["visited_at"].as_str().unwrap().parse().unwrap();
+    let week = fieldweek::domain::IsoWeek::containing(visited_at, chrono::Weekday::Mon);
+    (admin, week)
+}
+
+/// The copies of [`a_long_week`].
+const LONG_WEEK_COPIES: usize = 100_000;
+
 /// PostgreSQL gone in the middle of a CSV export: the download ends in an error, so no
 /// one mistakes a cut-off file for the whole week. Runs in the PostgreSQL pass.
 #[tokio::test]
@@ -414,28 +448,9 @@ async fn an_export_cut_off_by_the_database_ends_in_an_error_not_a_short_file() {
     let Some((postgres, app)) = app_on_private_postgres().await else {
         return;
     };
-    let volunteer = app.user("vol.export", Role::Volunteer, "50").await;
-    let admin = app.admin().await;
-    let filed = crate::visits::file_ok(
-        &app,
-        &volunteer,
-        &crate::visits::visit(&uuid::Uuid::new_v4().to_string()),
-    )
-    .await;
     // More rows than the export's buffers and the sockets between hold, so that most
     // of them are still to be read when the database goes.
-    const COPIES: i64 = 100_000;
-    let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
-    diesel::sql_query(format!(
-        "INSERT INTO visits SELECT (jsonb_populate_record(v, jsonb_build_object(
-             'id', v.id || '-' || n))).* FROM visits v, generate_series(1, {COPIES}) n"
-    ))
-    .execute(&mut *conn)
-    .unwrap();
-    drop(conn);
-    let visited_at: chrono::DateTime<chrono::Utc> =
-        filed["visited_at"].as_str().unwrap().parse().unwrap();
-    let week = fieldweek::domain::IsoWeek::containing(visited_at, chrono::Weekday::Mon);
+    let (admin, week) = a_long_week(&app, "vol.export", "").await;
     let node = start_node(&app);
 
     let mut response = reqwest::Client::new()
@@ -468,7 +483,7 @@ async fn an_export_cut_off_by_the_database_ends_in_an_error_not_a_short_file() {
         "the body ended cleanly after {received} bytes"
     );
     // Far short of the whole week (each row is well over 100 bytes).
-    assert!(received < 100 * COPIES as usize, "{received} bytes");
+    assert!(received < 100 * LONG_WEEK_COPIES, "{received} bytes");
 }
 
 /// A reader that leaves an export halfway: PostgreSQL sends a query's whole result, so the
@@ -481,26 +496,8 @@ async fn an_export_left_halfway_stops_its_statement_at_once() {
     }
     crate::helpers::capture_warnings();
     let app = crate::helpers::spawn_app().await;
-    let volunteer = app.user("vol.leaver", Role::Volunteer, "50").await;
-    let admin = app.admin().await;
-    let filed = crate::visits::file_ok(
-        &app,
-        &volunteer,
-        &crate::visits::visit(&uuid::Uuid::new_v4().to_string()),
-    )
-    .await;
-    const COPIES: i64 = 100_000;
+    let (admin, week) = a_long_week(&app, "vol.leaver", ", 'summary', repeat('ร', 4000)").await;
     let mut conn = app.services.db.connection_for_cli_and_tests().unwrap();
-    diesel::sql_query(format!(
-        "INSERT INTO visits SELECT (jsonb_populate_record(v, jsonb_build_object(
-             'id', v.id || '-' || n, 'summary', repeat('ร', 4000)))).*
-         FROM visits v, generate_series(1, {COPIES}) n"
-    ))
-    .execute(&mut *conn)
-    .unwrap();
-    let visited_at: chrono::DateTime<chrono::Utc> =
-        filed["visited_at"].as_str().unwrap().parse().unwrap();
-    let week = fieldweek::domain::IsoWeek::containing(visited_at, chrono::Weekday::Mon);
 
     let mut response = reqwest::Client::new()
         .get(app.url(&format!(
