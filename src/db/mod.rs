@@ -415,11 +415,7 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        if let Some(mut conn) = self.replica.as_ref().and_then(|r| r.checkout()) {
-            let result = work(&mut conn);
-            return retire_if_lost(&mut conn, result);
-        }
-        self.with_connection(work)
+        self.with_report_stream(|conn, _| work(conn))
     }
 
     /// [`Db::with_report_connection`] for a read that streams a long result and may be
