@@ -392,13 +392,8 @@ class Postgres:
         with the same durability (synchronous_commit)."""
         script = self.data_dir / "raw-insert.pgbench"
         script.write_text(self.raw_insert_sql(per_transaction, idempotent))
-        pgbench = shutil.which("pgbench") or next(
-            iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
-        )
-        if pgbench is None:
-            raise SystemExit("pgbench not found: install postgresql-contrib")
         out = run(
-            [str(pgbench), "-n", "-c", str(connections), "-j", "2", "-T", str(seconds),
+            [pgbench_binary(), "-n", "-c", str(connections), "-j", "2", "-T", str(seconds),
              "-f", str(script), self.url]
         ).stdout
         rate = float(re.search(r"tps = ([\d.]+)", out).group(1)) * per_transaction
@@ -449,6 +444,15 @@ class Postgres:
         copy.write_text(f"\\copy ({query}) TO '/dev/null' WITH (FORMAT csv, HEADER)\n")
         self.cli(copy)
         return "psql \\copy"
+
+
+def pgbench_binary():
+    """pgbench, on the PATH or where Debian's postgresql-contrib puts it."""
+    found = shutil.which("pgbench") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None)
+    if found is None:
+        raise SystemExit("pgbench not found: install postgresql-contrib")
+    return str(found)
 
 
 def pg_literal(value):

@@ -38,14 +38,6 @@ END_MARK = "<!-- /pace -->"
 TAIL_TARGET = 5.0
 
 
-def pgbench_binary():
-    found = shutil.which("pgbench") or next(
-        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None)
-    if found is None:
-        raise SystemExit("pgbench not found: install postgresql-contrib")
-    return str(found)
-
-
 def pgbench_latencies(db, script, seconds, clients, threads=2):
     """Runs a pgbench script for `seconds` and returns (transactions/s, latencies in ms
     of each transaction, from pgbench's own log)."""
@@ -53,7 +45,7 @@ def pgbench_latencies(db, script, seconds, clients, threads=2):
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
     out = driver.run(
-        [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(threads),
+        [driver.pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(threads),
          "-T", str(seconds), "-l", "--log-prefix", str(logs / "tx"), "-f", str(script),
          db.url]).stdout
     rate = float(re.search(r"tps = ([\d.]+)", out).group(1))
@@ -217,7 +209,7 @@ def wal(db, server, options, filing):
     script.write_text(db.raw_insert_sql(1))
 
     def insert_rows(n):
-        driver.run([pgbench_binary(), "-n", "-c", "1", "-t", str(n), "-f", str(script), db.url])
+        driver.run([driver.pgbench_binary(), "-n", "-c", "1", "-t", str(n), "-f", str(script), db.url])
 
     figures = {}
     for name, action in (("fieldweek", file_visits), ("baseline", insert_rows)):
@@ -289,49 +281,48 @@ def section(results, options):
              f"{options.visits:,} demo visits.", "",
              "| Figure | fieldweek | PostgreSQL's own tool, same run | Ratio | Target | |",
              "|---|---|---|---|---|---|"]
+    def row(figure, ours, theirs, ratio, target="(context)", ok=None):
+        verdict = "" if ok is None else driver.verdict(ok)
+        lines.append(f"| {figure} | {ours} | {theirs} | {ratio} | {target} | {verdict} |")
+
     if "get" in results:
         r = results["get"]
         tail = r["p99_ms"] / r["p50_ms"]
-        lines.append(
-            f"| `GET /visits/{{id}}` at {options.connections} connections, median of "
-            f"{options.runs} | p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms "
-            f"({r['rps']:,.0f} req/s) | pgbench, the same {len(r['statements'])} statements, "
-            f"{options.connections} clients: p50 {r['baseline_p50_ms']:.2f} ms, p99 "
-            f"{r['baseline_p99_ms']:.2f} ms ({r['baseline_rps']:,.0f} tx/s) | p99/p50 "
-            f"{tail:.1f} (pgbench's {r['baseline_p99_ms'] / r['baseline_p50_ms']:.1f}) | "
-            f"p99 ≤ {TAIL_TARGET:.0f}× p50 | {driver.verdict(tail <= TAIL_TARGET)} |")
+        row(f"`GET /visits/{{id}}` at {options.connections} connections, median of "
+            f"{options.runs}",
+            f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms ({r['rps']:,.0f} req/s)",
+            f"pgbench, the same {len(r['statements'])} statements, {options.connections} "
+            f"clients: p50 {r['baseline_p50_ms']:.2f} ms, p99 {r['baseline_p99_ms']:.2f} ms "
+            f"({r['baseline_rps']:,.0f} tx/s)",
+            f"p99/p50 {tail:.1f} (pgbench's {r['baseline_p99_ms'] / r['baseline_p50_ms']:.1f})",
+            f"p99 ≤ {TAIL_TARGET:.0f}× p50", tail <= TAIL_TARGET)
     if "wal" in results:
         r = results["wal"]
         for phase, label in (("after_checkpoint", "right after a CHECKPOINT"),
                              ("steady", "the next ones, in steady state")):
             ours, theirs = r[f"fieldweek_{phase}"], r[f"baseline_{phase}"]
-            lines.append(
-                f"| WAL a filed visit, {label} ({r['visits']} visits, `wal_compression="
-                f"{r['settings'].get('wal_compression')}`) | {ours / 1024:.1f} KiB | "
-                f"{theirs / 1024:.1f} KiB a row pgbench inserts, one a transaction | "
-                f"{ours / theirs:.2f} | ≤ 10.8 KB (ODK Central) | "
-                f"{driver.verdict(ours <= 10_800)} |")
+            row(f"WAL a filed visit, {label} ({r['visits']} visits, `wal_compression="
+                f"{r['settings'].get('wal_compression')}`)", f"{ours / 1024:.1f} KiB",
+                f"{theirs / 1024:.1f} KiB a row pgbench inserts, one a transaction",
+                f"{ours / theirs:.2f}", "≤ 10.8 KB (ODK Central)", ours <= 10_800)
     if "batch" in results:
         r = results["batch"]
+        ours = f"{r['rate']:,.0f} visits/s"
         ratio = r["rate"] / r["baseline_rate"]
-        lines.append(
-            f"| Batch filing (`POST /visits/batch`, 200 a request, {options.batch_connections}"
-            f" connections) | {r['rate']:,.0f} visits/s | {r['baseline_rate']:,.0f} rows/s, "
-            f"pgbench's 200-row transactions, {options.batch_connections} clients | "
-            f"{ratio:.2f} | ≥ 0.9 | {driver.verdict(ratio >= 0.9)} |")
-        idempotent = r["rate"] / r["idempotent_rate"]
-        lines.append(
-            f"| Batch filing, against the database doing what it does | {r['rate']:,.0f} "
-            f"visits/s | {r['idempotent_rate']:,.0f} rows/s, the same 200-row transactions "
-            f"with `ON CONFLICT DO NOTHING RETURNING id` | {idempotent:.2f} | (context) | |")
+        row(f"Batch filing (`POST /visits/batch`, 200 a request, "
+            f"{options.batch_connections} connections)", ours,
+            f"{r['baseline_rate']:,.0f} rows/s, pgbench's 200-row transactions, "
+            f"{options.batch_connections} clients", f"{ratio:.2f}", "≥ 0.9", ratio >= 0.9)
+        row("Batch filing, against the database doing what it does", ours,
+            f"{r['idempotent_rate']:,.0f} rows/s, the same 200-row transactions with "
+            "`ON CONFLICT DO NOTHING RETURNING id`", f"{r['rate'] / r['idempotent_rate']:.2f}")
     if "export" in results:
         r = results["export"]
         ratio = r["baseline_seconds"] / r["seconds"]
-        lines.append(
-            f"| CSV export of {r['rows']:,} visits, median of {options.runs} | "
-            f"{r['seconds']:.1f} s, memory +{r['growth_kib'] / 1024:.1f} MiB | "
-            f"{r['baseline_seconds']:.1f} s `psql \\copy` | {ratio:.2f} | ≥ 0.9, flat memory | "
-            f"{driver.verdict(ratio >= 0.9 and r['growth_kib'] < 20 * 1024)} |")
+        row(f"CSV export of {r['rows']:,} visits, median of {options.runs}",
+            f"{r['seconds']:.1f} s, memory +{r['growth_kib'] / 1024:.1f} MiB",
+            f"{r['baseline_seconds']:.1f} s `psql \\copy`", f"{ratio:.2f}",
+            "≥ 0.9, flat memory", ratio >= 0.9 and r["growth_kib"] < 20 * 1024)
     lines += ["", "CPU seconds each side used (the machine has 2 cores; the load tools are "
               "wrk, curl, pgbench and psql):", ""]
     for name, ours, theirs in cpu_rows(results):
